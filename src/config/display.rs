@@ -1,0 +1,159 @@
+//! `render_effective`: the effective configuration as TOML, for
+//! `placewatch check-config`. It parses back into the same `Config`.
+//!
+//! Secrets are never read into the output: each `*_env` key is followed by a
+//! comment saying whether its variable is set, and nothing else.
+
+use std::fmt::Write as _;
+
+use super::Config;
+
+type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Render `config` as TOML; `env` answers only "is this variable set?".
+pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
+    let mut out = String::new();
+    let source = config.source.display().to_string();
+    let _ = writeln!(
+        out,
+        "# Effective placewatch configuration from {}\n\
+         # (file + PLACEWATCH__SECTION__KEY overrides + defaults).\n\
+         # Secrets are never shown: each *_env key names a variable and says\n\
+         # whether it is set.\n",
+        one_line(&source)
+    );
+    council(&mut out, config);
+    x(&mut out, config, env);
+    monitor(&mut out, config);
+    budget(&mut out, config);
+    let _ = writeln!(out, "[data]");
+    kv(&mut out, "dir", &string(&config.data.dir.to_string_lossy()));
+    let _ = writeln!(out, "\n[sim]");
+    kv(&mut out, "seed", &config.sim.seed.to_string());
+    kv(&mut out, "rate_per_min", &float(config.sim.rate_per_min));
+    kv(
+        &mut out,
+        "backlog_days",
+        &config.sim.backlog_days.to_string(),
+    );
+    out
+}
+
+fn council(out: &mut String, config: &Config) {
+    let _ = writeln!(out, "[council]");
+    kv(out, "name", &string(&config.council.name));
+    kv(out, "handle", &string(&config.council.handle));
+    out.push('\n');
+}
+
+fn x(out: &mut String, config: &Config, env: Env<'_>) {
+    let x = &config.x;
+    let _ = writeln!(out, "[x]");
+    kv(out, "api_base", &string(x.api_base.as_str()));
+    kv(out, "authorize_url", &string(x.authorize_url.as_str()));
+    kv(out, "access", &string(x.access.as_str()));
+    kv(out, "query_max_len", &x.query_max_len.to_string());
+    kv(out, "client_id", &string(&x.client_id));
+    kv(out, "client_type", &string(x.client_type.as_str()));
+    kv(out, "redirect_uri", &string(x.redirect_uri.as_str()));
+    for (key, var) in [
+        ("client_secret_env", &x.client_secret_env),
+        ("bearer_token_env", &x.bearer_token_env),
+        ("api_key_env", &x.api_key_env),
+        ("api_secret_env", &x.api_secret_env),
+    ] {
+        let _ = writeln!(out, "{key} = {}  # {}", string(var), secret_state(env, var));
+    }
+    kv(
+        out,
+        "request_timeout_secs",
+        &x.request_timeout.as_secs().to_string(),
+    );
+    kv(
+        out,
+        "connect_timeout_secs",
+        &x.connect_timeout.as_secs().to_string(),
+    );
+    out.push('\n');
+}
+
+fn secret_state(env: Env<'_>, var: &str) -> &'static str {
+    match env(var) {
+        Some(v) if !v.is_empty() => "set",
+        Some(_) => "set but empty (treated as not set)",
+        None => "not set",
+    }
+}
+
+fn monitor(out: &mut String, config: &Config) {
+    let m = &config.monitor;
+    let _ = writeln!(out, "[monitor]");
+    list(out, "places", &m.places);
+    list(out, "exclusions", &m.exclusions);
+    list(out, "languages", &m.languages);
+    kv(out, "backfill_days", &m.backfill_days.to_string());
+    kv(
+        out,
+        "min_interval_secs",
+        &m.min_interval.as_secs().to_string(),
+    );
+    kv(
+        out,
+        "max_interval_secs",
+        &m.max_interval.as_secs().to_string(),
+    );
+    out.push('\n');
+}
+
+fn budget(out: &mut String, config: &Config) {
+    let b = &config.budget;
+    let _ = writeln!(out, "[budget]");
+    let reads = b.monthly_post_reads.unwrap_or(0);
+    let _ = writeln!(out, "monthly_post_reads = {reads}  # 0 = unlimited");
+    kv(out, "post_read_usd", &float(b.post_read_usd));
+    kv(out, "owned_read_usd", &float(b.owned_read_usd));
+    kv(out, "user_read_usd", &float(b.user_read_usd));
+    kv(out, "post_create_usd", &float(b.post_create_usd));
+    kv(
+        out,
+        "post_create_with_url_usd",
+        &float(b.post_create_with_url_usd),
+    );
+    kv(out, "summoned_reply_usd", &float(b.summoned_reply_usd));
+    let usd = float(b.monthly_usd.unwrap_or(0.0));
+    let _ = writeln!(out, "monthly_usd = {usd}  # 0 = no money cap");
+    kv(out, "warn_at_percent", &b.warn_at_percent.to_string());
+    out.push('\n');
+}
+
+fn kv(out: &mut String, key: &str, value: &str) {
+    let _ = writeln!(out, "{key} = {value}");
+}
+
+fn list(out: &mut String, key: &str, items: &[String]) {
+    if items.is_empty() {
+        kv(out, key, "[]");
+        return;
+    }
+    let _ = writeln!(out, "{key} = [");
+    for item in items {
+        let _ = writeln!(out, "    {},", string(item));
+    }
+    let _ = writeln!(out, "]");
+}
+
+/// A TOML string literal (toml's own writer does the escaping).
+fn string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn float(f: f64) -> String {
+    toml::Value::Float(f).to_string()
+}
+
+/// Keep a comment on one line whatever the path contains.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}

@@ -1,0 +1,206 @@
+//! Configuration: `config/placewatch.toml` → one validated, typed `Config`.
+//!
+//! The pipeline (STYLE habit 6): read the file; parse it into toml's spanned
+//! document tree; splice in `PLACEWATCH__SECTION__KEY` environment overrides;
+//! deserialize with `deny_unknown_fields`; validate into `Config`. Every error
+//! names the file, the dotted key and the line, or the environment variable.
+//!
+//! Why spans come from toml's own `DeTable` rather than `Spanned<T>` fields
+//! or `serde_path_to_error`: the raw structs stay plain, env overrides are
+//! checked by exactly the same deserializer as the file (they are spliced
+//! into the tree with synthetic spans that map back to the variable), and one
+//! span index serves both directions — span → key for serde errors, key →
+//! line for semantic errors — with no extra dependency.
+//!
+//! Secrets never live in `Config`: it holds only the *names* of the
+//! environment variables, and `client_secret()` & co. read them at call time
+//! into `secrecy::SecretString`.
+//!
+//! This module depends on no other placewatch module (yet: place names will
+//! be checked by `domain::query::Keyword::parse`; see `validate_place_name`).
+
+mod display;
+mod env;
+mod error;
+mod locate;
+mod places;
+mod schema;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::Deserialize as _;
+
+pub use error::ConfigError;
+pub use places::{MAX_PLACE_NAME_CHARS, validate_place_name};
+pub use schema::{Access, Budget, ClientType, Council, Data, Monitor, SimConfig, XConfig};
+
+/// The validated configuration. Holds no secret values, so `Debug` is safe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `[council]`
+    pub council: Council,
+    /// `[x]`
+    pub x: XConfig,
+    /// `[monitor]`
+    pub monitor: Monitor,
+    /// `[budget]`
+    pub budget: Budget,
+    /// `[data]`
+    pub data: Data,
+    /// `[sim]`
+    pub sim: SimConfig,
+    /// The file this was loaded from, as given by the caller.
+    pub source: PathBuf,
+}
+
+/// Reads the process environment (what `load` and the secret getters use).
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+impl Config {
+    /// Read `path`, apply `PLACEWATCH__SECTION__KEY` overrides from the
+    /// process environment, deserialize and validate. Every `PLACEWATCH__*`
+    /// variable must name a known key.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let source = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut vars = Vec::new();
+        for (name, value) in std::env::vars_os() {
+            let Some(name) = name.to_str() else { continue };
+            if !env::check_var_name(name)? {
+                continue;
+            }
+            let value = value.into_string().map_err(|_| ConfigError::Env {
+                var: name.to_string(),
+                key: name[env::PREFIX.len()..]
+                    .to_ascii_lowercase()
+                    .replace("__", "."),
+                message: "value is not valid UTF-8".into(),
+            })?;
+            vars.push((name.to_string(), value));
+        }
+        Self::from_str_with_vars(&source, path, vars)
+    }
+
+    /// The testable core: parse `source` (the text of `path`), apply the
+    /// overrides that `env` returns for `PLACEWATCH__SECTION__KEY` names,
+    /// deserialize and validate. `path` is used in messages and to resolve
+    /// a relative `data.dir`; it is not read.
+    pub fn from_str_with_env(
+        source: &str,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let overrides = env::probe(env);
+        build(source, path, &overrides)
+    }
+
+    /// Like `from_str_with_env`, but from a full list of variables (as
+    /// `std::env::vars()` gives): those starting with `PLACEWATCH__` must
+    /// each name a known key, or this fails naming the variable. Others are
+    /// ignored. A lookup closure cannot be enumerated, so this is where
+    /// unknown overrides are caught.
+    pub fn from_str_with_vars(
+        source: &str,
+        path: &Path,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut known = BTreeMap::new();
+        for (name, value) in vars {
+            if env::check_var_name(&name)? {
+                known.insert(name, value);
+            }
+        }
+        Self::from_str_with_env(source, path, &|name| known.get(name).cloned())
+    }
+
+    /// The OAuth 2.0 client secret, read now from the variable named by
+    /// `x.client_secret_env`. `None` if unset or empty.
+    pub fn client_secret(&self) -> Option<SecretString> {
+        self.client_secret_with_env(&process_env)
+    }
+
+    /// `client_secret`, reading variables through `env`.
+    pub fn client_secret_with_env(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<SecretString> {
+        read_secret(env, &self.x.client_secret_env)
+    }
+
+    /// The app-only bearer token, read now from the variable named by
+    /// `x.bearer_token_env`. `None` if unset or empty.
+    pub fn bearer_token(&self) -> Option<SecretString> {
+        self.bearer_token_with_env(&process_env)
+    }
+
+    /// `bearer_token`, reading variables through `env`.
+    pub fn bearer_token_with_env(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<SecretString> {
+        read_secret(env, &self.x.bearer_token_env)
+    }
+
+    /// API key and secret for the client_credentials grant, read now from
+    /// `x.api_key_env` and `x.api_secret_env`. `None` unless both are set.
+    pub fn api_key_pair(&self) -> Option<(SecretString, SecretString)> {
+        self.api_key_pair_with_env(&process_env)
+    }
+
+    /// `api_key_pair`, reading variables through `env`.
+    pub fn api_key_pair_with_env(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<(SecretString, SecretString)> {
+        let key = read_secret(env, &self.x.api_key_env)?;
+        let secret = read_secret(env, &self.x.api_secret_env)?;
+        Some((key, secret))
+    }
+
+    /// The effective configuration as TOML (it loads back into an equal
+    /// `Config`). For each secret it shows the variable's name and whether
+    /// it is set in the process environment, never the value.
+    pub fn render_effective(&self) -> String {
+        self.render_effective_with_env(&process_env)
+    }
+
+    /// `render_effective`, asking `env` whether the secret variables are set.
+    pub fn render_effective_with_env(&self, env: &dyn Fn(&str) -> Option<String>) -> String {
+        display::render(self, env)
+    }
+}
+
+fn read_secret(env: &dyn Fn(&str) -> Option<String>, var: &str) -> Option<SecretString> {
+    env(var).filter(|v| !v.is_empty()).map(SecretString::from)
+}
+
+/// Parse, override, deserialize, validate.
+fn build(source: &str, path: &Path, overrides: &[env::Override]) -> Result<Config, ConfigError> {
+    let (mut doc, errors) = toml::de::DeTable::parse_recoverable(source);
+    if let Some(err) = errors.first() {
+        return Err(locate::syntax_error(path, source, doc.get_ref(), err));
+    }
+    let env_base = source.len() + 1;
+    env::apply(doc.get_mut(), overrides, env_base)?;
+    let ctx = locate::Ctx {
+        path,
+        source,
+        index: locate::SpanIndex::build(doc.get_ref()),
+        overrides,
+        env_base,
+    };
+    validate::sections_are_tables(doc.get_ref(), &ctx)?;
+    let raw = schema::RawConfig::deserialize(toml::de::Deserializer::from(doc))
+        .map_err(|e| ctx.serde_error(&e))?;
+    validate::validate(raw, &ctx)
+}

@@ -1,0 +1,350 @@
+//! The two shapes of the configuration: the raw serde structs that mirror the
+//! TOML file one-to-one (every table `deny_unknown_fields`, defaults filled in),
+//! and the validated, typed structs the rest of placewatch reads.
+//!
+//! Raw integers are `i64` on purpose: range checks then happen in
+//! `validate.rs` with messages such as "must be between 1 and 300", instead of
+//! serde's terse "expected u32".
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+/// Default values, in one place so the serde defaults, the docs and the
+/// reference file agree.
+pub(crate) mod defaults {
+    pub(crate) const API_BASE: &str = "https://api.x.com";
+    pub(crate) const AUTHORIZE_URL: &str = "https://x.com/i/oauth2/authorize";
+    pub(crate) const REDIRECT_URI: &str = "http://127.0.0.1:8765/callback";
+    pub(crate) const CLIENT_SECRET_ENV: &str = "PLACEWATCH_CLIENT_SECRET";
+    pub(crate) const BEARER_TOKEN_ENV: &str = "PLACEWATCH_BEARER_TOKEN";
+    pub(crate) const API_KEY_ENV: &str = "PLACEWATCH_API_KEY";
+    pub(crate) const API_SECRET_ENV: &str = "PLACEWATCH_API_SECRET";
+    pub(crate) const REQUEST_TIMEOUT_SECS: i64 = 30;
+    pub(crate) const CONNECT_TIMEOUT_SECS: i64 = 10;
+    pub(crate) const LANGUAGES: &[&str] = &["en"];
+    pub(crate) const BACKFILL_DAYS: i64 = 7;
+    pub(crate) const MIN_INTERVAL_SECS: i64 = 60;
+    pub(crate) const MAX_INTERVAL_SECS: i64 = 900;
+    pub(crate) const MONTHLY_POST_READS: i64 = 15_000;
+    // Pay-per-use unit prices (x-api/FACTS.md §4, prices from 2026-04-20).
+    pub(crate) const POST_READ_USD: f64 = 0.005;
+    pub(crate) const OWNED_READ_USD: f64 = 0.001;
+    pub(crate) const USER_READ_USD: f64 = 0.010;
+    pub(crate) const POST_CREATE_USD: f64 = 0.015;
+    pub(crate) const POST_CREATE_WITH_URL_USD: f64 = 0.20;
+    pub(crate) const SUMMONED_REPLY_USD: f64 = 0.010;
+    pub(crate) const WARN_AT_PERCENT: i64 = 80;
+    pub(crate) const DATA_DIR: &str = "data";
+    pub(crate) const SIM_SEED: i64 = 42;
+    pub(crate) const SIM_RATE_PER_MIN: f64 = 3.0;
+    pub(crate) const SIM_BACKLOG_DAYS: i64 = 3;
+}
+
+// ---------------------------------------------------------------- raw (serde)
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    pub(crate) council: RawCouncil,
+    #[serde(default)]
+    pub(crate) x: RawX,
+    pub(crate) monitor: RawMonitor,
+    #[serde(default)]
+    pub(crate) budget: RawBudget,
+    #[serde(default)]
+    pub(crate) data: RawData,
+    #[serde(default)]
+    pub(crate) sim: RawSim,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCouncil {
+    pub(crate) name: String,
+    pub(crate) handle: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawX {
+    pub(crate) api_base: String,
+    pub(crate) authorize_url: String,
+    pub(crate) access: Access,
+    pub(crate) query_max_len: Option<i64>,
+    pub(crate) client_id: String,
+    pub(crate) client_type: ClientType,
+    pub(crate) redirect_uri: String,
+    pub(crate) client_secret_env: String,
+    pub(crate) bearer_token_env: String,
+    pub(crate) api_key_env: String,
+    pub(crate) api_secret_env: String,
+    pub(crate) request_timeout_secs: i64,
+    pub(crate) connect_timeout_secs: i64,
+}
+
+impl Default for RawX {
+    fn default() -> Self {
+        Self {
+            api_base: defaults::API_BASE.into(),
+            authorize_url: defaults::AUTHORIZE_URL.into(),
+            access: Access::SelfServe,
+            query_max_len: None,
+            client_id: String::new(),
+            client_type: ClientType::Confidential,
+            redirect_uri: defaults::REDIRECT_URI.into(),
+            client_secret_env: defaults::CLIENT_SECRET_ENV.into(),
+            bearer_token_env: defaults::BEARER_TOKEN_ENV.into(),
+            api_key_env: defaults::API_KEY_ENV.into(),
+            api_secret_env: defaults::API_SECRET_ENV.into(),
+            request_timeout_secs: defaults::REQUEST_TIMEOUT_SECS,
+            connect_timeout_secs: defaults::CONNECT_TIMEOUT_SECS,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMonitor {
+    pub(crate) places: Vec<String>,
+    #[serde(default)]
+    pub(crate) exclusions: Vec<String>,
+    #[serde(default = "default_languages")]
+    pub(crate) languages: Vec<String>,
+    #[serde(default = "default_backfill_days")]
+    pub(crate) backfill_days: i64,
+    #[serde(default = "default_min_interval_secs")]
+    pub(crate) min_interval_secs: i64,
+    #[serde(default = "default_max_interval_secs")]
+    pub(crate) max_interval_secs: i64,
+}
+
+fn default_languages() -> Vec<String> {
+    defaults::LANGUAGES.iter().map(|s| s.to_string()).collect()
+}
+fn default_backfill_days() -> i64 {
+    defaults::BACKFILL_DAYS
+}
+fn default_min_interval_secs() -> i64 {
+    defaults::MIN_INTERVAL_SECS
+}
+fn default_max_interval_secs() -> i64 {
+    defaults::MAX_INTERVAL_SECS
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawBudget {
+    pub(crate) monthly_post_reads: i64,
+    pub(crate) post_read_usd: f64,
+    pub(crate) owned_read_usd: f64,
+    pub(crate) user_read_usd: f64,
+    pub(crate) post_create_usd: f64,
+    pub(crate) post_create_with_url_usd: f64,
+    pub(crate) summoned_reply_usd: f64,
+    pub(crate) monthly_usd: f64,
+    pub(crate) warn_at_percent: i64,
+}
+
+impl Default for RawBudget {
+    fn default() -> Self {
+        Self {
+            monthly_post_reads: defaults::MONTHLY_POST_READS,
+            post_read_usd: defaults::POST_READ_USD,
+            owned_read_usd: defaults::OWNED_READ_USD,
+            user_read_usd: defaults::USER_READ_USD,
+            post_create_usd: defaults::POST_CREATE_USD,
+            post_create_with_url_usd: defaults::POST_CREATE_WITH_URL_USD,
+            summoned_reply_usd: defaults::SUMMONED_REPLY_USD,
+            monthly_usd: 0.0,
+            warn_at_percent: defaults::WARN_AT_PERCENT,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawData {
+    pub(crate) dir: String,
+}
+
+impl Default for RawData {
+    fn default() -> Self {
+        Self {
+            dir: defaults::DATA_DIR.into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawSim {
+    pub(crate) seed: i64,
+    pub(crate) rate_per_min: f64,
+    pub(crate) backlog_days: i64,
+}
+
+impl Default for RawSim {
+    fn default() -> Self {
+        Self {
+            seed: defaults::SIM_SEED,
+            rate_per_min: defaults::SIM_RATE_PER_MIN,
+            backlog_days: defaults::SIM_BACKLOG_DAYS,
+        }
+    }
+}
+
+// ------------------------------------------------------------- typed (public)
+
+/// Which X API access the council has; decides the longest search query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// Pay-per-use and the legacy Basic/Pro subscriptions: 512-character queries.
+    SelfServe,
+    /// Enterprise: 4,096-character queries.
+    Enterprise,
+}
+
+impl Access {
+    /// The longest recent-search query this tier accepts (x-api/FACTS.md §1).
+    pub fn max_query_len(self) -> usize {
+        match self {
+            Access::SelfServe => 512,
+            Access::Enterprise => 4096,
+        }
+    }
+
+    /// The spelling used in the TOML file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::SelfServe => "self-serve",
+            Access::Enterprise => "enterprise",
+        }
+    }
+}
+
+/// The OAuth 2.0 client type of the X app (decides how the token endpoint
+/// authenticates: Basic auth with the secret, or `client_id` in the body).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientType {
+    /// "Web App" or "Automated App or bot": has a client secret.
+    Confidential,
+    /// "Native App" or "Single page App": no secret.
+    Public,
+}
+
+impl ClientType {
+    /// The spelling used in the TOML file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientType::Confidential => "confidential",
+            ClientType::Public => "public",
+        }
+    }
+}
+
+/// `[council]`: whose area is watched and which account answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Council {
+    /// Display name, e.g. "Croydon Council".
+    pub name: String,
+    /// The council's X username, without `@`.
+    pub handle: String,
+}
+
+/// `[x]`: where the X API is and how placewatch authenticates to it. Holds
+/// only the *names* of the environment variables that carry secrets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct XConfig {
+    /// Base URL of the X API (or the simulator); always ends with `/`, so
+    /// `api_base.join("2/tweets")` keeps any path prefix.
+    pub api_base: Url,
+    /// OAuth 2.0 authorize page opened in the officer's browser.
+    pub authorize_url: Url,
+    /// Access tier.
+    pub access: Access,
+    /// Longest search query to build (resolved from the tier when unset).
+    pub query_max_len: usize,
+    /// OAuth 2.0 client id (public information); may be empty until login is set up.
+    pub client_id: String,
+    /// OAuth 2.0 client type.
+    pub client_type: ClientType,
+    /// Loopback callback served by `placewatch auth login`.
+    pub redirect_uri: Url,
+    /// Name of the environment variable holding the OAuth 2.0 client secret.
+    pub client_secret_env: String,
+    /// Name of the environment variable holding an app-only bearer token.
+    pub bearer_token_env: String,
+    /// Name of the environment variable holding the API key (client_credentials).
+    pub api_key_env: String,
+    /// Name of the environment variable holding the API secret (client_credentials).
+    pub api_secret_env: String,
+    /// Whole-request timeout.
+    pub request_timeout: Duration,
+    /// TCP/TLS connect timeout.
+    pub connect_timeout: Duration,
+}
+
+/// `[monitor]`: what to search for and how often.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Monitor {
+    /// Place names to search for (trimmed, inner whitespace collapsed,
+    /// unique ignoring case).
+    pub places: Vec<String>,
+    /// False friends: terms whose posts are excluded (normalised like places).
+    pub exclusions: Vec<String>,
+    /// Language codes to keep; empty means all languages.
+    pub languages: Vec<String>,
+    /// How far back the first poll reaches (1..=7 days, the search window).
+    pub backfill_days: u32,
+    /// Shortest time between polls.
+    pub min_interval: Duration,
+    /// Longest time between polls.
+    pub max_interval: Duration,
+}
+
+/// `[budget]`: caps and unit prices, in US dollars.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Budget {
+    /// Monthly cap on post reads; `None` means unlimited (0 in the file).
+    pub monthly_post_reads: Option<u64>,
+    /// Price of one post read.
+    pub post_read_usd: f64,
+    /// Price of one owned read (the council's own timeline).
+    pub owned_read_usd: f64,
+    /// Price of one user read.
+    pub user_read_usd: f64,
+    /// Price of creating one post.
+    pub post_create_usd: f64,
+    /// Price of creating one post that contains a URL.
+    pub post_create_with_url_usd: f64,
+    /// Price of one summoned reply.
+    pub summoned_reply_usd: f64,
+    /// Monthly money cap; `None` means no cap (0 in the file).
+    pub monthly_usd: Option<f64>,
+    /// Warn when this share of a cap is used (1..=100).
+    pub warn_at_percent: u8,
+}
+
+/// `[data]`: where placewatch keeps its files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Data {
+    /// Absolute data directory (relative paths in the file are resolved
+    /// against the config file's directory).
+    pub dir: PathBuf,
+}
+
+/// `[sim]`: settings for `placewatch sim` and `placewatch demo`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimConfig {
+    /// Seed of the synthetic post generator, so runs repeat.
+    pub seed: u64,
+    /// Synthetic posts per minute (may be fractional; 0 = none).
+    pub rate_per_min: f64,
+    /// Days of backlog generated at start (0..=7).
+    pub backlog_days: u32,
+}

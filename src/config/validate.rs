@@ -1,0 +1,379 @@
+//! Raw (deserialized) config → validated, typed `Config`. Each check names
+//! the dotted key; `Ctx` turns that into a file line or an env variable.
+//! The first failing check wins, in schema order (council, x, monitor, ...).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use toml::de::{DeTable, DeValue};
+use url::{Host, Url};
+
+use super::Config;
+use super::env::{KNOWN, PREFIX};
+use super::error::ConfigError;
+use super::locate::Ctx;
+use super::places::{languages, name_list};
+use super::schema::*;
+
+type Result<T> = std::result::Result<T, ConfigError>;
+
+/// Validate everything, resolving paths against the config file's directory.
+pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
+    Ok(Config {
+        council: council(raw.council, ctx)?,
+        x: x_config(raw.x, ctx)?,
+        monitor: monitor(raw.monitor, ctx)?,
+        budget: budget(raw.budget, ctx)?,
+        data: data(raw.data, ctx)?,
+        sim: sim(raw.sim, ctx)?,
+        source: ctx.path.to_path_buf(),
+    })
+}
+
+/// Every known section must be a table. serde would also accept an array (a
+/// struct can be read from a sequence), silently reading `sim = [7, 2.0, 1]`
+/// or `[[sim]]` by position; refuse that before deserializing.
+pub(crate) fn sections_are_tables(root: &DeTable<'_>, ctx: &Ctx<'_>) -> Result<()> {
+    for (key, value) in root.iter() {
+        let known = KNOWN.iter().any(|(s, _)| *s == key.get_ref().as_ref());
+        let shape = match value.get_ref() {
+            DeValue::Table(_) => continue,
+            DeValue::Array(a) if a.iter().all(|v| matches!(v.get_ref(), DeValue::Table(_))) => {
+                "an array of tables (write [section], not [[section]])"
+            }
+            DeValue::Array(_) => "an array",
+            _ => "a single value",
+        };
+        if known {
+            let section = key.get_ref();
+            let message = format!("must be a table [{section}], not {shape}");
+            return Err(ctx.shape_error(section, message));
+        }
+    }
+    Ok(())
+}
+
+fn council(raw: RawCouncil, ctx: &Ctx<'_>) -> Result<Council> {
+    let name = raw.name.trim();
+    if name.is_empty() {
+        return Err(ctx.invalid("council.name", "must not be empty"));
+    }
+    check_handle(&raw.handle).map_err(|m| ctx.invalid("council.handle", m))?;
+    Ok(Council {
+        name: name.to_string(),
+        handle: raw.handle,
+    })
+}
+
+/// An X username: `^[A-Za-z0-9_]{1,15}$`.
+fn check_handle(handle: &str) -> std::result::Result<(), String> {
+    if let Some(rest) = handle.strip_prefix('@') {
+        return Err(format!(
+            "write the username without the leading @: handle = {rest:?}"
+        ));
+    }
+    let ok = (1..=15).contains(&handle.len())
+        && handle
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be an X username: 1 to 15 letters, digits or underscores, got {handle:?}"
+        ))
+    }
+}
+
+fn x_config(raw: RawX, ctx: &Ctx<'_>) -> Result<XConfig> {
+    let api_base = api_base(ctx, &raw.api_base)?;
+    let authorize_url = http_url(ctx, "x.authorize_url", &raw.authorize_url)?;
+    let redirect_uri = redirect_uri(ctx, &raw.redirect_uri)?;
+    let query_max_len = query_max_len(ctx, raw.access, raw.query_max_len)?;
+    if raw
+        .client_id
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(ctx.invalid(
+            "x.client_id",
+            "must not contain spaces or control characters",
+        ));
+    }
+    let env_keys = [
+        ("x.client_secret_env", &raw.client_secret_env),
+        ("x.bearer_token_env", &raw.bearer_token_env),
+        ("x.api_key_env", &raw.api_key_env),
+        ("x.api_secret_env", &raw.api_secret_env),
+    ];
+    check_env_names(ctx, &env_keys)?;
+    let request = int_in(
+        ctx,
+        "x.request_timeout_secs",
+        raw.request_timeout_secs,
+        1,
+        300,
+    )?;
+    let connect = int_in(
+        ctx,
+        "x.connect_timeout_secs",
+        raw.connect_timeout_secs,
+        1,
+        60,
+    )?;
+    Ok(XConfig {
+        api_base,
+        authorize_url,
+        access: raw.access,
+        query_max_len,
+        client_id: raw.client_id,
+        client_type: raw.client_type,
+        redirect_uri,
+        client_secret_env: raw.client_secret_env,
+        bearer_token_env: raw.bearer_token_env,
+        api_key_env: raw.api_key_env,
+        api_secret_env: raw.api_secret_env,
+        request_timeout: Duration::from_secs(request),
+        connect_timeout: Duration::from_secs(connect),
+    })
+}
+
+/// The API base, with a trailing `/` so `join("2/tweets")` keeps any prefix.
+fn api_base(ctx: &Ctx<'_>, value: &str) -> Result<Url> {
+    let mut url = http_url(ctx, "x.api_base", value)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ctx.invalid("x.api_base", "must not have a query or fragment"));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+fn query_max_len(ctx: &Ctx<'_>, access: Access, raw: Option<i64>) -> Result<usize> {
+    let tier_max = access.max_query_len();
+    let Some(len) = raw else {
+        return Ok(tier_max);
+    };
+    let len = int_in(ctx, "x.query_max_len", len, 1, 4096)?;
+    if len > tier_max as u64 {
+        return Err(ctx.invalid(
+            "x.query_max_len",
+            format!(
+                "{len} is above the {tier_max}-character limit of x.access = {:?}; \
+                 only Enterprise access allows up to 4096",
+                access.as_str()
+            ),
+        ));
+    }
+    Ok(len as usize)
+}
+
+/// An http(s) URL with a host and no credentials; plain http only on loopback.
+fn http_url(ctx: &Ctx<'_>, key: &str, value: &str) -> Result<Url> {
+    let url = Url::parse(value.trim())
+        .map_err(|e| ctx.invalid(key, format!("not a valid URL ({e}): {value:?}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // Don't echo the value: it may hold a password.
+        return Err(ctx.invalid(key, "must not contain a username or password"));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(ctx.invalid(
+                key,
+                format!(
+                    "plain http is only allowed for loopback hosts (127.0.0.0/8, ::1, \
+                     localhost); use https: {value:?}"
+                ),
+            ));
+        }
+        other => {
+            return Err(ctx.invalid(key, format!("must be an http or https URL, not {other}:")));
+        }
+    }
+    if url.host().is_none() {
+        return Err(ctx.invalid(key, format!("has no host: {value:?}")));
+    }
+    Ok(url)
+}
+
+/// The OAuth callback that `placewatch auth login` serves itself: plain http
+/// on a loopback address.
+fn redirect_uri(ctx: &Ctx<'_>, value: &str) -> Result<Url> {
+    let key = "x.redirect_uri";
+    let url = http_url(ctx, key, value)?;
+    if url.scheme() != "http" || !is_loopback(&url) {
+        return Err(ctx.invalid(
+            key,
+            format!(
+                "must be a plain http URL on a loopback host (e.g. \
+                 \"http://127.0.0.1:8765/callback\"), because `placewatch auth login` \
+                 serves the callback itself: {value:?}"
+            ),
+        ));
+    }
+    if url.fragment().is_some() {
+        return Err(ctx.invalid(key, "must not have a #fragment"));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The `*_env` keys hold variable NAMES. Messages never repeat the value:
+/// a wrong value here is most likely the secret itself.
+fn check_env_names(ctx: &Ctx<'_>, keys: &[(&str, &String)]) -> Result<()> {
+    for (i, (key, name)) in keys.iter().enumerate() {
+        let mut chars = name.chars();
+        let ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            return Err(ctx.invalid(
+                key,
+                "must be the NAME of an environment variable (letters, digits and _, \
+                 e.g. \"PLACEWATCH_CLIENT_SECRET\"), never the secret itself; the value \
+                 is not shown here",
+            ));
+        }
+        if name.to_ascii_uppercase().starts_with(PREFIX) {
+            return Err(ctx.invalid(
+                key,
+                format!("{name} starts with {PREFIX}, which is reserved for overrides"),
+            ));
+        }
+        if let Some((other, _)) = keys[..i].iter().find(|(_, n)| n == name) {
+            return Err(ctx.invalid(key, format!("names the same variable as {other}")));
+        }
+    }
+    Ok(())
+}
+
+fn monitor(raw: RawMonitor, ctx: &Ctx<'_>) -> Result<Monitor> {
+    if raw.places.is_empty() {
+        return Err(ctx.invalid("monitor.places", "list at least one place name"));
+    }
+    let places = name_list(ctx, "monitor.places", &raw.places)?;
+    let exclusions = name_list(ctx, "monitor.exclusions", &raw.exclusions)?;
+    for (i, excl) in exclusions.iter().enumerate() {
+        if let Some(j) = places
+            .iter()
+            .position(|p| p.to_lowercase() == excl.to_lowercase())
+        {
+            return Err(ctx.invalid(
+                &format!("monitor.exclusions[{i}]"),
+                format!("{excl:?} is also monitor.places[{j}]; excluding it would hide every post about it"),
+            ));
+        }
+    }
+    let languages = languages(ctx, raw.languages)?;
+    let backfill_days = int_in(ctx, "monitor.backfill_days", raw.backfill_days, 1, 7)?;
+    let (min, max) = (raw.min_interval_secs, raw.max_interval_secs);
+    let min_interval = int_in(ctx, "monitor.min_interval_secs", min, 1, i64::MAX)?;
+    let max_interval = int_in(ctx, "monitor.max_interval_secs", max, 1, i64::MAX)?;
+    if min > max {
+        // Blame the key the user actually wrote.
+        let key = if ctx.index.contains("monitor.min_interval_secs") {
+            "monitor.min_interval_secs"
+        } else {
+            "monitor.max_interval_secs"
+        };
+        return Err(ctx.invalid(
+            key,
+            format!("min_interval_secs ({min}) must not exceed max_interval_secs ({max})"),
+        ));
+    }
+    Ok(Monitor {
+        places,
+        exclusions,
+        languages,
+        backfill_days: backfill_days as u32,
+        min_interval: Duration::from_secs(min_interval),
+        max_interval: Duration::from_secs(max_interval),
+    })
+}
+
+fn budget(raw: RawBudget, ctx: &Ctx<'_>) -> Result<Budget> {
+    let reads = int_in(
+        ctx,
+        "budget.monthly_post_reads",
+        raw.monthly_post_reads,
+        0,
+        i64::MAX,
+    )?;
+    let usd = |key: &str, v: f64| nonneg_finite(ctx, &format!("budget.{key}"), v);
+    let monthly_usd = usd("monthly_usd", raw.monthly_usd)?;
+    let warn = int_in(ctx, "budget.warn_at_percent", raw.warn_at_percent, 1, 100)?;
+    Ok(Budget {
+        monthly_post_reads: (reads > 0).then_some(reads),
+        post_read_usd: usd("post_read_usd", raw.post_read_usd)?,
+        owned_read_usd: usd("owned_read_usd", raw.owned_read_usd)?,
+        user_read_usd: usd("user_read_usd", raw.user_read_usd)?,
+        post_create_usd: usd("post_create_usd", raw.post_create_usd)?,
+        post_create_with_url_usd: usd("post_create_with_url_usd", raw.post_create_with_url_usd)?,
+        summoned_reply_usd: usd("summoned_reply_usd", raw.summoned_reply_usd)?,
+        monthly_usd: (monthly_usd > 0.0).then_some(monthly_usd),
+        warn_at_percent: warn as u8,
+    })
+}
+
+fn data(raw: RawData, ctx: &Ctx<'_>) -> Result<Data> {
+    let dir = raw.dir.trim();
+    if dir.is_empty() {
+        return Err(ctx.invalid("data.dir", "must not be empty"));
+    }
+    if dir.starts_with('~') {
+        return Err(ctx.invalid(
+            "data.dir",
+            "`~` is not expanded; write an absolute path or one relative to this file",
+        ));
+    }
+    let base = ctx.path.parent().unwrap_or(Path::new(""));
+    let joined: PathBuf = base.join(dir);
+    let dir = std::path::absolute(&joined)
+        .map_err(|e| ctx.invalid("data.dir", format!("cannot resolve {joined:?}: {e}")))?;
+    Ok(Data { dir })
+}
+
+fn sim(raw: RawSim, ctx: &Ctx<'_>) -> Result<SimConfig> {
+    let seed = int_in(ctx, "sim.seed", raw.seed, 0, i64::MAX)?;
+    let rate_per_min = nonneg_finite(ctx, "sim.rate_per_min", raw.rate_per_min)?;
+    let backlog_days = int_in(ctx, "sim.backlog_days", raw.backlog_days, 0, 7)?;
+    Ok(SimConfig {
+        seed,
+        rate_per_min,
+        backlog_days: backlog_days as u32,
+    })
+}
+
+/// `value` within `lo..=hi` (with `lo >= 0`), as `u64`.
+fn int_in(ctx: &Ctx<'_>, key: &str, value: i64, lo: i64, hi: i64) -> Result<u64> {
+    if (lo..=hi).contains(&value) {
+        return Ok(value.unsigned_abs());
+    }
+    let message = if hi == i64::MAX {
+        format!("must be at least {lo}, got {value}")
+    } else {
+        format!("must be between {lo} and {hi}, got {value}")
+    };
+    Err(ctx.invalid(key, message))
+}
+
+fn nonneg_finite(ctx: &Ctx<'_>, key: &str, value: f64) -> Result<f64> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(ctx.invalid(key, format!("must be a finite number >= 0, got {value}")))
+    }
+}

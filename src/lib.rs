@@ -1,0 +1,13 @@
+//! placewatch: watches X for posts about a council's area and helps its comms
+//! officers triage and answer them.
+//!
+//! Dependencies run one way: `domain` ← {`x`, `store`} ← {`poller`, `reply`} ← `web`
+//! ← `app` ← `cli`. `sim` sits beside `x` and shares only its wire types and
+//! `domain::query`.
+
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod files;
+pub mod sim;
+pub mod x;

@@ -1,0 +1,118 @@
+//! Shared test harness: a running simulator and a plain HTTP client.
+
+use std::net::SocketAddr;
+
+use placewatch::sim::{Credentials, SimOptions, SimServer};
+use serde_json::Value;
+
+pub struct TestSim {
+    pub server: SimServer,
+    pub http: reqwest::Client,
+}
+
+impl TestSim {
+    /// A simulator with a small deterministic backlog and no live stream.
+    pub async fn start() -> TestSim {
+        Self::start_with(SimOptions {
+            rate_per_min: 0.0,
+            backlog_days: 2,
+            backlog_per_day: 300,
+            ..SimOptions::default()
+        })
+        .await
+    }
+
+    pub async fn start_with(options: SimOptions) -> TestSim {
+        let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        let server = SimServer::start(options, addr)
+            .await
+            .expect("simulator starts");
+        TestSim {
+            server,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn creds(&self) -> &Credentials {
+        &self.server.credentials
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.server.base_url(), path)
+    }
+
+    /// GET with the app-only bearer token.
+    pub async fn app_get(&self, path_and_query: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path_and_query))
+            .bearer_auth(&self.creds().bearer_token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET with the council's user token.
+    pub async fn user_get(&self, path_and_query: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path_and_query))
+            .bearer_auth(&self.creds().user_access_token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_as_council(&self, body: Value) -> reqwest::Response {
+        self.http
+            .post(self.url("/2/tweets"))
+            .bearer_auth(&self.creds().user_access_token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Injects posts through the control route and returns their ids.
+    pub async fn inject(&self, posts: Value) -> Vec<String> {
+        let r = self
+            .http
+            .post(self.url("/_sim/posts"))
+            .json(&posts)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let body: Value = r.json().await.unwrap();
+        body["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    pub async fn control(&self, path: &str, body: Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+    }
+
+    pub async fn stats(&self) -> Value {
+        self.http
+            .get(self.url("/_sim/stats"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+pub fn encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
