@@ -1,5 +1,6 @@
 //! Pure types and rules of placewatch. Nothing here does I/O: no tokio, reqwest,
 //! axum or SQL. Everything is unit-tested directly.
 
+pub mod post;
 pub mod query;
 pub mod text;

@@ -29,13 +29,14 @@ pub fn router(state: SimState) -> Router {
         .route("/2/oauth2/token", post(oauth::token))
         .route("/2/oauth2/revoke", post(oauth::revoke))
         .route("/oauth2/token", post(oauth::app_token))
-        .route_layer(middleware::from_fn_with_state(state.clone(), count_request));
-    x.merge(control::router())
-        .fallback(not_found)
-        .layer(middleware::from_fn_with_state(
+        // The counter wraps the faults, so injected answers are counted too.
+        .route_layer(middleware::from_fn_with_state(
             state.clone(),
             faults::inject,
         ))
+        .route_layer(middleware::from_fn_with_state(state.clone(), count_request));
+    x.merge(control::router())
+        .fallback(not_found)
         .layer(middleware::from_fn(common_headers))
         .with_state(state)
 }

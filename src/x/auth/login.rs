@@ -1,0 +1,305 @@
+//! `placewatch auth login|status|logout`: the one-time login of the council
+//! account (Authorization Code with PKCE), what is stored, and undoing it.
+//!
+//! The CLI passes its terminal as `out` and `input`; tests pass buffers and
+//! play the browser themselves.
+
+use std::fmt;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tracing::{info, instrument, warn};
+
+use super::callback::{self, LOGIN_TIMEOUT};
+use super::oauth::{OAuthClient, TokenKind};
+use super::session::SessionStatus;
+use super::store::{StoredTokens, TokenStore};
+use super::{Account, AuthError, process_env, unix_now};
+use crate::config::{ClientType, Config};
+
+/// How `login` receives the redirect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginOptions {
+    /// Do not listen on the callback; ask for the redirect URL on `input`
+    /// (headless servers).
+    pub paste: bool,
+    /// Try to open the authorize URL in a browser.
+    pub open_browser: bool,
+}
+
+/// Logs the council account in: prints the authorize URL (and opens a
+/// browser when asked and possible), receives the redirect on the loopback
+/// callback or as a pasted URL, checks `state`, exchanges the code, asks X
+/// who logged in, and stores the tokens and the account.
+pub async fn login(
+    config: &Config,
+    options: LoginOptions,
+    out: &mut (dyn Write + Send),
+    input: &mut (dyn BufRead + Send),
+) -> Result<Account, AuthError> {
+    login_with_env(config, options, out, input, &process_env).await
+}
+
+/// `login`, reading environment variables (client secret, `$BROWSER`,
+/// `$DISPLAY`) through `env`.
+#[instrument(skip_all, fields(paste = options.paste))]
+pub async fn login_with_env(
+    config: &Config,
+    options: LoginOptions,
+    out: &mut (dyn Write + Send),
+    input: &mut (dyn BufRead + Send),
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<Account, AuthError> {
+    let oauth = OAuthClient::new(config, env)?;
+    let redirect_uri = &config.x.redirect_uri;
+    let listener = match options.paste {
+        true => None,
+        false => Some(callback::bind(redirect_uri).await?),
+    };
+    let (url, state, verifier) = oauth.authorize_url();
+    say(
+        out,
+        &format!(
+            "Log in to X as @{handle} and authorize placewatch at:\n\n  {url}\n",
+            handle = config.council.handle
+        ),
+    )?;
+    if options.open_browser {
+        match callback::open_browser(url.as_str(), env) {
+            Ok(()) => say(out, "(opened in your browser)")?,
+            Err(why) => say(out, &format!("(open it yourself: {why})"))?,
+        }
+    }
+    let code = match listener {
+        Some(listener) => {
+            say(
+                out,
+                &format!("Waiting for X to send the browser back to {redirect_uri} …"),
+            )?;
+            callback::receive(listener, redirect_uri, &state, LOGIN_TIMEOUT).await?
+        }
+        None => callback::read_pasted(out, input, redirect_uri, &state)?,
+    };
+    let issued = oauth.exchange_code(code, verifier).await?;
+    let account = oauth.users_me(&issued.access_token).await?;
+    let store = TokenStore::new(config);
+    let tokens = StoredTokens::from_login(issued, account.clone());
+    {
+        let _lock = store.lock().await?;
+        store.save(&tokens).await?;
+    }
+    info!(account.id = %account.id, account.username = %account.username, "logged in");
+    say(
+        out,
+        &format!(
+            "Logged in as @{} (id {}). Tokens saved to {} (readable only by you).",
+            account.username,
+            account.id,
+            store.path().display()
+        ),
+    )?;
+    if !account
+        .username
+        .eq_ignore_ascii_case(&config.council.handle)
+    {
+        say(
+            out,
+            &format!(
+                "Note: [council].handle is @{}, but X says you logged in as @{}; replies \
+                 will come from @{}. Log in again as @{} if that is wrong.",
+                config.council.handle, account.username, account.username, config.council.handle
+            ),
+        )?;
+    }
+    Ok(account)
+}
+
+fn say(out: &mut (dyn Write + Send), line: &str) -> Result<(), AuthError> {
+    writeln!(out, "{line}")
+        .and_then(|()| out.flush())
+        .map_err(|e| AuthError::Login(format!("terminal: {e}")))
+}
+
+/// What `logout` did. `Display` is the sentence to show the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogoutOutcome {
+    /// The account that was logged out; `None` when nobody was logged in
+    /// (or the token file was unreadable, then deleted: see `revoke_errors`).
+    pub account: Option<Account>,
+    /// The token file (deleted, or never there).
+    pub token_file: PathBuf,
+    /// Tokens X could not revoke, and why (the file is deleted anyway).
+    pub revoke_errors: Vec<String>,
+}
+
+impl fmt::Display for LogoutOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.token_file.display();
+        match &self.account {
+            None if self.revoke_errors.is_empty() => {
+                write!(
+                    f,
+                    "Not logged in: there is no token file at {path}; nothing to do."
+                )
+            }
+            None => write!(
+                f,
+                "Deleted the unreadable token file {path} without revoking anything ({}).",
+                self.revoke_errors.join("; ")
+            ),
+            Some(a) if self.revoke_errors.is_empty() => write!(
+                f,
+                "Logged out @{}: tokens revoked at X and {path} deleted.",
+                a.username
+            ),
+            Some(a) => write!(
+                f,
+                "Logged out @{}: {path} deleted, but X did not confirm revoking every token \
+                 ({}). To be sure, remove the app under Settings > Security and account \
+                 access > Apps and sessions > Connected apps on X.",
+                a.username,
+                self.revoke_errors.join("; ")
+            ),
+        }
+    }
+}
+
+/// Revokes the stored refresh and access tokens at X, then deletes the
+/// token file. The file is deleted even if X cannot be reached (the outcome
+/// says what was not revoked); no token file is not an error.
+pub async fn logout(config: &Config) -> Result<LogoutOutcome, AuthError> {
+    logout_with_env(config, &process_env).await
+}
+
+/// `logout`, reading the client secret's variable through `env`.
+#[instrument(skip_all)]
+pub async fn logout_with_env(
+    config: &Config,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<LogoutOutcome, AuthError> {
+    let store = TokenStore::new(config);
+    let _lock = store.lock().await?;
+    let mut outcome = LogoutOutcome {
+        account: None,
+        token_file: store.path().to_path_buf(),
+        revoke_errors: Vec::new(),
+    };
+    let tokens = match store.load_async().await {
+        Ok(Some(tokens)) => tokens,
+        Ok(None) => return Ok(outcome),
+        Err(e @ AuthError::Corrupt { .. }) => {
+            store.delete().await?;
+            outcome.revoke_errors.push(e.to_string());
+            return Ok(outcome);
+        }
+        Err(e) => return Err(e),
+    };
+    match OAuthClient::new(config, env) {
+        Ok(oauth) => {
+            if let Some(refresh) = tokens.refresh_token.as_ref() {
+                if let Err(e) = oauth.revoke(refresh, TokenKind::Refresh).await {
+                    outcome.revoke_errors.push(format!("refresh token: {e}"));
+                }
+            }
+            if let Err(e) = oauth.revoke(&tokens.access_token, TokenKind::Access).await {
+                outcome.revoke_errors.push(format!("access token: {e}"));
+            }
+        }
+        Err(e) => outcome.revoke_errors.push(e.to_string()),
+    }
+    store.delete().await?;
+    if !outcome.revoke_errors.is_empty() {
+        warn!(errors = ?outcome.revoke_errors, "logged out without revoking every token");
+    }
+    info!(account.username = %tokens.account.username, "logged out");
+    outcome.account = Some(tokens.account);
+    Ok(outcome)
+}
+
+/// `placewatch auth status`: who is logged in, scopes, expiry, whether a
+/// refresh token is held, whether X refused it and what fixes that. Never a
+/// secret.
+pub fn status_report(config: &Config) -> Result<String, AuthError> {
+    let store = TokenStore::new(config);
+    let fix = format!("placewatch auth login --config {}", config.source.display());
+    let Some(tokens) = store.load()? else {
+        return Ok(format!(
+            "Not logged in to X as the council account (no token file at {}).\n\
+             Reading works with the app-only token; to reply, run `{fix}`.\n",
+            store.path().display()
+        ));
+    };
+    let status = SessionStatus::from_tokens(&tokens);
+    let mut report = format!(
+        "Logged in to X as @{} (id {}).\n",
+        status.account.username, status.account.id
+    );
+    let mut line = |label: &str, value: String| {
+        report.push_str(&format!("  {label:<15}{value}\n"));
+    };
+    line("scopes:", status.scopes.join(" "));
+    line(
+        "access token:",
+        expiry(&status.expires_at, status.has_refresh_token),
+    );
+    line(
+        "refresh token:",
+        match status.has_refresh_token {
+            true => "held (access is renewed automatically)".into(),
+            false if status.refused.is_some() => "none (refused by X)".into(),
+            false => {
+                "none (offline.access not granted; log in again when the access token expires)"
+                    .into()
+            }
+        },
+    );
+    if config.x.client_type == ClientType::Confidential {
+        let var = &config.x.client_secret_env;
+        let set = config.client_secret().is_some();
+        line(
+            "client secret:",
+            format!(
+                "${var} is {}",
+                if set {
+                    "set"
+                } else {
+                    "NOT set (refresh will fail)"
+                }
+            ),
+        );
+    }
+    line("token file:", store.path().display().to_string());
+    if let Some(reason) = &status.refused {
+        report.push_str(&format!(
+            "\nREPLYING IS UNAVAILABLE: X refused the refresh token ({reason}).\n\
+             Reading continues with the app-only token. To fix, run `{fix}`.\n"
+        ));
+    }
+    Ok(report)
+}
+
+fn expiry(at: &OffsetDateTime, refreshable: bool) -> String {
+    let when = at.format(&Rfc3339).unwrap_or_else(|_| at.to_string());
+    let left = at.unix_timestamp() - unix_now();
+    if left > 0 {
+        format!("expires {when} (in {})", human(left))
+    } else if refreshable {
+        format!(
+            "expired {when} ({} ago; refreshed on next use)",
+            human(-left)
+        )
+    } else {
+        format!("expired {when} ({} ago)", human(-left))
+    }
+}
+
+fn human(secs: i64) -> String {
+    match secs {
+        s if s < 120 => format!("{s}s"),
+        s if s < 7200 => format!("{}m", s / 60),
+        s if s < 172_800 => format!("{}h {}m", s / 3600, s % 3600 / 60),
+        s => format!("{}d", s / 86_400),
+    }
+}

@@ -1,0 +1,72 @@
+//! Authentication to X: the council account's OAuth 2.0 user session and the
+//! app-only bearer token.
+//!
+//! - `login`: `placewatch auth login|status|logout` — Authorization Code with
+//!   PKCE (S256) through a loopback callback or a pasted redirect URL.
+//! - `session`: [`UserSession`], the stored user tokens, refreshed before
+//!   expiry and after a 401, serialised across tasks and processes.
+//! - `store`: the token file (`{data.dir}/x-user-token.json`, mode 0600,
+//!   written atomically) and its lock file.
+//! - `oauth`: the `oauth2` client set up for X (token, revoke, users/me).
+//! - `callback`: the one-shot loopback server, the paste prompt, the browser.
+//! - `app`: [`app_bearer`], the app-only token used for reading.
+//!
+//! Secrets are `secrecy::SecretString` from the moment they arrive until the
+//! moment they are written to the token file or an HTTP request: nothing here
+//! prints, logs or `Debug`s a token, the client secret or an authorization
+//! code. The client secret is read only from the environment variable named
+//! in the config.
+//!
+//! Depends on `config`, `files` and the wire types of `x`; not on the API
+//! client (which depends on this).
+
+mod app;
+mod callback;
+mod error;
+mod login;
+mod oauth;
+mod session;
+mod store;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use app::{app_bearer, app_bearer_with_env};
+pub use error::AuthError;
+pub use login::{
+    LoginOptions, LogoutOutcome, login, login_with_env, logout, logout_with_env, status_report,
+};
+pub use session::{SessionStatus, UserSession};
+
+/// The scopes placewatch asks for: read and write posts, read accounts, and
+/// `offline.access` so that X issues a refresh token.
+pub const SCOPES: &[&str] = &["tweet.read", "tweet.write", "users.read", "offline.access"];
+
+/// An access token expiring sooner than this is refreshed before use.
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+
+/// The token file, in the data directory.
+pub const TOKEN_FILE: &str = "x-user-token.json";
+
+/// The lock file that serialises refreshes across processes, beside it.
+pub const LOCK_FILE: &str = "x-user-token.lock";
+
+/// The council's X account, as `GET /2/users/me` reported it at login.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    /// The numeric user id.
+    pub id: String,
+    /// The handle, without `@`.
+    pub username: String,
+}
+
+/// The process environment.
+pub(crate) fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Seconds since the Unix epoch, now.
+pub(crate) fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
