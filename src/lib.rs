@@ -5,9 +5,12 @@
 //! ← `app` ← `cli`. `sim` sits beside `x` and shares only its wire types and
 //! `domain::query`.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod files;
+pub mod poller;
 pub mod sim;
+pub mod store;
 pub mod x;

@@ -6,6 +6,9 @@
 
 use std::fmt::Write as _;
 
+use crate::domain::query::Keyword;
+use crate::domain::triage::{AbuseList, Conditions, Effects, Rule, default_false_friend_context};
+
 use super::Config;
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -36,6 +39,9 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
         "backlog_days",
         &config.sim.backlog_days.to_string(),
     );
+    out.push('\n');
+    triage(&mut out, config);
+    rules(&mut out, &config.rules);
     out
 }
 
@@ -88,9 +94,9 @@ fn secret_state(env: Env<'_>, var: &str) -> &'static str {
 fn monitor(out: &mut String, config: &Config) {
     let m = &config.monitor;
     let _ = writeln!(out, "[monitor]");
-    list(out, "places", &m.places);
-    list(out, "exclusions", &m.exclusions);
-    list(out, "languages", &m.languages);
+    list(out, "places", m.places.iter().map(Keyword::as_str));
+    list(out, "exclusions", m.exclusions.iter().map(Keyword::as_str));
+    list(out, "languages", m.languages.iter().map(String::as_str));
     kv(out, "backfill_days", &m.backfill_days.to_string());
     kv(
         out,
@@ -130,8 +136,9 @@ fn kv(out: &mut String, key: &str, value: &str) {
     let _ = writeln!(out, "{key} = {value}");
 }
 
-fn list(out: &mut String, key: &str, items: &[String]) {
-    if items.is_empty() {
+fn list<'a>(out: &mut String, key: &str, items: impl IntoIterator<Item = &'a str>) {
+    let mut items = items.into_iter().peekable();
+    if items.peek().is_none() {
         kv(out, key, "[]");
         return;
     }
@@ -140,6 +147,117 @@ fn list(out: &mut String, key: &str, items: &[String]) {
         let _ = writeln!(out, "    {},", string(item));
     }
     let _ = writeln!(out, "]");
+}
+
+/// A list of short words, several to a line.
+fn word_list<'a>(out: &mut String, key: &str, items: impl IntoIterator<Item = &'a str>) {
+    let mut line = String::new();
+    let mut lines = Vec::new();
+    for item in items {
+        let item = format!("{},", string(item));
+        if !line.is_empty() && line.len() + 1 + item.len() > 76 {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&item);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    if lines.is_empty() {
+        kv(out, key, "[]");
+        return;
+    }
+    let _ = writeln!(out, "{key} = [");
+    for line in lines {
+        let _ = writeln!(out, "    {line}");
+    }
+    let _ = writeln!(out, "]");
+}
+
+fn triage(out: &mut String, config: &Config) {
+    let t = &config.triage;
+    let _ = writeln!(out, "[triage]");
+    let origin = if t.abuse == AbuseList::uk_default() {
+        "the built-in UK list"
+    } else {
+        "as configured (abusive_words, or the built-in list, plus abusive_words_extra)"
+    };
+    let _ = writeln!(out, "# abusive_words: {origin}");
+    word_list(out, "abusive_words", t.abuse.entries());
+    let _ = writeln!(
+        out,
+        "abusive_words_extra = []  # any extra words are included above"
+    );
+    if t.false_friend_words == default_false_friend_context() {
+        let _ = writeln!(out, "# false_friend_words: the built-in list");
+    }
+    word_list(
+        out,
+        "false_friend_words",
+        t.false_friend_words.iter().map(Keyword::as_str),
+    );
+    out.push('\n');
+}
+
+/// Keys of a rule's `when` and `then`, in the order the file documents them.
+const RULE_KEY_ORDER: &[&str] = &[
+    "places",
+    "words",
+    "authors",
+    "languages",
+    "flags",
+    "summoned",
+    "tag",
+    "tags",
+    "priority",
+    "owner",
+    "dismiss",
+    "stop",
+];
+
+fn rules(out: &mut String, rules: &[Rule]) {
+    if rules.is_empty() {
+        let _ = writeln!(out, "# [[rules]]: none");
+        return;
+    }
+    let _ = writeln!(out, "# [[rules]], applied in this order to every new post");
+    for rule in rules {
+        let _ = writeln!(out, "\n[[rules]]");
+        kv(out, "name", &string(&rule.name));
+        kv(out, "when", &inline(&rule.when, &Conditions::default()));
+        kv(out, "then", &inline(&rule.then, &Effects::default()));
+    }
+}
+
+/// `value` as a one-line inline table, leaving out the keys that equal
+/// `default`'s (an empty list, `false`, an unset option), in the file's
+/// key order. Going through serde keeps this in step with the domain type.
+fn inline<T: serde::Serialize>(value: &T, default: &T) -> String {
+    let table = |v: &T| match toml::Value::try_from(v) {
+        Ok(toml::Value::Table(t)) => t,
+        _ => toml::Table::new(),
+    };
+    let (value, default) = (table(value), table(default));
+    let mut keys: Vec<&String> = value
+        .keys()
+        .filter(|k| default.get(*k) != value.get(*k))
+        .collect();
+    keys.sort_by_key(|k| {
+        let at = RULE_KEY_ORDER.iter().position(|o| o == k);
+        (at.unwrap_or(RULE_KEY_ORDER.len()), k.to_string())
+    });
+    let parts: Vec<String> = keys
+        .iter()
+        .map(|k| format!("{} = {}", super::locate::join_key("", k), value[*k]))
+        .collect();
+    if parts.is_empty() {
+        "{}".into()
+    } else {
+        format!("{{ {} }}", parts.join(", "))
+    }
 }
 
 /// A TOML string literal (toml's own writer does the escaping).

@@ -11,6 +11,9 @@
 //! TOML string; other keys parse the value as a TOML value (number, boolean,
 //! array) and fall back to a string, which then fails with a type error that
 //! names the variable.
+//!
+//! `[[rules]]` is an array of tables: it has no `SECTION__KEY` to name, so a
+//! `PLACEWATCH__RULES…` variable is refused with a message that says so.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -86,7 +89,20 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
         "sim",
         &[("seed", Int), ("rate_per_min", Num), ("backlog_days", Int)],
     ),
+    (
+        "triage",
+        &[
+            ("abusive_words", List),
+            ("abusive_words_extra", List),
+            ("false_friend_words", List),
+        ],
+    ),
 ];
+
+/// The `[[rules]]` array of tables: a top-level key that is not a section,
+/// so it cannot be overridden (there is no `PLACEWATCH__RULES__KEY` to name
+/// one rule's key).
+pub(crate) const RULES: &str = "rules";
 
 /// One override found in the environment.
 #[derive(Debug, Clone)]
@@ -148,6 +164,15 @@ pub(crate) fn check_var_name(var: &str) -> Result<bool, ConfigError> {
         message,
     };
     let parts: Vec<&str> = rest.split("__").collect();
+    if parts[0].eq_ignore_ascii_case(RULES) {
+        return Err(err(
+            rest.to_ascii_lowercase().replace("__", "."),
+            "[[rules]] is an array of tables and cannot be overridden from the \
+             environment (a variable cannot name one rule or replace the list); edit \
+             the rules in the config file, or point --config at another file"
+                .into(),
+        ));
+    }
     let [section, key] = parts.as_slice() else {
         return Err(err(
             rest.to_ascii_lowercase().replace("__", "."),

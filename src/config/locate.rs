@@ -65,10 +65,19 @@ impl SpanIndex {
     }
 
     /// The path whose key or value has exactly this span (what toml's
-    /// deserializer reports), preferring the shallowest match.
+    /// deserializer reports), preferring the shallowest match. An array of
+    /// tables and its first table share the `[[rules]]` header's span; the
+    /// table is meant then (serde reports on the table, not the array).
     pub(crate) fn path_at(&self, span: &Range<usize>) -> Option<&str> {
         let hit = |n: &&Node| n.key_span == *span || n.value_span == *span;
-        self.nodes.iter().find(hit).map(|n| n.path.as_str())
+        let depth = |n: &&Node| n.path.matches('.').count();
+        let shallowest = self.nodes.iter().filter(hit).map(|n| depth(&n)).min()?;
+        self.nodes
+            .iter()
+            .filter(hit)
+            .filter(|n| depth(n) == shallowest)
+            .max_by_key(|n| n.path.len())
+            .map(|n| n.path.as_str())
     }
 
     /// Where the key of `path` starts.
@@ -80,11 +89,17 @@ impl SpanIndex {
     }
 
     /// The table whose header (or first dotted key) is the last one before
-    /// `offset`.
-    fn table_before(&self, offset: usize) -> Option<&str> {
+    /// `offset`. Inline tables (`when = { ... }`) are values, not headers:
+    /// a key after one belongs to the table around it.
+    fn table_before(&self, source: &str, offset: usize) -> Option<&str> {
+        let inline = |n: &Node| {
+            source
+                .get(n.value_span.start..)
+                .is_some_and(|s| s.starts_with('{'))
+        };
         self.nodes
             .iter()
-            .filter(|n| n.is_table && n.value_span.start <= offset)
+            .filter(|n| n.is_table && n.value_span.start <= offset && !inline(n))
             .max_by_key(|n| (n.value_span.start, n.path.len()))
             .map(|n| n.path.as_str())
     }
@@ -154,6 +169,15 @@ pub(crate) fn parent_path(path: &str) -> Option<&str> {
     Some(&path[..cut])
 }
 
+/// `rules[2]` of `rules[2].when.flags[0]`: the `[[rules]]` table a key is in.
+fn rule_path(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix("rules[")?;
+    let close = rest.find(']')?;
+    let digits = &rest[..close];
+    (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+        .then(|| &key[.."rules[".len() + close + 1])
+}
+
 /// 1-based line and column (in characters) of byte `offset` in `source`.
 pub(crate) fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(source.len());
@@ -194,12 +218,33 @@ impl Ctx<'_> {
                 message,
             };
         }
+        let line = span.map(|s| line_col(self.source, s.start).0);
         ConfigError::Invalid {
             path: self.path.to_path_buf(),
-            line: span.map(|s| line_col(self.source, s.start).0),
+            line,
+            message: self.with_rule_line(key, line, message),
             key: key.to_string(),
-            message,
         }
+    }
+
+    /// For a key inside the `[[rules]]` table number `i` (`rules[i].…`),
+    /// `message` plus where that table starts, unless `line` is already
+    /// its header's line.
+    fn with_rule_line(&self, key: &str, line: Option<usize>, message: String) -> String {
+        let Some(rule) = rule_path(key) else {
+            return message;
+        };
+        let Some(span) = self.index.span_of(rule) else {
+            return message;
+        };
+        if span.start >= self.env_base {
+            return message;
+        }
+        let header = line_col(self.source, span.start).0;
+        if line == Some(header) {
+            return message;
+        }
+        format!("{message} (in the [[rules]] table at line {header})")
     }
 
     /// A deserialization error (unknown key, wrong type, missing key).
@@ -209,7 +254,10 @@ impl Ctx<'_> {
         let at = self.index.path_at(&span).map(str::to_string);
         let key = match (&missing, &at) {
             (Some(name), Some(table)) => {
-                message = format!("missing required key `{name}` in [{table}]");
+                message = match rule_path(table) {
+                    Some(_) => format!("missing required key `{name}` in this [[rules]] table"),
+                    None => format!("missing required key `{name}` in [{table}]"),
+                };
                 Some(join_key(table, name))
             }
             (Some(name), None) => {
@@ -244,6 +292,10 @@ impl Ctx<'_> {
             };
         }
         let (line, column) = line_col(self.source, span.start);
+        let message = match &key {
+            Some(key) => self.with_rule_line(key, Some(line), message),
+            None => message,
+        };
         ConfigError::Parse {
             path: self.path.to_path_buf(),
             line,
@@ -316,7 +368,7 @@ fn duplicate_key_path(source: &str, index: &SpanIndex, span: &Range<usize>) -> O
     if written.is_empty() || source[line_start..].trim_start().starts_with('[') {
         return (!written.is_empty()).then(|| written.to_string());
     }
-    Some(match index.table_before(span.start) {
+    Some(match index.table_before(source, span.start) {
         Some(table) => format!("{table}.{written}"),
         None => written.to_string(),
     })

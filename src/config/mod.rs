@@ -16,8 +16,11 @@
 //! environment variables, and `client_secret()` & co. read them at call time
 //! into `secrecy::SecretString`.
 //!
-//! This module depends on no other placewatch module (yet: place names will
-//! be checked by `domain::query::Keyword::parse`; see `validate_place_name`).
+//! Place names, exclusions and triage words are parsed by
+//! `domain::query::Keyword::parse` (the parser the query packer and the
+//! tagger use); `[[rules]]` deserialize into `domain::triage::Rule` and are
+//! checked by `domain::triage::validate_rules`. Those are the only other
+//! placewatch modules this one depends on.
 
 mod display;
 mod env;
@@ -25,6 +28,7 @@ mod error;
 mod locate;
 mod places;
 mod schema;
+mod triage;
 mod validate;
 
 #[cfg(test)]
@@ -37,8 +41,11 @@ use secrecy::SecretString;
 use serde::Deserialize as _;
 
 pub use error::ConfigError;
-pub use places::{MAX_PLACE_NAME_CHARS, validate_place_name};
-pub use schema::{Access, Budget, ClientType, Council, Data, Monitor, SimConfig, XConfig};
+pub use places::{MAX_PLACE_NAME_CHARS, parse_place_name, validate_place_name};
+pub use schema::{Access, Budget, ClientType, Council, Data, Monitor, SimConfig, Triage, XConfig};
+
+use crate::domain::query::Keyword;
+use crate::domain::triage::Rule;
 
 /// The validated configuration. Holds no secret values, so `Debug` is safe.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +62,13 @@ pub struct Config {
     pub data: Data,
     /// `[sim]`
     pub sim: SimConfig,
+    /// `[triage]`: the abuse list and false-friend words (defaults when the
+    /// section is left out).
+    pub triage: Triage,
+    /// `[[rules]]`, in file order (empty when there are none). Validated by
+    /// `domain::triage::validate_rules`, and every `when.places` entry is a
+    /// configured place name.
+    pub rules: Vec<Rule>,
     /// The file this was loaded from, as given by the caller.
     pub source: PathBuf,
 }
@@ -165,6 +179,19 @@ impl Config {
         let key = read_secret(env, &self.x.api_key_env)?;
         let secret = read_secret(env, &self.x.api_secret_env)?;
         Some((key, secret))
+    }
+
+    /// The words that mark a post as a likely false friend, as
+    /// `domain::triage::flags` wants them: the monitor's exclusions first,
+    /// then `triage.false_friend_words`, without repeats (ignoring case).
+    pub fn false_friend_words(&self) -> Vec<Keyword> {
+        let mut words = self.monitor.exclusions.clone();
+        for word in &self.triage.false_friend_words {
+            if places::position_ignoring_case(&words, word.as_str()).is_none() {
+                words.push(word.clone());
+            }
+        }
+        words
     }
 
     /// The effective configuration as TOML (it loads back into an equal

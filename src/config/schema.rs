@@ -12,6 +12,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
+use crate::domain::query::Keyword;
+use crate::domain::triage::{AbuseList, Rule};
+
 /// Default values, in one place so the serde defaults, the docs and the
 /// reference file agree.
 pub(crate) mod defaults {
@@ -58,6 +61,11 @@ pub(crate) struct RawConfig {
     pub(crate) data: RawData,
     #[serde(default)]
     pub(crate) sim: RawSim,
+    #[serde(default)]
+    pub(crate) triage: RawTriage,
+    /// `[[rules]]`: the domain type itself (`deny_unknown_fields` there too).
+    #[serde(default)]
+    pub(crate) rules: Vec<Rule>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -196,6 +204,18 @@ impl Default for RawSim {
     }
 }
 
+/// `[triage]`. `None` means "not in the file": use the built-in list.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTriage {
+    #[serde(default)]
+    pub(crate) abusive_words: Option<Vec<String>>,
+    #[serde(default)]
+    pub(crate) abusive_words_extra: Vec<String>,
+    #[serde(default)]
+    pub(crate) false_friend_words: Option<Vec<String>>,
+}
+
 // ------------------------------------------------------------- typed (public)
 
 /// Which X API access the council has; decides the longest search query.
@@ -292,11 +312,12 @@ pub struct XConfig {
 /// `[monitor]`: what to search for and how often.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Monitor {
-    /// Place names to search for (trimmed, inner whitespace collapsed,
-    /// unique ignoring case).
-    pub places: Vec<String>,
-    /// False friends: terms whose posts are excluded (normalised like places).
-    pub exclusions: Vec<String>,
+    /// Place names to search for, parsed by `Keyword::parse` (trimmed, inner
+    /// whitespace collapsed, unique ignoring case). `Display` and `as_str`
+    /// give the name as configured.
+    pub places: Vec<Keyword>,
+    /// False friends: terms whose posts are excluded (parsed like places).
+    pub exclusions: Vec<Keyword>,
     /// Language codes to keep; empty means all languages.
     pub languages: Vec<String>,
     /// How far back the first poll reaches (1..=7 days, the search window).
@@ -347,4 +368,19 @@ pub struct SimConfig {
     pub rate_per_min: f64,
     /// Days of backlog generated at start (0..=7).
     pub backlog_days: u32,
+}
+
+/// `[triage]`: what triage flags on arrival.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Triage {
+    /// Abusive-language list: `triage.abusive_words` (or, when that is not
+    /// set, the built-in `AbuseList::uk_default()`), then
+    /// `triage.abusive_words_extra`.
+    pub abuse: AbuseList,
+    /// Context words that mark a post as probably about another Croydon:
+    /// `triage.false_friend_words`, or `default_false_friend_context()` when
+    /// not set. The monitor's exclusions are not included; see
+    /// `Config::false_friend_words`, which puts them first as
+    /// `domain::triage::flags` expects.
+    pub false_friend_words: Vec<Keyword>,
 }

@@ -9,23 +9,29 @@ use toml::de::{DeTable, DeValue};
 use url::{Host, Url};
 
 use super::Config;
-use super::env::{KNOWN, PREFIX};
+use super::env::{KNOWN, PREFIX, RULES};
 use super::error::ConfigError;
 use super::locate::Ctx;
-use super::places::{languages, name_list};
+use super::places::{ListKind, keyword_list, languages, position_ignoring_case};
 use super::schema::*;
+use super::triage;
 
 type Result<T> = std::result::Result<T, ConfigError>;
 
 /// Validate everything, resolving paths against the config file's directory.
 pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
+    let council = council(raw.council, ctx)?;
+    let x = x_config(raw.x, ctx)?;
+    let monitor = monitor(raw.monitor, ctx)?;
     Ok(Config {
-        council: council(raw.council, ctx)?,
-        x: x_config(raw.x, ctx)?,
-        monitor: monitor(raw.monitor, ctx)?,
+        council,
+        x,
         budget: budget(raw.budget, ctx)?,
         data: data(raw.data, ctx)?,
         sim: sim(raw.sim, ctx)?,
+        triage: triage::triage(raw.triage, &monitor.places, ctx)?,
+        rules: triage::rules(raw.rules, &monitor.places, ctx)?,
+        monitor,
         source: ctx.path.to_path_buf(),
     })
 }
@@ -35,7 +41,17 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
 /// or `[[sim]]` by position; refuse that before deserializing.
 pub(crate) fn sections_are_tables(root: &DeTable<'_>, ctx: &Ctx<'_>) -> Result<()> {
     for (key, value) in root.iter() {
-        let known = KNOWN.iter().any(|(s, _)| *s == key.get_ref().as_ref());
+        let section = key.get_ref();
+        if section == RULES {
+            if let DeValue::Table(_) = value.get_ref() {
+                let message = "must be an array of tables: write each rule under its own \
+                               [[rules]] header, not [rules]"
+                    .to_string();
+                return Err(ctx.shape_error(section, message));
+            }
+            continue;
+        }
+        let known = KNOWN.iter().any(|(s, _)| *s == section.as_ref());
         let shape = match value.get_ref() {
             DeValue::Table(_) => continue,
             DeValue::Array(a) if a.iter().all(|v| matches!(v.get_ref(), DeValue::Table(_))) => {
@@ -45,7 +61,6 @@ pub(crate) fn sections_are_tables(root: &DeTable<'_>, ctx: &Ctx<'_>) -> Result<(
             _ => "a single value",
         };
         if known {
-            let section = key.get_ref();
             let message = format!("must be a table [{section}], not {shape}");
             return Err(ctx.shape_error(section, message));
         }
@@ -66,7 +81,7 @@ fn council(raw: RawCouncil, ctx: &Ctx<'_>) -> Result<Council> {
 }
 
 /// An X username: `^[A-Za-z0-9_]{1,15}$`.
-fn check_handle(handle: &str) -> std::result::Result<(), String> {
+pub(super) fn check_handle(handle: &str) -> std::result::Result<(), String> {
     if let Some(rest) = handle.strip_prefix('@') {
         return Err(format!(
             "write the username without the leading @: handle = {rest:?}"
@@ -264,16 +279,16 @@ fn monitor(raw: RawMonitor, ctx: &Ctx<'_>) -> Result<Monitor> {
     if raw.places.is_empty() {
         return Err(ctx.invalid("monitor.places", "list at least one place name"));
     }
-    let places = name_list(ctx, "monitor.places", &raw.places)?;
-    let exclusions = name_list(ctx, "monitor.exclusions", &raw.exclusions)?;
+    let places = keyword_list(ctx, "monitor.places", &raw.places, ListKind::Search)?;
+    let exclusions = keyword_list(ctx, "monitor.exclusions", &raw.exclusions, ListKind::Search)?;
     for (i, excl) in exclusions.iter().enumerate() {
-        if let Some(j) = places
-            .iter()
-            .position(|p| p.to_lowercase() == excl.to_lowercase())
-        {
+        if let Some(j) = position_ignoring_case(&places, excl.as_str()) {
             return Err(ctx.invalid(
                 &format!("monitor.exclusions[{i}]"),
-                format!("{excl:?} is also monitor.places[{j}]; excluding it would hide every post about it"),
+                format!(
+                    "{:?} is also monitor.places[{j}]; excluding it would hide every post about it",
+                    excl.as_str()
+                ),
             ));
         }
     }

@@ -4,3 +4,4 @@
 pub mod post;
 pub mod query;
 pub mod text;
+pub mod triage;

@@ -50,6 +50,38 @@ fn form(raw: Option<&str>, body: &[u8]) -> HashMap<String, String> {
     params
 }
 
+/// The parameters of a token or revoke request: the query string, then the
+/// body. X documents form bodies for `/2/oauth2/token` and `/2/oauth2/revoke`,
+/// but it also reads a JSON object body: node-twitter-api-v2 (over a million
+/// downloads a month) sends its code exchange, refresh and revoke as
+/// `application/json` (its body-type check never matches these paths), and
+/// X's token endpoint answers them (node-twitter-api-v2#496).
+fn token_params(raw: Option<&str>, headers: &HeaderMap, body: &[u8]) -> HashMap<String, String> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.to_ascii_lowercase().contains("json"));
+    let object = json
+        .then(|| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body).ok())
+        .flatten();
+    let Some(object) = object else {
+        return form(raw, body);
+    };
+    let mut params = form(raw, b"");
+    for (k, v) in object {
+        match v {
+            serde_json::Value::String(s) => {
+                params.insert(k, s);
+            }
+            serde_json::Value::Null => {}
+            other => {
+                params.insert(k, other.to_string());
+            }
+        }
+    }
+    params
+}
+
 fn is_loopback_redirect(uri: &str) -> bool {
     url::Url::parse(uri).is_ok_and(|u| {
         matches!(u.scheme(), "http" | "https")
@@ -268,7 +300,7 @@ pub async fn token(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
-    let p = form(raw.as_deref(), &body);
+    let p = token_params(raw.as_deref(), &headers, &body);
     let result = (|| {
         let app = client(&sim, &headers, &p)?;
         let get = |k: &str| p.get(k).cloned().unwrap_or_default();
@@ -315,7 +347,7 @@ pub async fn revoke(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
-    let p = form(raw.as_deref(), &body);
+    let p = token_params(raw.as_deref(), &headers, &body);
     match client(&sim, &headers, &p) {
         Ok(app) => {
             let token = p.get("token").cloned().unwrap_or_default();
@@ -365,4 +397,43 @@ pub async fn app_token(
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(content_type: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_str(content_type).unwrap(),
+        );
+        h
+    }
+
+    #[test]
+    fn token_params_read_form_json_and_query() {
+        let form_body = token_params(
+            None,
+            &headers("application/x-www-form-urlencoded"),
+            b"grant_type=refresh_token&refresh_token=abc",
+        );
+        assert_eq!(form_body["grant_type"], "refresh_token");
+        assert_eq!(form_body["refresh_token"], "abc");
+        // node-twitter-api-v2's body for loginWithOAuth2.
+        let json_body = token_params(
+            None,
+            &headers("application/json;charset=UTF-8"),
+            br#"{"code":"c","code_verifier":"v","redirect_uri":"http://127.0.0.1:8765/callback","grant_type":"authorization_code","client_id":"id"}"#,
+        );
+        assert_eq!(json_body["grant_type"], "authorization_code");
+        assert_eq!(json_body["redirect_uri"], "http://127.0.0.1:8765/callback");
+        let query = token_params(
+            Some("grant_type=refresh_token&refresh_token=q"),
+            &HeaderMap::new(),
+            b"",
+        );
+        assert_eq!(query["refresh_token"], "q");
+    }
 }

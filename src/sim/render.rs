@@ -208,13 +208,23 @@ pub fn format_time(ms: i64) -> String {
 /// The longest prefix X shows in `text` before a post becomes a long ("note") post.
 const SHORT_TEXT_CHARS: usize = 280;
 
+/// X's v2 API sends post text with `&`, `<` and `>` as HTML entities.
+fn escape_text(text: &str) -> String {
+    if !text.contains(['&', '<', '>']) {
+        return text.to_string();
+    }
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 pub fn render_post(world: &World, post: &SimPost, f: &Fields) -> Tweet {
     let id = post.id.to_string();
     let long = post.text.chars().count() > SHORT_TEXT_CHARS;
     let text = if long {
-        post.text.chars().take(SHORT_TEXT_CHARS).collect()
+        escape_text(&post.text.chars().take(SHORT_TEXT_CHARS).collect::<String>())
     } else {
-        post.text.clone()
+        escape_text(&post.text)
     };
     let reference = post.reference.map(|(relation, target, _)| ReferencedTweet {
         kind: match relation {
@@ -270,7 +280,7 @@ pub fn render_post(world: &World, post: &SimPost, f: &Fields) -> Tweet {
             is_edit_eligible: true,
         }),
         note_tweet: (long && f.t("note_tweet")).then(|| NoteTweet {
-            text: post.text.clone(),
+            text: escape_text(&post.text),
         }),
     }
 }

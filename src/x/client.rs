@@ -18,6 +18,7 @@ use serde_json::value::RawValue;
 use tracing::{debug, instrument, warn};
 use url::Url;
 
+use super::auth::UserSession;
 use super::error::XError;
 use super::ratelimit::RateLimits;
 use super::wire::{self, CreateTweetRequest, CreatedTweet, Meta, Problem, ReferenceKind};
@@ -33,6 +34,8 @@ pub const USER_AGENT: &str = concat!("placewatch/", env!("CARGO_PKG_VERSION"));
 /// How the user-context token is obtained.
 #[derive(Clone)]
 pub enum UserAuth {
+    /// The logged-in council account, refreshed as needed.
+    Session(UserSession),
     /// A fixed token (scripts, tests); no refresh.
     Static(SecretString),
 }
@@ -354,10 +357,10 @@ impl Client {
         match (auth, &self.user) {
             (Auth::App, _) => Ok(self.bearer.clone()),
             (Auth::User, Some(UserAuth::Static(token))) => Ok(token.clone()),
-            (Auth::User, None) => Err(XError::Auth(
-                "the council account is not logged in: run `placewatch auth login --config FILE`"
-                    .into(),
-            )),
+            (Auth::User, Some(UserAuth::Session(session))) => {
+                session.access_token().await.map_err(XError::Auth)
+            }
+            (Auth::User, None) => Err(XError::Auth(super::auth::AuthError::NotLoggedIn)),
         }
     }
 
@@ -366,8 +369,14 @@ impl Client {
         &self,
         rejected: &SecretString,
     ) -> Result<Option<SecretString>, XError> {
-        let _ = rejected;
-        Ok(None)
+        match &self.user {
+            Some(UserAuth::Session(session)) => session
+                .refresh_after_unauthorized(rejected)
+                .await
+                .map(Some)
+                .map_err(XError::Auth),
+            _ => Ok(None),
+        }
     }
 
     async fn get_page(
@@ -502,6 +511,17 @@ pub fn decode_page(body: &[u8]) -> Result<Page, XError> {
     })
 }
 
+/// X sends `&`, `<` and `>` in post text as HTML entities; placewatch keeps
+/// what the resident wrote.
+fn unescape_text(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
 fn parse_id(s: &str) -> Option<u64> {
     s.parse().ok()
 }
@@ -523,7 +543,7 @@ fn to_post(t: &wire::Tweet, raw: &str) -> Result<Post, XError> {
     let id_of = |kind| t.referenced(kind).and_then(parse_id);
     Ok(Post {
         id,
-        text: t.full_text().to_string(),
+        text: unescape_text(t.full_text()),
         author_id: t.author_id.as_deref().and_then(parse_id),
         created_at: t.created_at.clone(),
         conversation_id: t.conversation_id.as_deref().and_then(parse_id),
@@ -548,10 +568,10 @@ mod tests {
 
     #[test]
     fn decodes_a_page_keeping_raw_json_byte_exact() {
-        let body = br#"{"data":[{"id":"20","text":"@yourcroydon bins \u202e<b>","author_id":"7","referenced_tweets":[{"type":"replied_to","id":"10"}],"entities":{"mentions":[{"start":0,"end":12,"username":"yourcroydon"}]},"future_field":{"x":1}}],"includes":{"users":[{"id":"7","name":"A","username":"a"}],"tweets":[{"id":"10","text":"parent"}]},"errors":[{"title":"Not Found Error","type":"https://api.twitter.com/2/problems/resource-not-found","detail":"gone"}],"meta":{"result_count":1,"newest_id":"20","oldest_id":"20"}}"#;
+        let body = br#"{"data":[{"id":"20","text":"@yourcroydon bins \u202e&lt;b&gt; &amp;amp;","author_id":"7","referenced_tweets":[{"type":"replied_to","id":"10"}],"entities":{"mentions":[{"start":0,"end":12,"username":"yourcroydon"}]},"future_field":{"x":1}}],"includes":{"users":[{"id":"7","name":"A","username":"a"}],"tweets":[{"id":"10","text":"parent"}]},"errors":[{"title":"Not Found Error","type":"https://api.twitter.com/2/problems/resource-not-found","detail":"gone"}],"meta":{"result_count":1,"newest_id":"20","oldest_id":"20"}}"#;
         let page = decode_page(body).unwrap();
         let post = &page.posts[0];
-        assert_eq!(post.text, "@yourcroydon bins \u{202e}<b>");
+        assert_eq!(post.text, "@yourcroydon bins \u{202e}<b> &amp;");
         assert_eq!(post.replied_to, Some(10));
         assert_eq!(post.mentions, ["yourcroydon"]);
         assert!(post.raw.contains("future_field"));

@@ -58,8 +58,10 @@ pub enum XError {
     Transport(#[source] reqwest::Error),
     #[error("could not read X's answer (HTTP {status}): {message}")]
     Decode { status: u16, message: String },
+    /// No usable user-context token: not logged in, or X refused the refresh
+    /// token. Reading goes on with the app-only token; replying needs a login.
     #[error("no user-context token: {0}")]
-    Auth(String),
+    Auth(#[from] super::auth::AuthError),
 }
 
 impl XError {

@@ -27,7 +27,7 @@ use crate::helpers::TestSim;
 /// A simulator, a temp data dir and a config pointing at both.
 pub struct AuthTest {
     pub sim: TestSim,
-    pub dir: tempfile::TempDir,
+    _dir: tempfile::TempDir,
     pub config: Config,
     env: HashMap<String, String>,
 }
@@ -92,7 +92,7 @@ dir = "{data}"
         env.insert(var, creds.client_secret.clone());
         AuthTest {
             sim,
-            dir,
+            _dir: dir,
             config,
             env,
         }
@@ -142,13 +142,13 @@ dir = "{data}"
         };
         let env = self.env();
         let login = auth::login_with_env(&self.config, options, &mut out, &mut input, &env);
+        let mut text = String::new();
         let browser = async {
-            let url = authorize_url_from(&mut printed, &self.sim).await;
+            let url = authorize_url_from(&mut printed, &mut text, &self.sim).await;
             follow_to_callback(&url).await
         };
         let (account, browser) = tokio::join!(login, browser);
         drop(out);
-        let mut text = String::new();
         while let Ok(chunk) = printed.try_recv() {
             text.push_str(&chunk);
         }
@@ -194,12 +194,18 @@ dir = "{data}"
     }
 }
 
-/// Reads the terminal output until the authorize URL appears.
-pub async fn authorize_url_from(printed: &mut mpsc::UnboundedReceiver<String>, sim: &TestSim) -> String {
+/// Reads the terminal output (into `seen`) until the authorize URL appears.
+pub async fn authorize_url_from(
+    printed: &mut mpsc::UnboundedReceiver<String>,
+    seen: &mut String,
+    sim: &TestSim,
+) -> String {
     let prefix = sim.url("/i/oauth2/authorize?");
-    let mut seen = String::new();
     loop {
-        let chunk = printed.recv().await.expect("login printed the authorize URL");
+        let chunk = printed
+            .recv()
+            .await
+            .expect("login printed the authorize URL");
         seen.push_str(&chunk);
         if let Some(url) = seen
             .split_whitespace()

@@ -1,9 +1,13 @@
 //! Integration tests: each starts the real simulator on an ephemeral loopback
 //! port and talks to it over HTTP.
 
+mod auth;
 mod client;
 mod helpers;
+mod kill;
 mod openapi;
+mod poller;
 mod sim_oauth;
 mod sim_posts;
 mod sim_search;
+mod store;

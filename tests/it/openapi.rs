@@ -115,10 +115,8 @@ async fn every_route_answers_in_the_shape_of_the_spec() {
     check(unauthorized, "Get2TweetsSearchRecentResponse", "no token").await;
 
     check(
-        sim.user_get(&format!(
-            "/2/users/me?user.fields=created_at,description,public_metrics,verified"
-        ))
-        .await,
+        sim.user_get("/2/users/me?user.fields=created_at,description,public_metrics,verified")
+            .await,
         "Get2UsersMeResponse",
         "users/me",
     )

@@ -3,6 +3,7 @@
 
 mod errors;
 mod overrides;
+mod rules;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -91,9 +92,27 @@ fn reference_file_loads() {
         "Boxpark Croydon",
         "Purley Way",
     ] {
-        assert!(c.monitor.places.iter().any(|p| p == place), "{place}");
+        assert!(
+            c.monitor.places.iter().any(|p| p.as_str() == place),
+            "{place}"
+        );
     }
-    assert!(c.monitor.exclusions.iter().any(|e| e == "Croydon Park"));
+    assert!(
+        c.monitor
+            .exclusions
+            .iter()
+            .any(|e| e.as_str() == "Croydon Park")
+    );
+    let names: Vec<&str> = c.rules.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["bins", "summoned", "abusive", "false friends"]);
+    assert_eq!(
+        c.triage.abuse,
+        crate::domain::triage::AbuseList::uk_default()
+    );
+    assert_eq!(
+        c.triage.false_friend_words,
+        crate::domain::triage::default_false_friend_context()
+    );
     assert_eq!(c.data.dir, path.parent().unwrap().join("data"));
     // And through the real entry point (no PLACEWATCH__* vars in the test env).
     assert_eq!(Config::load(&path).unwrap().council, c.council);
@@ -198,6 +217,14 @@ fn render_effective_round_trips_and_masks_secrets() {
     }
     assert!(rendered.contains("client_secret_env = \"PLACEWATCH_CLIENT_SECRET\"  # set\n"));
     assert!(rendered.contains("api_secret_env = \"PLACEWATCH_API_SECRET\"  # set but empty"));
+    // Triage and rules are shown too, the rules in order.
+    assert!(rendered.contains("\n[triage]\n# abusive_words: the built-in UK list\n"));
+    assert!(rendered.contains(
+        "\n[[rules]]\nname = \"bins\"\nwhen = { words = [\"bin\", \"bins\", \"fly-tipping\", \
+         \"flytipping\", \"litter\", \"rubbish\"] }\nthen = { tag = \"waste\", owner = \
+         \"streets-team\" }\n"
+    ));
+    assert!(rendered.contains("name = \"false friends\"\nwhen = { flags = [\"false_friend\"] }\nthen = { dismiss = true }\n"));
     let back = Config::from_str_with_env(&rendered, &path, &no_env).unwrap();
     assert_eq!(back, c);
     assert!(rendered.parse::<toml::Table>().is_ok());

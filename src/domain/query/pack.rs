@@ -28,6 +28,9 @@ pub struct PackSpec<'a> {
     pub languages: &'a [String],
     /// A username whose own posts are excluded (`-from:name`), e.g. the council's.
     pub exclude_author: Option<&'a str>,
+    /// A username whose mentions are excluded (`-@name`): the council's mentions
+    /// are read from its mentions timeline, where reads cost less.
+    pub exclude_mention: Option<&'a str>,
     /// The access level's query length limit, in characters.
     pub max_len: usize,
 }
@@ -122,7 +125,7 @@ fn validate_suffix_parts(spec: &PackSpec<'_>) -> Result<(), PackError> {
     {
         return Err(PackError::InvalidLanguage(lang.clone()));
     }
-    if let Some(author) = spec.exclude_author {
+    for author in spec.exclude_author.iter().chain(&spec.exclude_mention) {
         let name = author.trim_start_matches('@');
         let valid = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid || !(1..=15).contains(&name.len()) {
@@ -141,6 +144,9 @@ pub(crate) fn suffix(spec: &PackSpec<'_>) -> String {
         .collect();
     if let Some(author) = spec.exclude_author {
         parts.push(format!("-from:{}", author.trim_start_matches('@')));
+    }
+    if let Some(mention) = spec.exclude_mention {
+        parts.push(format!("-@{}", mention.trim_start_matches('@')));
     }
     parts.push("-is:retweet".to_string());
     match spec.languages {
@@ -239,6 +245,7 @@ mod tests {
             exclusions: excl,
             languages: langs,
             exclude_author: Some("@CroydonCouncil"),
+            exclude_mention: None,
             max_len: 512,
         }
     }
@@ -365,6 +372,7 @@ mod tests {
             exclusions: &[],
             languages: &[],
             exclude_author: None,
+            exclude_mention: None,
             max_len: 52,
         };
         let packed = pack(&spec).unwrap();
@@ -384,6 +392,7 @@ mod tests {
         assert_eq!(pack(&spec(&[], &[], &langs)), Ok(Vec::new()));
         let bad_author = PackSpec {
             exclude_author: Some("Croydon Council"),
+            exclude_mention: None,
             ..spec(&kws, &[], &[])
         };
         assert_eq!(

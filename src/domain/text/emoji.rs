@@ -2,10 +2,11 @@
 //!
 //! twitter-text uses Twitter's emoji regular expression (twemoji-parser), scanning left to
 //! right for the longest sequence it knows: ZWJ sequences, flags, keycaps, skin-tone
-//! modifiers and tag sequences each count as one emoji. A symbol that is text by default
-//! (such as U+00A9 or U+263A) is an emoji only with U+FE0F after it; a keycap is one with
-//! or without U+FE0F. The list of sequences comes from the `emojis` crate, which follows
-//! current Unicode where twemoji-parser 11 stopped at Unicode 11.
+//! modifiers and tag sequences each count as one emoji. The sequences come from the
+//! `emojis` crate, which follows current Unicode where twemoji-parser 11 stopped at
+//! Unicode 11. A sequence counts in its fully-qualified form, and a keycap with or without
+//! U+FE0F. So U+00A9 and U+00AE alone stay text (weight 1), as in twemoji-parser; other
+//! text-default symbols such as U+263A weigh 2 whether or not they count as emoji.
 
 use std::ops::Range;
 
@@ -31,8 +32,13 @@ pub(super) fn find_emoji(text: &str) -> Vec<Range<usize>> {
 /// Length of the longest emoji at the start of `s`.
 fn emoji_len(s: &str) -> Option<usize> {
     let first = s.chars().next()?;
-    // Only keycap bases start an emoji among ASCII characters.
-    if first.is_ascii() && !matches!(first, '#' | '*' | '0'..='9') {
+    // A sequence starts with a keycap base, a regional indicator, or an emoji of its own.
+    let can_start = match first {
+        '#' | '*' | '0'..='9' | '\u{1F1E6}'..='\u{1F1FF}' => true,
+        c if c.is_ascii() => false,
+        c => emojis::get(c.encode_utf8(&mut [0; 4])).is_some(),
+    };
+    if !can_start {
         return None;
     }
     let ends: Vec<usize> = s

@@ -11,7 +11,8 @@
 //! - every other code point counts 1 if it lies in 0–4351, 8192–8205, 8208–8223 or
 //!   8242–8247, else 2;
 //! - a text is valid when it is not empty or only whitespace, has no U+FFFE, U+FEFF or
-//!   U+FFFF, and its weighted length is at most 280.
+//!   U+FFFF (the directional controls U+202A–U+202E are valid since twitter-text v2), and
+//!   its weighted length is at most 280.
 //!
 //! URL detection (`url`) and emoji detection (`emoji`) follow twitter-text's own rules;
 //! the counting walk here follows its `parseTweet`. Ranges are UTF-16 code units, as
@@ -20,6 +21,7 @@
 //! Pure: no I/O. `tests/twitter_text_conformance.rs` checks this module against upstream's
 //! `conformance/validate.yml`.
 
+mod domain;
 mod emoji;
 mod url;
 
@@ -35,7 +37,9 @@ pub const MAX_WEIGHTED_LENGTH: usize = 280;
 pub struct WeightedLength {
     /// Weighted length: 1 per light code point, 2 per other code point or emoji, 23 per URL.
     pub weighted: usize,
-    /// True when the text is non-blank, has no invalid characters and fits the limit.
+    /// True when the text fits the limit, has no invalid character (U+FFFE, U+FEFF,
+    /// U+FFFF) and is not empty or only whitespace (blank text is rejected as by
+    /// twitter-text's Java parser; its JS one accepts it).
     pub valid: bool,
     /// `weighted` in thousandths of the limit (1000 = exactly full), rounded down.
     pub permillage: usize,
@@ -147,24 +151,18 @@ pub fn weighted_length_with(text: &str, config: &LengthConfig) -> WeightedLength
     let valid =
         !walk.has_invalid_char && weighted > 0 && weighted <= max && !text.trim().is_empty();
 
-    // Ranges are reported against the text as given, as twitter-text does: shift by how
-    // many UTF-16 code units normalisation removed (or, rarely, added).
+    // Ranges are reported against the text as given, as twitter-text does: shifted by the
+    // UTF-16 code units normalisation removed (or, rarely, added).
     let given_len = text.encode_utf16().count();
-    let normalization_offset = given_len as i64 - walk.utf16_len as i64;
+    let range = |end: Option<usize>| end.map(|end| Utf16Range { start: 0, end });
     WeightedLength {
         weighted,
         valid,
         permillage: weighted * 1000 / max,
         urls: urls.len(),
-        display_range: utf16_range(given_len as i64 - 1),
-        valid_range: utf16_range(walk.valid_utf16_len as i64 + normalization_offset - 1),
+        display_range: range(given_len.checked_sub(1)),
+        valid_range: range((walk.valid_utf16_len + given_len).checked_sub(walk.utf16_len + 1)),
     }
-}
-
-fn utf16_range(end: i64) -> Option<Utf16Range> {
-    usize::try_from(end)
-        .ok()
-        .map(|end| Utf16Range { start: 0, end })
 }
 
 /// twitter-text's invalid characters (v3 dropped U+202A–U+202E from the v1 list).
@@ -235,6 +233,15 @@ mod tests {
     }
 
     #[test]
+    fn a_short_reply_is_valid() {
+        let r = weighted_length("Thanks, we've passed this to the highways team.");
+        assert_eq!(
+            (r.weighted, r.valid, r.permillage, r.urls),
+            (47, true, 167, 0)
+        );
+    }
+
+    #[test]
     fn whitespace_only_is_invalid_but_still_weighed() {
         assert_eq!(length("   \n\t"), (5, false));
         assert_eq!(length("\u{3000}"), (2, false));
@@ -289,6 +296,12 @@ mod tests {
     }
 
     #[test]
+    fn copyright_sign_is_an_emoji_only_with_the_emoji_selector() {
+        assert_eq!(length("\u{A9} 2024"), (6, true));
+        assert_eq!(length("\u{A9}\u{FE0F} 2024"), (7, true));
+    }
+
+    #[test]
     fn url_with_scheme_counts_23() {
         let r = weighted_length("see https://example.com/some/very/long/path?q=1");
         assert_eq!((r.weighted, r.urls), (4 + 23, 1));
@@ -334,6 +347,26 @@ mod tests {
     fn zero_width_joiner_alone_is_light_and_valid() {
         // U+200D lies in 8192–8205 and is not whitespace.
         assert_eq!(length("\u{200D}"), (1, true));
+    }
+
+    #[test]
+    fn an_invalid_first_character_leaves_no_valid_range() {
+        let r = weighted_length("\u{FEFF}abc");
+        assert_eq!((r.valid, r.valid_range), (false, None));
+    }
+
+    #[test]
+    fn long_adversarial_text_is_counted_in_linear_time() {
+        // Each of these took seconds when domains were re-read from every position.
+        for text in [
+            "a.".repeat(12_500),
+            "東".repeat(25_000),
+            "a-".repeat(12_500),
+        ] {
+            let r = weighted_length(&text);
+            assert!(!r.valid);
+            assert_eq!(r.urls, 0);
+        }
     }
 
     #[test]

@@ -10,11 +10,10 @@
 //! inside the match count, and not after `-`, `_`, `.` or `/`. A t.co link stops after its
 //! slug. This module walks the text with the same rules by hand, in the same order as the
 //! regular expression engine tries them.
-//!
-//! Top-level domains are checked against the Public Suffix List (`psl`), which holds every
-//! IANA top-level domain and is kept current, where twitter-text carries a 2020 copy.
 
 use std::ops::Range;
+
+use super::domain::{Kind, Labels, is_latin_accent};
 
 /// Longest URL twitter-text accepts, in UTF-16 code units.
 const MAX_URL_LENGTH: usize = 4096;
@@ -22,15 +21,14 @@ const MAX_URL_LENGTH: usize = 4096;
 const MAX_TCO_SLUG_LENGTH: usize = 40;
 /// Longest DNS label, punycode-encoded.
 const MAX_LABEL_LENGTH: usize = 63;
-/// Longest top-level domain tried, in characters (real ones stay under 25).
-const MAX_TLD_CHARS: usize = 32;
 
 /// Byte ranges of the URLs in `text`, in order, without overlaps.
 pub(super) fn find_urls(text: &str) -> Vec<Range<usize>> {
+    let labels = Labels::new(text, Kind::Domain);
     let mut urls = Vec::new();
     let mut pos = 0;
     while let Some(c) = text[pos..].chars().next() {
-        match match_at(text, pos, c) {
+        match match_at(&labels, text, pos, c) {
             Some(m) => {
                 urls.extend(accept(text, &m));
                 // Like the regex's lastIndex: a rejected match still consumes its text.
@@ -57,18 +55,22 @@ struct Candidate {
 
 /// Tries a match starting at `pos`: first with the character at `pos` as the preceding
 /// character, then (at the very start only) with the URL at `pos` itself.
-fn match_at(text: &str, pos: usize, c: char) -> Option<Candidate> {
+fn match_at(labels: &Labels, text: &str, pos: usize, c: char) -> Option<Candidate> {
     let after_preceding = is_valid_preceding(c)
-        .then(|| candidate(text, pos + c.len_utf8(), Some(c)))
+        .then(|| candidate(labels, text, pos + c.len_utf8(), Some(c)))
         .flatten();
-    after_preceding.or_else(|| (pos == 0).then(|| candidate(text, 0, None)).flatten())
+    after_preceding.or_else(|| {
+        (pos == 0)
+            .then(|| candidate(labels, text, 0, None))
+            .flatten()
+    })
 }
 
-fn candidate(text: &str, start: usize, before: Option<char>) -> Option<Candidate> {
+fn candidate(labels: &Labels, text: &str, start: usize, before: Option<char>) -> Option<Candidate> {
     let scheme = scheme_len(&text[start..]);
     let (scheme, domain_end) = scheme
-        .and_then(|n| Some((Some(n), domain_end(text, start + n)?)))
-        .or_else(|| Some((None, domain_end(text, start)?)))?;
+        .and_then(|n| Some((Some(n), labels.domain_end(start + n)?)))
+        .or_else(|| Some((None, labels.domain_end(start)?)))?;
     let domain = start + scheme.unwrap_or(0)..domain_end;
     let mut end = domain_end;
     if let Some(rest) = text[end..].strip_prefix(':') {
@@ -81,10 +83,10 @@ fn candidate(text: &str, start: usize, before: Option<char>) -> Option<Candidate
     if has_path {
         end = path_end(text, end + 1);
     }
-    if text[end..].starts_with('?') {
-        if let Some(query_end) = query_end(text, end + 1) {
-            end = query_end;
-        }
+    if text[end..].starts_with('?')
+        && let Some(query_end) = query_end(text, end + 1)
+    {
+        end = query_end;
     }
     Some(Candidate {
         before,
@@ -111,11 +113,12 @@ fn accept(text: &str, m: &Candidate) -> Vec<Range<usize>> {
         return Vec::new();
     }
     if m.scheme.is_some() {
-        return match tco_len(url) {
-            Some((slug, _)) if slug > MAX_TCO_SLUG_LENGTH => Vec::new(),
-            Some((_, len)) => vec![m.start..m.start + len],
-            None => vec![m.start..m.end],
+        let end = match tco_len(url) {
+            Some((slug, _)) if slug > MAX_TCO_SLUG_LENGTH => return Vec::new(),
+            Some((_, len)) => m.start + len,
+            None => m.end,
         };
+        return std::iter::once(m.start..end).collect();
     }
     if matches!(m.before, Some('-' | '_' | '.' | '/')) {
         return Vec::new();
@@ -136,77 +139,6 @@ fn scheme_len(s: &str) -> Option<usize> {
     let http = b.len() >= 4 && b[..4].eq_ignore_ascii_case(b"http");
     let s_len = usize::from(http && b.get(4).is_some_and(|c| c.eq_ignore_ascii_case(&b's')));
     (http && b[4 + s_len..].starts_with(b"://")).then_some(7 + s_len)
-}
-
-/// End of the domain starting at `start`: subdomains, a name, then a top-level domain. The
-/// regex tries the most labels first and gives one back at a time.
-fn domain_end(text: &str, start: usize) -> Option<usize> {
-    let mut labels = Vec::new(); // (end after the dot, contains '_')
-    let mut pos = start;
-    while let Some((end, underscore)) = label(text, pos) {
-        labels.push((end + 1, underscore));
-        pos = end + 1;
-    }
-    labels
-        .iter()
-        .rev()
-        .filter(|(_, underscore)| !underscore)
-        .find_map(|&(tld_start, _)| tld_end(text, tld_start))
-}
-
-/// A label at `pos` followed by a dot: starts and ends with a domain character, with `-`
-/// and `_` allowed between. Returns its end (the dot) and whether it holds `_`.
-fn label(text: &str, pos: usize) -> Option<(usize, bool)> {
-    let rest = &text[pos..];
-    let len = rest
-        .find(|c: char| !(is_domain_char(c) || c == '-' || c == '_'))
-        .unwrap_or(rest.len());
-    let body = &rest[..len];
-    let edges_ok = body.chars().next().is_some_and(is_domain_char)
-        && body.chars().next_back().is_some_and(is_domain_char);
-    (edges_ok && rest[len..].starts_with('.')).then(|| (pos + len, body.contains('_')))
-}
-
-/// End of a top-level domain at `start` in `haystack`: a known one not followed by a
-/// letter, digit, `@`, `+` or `-`, else a punycode label.
-fn tld_end(haystack: &str, start: usize) -> Option<usize> {
-    let rest = &haystack[start..];
-    let known = rest
-        .char_indices()
-        .take_while(|&(_, c)| is_domain_char(c))
-        .take(MAX_TLD_CHARS)
-        .map(|(i, c)| i + c.len_utf8())
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .find(|&end| {
-            let next_ok = !rest[end..]
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '@' | '+' | '-'));
-            next_ok && is_known_tld(&rest[..end])
-        });
-    known
-        .or_else(|| punycode_tld_len(rest))
-        .map(|len| start + len)
-}
-
-fn is_known_tld(label: &str) -> bool {
-    let lower = label.to_lowercase();
-    psl::suffix(lower.as_bytes()).is_some_and(|s| s.is_known() && s.as_bytes() == lower.as_bytes())
-}
-
-/// `xn--` then letters, digits and hyphens.
-fn punycode_tld_len(s: &str) -> Option<usize> {
-    let b = s.as_bytes();
-    if b.len() < 4 || !b[..4].eq_ignore_ascii_case(b"xn--") {
-        return None;
-    }
-    let tail = b[4..]
-        .iter()
-        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-')
-        .count();
-    (tail > 0).then_some(4 + tail)
 }
 
 /// End of a path starting after its `/`: the longest run of path characters and balanced
@@ -297,39 +229,7 @@ fn tco_len(url: &str) -> Option<(usize, usize)> {
 
 /// The ASCII domains inside a scheme-less match, relative to `domain`.
 fn ascii_domains(domain: &str) -> Vec<Range<usize>> {
-    let mut found = Vec::new();
-    let mut pos = 0;
-    while let Some(c) = domain[pos..].chars().next() {
-        match ascii_domain_end(domain, pos) {
-            Some(end) => {
-                found.push(pos..end);
-                pos = end;
-            }
-            None => pos += c.len_utf8(),
-        }
-    }
-    found
-}
-
-/// One or more labels of ASCII letters, digits, `-` and Latin accented letters, each
-/// followed by a dot, then a top-level domain.
-fn ascii_domain_end(domain: &str, start: usize) -> Option<usize> {
-    let mut label_ends = Vec::new();
-    let mut pos = start;
-    loop {
-        let len = domain[pos..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || is_latin_accent(c)))
-            .unwrap_or(domain.len() - pos);
-        if len == 0 || !domain[pos + len..].starts_with('.') {
-            break;
-        }
-        pos += len + 1;
-        label_ends.push(pos);
-    }
-    label_ends
-        .iter()
-        .rev()
-        .find_map(|&tld_start| tld_end(domain, tld_start))
+    Labels::new(domain, Kind::Ascii).all_domains()
 }
 
 /// Length of the domain once each label is punycode-encoded, or `None` if a label is
@@ -362,26 +262,6 @@ fn is_valid_preceding(c: char) -> bool {
     !(c.is_ascii_alphanumeric()
         || matches!(c, '@' | '＠' | '$' | '#' | '＃')
         || super::is_invalid_char(c))
-}
-
-/// Anything but ASCII punctuation, spaces, invalid characters and directional marks.
-fn is_domain_char(c: char) -> bool {
-    let punct = c.is_ascii_punctuation() && !matches!(c, '"' | '`');
-    let space = matches!(c,
-        '\u{09}'..='\u{0D}' | ' ' | '\u{85}' | '\u{A0}' | '\u{1680}' | '\u{180E}'
-        | '\u{2000}'..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}'
-        | '\u{3000}');
-    let directional = matches!(c,
-        '\u{202A}'..='\u{202E}' | '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{2066}'..='\u{2069}');
-    !(punct || space || directional || super::is_invalid_char(c))
-}
-
-fn is_latin_accent(c: char) -> bool {
-    matches!(c,
-        '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{FF}' | '\u{100}'..='\u{24F}'
-        | '\u{253}' | '\u{254}' | '\u{256}' | '\u{257}' | '\u{259}' | '\u{25B}' | '\u{263}'
-        | '\u{268}' | '\u{26F}' | '\u{272}' | '\u{289}' | '\u{28B}' | '\u{2BB}'
-        | '\u{300}'..='\u{36F}' | '\u{1E00}'..='\u{1EFF}')
 }
 
 fn is_cyrillic(c: char) -> bool {

@@ -113,23 +113,24 @@ pub struct RecentPost {
     pub by_council: bool,
 }
 
-/// The mix, in parts per thousand (they sum to 1,000).
+/// The mix: relative weights, the brief's percentages times ten. They sum
+/// to 1,060, so each kind's share is its weight / 1,060.
 const KIND_WEIGHTS: &[(PostKind, u32)] = &[
-    (PostKind::Complaint, 240),
-    (PostKind::Praise, 75),
+    (PostKind::Complaint, 250),
+    (PostKind::Praise, 80),
     (PostKind::LostProperty, 40),
-    (PostKind::Transport, 95),
-    (PostKind::Event, 55),
+    (PostKind::Transport, 100),
+    (PostKind::Event, 60),
     (PostKind::Question, 50),
     (PostKind::Abuse, 50),
-    (PostKind::MentionsCouncil, 75),
+    (PostKind::MentionsCouncil, 80),
     (PostKind::QuotesCouncil, 30),
-    (PostKind::ConversationReply, 75),
+    (PostKind::ConversationReply, 80),
     (PostKind::Welsh, 20),
     (PostKind::OtherLanguage, 30),
     (PostKind::FalseFriend, 50),
     (PostKind::Hostile, 30),
-    (PostKind::Noise, 55),
+    (PostKind::Noise, 80),
     (PostKind::Retweet, 30),
 ];
 

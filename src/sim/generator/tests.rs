@@ -131,7 +131,7 @@ fn the_mix_is_roughly_as_intended() {
     let total = posts.len() as f64;
     for &(kind, weight) in KIND_WEIGHTS {
         let share = counts.get(&kind).copied().unwrap_or(0) as f64 / total;
-        let want = f64::from(weight) / 1000.0;
+        let want = f64::from(weight) / f64::from(KIND_WEIGHTS.iter().map(|k| k.1).sum::<u32>());
         assert!(
             share > want * 0.6 && share < want * 1.5,
             "{kind:?}: {share:.3} of posts, wanted about {want:.3}"

@@ -77,9 +77,8 @@ pub(crate) async fn receive(
     });
     let app = axum::Router::new().fallback(handle).with_state(callback);
     let stop = CancellationToken::new();
-    let server = tokio::spawn(
-        axum::serve(listener, app).with_graceful_shutdown(stop.clone().cancelled_owned()),
-    );
+    let serve = axum::serve(listener, app).with_graceful_shutdown(stop.clone().cancelled_owned());
+    let server = tokio::spawn(async move { serve.await });
     let result = tokio::time::timeout(timeout, rx).await;
     stop.cancel();
     // Let the page reach the browser, but never hang on a slow one.

@@ -164,7 +164,7 @@ fn describe(response: &BasicErrorResponse) -> String {
 }
 
 /// reqwest's own message, with its source chain (it names the URL, never a body).
-pub(crate) fn http_error(err: &HttpClientError<reqwest::Error>) -> String {
+fn http_error(err: &HttpClientError<reqwest::Error>) -> String {
     match err {
         HttpClientError::Reqwest(e) => reqwest_error(e),
         other => other.to_string(),

@@ -198,10 +198,10 @@ pub async fn logout_with_env(
     };
     match OAuthClient::new(config, env) {
         Ok(oauth) => {
-            if let Some(refresh) = tokens.refresh_token.as_ref() {
-                if let Err(e) = oauth.revoke(refresh, TokenKind::Refresh).await {
-                    outcome.revoke_errors.push(format!("refresh token: {e}"));
-                }
+            if let Some(refresh) = tokens.refresh_token.as_ref()
+                && let Err(e) = oauth.revoke(refresh, TokenKind::Refresh).await
+            {
+                outcome.revoke_errors.push(format!("refresh token: {e}"));
             }
             if let Err(e) = oauth.revoke(&tokens.access_token, TokenKind::Access).await {
                 outcome.revoke_errors.push(format!("access token: {e}"));
@@ -222,6 +222,14 @@ pub async fn logout_with_env(
 /// refresh token is held, whether X refused it and what fixes that. Never a
 /// secret.
 pub fn status_report(config: &Config) -> Result<String, AuthError> {
+    status_report_with_env(config, &process_env)
+}
+
+/// `status_report`, asking `env` whether the client secret's variable is set.
+pub fn status_report_with_env(
+    config: &Config,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, AuthError> {
     let store = TokenStore::new(config);
     let fix = format!("placewatch auth login --config {}", config.source.display());
     let Some(tokens) = store.load()? else {
@@ -237,7 +245,7 @@ pub fn status_report(config: &Config) -> Result<String, AuthError> {
         status.account.username, status.account.id
     );
     let mut line = |label: &str, value: String| {
-        report.push_str(&format!("  {label:<15}{value}\n"));
+        report.push_str(&format!("  {label:<16}{value}\n"));
     };
     line("scopes:", status.scopes.join(" "));
     line(
@@ -257,7 +265,7 @@ pub fn status_report(config: &Config) -> Result<String, AuthError> {
     );
     if config.x.client_type == ClientType::Confidential {
         let var = &config.x.client_secret_env;
-        let set = config.client_secret().is_some();
+        let set = config.client_secret_with_env(env).is_some();
         line(
             "client secret:",
             format!(

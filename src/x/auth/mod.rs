@@ -36,6 +36,7 @@ pub use app::{app_bearer, app_bearer_with_env};
 pub use error::AuthError;
 pub use login::{
     LoginOptions, LogoutOutcome, login, login_with_env, logout, logout_with_env, status_report,
+    status_report_with_env,
 };
 pub use session::{SessionStatus, UserSession};
 

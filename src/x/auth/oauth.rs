@@ -8,21 +8,21 @@
 use oauth2::basic::BasicClient;
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
-    EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RevocationUrl,
-    Scope, StandardRevocableToken, TokenResponse, TokenUrl,
+    EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope,
+    TokenResponse, TokenUrl,
 };
 use secrecy::{ExposeSecret, SecretString};
 use tracing::{debug, instrument};
 use url::Url;
 
-use super::error::{TokenFailure, classify, http_error, reqwest_error};
+use super::error::{TokenFailure, classify, reqwest_error};
 use super::{Account, AuthError, SCOPES, unix_now};
 use crate::config::{ClientType, Config};
 use crate::x::wire;
 
-/// `BasicClient` with the authorize, revocation and token URLs set.
+/// `BasicClient` with the authorize and token URLs set.
 type XOAuthClient =
-    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet, EndpointSet>;
+    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// Tokens X issued, with the expiry made absolute.
 pub(crate) struct Issued {
@@ -44,7 +44,10 @@ pub(crate) enum TokenKind {
 /// X's OAuth 2.0 endpoints with this app's client credentials.
 pub(crate) struct OAuthClient {
     oauth: XOAuthClient,
+    /// Kept for revocation, which is done without `oauth2` (see `revoke`).
+    secret: Option<SecretString>,
     http: reqwest::Client,
+    revoke: Url,
     users_me: Url,
 }
 
@@ -68,27 +71,31 @@ impl OAuthClient {
                 .join(path)
                 .map_err(|e| AuthError::Login(format!("x.api_base cannot take {path}: {e}")))
         };
-        let mut oauth = BasicClient::new(ClientId::new(x.client_id.clone()))
-            .set_auth_uri(AuthUrl::from_url(x.authorize_url.clone()))
-            .set_token_uri(TokenUrl::from_url(endpoint("2/oauth2/token")?))
-            .set_revocation_url(RevocationUrl::from_url(endpoint("2/oauth2/revoke")?))
-            .set_redirect_uri(RedirectUrl::from_url(x.redirect_uri.clone()));
-        oauth = match x.client_type {
+        let secret = match x.client_type {
             ClientType::Confidential => {
-                let secret = config.client_secret_with_env(env).ok_or_else(|| {
+                Some(config.client_secret_with_env(env).ok_or_else(|| {
                     AuthError::ClientSecretMissing {
                         var: x.client_secret_env.clone(),
                     }
-                })?;
-                oauth
-                    .set_client_secret(ClientSecret::new(secret.expose_secret().to_string()))
-                    .set_auth_type(AuthType::BasicAuth)
+                })?)
             }
-            ClientType::Public => oauth.set_auth_type(AuthType::RequestBody),
+            ClientType::Public => None,
+        };
+        let oauth = BasicClient::new(ClientId::new(x.client_id.clone()))
+            .set_auth_uri(AuthUrl::from_url(x.authorize_url.clone()))
+            .set_token_uri(TokenUrl::from_url(endpoint("2/oauth2/token")?))
+            .set_redirect_uri(RedirectUrl::from_url(x.redirect_uri.clone()));
+        let oauth = match &secret {
+            Some(secret) => oauth
+                .set_client_secret(ClientSecret::new(secret.expose_secret().to_string()))
+                .set_auth_type(AuthType::BasicAuth),
+            None => oauth.set_auth_type(AuthType::RequestBody),
         };
         Ok(OAuthClient {
             oauth,
+            secret,
             http: http_client(config)?,
+            revoke: endpoint("2/oauth2/revoke")?,
             users_me: endpoint("2/users/me")?,
         })
     }
@@ -148,36 +155,49 @@ impl OAuthClient {
         Ok(issued(&response))
     }
 
-    /// Revokes one token at X.
+    /// Revokes one token at X (RFC 7009: `token` and `token_type_hint`,
+    /// client authenticated as for the token endpoint). Done with reqwest
+    /// directly: `oauth2` refuses a revocation URL that is not https, and the
+    /// simulator is plain http on loopback.
     #[instrument(skip_all, fields(token.kind = ?kind))]
     pub(crate) async fn revoke(
         &self,
         token: &SecretString,
         kind: TokenKind,
     ) -> Result<(), AuthError> {
-        let secret = token.expose_secret().to_string();
-        let token = match kind {
-            TokenKind::Access => {
-                StandardRevocableToken::AccessToken(oauth2::AccessToken::new(secret))
-            }
-            TokenKind::Refresh => StandardRevocableToken::RefreshToken(RefreshToken::new(secret)),
+        let hint = match kind {
+            TokenKind::Access => "access_token",
+            TokenKind::Refresh => "refresh_token",
         };
-        self.oauth
-            .revoke_token(token)
-            .map_err(|e| AuthError::Transport(e.to_string()))?
-            .request_async(&self.http)
+        let client_id = self.oauth.client_id().as_str();
+        let mut form = vec![("token", token.expose_secret()), ("token_type_hint", hint)];
+        let mut request = self.http.post(self.revoke.clone());
+        match &self.secret {
+            // RFC 6749 §2.3.1: id and secret are form-encoded inside Basic.
+            Some(secret) => {
+                request = request.basic_auth(
+                    form_encode(client_id),
+                    Some(form_encode(secret.expose_secret())),
+                );
+            }
+            None => form.push(("client_id", client_id)),
+        }
+        let response = request
+            .form(&form)
+            .send()
             .await
-            .map_err(|e| match e {
-                oauth2::RequestTokenError::ServerResponse(r) => AuthError::Transport(format!(
-                    "the revoke endpoint answered {}",
-                    r.error().as_ref()
-                )),
-                oauth2::RequestTokenError::Request(e) => AuthError::Transport(http_error(&e)),
-                oauth2::RequestTokenError::Parse(..) => {
-                    AuthError::Transport("the revoke endpoint's answer is not valid".into())
-                }
-                oauth2::RequestTokenError::Other(m) => AuthError::Transport(m),
-            })?;
+            .map_err(|e| AuthError::Transport(reqwest_error(&e)))?;
+        let status = response.status();
+        if !status.is_success() {
+            let error = response
+                .json::<wire::TokenError>()
+                .await
+                .map(|e| e.error)
+                .unwrap_or_default();
+            return Err(AuthError::Transport(format!(
+                "the revoke endpoint answered HTTP {status} {error}"
+            )));
+        }
         debug!("token revoked");
         Ok(())
     }
@@ -224,6 +244,10 @@ pub(crate) fn http_client(config: &Config) -> Result<reqwest::Client, AuthError>
         .user_agent(concat!("placewatch/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| AuthError::Transport(reqwest_error(&e)))
+}
+
+fn form_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 fn issued(response: &oauth2::basic::BasicTokenResponse) -> Issued {

@@ -13,6 +13,9 @@
 //! 3. otherwise spends the refresh token *from the file*, and writes the new
 //!    pair to the file before the new access token is handed out.
 //!
+//! The refresh runs in a task of its own, so a caller that is cancelled
+//! mid-refresh cannot lose the rotated refresh token.
+//!
 //! A refresh token X refuses (`invalid_grant` / `invalid_request`) is written
 //! down as `refused`; from then on `access_token()` answers `RefreshRefused`
 //! without asking X, until a login (in this or another process) replaces the
@@ -24,7 +27,7 @@ use std::sync::{Arc, RwLock};
 use secrecy::SecretString;
 use serde::Serialize;
 use time::OffsetDateTime;
-use tracing::{debug, info, instrument, warn};
+use tracing::{Instrument, debug, info, instrument, warn};
 
 use super::error::TokenFailure;
 use super::oauth::OAuthClient;
@@ -131,7 +134,7 @@ impl UserSession {
 
     /// A valid access token, refreshed first when it expires within 5 minutes.
     pub async fn access_token(&self) -> Result<SecretString, AuthError> {
-        let current = self.usable().await?;
+        let current = self.inner.usable().await?;
         let margin = REFRESH_MARGIN.as_secs() as i64;
         if current.tokens.expires_at - unix_now() > margin {
             return Ok(current.tokens.access_token);
@@ -149,7 +152,7 @@ impl UserSession {
         &self,
         rejected: &SecretString,
     ) -> Result<SecretString, AuthError> {
-        let current = self.usable().await?;
+        let current = self.inner.usable().await?;
         if !current.tokens.has_access_token(rejected) && current.tokens.expires_at > unix_now() {
             debug!("a newer access token is already held");
             return Ok(current.tokens.access_token);
@@ -160,29 +163,39 @@ impl UserSession {
 
     /// The account the tokens belong to.
     pub fn account(&self) -> Account {
-        self.snapshot().tokens.account
+        self.inner.snapshot().tokens.account
     }
 
     /// For `auth status` and the health page: account, scopes, expiry,
     /// whether a refresh token is held and whether X refused it (and why).
     pub fn status(&self) -> SessionStatus {
-        SessionStatus::from_tokens(&self.snapshot().tokens)
+        SessionStatus::from_tokens(&self.inner.snapshot().tokens)
     }
 
+    /// Runs the refresh in its own task: a caller that gives up (a timeout,
+    /// a shutdown `select!`) must not abort it between X rotating the refresh
+    /// token and the new pair reaching the file, which would lose the only
+    /// live refresh token.
+    async fn refresh_replacing(&self, stale: &SecretString) -> Result<SecretString, AuthError> {
+        let inner = Arc::clone(&self.inner);
+        let stale = stale.clone();
+        let task = async move { inner.refresh_locked(&stale).await };
+        tokio::spawn(task.in_current_span())
+            .await
+            .map_err(|e| AuthError::Transport(format!("the refresh task failed: {e}")))?
+    }
+}
+
+impl Inner {
     fn snapshot(&self) -> Current {
-        self.inner
-            .current
+        self.current
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
 
     fn set_current(&self, tokens: StoredTokens, unsaved: bool) {
-        *self
-            .inner
-            .current
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Current {
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Current {
             tokens,
             logged_out: false,
             unsaved,
@@ -190,8 +203,7 @@ impl UserSession {
     }
 
     fn set_logged_out(&self) {
-        self.inner
-            .current
+        self.current
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .logged_out = true;
@@ -205,7 +217,7 @@ impl UserSession {
         if current.tokens.refused.is_none() && !current.logged_out {
             return Ok(current);
         }
-        match self.inner.store.load_async().await? {
+        match self.store.load_async().await? {
             Some(tokens) if tokens.refused.is_none() => {
                 info!(account.username = %tokens.account.username, "a new login was stored; using it");
                 self.set_current(tokens, false);
@@ -226,24 +238,10 @@ impl UserSession {
     /// Refreshes, serialised across tasks and processes, unless the stored
     /// access token is no longer `stale` (someone else refreshed).
     #[instrument(skip_all)]
-    async fn refresh_replacing(&self, stale: &SecretString) -> Result<SecretString, AuthError> {
-        let _task = self.inner.refresh.lock().await;
-        let _lock = self.inner.store.lock().await?;
-        let current = self.snapshot();
-        let stored = if current.unsaved {
-            // Ours are the only copy of the live refresh token: keep them.
-            self.inner.store.save(&current.tokens).await?;
-            current.tokens
-        } else {
-            match self.inner.store.load_async().await? {
-                Some(tokens) => tokens,
-                None => {
-                    self.set_logged_out();
-                    return Err(AuthError::NotLoggedIn);
-                }
-            }
-        };
-        self.set_current(stored.clone(), false);
+    async fn refresh_locked(&self, stale: &SecretString) -> Result<SecretString, AuthError> {
+        let _task = self.refresh.lock().await;
+        let _lock = self.store.lock().await?;
+        let stored = self.latest().await?;
         if let Some(reason) = stored.refused.clone() {
             return Err(AuthError::RefreshRefused { reason });
         }
@@ -255,11 +253,11 @@ impl UserSession {
             let reason = "no refresh token is held (offline.access was not granted)".to_string();
             return Err(self.mark_refused(&stored, reason).await);
         };
-        match self.inner.oauth.refresh(&refresh_token).await {
+        match self.oauth.refresh(&refresh_token).await {
             Ok(issued) => {
                 let fresh = stored.refreshed(issued);
                 // Persist before use: the old refresh token is already spent.
-                if let Err(e) = self.inner.store.save(&fresh).await {
+                if let Err(e) = self.store.save(&fresh).await {
                     warn!(error = %e, "refreshed tokens could not be written; kept in memory");
                     self.set_current(fresh, true);
                     return Err(e);
@@ -283,11 +281,32 @@ impl UserSession {
         }
     }
 
+    /// Under the lock: the tokens to work from, normally the file's (another
+    /// process may have refreshed), adopted as this session's cache.
+    async fn latest(&self) -> Result<StoredTokens, AuthError> {
+        let current = self.snapshot();
+        let stored = if current.unsaved {
+            // Ours are the only copy of the live refresh token: write them.
+            self.store.save(&current.tokens).await?;
+            current.tokens
+        } else {
+            match self.store.load_async().await? {
+                Some(tokens) => tokens,
+                None => {
+                    self.set_logged_out();
+                    return Err(AuthError::NotLoggedIn);
+                }
+            }
+        };
+        self.set_current(stored.clone(), false);
+        Ok(stored)
+    }
+
     /// Records that the refresh token is dead, so no one asks X again.
     async fn mark_refused(&self, stored: &StoredTokens, reason: String) -> AuthError {
         warn!(reason = %reason, "X refused the refresh token; replying is unavailable until the next login");
         let refused = stored.refused(reason.clone());
-        if let Err(e) = self.inner.store.save(&refused).await {
+        if let Err(e) = self.store.save(&refused).await {
             warn!(error = %e, "could not record the refused refresh token");
         }
         self.set_current(refused, false);
@@ -297,7 +316,7 @@ impl UserSession {
 
 impl fmt::Debug for UserSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let current = self.snapshot();
+        let current = self.inner.snapshot();
         f.debug_struct("UserSession")
             .field("account", &current.tokens.account)
             .field("expires_at", &current.tokens.expires_at)

@@ -1,41 +1,16 @@
-//! The command line: parses arguments with clap, sets up logging, runs the
-//! chosen command and maps its outcome to an exit code (0 success, 1 runtime
-//! failure, 2 usage or config error).
+//! `placewatch sim`: the simulated X API v2 server on its own.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
+use super::{Failure, block_on};
 use crate::config::{Config, ConfigError};
 use crate::sim::{SimOptions, SimServer};
 
-#[derive(Debug, Parser)]
-#[command(
-    name = "placewatch",
-    version,
-    about = "Keyword monitoring and reply desk for a council's X account"
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Run the simulated X API v2 server.
-    Sim(SimArgs),
-    /// Load and validate a config file and print the effective config (secrets masked).
-    CheckConfig {
-        #[arg(long, value_name = "FILE")]
-        config: PathBuf,
-    },
-}
-
 #[derive(Debug, clap::Args)]
-struct SimArgs {
+pub struct SimArgs {
     /// Address to listen on, e.g. 127.0.0.1:7070 (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:7070")]
     listen: SocketAddr,
@@ -68,62 +43,12 @@ struct SimArgs {
     token_ttl: u64,
 }
 
-/// A failure and the exit code it maps to.
-#[derive(Debug, thiserror::Error)]
-enum Failure {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
-    Runtime(#[from] anyhow::Error),
+pub fn run(args: SimArgs) -> Result<(), Failure> {
+    let options = options(&args)?;
+    block_on(serve(args, options))
 }
 
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_tracing();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Config(e)) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Runtime(e)) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
-        }
-    }
-}
-
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
-fn run(cli: Cli) -> Result<(), Failure> {
-    match cli.command {
-        Command::CheckConfig { config } => {
-            let config = Config::load(&config)?;
-            print!("{}", config.render_effective());
-            Ok(())
-        }
-        Command::Sim(args) => {
-            let options = sim_options(&args)?;
-            runtime()?.block_on(run_sim(args, options))?;
-            Ok(())
-        }
-    }
-}
-
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?)
-}
-
-fn sim_options(args: &SimArgs) -> Result<SimOptions, ConfigError> {
+fn options(args: &SimArgs) -> Result<SimOptions, ConfigError> {
     let mut options = SimOptions::default();
     if let Some(path) = &args.config {
         let config = Config::load(path)?;
@@ -161,7 +86,7 @@ fn sim_options(args: &SimArgs) -> Result<SimOptions, ConfigError> {
     Ok(options)
 }
 
-async fn run_sim(args: SimArgs, options: SimOptions) -> anyhow::Result<()> {
+async fn serve(args: SimArgs, options: SimOptions) -> anyhow::Result<()> {
     let server = SimServer::start(options, args.listen).await?;
     let credentials = &server.credentials;
     if let Some(path) = &args.credentials_out {
@@ -170,14 +95,13 @@ async fn run_sim(args: SimArgs, options: SimOptions) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("writing credentials to {}: {e}", path.display()))?;
         tracing::info!(path = %path.display(), "credentials written");
     }
-    let posts = server.state.post_count();
-    println!("Simulated X API v2 listening on {}", server.base_url());
+    let base = server.base_url();
+    println!("Simulated X API v2 listening on {base}");
     println!(
         "  council account: @{} (id {})",
         credentials.council.username, credentials.council.id
     );
-    println!("  posts in backlog: {posts}");
-    let base = server.base_url();
+    println!("  posts in backlog: {}", server.state.post_count());
     println!("  try:");
     println!("    TOKEN=$(curl -s {base}/_sim/credentials | jq -r .bearer_token)");
     println!(
@@ -186,20 +110,10 @@ async fn run_sim(args: SimArgs, options: SimOptions) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let stop = shutdown.clone();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        super::wait_for_signal().await;
         stop.cancel();
     });
     server.run_until_stopped(shutdown).await;
     tracing::info!("simulator stopped");
     Ok(())
-}
-
-/// Resolves on SIGINT or SIGTERM.
-pub async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).expect("installing the SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
 }

@@ -1,0 +1,186 @@
+//! Wiring: one clear path from a validated `Config` to running tasks.
+//! `App::build` opens the store, builds the X client, works out who the council
+//! account is, plans the monitors and binds the HTTP listener; `run_until_stopped`
+//! runs the poller and the HTTP endpoints until shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::config::Config;
+use crate::domain::triage::{Council, RuleSet};
+use crate::poller::health::Health;
+use crate::poller::ingest::Tagger;
+use crate::poller::plan::plan;
+use crate::poller::{Poller, Settings};
+use crate::store::Store;
+use crate::x::auth::{self, UserSession};
+use crate::x::{Client, UserAuth};
+
+/// The store's file name in the data directory.
+pub const DB_FILE: &str = "placewatch.db";
+
+/// Opens the store of a config's data directory.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&config.data.dir)
+        .with_context(|| format!("creating the data directory {}", config.data.dir.display()))?;
+    let path = config.data.dir.join(DB_FILE);
+    Store::open(&path)
+        .await
+        .with_context(|| format!("opening the store {}", path.display()))
+}
+
+/// Builds the X client: app-only bearer for reads, the council's session (if
+/// logged in) for its own timelines and replies.
+pub async fn x_client(config: &Config) -> anyhow::Result<(Client, Option<UserSession>)> {
+    let http = reqwest::Client::builder()
+        .user_agent(crate::x::client::USER_AGENT)
+        .build()?;
+    let bearer = auth::app_bearer(config, &http).await?;
+    let session = UserSession::open(config)?;
+    let mut builder = Client::builder(config.x.api_base.clone(), bearer)
+        .timeouts(config.x.connect_timeout, config.x.request_timeout);
+    if let Some(s) = &session {
+        builder = builder.user(UserAuth::Session(s.clone()));
+    }
+    Ok((builder.build()?, session))
+}
+
+/// A built daemon, ready to run.
+pub struct App {
+    pub poller: Poller,
+    pub listener: Option<TcpListener>,
+    pub addr: Option<SocketAddr>,
+}
+
+impl App {
+    /// Builds everything `placewatch run` needs. `listen` serves `/metrics` and `/healthz`.
+    pub async fn build(config: &Config, listen: Option<SocketAddr>) -> anyhow::Result<App> {
+        let store = open_store(config).await?;
+        let (client, session) = x_client(config).await?;
+        let council = match &session {
+            Some(s) if s.status().refused.is_none() => {
+                let account = s.account();
+                Council {
+                    id: account
+                        .id
+                        .parse()
+                        .context("the stored account id is not numeric")?,
+                    handle: account.username,
+                }
+            }
+            _ => {
+                warn!(
+                    "the council account is not logged in (or its login was refused): mentions are searched at full price and replies are unavailable; run `placewatch auth login --config {}`",
+                    config.source.display()
+                );
+                Council {
+                    id: 0,
+                    handle: config.council.handle.clone(),
+                }
+            }
+        };
+        let mentions_timeline = council.id != 0;
+        let monitors = plan(config, &council, mentions_timeline)
+            .context("packing the place names into queries")?;
+        let rules =
+            RuleSet::new(&config.rules).map_err(|(i, m)| anyhow::anyhow!("rule {i}: {m}"))?;
+        let tagger = Tagger {
+            places: config.monitor.places.clone(),
+            abuse: config.triage.abuse.clone(),
+            false_friend_words: config.false_friend_words(),
+            rules,
+            council,
+        };
+        let settings = Settings {
+            min_interval: config.monitor.min_interval,
+            max_interval: config.monitor.max_interval,
+            backfill: std::time::Duration::from_secs(
+                u64::from(config.monitor.backfill_days) * 86_400,
+            ),
+            monthly_post_reads: config.budget.monthly_post_reads,
+            warn_at_percent: config.budget.warn_at_percent,
+        };
+        for m in &monitors {
+            info!(monitor = %m.key, places = m.places.len(), "monitor planned");
+        }
+        let poller = Poller {
+            client,
+            store,
+            tagger: Arc::new(tagger),
+            monitors,
+            settings,
+            health: Health::default(),
+        };
+        let (listener, addr) = match listen {
+            Some(addr) => {
+                let l = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr}"))?;
+                let addr = l.local_addr()?;
+                (Some(l), Some(addr))
+            }
+            None => (None, None),
+        };
+        Ok(App {
+            poller,
+            listener,
+            addr,
+        })
+    }
+
+    /// Runs the poller and the HTTP endpoints until `shutdown` fires.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let health = self.poller.health.clone();
+        let server = self.listener.map(|listener| {
+            let stop = shutdown.clone();
+            tokio::spawn(async move {
+                axum::serve(listener, health_router(health))
+                    .with_graceful_shutdown(async move { stop.cancelled().await })
+                    .await
+            })
+        });
+        let store = self.poller.store.clone();
+        self.poller.run_until_stopped(shutdown).await;
+        if let Some(server) = server {
+            server.await??;
+        }
+        store.close().await;
+        Ok(())
+    }
+}
+
+/// `/metrics` (Prometheus text) and `/healthz` (JSON snapshot).
+pub fn health_router(health: Health) -> Router {
+    async fn metrics(State(h): State<Health>) -> impl IntoResponse {
+        (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            h.render_metrics(),
+        )
+    }
+    async fn healthz(State(h): State<Health>) -> impl IntoResponse {
+        let snapshot = h.snapshot_json();
+        let status = if snapshot["paused"].is_null() {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        };
+        (status, axum::Json(snapshot))
+    }
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .with_state(health)
+}

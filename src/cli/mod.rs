@@ -1,0 +1,207 @@
+//! The command line: parses arguments with clap, sets up logging, runs the
+//! chosen command and maps its outcome to an exit code (0 success, 1 runtime
+//! failure, 2 usage or config error).
+
+mod auth;
+mod sim;
+mod status;
+mod triage;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, ConfigError};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "placewatch",
+    version,
+    about = "Keyword monitoring and reply desk for a council's X account"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the monitoring daemon against the API named in the config.
+    Run {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Serve /metrics and /healthz here.
+        #[arg(long, default_value = "127.0.0.1:9187")]
+        listen: SocketAddr,
+    },
+    /// Run the simulated X API v2 server.
+    Sim(sim::SimArgs),
+    /// Load and validate a config file and print the effective config (secrets masked).
+    CheckConfig {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Log the council account in, show its state, or log it out.
+    Auth(auth::AuthArgs),
+    /// Queries, cursors, rate limits, budget, token state and recent errors.
+    Status {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The triage list from the terminal.
+    Triage(triage::TriageArgs),
+    /// Dry-run the config's rules over stored posts.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// Show what the rules would do to stored posts, changing nothing.
+    Test {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// At most this many stored posts, oldest first.
+        #[arg(long, default_value_t = u32::MAX)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A failure and the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Failure {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Runtime(#[from] anyhow::Error),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Config(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::CheckConfig { config } => {
+            let config = Config::load(&config)?;
+            print!("{}", config.render_effective());
+            Ok(())
+        }
+        Command::Sim(args) => sim::run(args),
+        Command::Run { config, listen } => {
+            let config = Config::load(&config)?;
+            block_on(run_daemon(config, listen))
+        }
+        Command::Auth(args) => auth::run(args),
+        Command::Status { config, json } => {
+            let config = Config::load(&config)?;
+            block_on(status::run(config, json))
+        }
+        Command::Triage(args) => triage::run(args),
+        Command::Rules {
+            command:
+                RulesCommand::Test {
+                    config,
+                    limit,
+                    json,
+                },
+        } => {
+            let config = Config::load(&config)?;
+            block_on(triage::rules_test(config, limit, json))
+        }
+    }
+}
+
+/// Runs a future on a fresh multi-threaded runtime.
+pub(crate) fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(
+    f: F,
+) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)?;
+    runtime.block_on(f).map_err(Failure::Runtime)
+}
+
+async fn run_daemon(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
+    let app = crate::app::App::build(&config, Some(listen)).await?;
+    if let Some(addr) = app.addr {
+        tracing::info!(%addr, "serving /metrics and /healthz");
+    }
+    let shutdown = CancellationToken::new();
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("stopping: finishing the cycle in flight");
+        stop.cancel();
+    });
+    app.run_until_stopped(shutdown).await
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("installing the SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+/// Makes untrusted text safe to print on a terminal: control, bidi and
+/// zero-width characters are shown as `\u{…}` escapes instead of acting.
+pub(crate) fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let invisible = c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}');
+        if invisible && c != '\n' {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn terminal_safe_escapes_controls_and_bidi() {
+        assert_eq!(
+            super::terminal_safe("a\u{202e}b\u{200b}\x1b[31m"),
+            "a\\u{202e}b\\u{200b}\\u{1b}[31m"
+        );
+        assert_eq!(super::terminal_safe("Café 🚋\nok"), "Café 🚋\nok");
+    }
+}

@@ -1,0 +1,397 @@
+//! `placewatch triage …` and `placewatch rules test`: the triage list from the
+//! terminal. Every change goes through the store, which enforces the status
+//! transitions and writes the audit entry.
+
+use std::path::PathBuf;
+
+use super::{Failure, block_on, terminal_safe};
+use crate::app::open_store;
+use crate::config::Config;
+use crate::domain::query::TextIndex;
+use crate::domain::triage::{self, Action, Council, Facts, Priority, ReplyPath, RuleSet, Status};
+use crate::store::{ItemFilter, ItemRow};
+
+#[derive(Debug, clap::Args)]
+pub struct TriageArgs {
+    #[command(subcommand)]
+    command: TriageCommand,
+}
+
+#[derive(Debug, clap::Args)]
+struct Common {
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// Who is acting (recorded in the audit log); defaults to $USER.
+    #[arg(long, env = "USER", default_value = "officer")]
+    officer: String,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum TriageCommand {
+    /// List items, newest first.
+    List {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        #[arg(long, value_parser = parse_status)]
+        status: Option<Status>,
+        #[arg(long)]
+        place: Option<String>,
+        #[arg(long)]
+        tag: Option<String>,
+        #[arg(long, value_parser = parse_priority)]
+        priority: Option<Priority>,
+        #[arg(long, value_parser = parse_path)]
+        reply_path: Option<ReplyPath>,
+        #[arg(long)]
+        owner: Option<String>,
+        /// Full-text search over post text.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Continue after this item id (from the previous page).
+        #[arg(long)]
+        before: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an item with its conversation, notes and history.
+    Show {
+        id: i64,
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Claim an item (status in progress, owner you).
+    Claim {
+        id: i64,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Give an item to an owner, or clear it with --none.
+    Assign {
+        id: i64,
+        #[arg(long, conflicts_with = "none", required_unless_present = "none")]
+        to: Option<String>,
+        #[arg(long)]
+        none: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Add a note.
+    Note {
+        id: i64,
+        #[arg(long)]
+        text: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Dismiss an item.
+    Dismiss {
+        id: i64,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Refer an item to another team.
+    Refer {
+        id: i64,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Reopen a replied, referred or dismissed item.
+    Reopen {
+        id: i64,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+fn parse_status(s: &str) -> Result<Status, String> {
+    Status::parse(s).ok_or_else(|| {
+        format!("unknown status {s:?} (new, in_progress, replied, referred, dismissed)")
+    })
+}
+fn parse_priority(s: &str) -> Result<Priority, String> {
+    Priority::parse(s).ok_or_else(|| format!("unknown priority {s:?} (low, normal, high, urgent)"))
+}
+fn parse_path(s: &str) -> Result<ReplyPath, String> {
+    match s {
+        "api" => Ok(ReplyPath::Api),
+        "manual" => Ok(ReplyPath::Manual),
+        _ => Err(format!("unknown reply path {s:?} (api, manual)")),
+    }
+}
+
+pub fn run(args: TriageArgs) -> Result<(), Failure> {
+    match args.command {
+        TriageCommand::List {
+            config,
+            status,
+            place,
+            tag,
+            priority,
+            reply_path,
+            owner,
+            search,
+            limit,
+            before,
+            json,
+        } => {
+            let config = Config::load(&config)?;
+            let filter = ItemFilter {
+                status,
+                place,
+                tag,
+                priority,
+                reply_path,
+                owner,
+                text: search,
+                before,
+                limit: limit.clamp(1, 500),
+                ..ItemFilter::default()
+            };
+            block_on(list(config, filter, json))
+        }
+        TriageCommand::Show { id, config, json } => {
+            let config = Config::load(&config)?;
+            block_on(show(config, id, json))
+        }
+        TriageCommand::Claim { id, common } => change(common, id, Change::Action(Action::Claim)),
+        TriageCommand::Dismiss { id, common } => {
+            change(common, id, Change::Action(Action::Dismiss))
+        }
+        TriageCommand::Refer { id, common } => change(common, id, Change::Action(Action::Refer)),
+        TriageCommand::Reopen { id, common } => change(common, id, Change::Action(Action::Reopen)),
+        TriageCommand::Assign { id, to, common, .. } => change(common, id, Change::Assign(to)),
+        TriageCommand::Note { id, text, common } => change(common, id, Change::Note(text)),
+    }
+}
+
+enum Change {
+    Action(Action),
+    Assign(Option<String>),
+    Note(String),
+}
+
+fn change(common: Common, id: i64, change: Change) -> Result<(), Failure> {
+    let config = Config::load(&common.config)?;
+    block_on(async move {
+        let store = open_store(&config).await?;
+        let actor = common.officer.as_str();
+        let item = match change {
+            Change::Action(action) => store.transition(id, action, actor).await?,
+            Change::Assign(owner) => store.assign(id, owner.as_deref(), actor).await?,
+            Change::Note(text) => {
+                store.add_note(id, actor, &text).await?;
+                store.item(id).await?
+            }
+        };
+        println!("{}", line(&item));
+        store.close().await;
+        Ok(())
+    })
+}
+
+async fn list(config: Config, filter: ItemFilter, json: bool) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let page = store.list_items(&filter).await?;
+    if json {
+        for item in &page.items {
+            println!("{}", serde_json::to_string(item)?);
+        }
+    } else {
+        let counts: Vec<String> = page
+            .counts
+            .iter()
+            .map(|(s, n)| format!("{} {n}", s.as_str()))
+            .collect();
+        println!("{}", counts.join(" · "));
+        for item in &page.items {
+            println!("{}", line(item));
+        }
+        if let Some(next) = page.next_before {
+            println!("more: --before {next}");
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// One item on one line: id, status, priority, path, owner, places, flags, author, text.
+fn line(item: &ItemRow) -> String {
+    let mut flags = Vec::new();
+    if item.flags.abusive {
+        flags.push("abusive");
+    }
+    if item.flags.false_friend {
+        flags.push("false-friend");
+    }
+    if item.flags.summoned {
+        flags.push("summoned");
+    }
+    let author = item
+        .author
+        .as_ref()
+        .map_or("?".to_string(), |a| format!("@{}", a.username));
+    let text: String = item.post.text.chars().take(100).collect();
+    format!(
+        "#{:<6} {:<11} {:<7} {:<6} {:<12} [{}] {{{}}} {} {}",
+        item.id,
+        item.status.as_str(),
+        item.priority.as_str(),
+        item.reply_path.as_str(),
+        item.owner.as_deref().unwrap_or("-"),
+        item.places.join(", "),
+        flags.join(","),
+        terminal_safe(&author),
+        terminal_safe(&text.replace('\n', " ")),
+    )
+}
+
+async fn show(config: Config, id: i64, json: bool) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let item = store.item(id).await?;
+    let thread = match item.post.conversation_id {
+        Some(c) => store.thread(c).await?,
+        None => Vec::new(),
+    };
+    let notes = store.notes(id).await?;
+    let history = store.audit(Some(id), 100).await?;
+    if json {
+        let out =
+            serde_json::json!({"item": item, "thread": thread, "notes": notes, "history": history});
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        store.close().await;
+        return Ok(());
+    }
+    println!("{}", line(&item));
+    println!(
+        "matched: places [{}], rules [{}], tags [{}]",
+        item.places.join(", "),
+        item.rules.join(", "),
+        item.tags.join(", ")
+    );
+    if item.flags.abusive {
+        println!("abusive words: {}", item.flags.abusive_words.join(", "));
+    }
+    println!(
+        "reply path: {}",
+        match item.reply_path {
+            ReplyPath::Api => "API (the author summoned the council)",
+            ReplyPath::Manual => "manual: only a person can reply in X",
+        }
+    );
+    println!("thread:");
+    for p in &thread {
+        let marker = if p.post.id == item.post.id { ">" } else { " " };
+        let author = p
+            .author
+            .as_ref()
+            .map_or("?".to_string(), |a| format!("@{}", a.username));
+        println!(
+            "  {marker} {} {} {}",
+            p.post.created_at.as_deref().unwrap_or(""),
+            terminal_safe(&author),
+            terminal_safe(&p.post.text)
+        );
+    }
+    println!("notes:");
+    for n in &notes {
+        println!(
+            "  {} {}: {}",
+            n.created_at,
+            terminal_safe(&n.author),
+            terminal_safe(&n.text)
+        );
+    }
+    println!("history:");
+    for h in &history {
+        println!("  {} {} {}", h.at, terminal_safe(&h.actor), h.action);
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// Runs the config's rules over the newest stored posts and shows what they
+/// would decide, changing nothing.
+pub async fn rules_test(config: Config, limit: u32, json: bool) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let rules = RuleSet::new(&config.rules).map_err(|(i, m)| anyhow::anyhow!("rule {i}: {m}"))?;
+    let council = Council {
+        id: 0,
+        handle: config.council.handle.clone(),
+    };
+    let false_friend_words = config.false_friend_words();
+    let mut after = 0;
+    let mut examined = 0u32;
+    let mut matched = 0u32;
+    while examined < limit {
+        let batch = store.posts_after(after, 500.min(limit - examined)).await?;
+        let Some((last, _, _)) = batch.last() else {
+            break;
+        };
+        after = last.id;
+        examined += batch.len() as u32;
+        for (post, author, item) in &batch {
+            let text = TextIndex::new(&post.text);
+            let places: Vec<String> = config
+                .monitor
+                .places
+                .iter()
+                .filter(|k| k.matches(&text))
+                .map(|k| k.as_str().to_string())
+                .collect();
+            let summoned = item.as_ref().map_or_else(
+                || triage::summons(post, &council, None, None),
+                |i| i.flags.summoned,
+            );
+            let flags = triage::flags(
+                post,
+                &text,
+                &config.triage.abuse,
+                &false_friend_words,
+                summoned,
+            );
+            let username = author.as_ref().map_or("", |a| a.username.as_str());
+            let decision = rules.decide(&Facts {
+                post,
+                text: &text,
+                author_username: username,
+                places: &places,
+                flags: &flags,
+            });
+            if !decision.matched_rules.is_empty() {
+                matched += 1;
+            }
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"post": post.id, "item": item.as_ref().map(|i| i.id), "decision": decision})
+                );
+            } else if !decision.matched_rules.is_empty() {
+                println!(
+                    "post {} (@{}): rules [{}] → tags [{}], priority {}, owner {}, {}",
+                    post.id,
+                    terminal_safe(username),
+                    decision.matched_rules.join(", "),
+                    decision.tags.join(", "),
+                    decision.priority.as_str(),
+                    decision.owner.as_deref().unwrap_or("-"),
+                    if decision.dismissed {
+                        "dismiss"
+                    } else {
+                        "keep"
+                    }
+                );
+            }
+        }
+    }
+    if !json {
+        println!(
+            "{examined} stored posts examined, {matched} matched at least one rule; nothing was changed"
+        );
+    }
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,429 @@
+//! Triage rules from config, applied in order when a post arrives.
+//!
+//! A [`Rule`] is a name, conditions and effects:
+//!
+//! ```toml
+//! [[rules]]
+//! name = "abuse to the safety team"
+//! when = { flags = ["abusive"], summoned = true }
+//! then = { tag = "abuse", priority = "high", owner = "safety" }
+//! ```
+//!
+//! Conditions of different kinds must all hold; within one list (`places`, `words`,
+//! `authors`, `languages`) any entry will do; every listed flag must be set. Effects
+//! accumulate over the matching rules: tags are added (deduplicated, in order), a later
+//! priority or owner overrides an earlier one, `dismiss` sticks once set, and `stop`
+//! ends evaluation after the rule that sets it.
+//!
+//! [`validate_rules`] checks rules when config loads; [`RuleSet`] keeps the parsed
+//! `words` so a busy poller does not re-tokenise them for every post.
+
+use serde::{Deserialize, Serialize};
+
+use super::flags::{FlagKind, Flags};
+use super::status::Priority;
+use crate::domain::post::Post;
+use crate::domain::query::{Keyword, TextIndex};
+
+/// One rule from config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Unique, non-blank; recorded on every item the rule matched.
+    pub name: String,
+    /// What the post must look like.
+    #[serde(default)]
+    pub when: Conditions,
+    /// What happens to a matching post's item.
+    #[serde(default)]
+    pub then: Effects,
+}
+
+/// What a post must look like for a rule to apply. Empty lists and `None` impose
+/// nothing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conditions {
+    /// Any of these place names matched the post (case-insensitive).
+    #[serde(default)]
+    pub places: Vec<String>,
+    /// The text contains any of these, each tokenised and matched like a place-name
+    /// keyword (whole words, case- and diacritic-insensitive; several words are a phrase).
+    #[serde(default)]
+    pub words: Vec<String>,
+    /// The author is any of these usernames (with or without `@`, any case).
+    #[serde(default)]
+    pub authors: Vec<String>,
+    /// The post's language is any of these codes (any case); `en` also covers `en-GB`.
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// Every one of these flags is set.
+    #[serde(default)]
+    pub flags: Vec<FlagKind>,
+    /// The post does (`true`) or does not (`false`) summon the council.
+    #[serde(default)]
+    pub summoned: Option<bool>,
+}
+
+/// What a matching rule does to the item.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Effects {
+    /// One tag to add (shorthand for a one-element `tags`, added first).
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// Tags to add.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Sets the priority, overriding earlier rules.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// Assigns the item to this officer, overriding earlier rules.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Files the item as dismissed; later rules cannot undo it.
+    #[serde(default)]
+    pub dismiss: bool,
+    /// Stop evaluating later rules.
+    #[serde(default)]
+    pub stop: bool,
+}
+
+/// What the rules decided for one post.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    /// Tags from every matching rule, deduplicated, in order.
+    pub tags: Vec<String>,
+    /// The last priority a matching rule set; [`Priority::Normal`] when none did.
+    pub priority: Priority,
+    /// The last owner a matching rule set.
+    pub owner: Option<String>,
+    /// A matching rule dismissed the item.
+    pub dismissed: bool,
+    /// Names of the rules that matched, in order.
+    pub matched_rules: Vec<String>,
+}
+
+/// Everything a rule can look at.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    /// The post.
+    pub post: &'a Post,
+    /// Its analysed text.
+    pub text: &'a TextIndex,
+    /// The author's username, without `@`.
+    pub author_username: &'a str,
+    /// The place names the post matched, as configured.
+    pub places: &'a [String],
+    /// Its flags.
+    pub flags: &'a Flags,
+}
+
+/// Rules with their `words` parsed once, ready to run over many posts.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    rules: Vec<(Rule, Vec<Keyword>)>,
+}
+
+impl RuleSet {
+    /// Validates the rules (see [`validate_rules`]) and parses their words.
+    pub fn new(rules: &[Rule]) -> Result<RuleSet, (usize, String)> {
+        validate_rules(rules)?;
+        Ok(RuleSet::compile(rules))
+    }
+
+    /// Parses the rules' words without validating; unparseable words never match.
+    fn compile(rules: &[Rule]) -> RuleSet {
+        let rules = rules.iter().map(|rule| {
+            let words = rule.when.words.iter();
+            let keywords = words.filter_map(|w| Keyword::parse(w).ok()).collect();
+            (rule.clone(), keywords)
+        });
+        RuleSet {
+            rules: rules.collect(),
+        }
+    }
+
+    /// Applies the rules in order to one post.
+    pub fn decide(&self, facts: &Facts<'_>) -> Decision {
+        let mut decision = Decision::default();
+        for (rule, words) in &self.rules {
+            if !holds(&rule.when, words, facts) {
+                continue;
+            }
+            apply(&rule.then, &mut decision);
+            decision.matched_rules.push(rule.name.clone());
+            if rule.then.stop {
+                break;
+            }
+        }
+        decision
+    }
+}
+
+/// Applies `rules` in order to one post: later rules override priority and owner, tags
+/// accumulate (deduplicated, in order), dismiss sticks, and `stop` ends evaluation. A
+/// rule without conditions matches every post. For many posts, build a [`RuleSet`] once.
+pub fn decide(rules: &[Rule], facts: &Facts<'_>) -> Decision {
+    RuleSet::compile(rules).decide(facts)
+}
+
+fn same_name(a: &str, b: &str) -> bool {
+    let a = a.split_whitespace().map(str::to_lowercase);
+    a.eq(b.split_whitespace().map(str::to_lowercase))
+}
+
+fn same_user(a: &str, b: &str) -> bool {
+    let bare = |s: &str| s.trim().trim_start_matches('@').to_lowercase();
+    bare(a) == bare(b)
+}
+
+/// `wanted` (`en`) covers `lang` when equal or a prefix before `-` (`en-GB`).
+fn covers_language(wanted: &str, lang: &str) -> bool {
+    let wanted = wanted.trim();
+    lang.eq_ignore_ascii_case(wanted)
+        || lang
+            .split_once('-')
+            .is_some_and(|(primary, _)| primary.eq_ignore_ascii_case(wanted))
+}
+
+/// True when every condition holds: any entry of each non-empty list, every flag.
+fn holds(when: &Conditions, words: &[Keyword], facts: &Facts<'_>) -> bool {
+    let lang = facts.post.lang.as_deref();
+    let place = |p: &String| facts.places.iter().any(|m| same_name(p, m));
+    let author = |a: &String| same_user(a, facts.author_username);
+    let language = |l: &String| lang.is_some_and(|x| covers_language(l, x));
+    (when.places.is_empty() || when.places.iter().any(place))
+        && (when.words.is_empty() || words.iter().any(|k| k.matches(facts.text)))
+        && (when.authors.is_empty() || when.authors.iter().any(author))
+        && (when.languages.is_empty() || when.languages.iter().any(language))
+        && when.flags.iter().all(|f| facts.flags.has(*f))
+        && when.summoned.is_none_or(|s| s == facts.flags.summoned)
+}
+
+fn apply(then: &Effects, decision: &mut Decision) {
+    for tag in then.tag.iter().chain(&then.tags) {
+        if !decision.tags.contains(tag) {
+            decision.tags.push(tag.clone());
+        }
+    }
+    if let Some(priority) = then.priority {
+        decision.priority = priority;
+    }
+    if let Some(owner) = &then.owner {
+        decision.owner = Some(owner.clone());
+    }
+    decision.dismissed |= then.dismiss;
+}
+
+/// Validates rules at config load: non-empty unique names, at least one condition, at
+/// least one effect (`stop` alone counts), no blank entries, and words that parse as
+/// [`Keyword`]s. Returns (rule index, message) on the first problem.
+pub fn validate_rules(rules: &[Rule]) -> Result<(), (usize, String)> {
+    for (i, rule) in rules.iter().enumerate() {
+        validate_rule(rule, &rules[..i]).map_err(|m| (i, m))?;
+    }
+    Ok(())
+}
+
+fn validate_rule(rule: &Rule, earlier: &[Rule]) -> Result<(), String> {
+    let name = rule.name.trim();
+    if name.is_empty() {
+        return Err("a rule needs a name".into());
+    }
+    if earlier.iter().any(|r| r.name.trim() == name) {
+        return Err(format!("rule {name:?}: another rule has the same name"));
+    }
+    let (when, then) = (&rule.when, &rule.then);
+    let no_condition = when.places.is_empty()
+        && when.words.is_empty()
+        && when.authors.is_empty()
+        && when.languages.is_empty()
+        && when.flags.is_empty()
+        && when.summoned.is_none();
+    if no_condition {
+        return Err(format!(
+            "rule {name:?}: `when` needs at least one condition"
+        ));
+    }
+    let no_effect = then.tag.is_none()
+        && then.tags.is_empty()
+        && then.priority.is_none()
+        && then.owner.is_none()
+        && !then.dismiss
+        && !then.stop;
+    if no_effect {
+        return Err(format!("rule {name:?}: `then` needs at least one effect"));
+    }
+    let blank = |s: &String| s.trim().is_empty();
+    let blank_key = [
+        ("when.places", when.places.iter().any(blank)),
+        ("when.authors", when.authors.iter().any(blank)),
+        ("when.languages", when.languages.iter().any(blank)),
+        ("then.tag", then.tag.iter().any(blank)),
+        ("then.tags", then.tags.iter().any(blank)),
+        ("then.owner", then.owner.iter().any(blank)),
+    ]
+    .into_iter()
+    .find_map(|(key, bad)| bad.then_some(key));
+    if let Some(key) = blank_key {
+        return Err(format!("rule {name:?}: {key} has a blank entry"));
+    }
+    for word in &when.words {
+        Keyword::parse(word).map_err(|e| format!("rule {name:?}: when.words: {e}"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::triage::test_post;
+
+    /// Rules written as the config writes them: one inline table per line.
+    fn rules(lines: &str) -> Vec<Rule> {
+        #[derive(Deserialize)]
+        struct File {
+            rules: Vec<Rule>,
+        }
+        let file: File = toml::from_str(&format!("rules = [\n{lines}\n]")).unwrap();
+        file.rules
+    }
+
+    /// Runs `rules` over a post in `en-GB` by `Alice` that matched `places`.
+    fn run(rules: &[Rule], text: &str, places: &[&str], flags: &Flags) -> Decision {
+        let mut p = test_post(text);
+        p.lang = Some("en-GB".into());
+        let index = TextIndex::new(text);
+        let places: Vec<String> = places.iter().map(|s| s.to_string()).collect();
+        let facts = Facts {
+            post: &p,
+            text: &index,
+            author_username: "Alice",
+            places: &places,
+            flags,
+        };
+        let decision = decide(rules, &facts);
+        assert_eq!(RuleSet::compile(rules).decide(&facts), decision);
+        decision
+    }
+
+    #[test]
+    fn later_rules_override_priority_and_owner_and_tags_accumulate() {
+        let rules = rules(
+            r#"{ name = "a", when = { places = ["croydon"] },
+                 then = { tag = "x", priority = "high", owner = "ann" } },
+               { name = "b", when = { words = ["bins"] },
+                 then = { tags = ["x", "y"], priority = "low", owner = "bob" } },
+               { name = "c", when = { words = ["trams"] }, then = { priority = "urgent" } }"#,
+        );
+        let d = run(&rules, "Bins again", &["Croydon"], &Flags::default());
+        assert_eq!(
+            (d.tags, d.priority),
+            (vec!["x".into(), "y".into()], Priority::Low)
+        );
+        assert_eq!((d.owner.as_deref(), d.dismissed), (Some("bob"), false));
+        assert_eq!(d.matched_rules, ["a", "b"]);
+        let none = run(&rules, "nothing", &[], &Flags::default());
+        assert_eq!(none, Decision::default());
+        assert_eq!(none.priority, Priority::Normal);
+    }
+
+    #[test]
+    fn stop_ends_evaluation_and_dismiss_sticks() {
+        let rules = rules(
+            r#"{ name = "spam", when = { words = ["crypto"] }, then = { dismiss = true } },
+               { name = "tag", when = { places = ["Croydon"] }, then = { tag = "seen" } },
+               { name = "guard", when = { authors = ["@ALICE"] }, then = { stop = true } },
+               { name = "never", when = { places = ["Croydon"] }, then = { tag = "late" } }"#,
+        );
+        let d = run(&rules, "crypto in croydon", &["Croydon"], &Flags::default());
+        assert!(d.dismissed);
+        assert_eq!(d.tags, ["seen"]);
+        assert_eq!(d.matched_rules, ["spam", "tag", "guard"]);
+    }
+
+    #[test]
+    fn conditions_all_hold_and_lists_take_any() {
+        let none = Flags::default();
+        let mut abusive = none.clone();
+        abusive.abusive = true;
+        let mut summoned = abusive.clone();
+        summoned.summoned = true;
+        let all = rules(
+            r#"{ name = "all", then = { tag = "hit" }, when = { places = ["east  CROYDON", "Purley"],
+                 words = ["fly tipping", "litter"], authors = ["bob", "alice"], languages = ["cy", "EN"],
+                 flags = ["abusive", "summoned"], summoned = true } }"#,
+        );
+        let hit = |rules: &[Rule], text, places: &[&str], flags| {
+            !run(rules, text, places, flags).matched_rules.is_empty()
+        };
+        let text = "Fly-tipping at East Croydon";
+        assert!(hit(&all, text, &["East Croydon"], &summoned));
+        assert!(!hit(&all, text, &["Croydon"], &summoned), "place");
+        assert!(!hit(&all, "tipping fly", &["East Croydon"], &summoned));
+        assert!(!hit(&all, text, &["East Croydon"], &abusive), "all flags");
+
+        let quiet = rules(r#"{ name = "q", when = { summoned = false }, then = { tag = "q" } }"#);
+        assert!(hit(&quiet, "x", &[], &none));
+        assert!(!hit(&quiet, "x", &[], &summoned));
+        let welsh = rules(r#"{ name = "w", when = { languages = ["cy"] }, then = { tag = "w" } }"#);
+        assert!(!hit(&welsh, "x", &[], &none));
+        let bob = rules(r#"{ name = "b", when = { authors = ["bob"] }, then = { tag = "b" } }"#);
+        assert!(!hit(&bob, "x", &[], &none));
+    }
+
+    #[test]
+    fn validation_names_the_first_bad_rule() {
+        let ok = r#"{ name = "ok", when = { words = ["a"] }, then = { stop = true } }"#;
+        assert_eq!(validate_rules(&rules(ok)), Ok(()));
+        assert_eq!(validate_rules(&[]), Ok(()));
+        // Each line: the bad rule's keys | part of the expected message.
+        let cases = r#"
+            name = " ", when = { words = ["a"] }, then = { tag = "t" }  | needs a name
+            name = "ok", when = { words = ["a"] }, then = { tag = "t" } | same name
+            name = "n", then = { tag = "t" }                            | at least one condition
+            name = "n", when = { words = ["a"] }                        | at least one effect
+            name = "n", when = { words = ["-a"] }, then = { tag = "t" } | starts with '-'
+            name = "n", when = { words = ['a"'] }, then = { tag = "t" } | contains '"'
+            name = "n", when = { places = ["", "a"] }, then = { tag = "t" } | when.places
+            name = "n", when = { words = ["a"] }, then = { owner = " " }    | then.owner"#;
+        let cases: Vec<_> = cases.lines().filter_map(|l| l.rsplit_once(" | ")).collect();
+        assert_eq!(cases.len(), 8);
+        for (bad, message) in cases {
+            let message = message.trim();
+            let rules = rules(&format!("{ok},\n{{ {bad} }}"));
+            let (index, got) = validate_rules(&rules).unwrap_err();
+            assert_eq!(index, 1, "{got}");
+            assert!(got.contains(message), "{got}");
+            assert!(RuleSet::new(&rules).is_err());
+        }
+    }
+
+    #[test]
+    fn rules_round_trip_through_serde_and_refuse_unknown_keys() {
+        let json = r#"{"name":"abuse","when":{"flags":["abusive","false_friend"],"summoned":true},
+            "then":{"tag":"abuse","priority":"urgent","owner":"safety","dismiss":false}}"#;
+        let r: Rule = serde_json::from_str(json).unwrap();
+        assert_eq!(r.when.flags, [FlagKind::Abusive, FlagKind::FalseFriend]);
+        assert_eq!(r.then.priority, Some(Priority::Urgent));
+        let back: Rule = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(back, r);
+        let from_toml = rules(
+            r#"{ name = "abuse", when = { flags = ["abusive", "false_friend"], summoned = true },
+                 then = { tag = "abuse", priority = "urgent", owner = "safety" } }"#,
+        );
+        assert_eq!(from_toml, [r]);
+
+        for bad in [
+            r#"{"name":"n","when":{"place":["a"]}}"#,
+            r#"{"name":"n","then":{"priority":"critical"}}"#,
+            r#"{"name":"n","if":{}}"#,
+            r#"{"name":"n","when":{"flags":["rude"]}}"#,
+        ] {
+            assert!(serde_json::from_str::<Rule>(bad).is_err(), "{bad}");
+        }
+        let d = serde_json::to_value(Decision::default()).unwrap();
+        assert_eq!(d["priority"], "normal");
+    }
+}

@@ -1,0 +1,369 @@
+//! The monitoring daemon: `run_until_stopped` (schedule, backoff, rate-limit
+//! waits, budget pauses, shutdown) around `poll_once` (fetch a monitor's new
+//! posts, tag them, and store posts, items and the cursor in one transaction).
+//!
+//! X's polling rule: `since_id` is the first page's `newest_id` of the previous
+//! cycle, the same `since_id` is kept through the `next_token` pages, and the
+//! cursor moves only when the whole cycle is stored. A monitor without a cursor
+//! backfills the configured window with `start_time`.
+
+pub mod health;
+pub mod ingest;
+pub mod plan;
+pub mod schedule;
+
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, instrument, warn};
+
+use self::health::{Health, MonitorLabel};
+use self::ingest::Tagger;
+use self::plan::{Monitor, Source};
+use self::schedule::{Forecast, Inputs, forecast, next_interval, pages_allowed};
+use crate::store::{Cycle, ReadKind, Store, StoreError};
+use crate::x::client::{SearchRequest, TimelineRequest};
+use crate::x::ratelimit::RateLimits;
+use crate::x::{Client, Page, XError};
+
+/// How the daemon polls.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub min_interval: Duration,
+    pub max_interval: Duration,
+    pub backfill: Duration,
+    pub monthly_post_reads: Option<u64>,
+    pub warn_at_percent: u8,
+}
+
+/// What one cycle did.
+#[derive(Debug, Clone, Default)]
+pub struct PollOutcome {
+    pub pages: usize,
+    pub posts_read: u64,
+    pub new_items: usize,
+    pub limits: RateLimits,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    #[error(transparent)]
+    X(#[from] XError),
+    #[error("storing the cycle failed: {0}")]
+    Store(#[from] StoreError),
+    #[error("the monthly post-read budget is spent ({used} of {limit})")]
+    BudgetSpent { used: u64, limit: u64 },
+}
+
+impl PollError {
+    fn kind(&self) -> &'static str {
+        match self {
+            PollError::X(XError::RateLimited { .. }) => "rate_limited",
+            PollError::X(XError::UsageCapExceeded { .. }) => "usage_cap",
+            PollError::X(XError::CreditsDepleted { .. }) => "credits",
+            PollError::X(XError::Transport(_)) => "transport",
+            PollError::X(XError::Server { .. }) => "server",
+            PollError::X(XError::Decode { .. }) => "decode",
+            PollError::X(XError::Unauthorized { .. } | XError::Auth(_)) => "auth",
+            PollError::X(_) => "api",
+            PollError::Store(_) => "store",
+            PollError::BudgetSpent { .. } => "budget",
+        }
+    }
+}
+
+/// Everything a cycle needs.
+#[derive(Clone)]
+pub struct Poller {
+    pub client: Client,
+    pub store: Store,
+    pub tagger: std::sync::Arc<Tagger>,
+    pub monitors: Vec<Monitor>,
+    pub settings: Settings,
+    pub health: Health,
+}
+
+/// This month as `YYYY-MM` and the fraction of it gone.
+pub fn month_progress(now: OffsetDateTime) -> (String, f64) {
+    let month = format!("{:04}-{:02}", now.year(), u8::from(now.month()));
+    let days = f64::from(now.month().length(now.year()));
+    let elapsed = (f64::from(now.day()) - 1.0
+        + f64::from(now.hour()) / 24.0
+        + f64::from(now.minute()) / 1440.0)
+        / days;
+    (month, elapsed)
+}
+
+impl Poller {
+    /// The month's budget forecast from the store.
+    pub async fn forecast(&self) -> Result<Forecast, StoreError> {
+        let (month, elapsed) = month_progress(OffsetDateTime::now_utc());
+        let usage = self.store.usage(&month).await?;
+        let f = forecast(
+            usage.post_reads + usage.owned_reads,
+            self.settings.monthly_post_reads,
+            elapsed,
+            self.settings.warn_at_percent,
+        );
+        self.health.set_forecast(f);
+        Ok(f)
+    }
+
+    /// Fetches every new post of `monitor` and stores them with the cursor advance.
+    /// The fetch stops early (storing nothing) if `shutdown` fires.
+    #[instrument(skip_all, fields(monitor = %monitor.key))]
+    pub async fn poll_once(
+        &self,
+        monitor: &Monitor,
+        shutdown: &CancellationToken,
+    ) -> Result<PollOutcome, PollError> {
+        let budget = self.forecast().await?;
+        if budget.exhausted {
+            return Err(PollError::BudgetSpent {
+                used: budget.used,
+                limit: budget.limit.unwrap_or_default(),
+            });
+        }
+        let max_pages = pages_allowed(&budget, 100).unwrap_or(u64::MAX).max(1);
+        let cursor = self.store.cursor(&monitor.key).await?;
+        let since_id = cursor.as_ref().and_then(|c| c.since_id);
+        let pages = tokio::select! {
+            pages = self.fetch(monitor, since_id, max_pages) => pages?,
+            () = shutdown.cancelled() => return Ok(PollOutcome::default()),
+        };
+        let batch = self.tagger.batch(&pages);
+        // X's rule: the new checkpoint is the first page's newest id.
+        let new_since_id = pages.first().and_then(Page::newest_id).or(since_id);
+        let read_kind = match monitor.source {
+            Source::Search { .. } => ReadKind::PostRead,
+            Source::Mentions { .. } => ReadKind::OwnedRead,
+        };
+        let query = match &monitor.source {
+            Source::Search { query } => query.clone(),
+            Source::Mentions { user_id } => format!("mentions of {user_id}"),
+        };
+        let cycle = Cycle {
+            monitor: monitor.key.clone(),
+            query,
+            new_since_id,
+            matched: batch.matched,
+            authors: batch.authors,
+            context: batch.context,
+            reads: batch.reads,
+            read_kind,
+            at: OffsetDateTime::now_utc()
+                .format(&Rfc3339)
+                .unwrap_or_default(),
+        };
+        let outcome = self.store.record_cycle(&cycle).await?;
+        let limits = pages.last().map(|p| p.limits).unwrap_or_default();
+        self.record_success(
+            monitor,
+            &pages,
+            batch.reads,
+            outcome.new_items.len(),
+            new_since_id,
+            limits,
+        );
+        Ok(PollOutcome {
+            pages: pages.len(),
+            posts_read: batch.reads,
+            new_items: outcome.new_items.len(),
+            limits,
+        })
+    }
+
+    async fn fetch(
+        &self,
+        monitor: &Monitor,
+        since_id: Option<u64>,
+        max_pages: u64,
+    ) -> Result<Vec<Page>, XError> {
+        let start_time = since_id.is_none().then(|| {
+            // A little inside X's 7-day window, so the request is never refused.
+            let from = OffsetDateTime::now_utc() - self.settings.backfill + Duration::from_secs(60);
+            from.replace_nanosecond(0)
+                .unwrap_or(from)
+                .format(&Rfc3339)
+                .unwrap_or_default()
+        });
+        match &monitor.source {
+            Source::Search { query } => {
+                let req = SearchRequest {
+                    query: query.clone(),
+                    since_id,
+                    start_time,
+                    max_results: Some(100),
+                    ..SearchRequest::default()
+                };
+                self.client
+                    .search_pages(req)
+                    .take(max_pages as usize)
+                    .try_collect()
+                    .await
+            }
+            Source::Mentions { user_id } => {
+                let mut pages = Vec::new();
+                let mut req = TimelineRequest {
+                    since_id,
+                    max_results: Some(100),
+                    ..TimelineRequest::default()
+                };
+                loop {
+                    let page = self.client.user_mentions(*user_id, &req).await?;
+                    let next = page.meta.next_token.clone();
+                    pages.push(page);
+                    match next {
+                        Some(token) if (pages.len() as u64) < max_pages => {
+                            req.pagination_token = Some(token)
+                        }
+                        _ => return Ok(pages),
+                    }
+                }
+            }
+        }
+    }
+
+    fn record_success(
+        &self,
+        monitor: &Monitor,
+        pages: &[Page],
+        reads: u64,
+        new_items: usize,
+        since_id: Option<u64>,
+        limits: RateLimits,
+    ) {
+        let label = MonitorLabel {
+            monitor: monitor.key.clone(),
+        };
+        let m = &self.health.metrics;
+        m.polls.get_or_create(&label).inc();
+        m.posts_read.get_or_create(&label).inc_by(reads);
+        m.new_items.inc_by(new_items as u64);
+        if let Some(w) = limits.window {
+            m.rate_limit_remaining
+                .get_or_create(&label)
+                .set(w.remaining as i64);
+        }
+        let now = OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_default();
+        self.health.update(&monitor.key, |s| {
+            s.last_poll = Some(now);
+            s.posts_read += reads;
+            s.since_id = since_id;
+            s.last_error = None;
+            s.limits = Some(limits);
+        });
+        if reads > 0 {
+            info!(monitor = %monitor.key, pages = pages.len(), reads, new_items, "poll cycle stored");
+        }
+    }
+
+    /// Polls every monitor on its own schedule until `shutdown` fires. A cycle
+    /// in flight finishes its transaction first.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) {
+        let tracker = tokio_util::task::TaskTracker::new();
+        for (i, monitor) in self.monitors.iter().cloned().enumerate() {
+            let poller = self.clone();
+            let shutdown = shutdown.clone();
+            // Stagger the first polls so monitors do not burst together.
+            let offset = Duration::from_millis(250 * i as u64);
+            tracker.spawn(async move { poller.run_monitor(monitor, offset, shutdown).await });
+        }
+        tracker.close();
+        tracker.wait().await;
+        info!("poller stopped");
+    }
+
+    async fn run_monitor(
+        &self,
+        monitor: Monitor,
+        first_wait: Duration,
+        shutdown: CancellationToken,
+    ) {
+        let mut wait = first_wait;
+        let mut failures = 0u32;
+        let mut pages_per_cycle = 1.0f64;
+        loop {
+            let next = OffsetDateTime::now_utc() + wait;
+            self.health
+                .update(&monitor.key, |s| s.next_poll = next.format(&Rfc3339).ok());
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(wait) => {}
+            }
+            wait = match self.poll_once(&monitor, &shutdown).await {
+                Ok(outcome) => {
+                    failures = 0;
+                    self.health.set_paused(None);
+                    pages_per_cycle = 0.8 * pages_per_cycle + 0.2 * outcome.pages.max(1) as f64;
+                    self.interval(&outcome.limits, pages_per_cycle).await
+                }
+                Err(e) => {
+                    failures += 1;
+                    self.after_error(&monitor, e, failures).await
+                }
+            };
+        }
+    }
+
+    async fn interval(&self, limits: &RateLimits, pages_per_cycle: f64) -> Duration {
+        let forecast = match self.forecast().await {
+            Ok(f) => f,
+            Err(_) => forecast(0, None, 0.5, 100),
+        };
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        next_interval(&Inputs {
+            min: self.settings.min_interval,
+            max: self.settings.max_interval,
+            monitors: self.monitors.len(),
+            window_limit: limits.window.map(|w| w.limit),
+            remaining: limits.window.map(|w| {
+                (
+                    w.remaining,
+                    Duration::from_secs((w.reset - now).max(0) as u64 + 1),
+                )
+            }),
+            requests_per_cycle: pages_per_cycle,
+            forecast,
+        })
+    }
+
+    /// Logs and records an error once, and says how long to wait.
+    async fn after_error(&self, monitor: &Monitor, e: PollError, failures: u32) -> Duration {
+        let message = e.to_string();
+        self.health.error(&monitor.key, e.kind(), message.clone());
+        let _ = self
+            .store
+            .record_event("warn", e.kind(), &format!("{}: {message}", monitor.key))
+            .await;
+        let backoff = schedule::backoff(
+            failures,
+            Duration::from_secs(2),
+            self.settings.max_interval,
+            rand::random(),
+        );
+        match e {
+            PollError::X(XError::RateLimited { reset_at, .. }) => {
+                let now = OffsetDateTime::now_utc().unix_timestamp();
+                let until = reset_at.map_or(60, |r| (r - now).max(0) as u64 + 1);
+                warn!(monitor = %monitor.key, wait_secs = until, "rate limited; waiting for the reset");
+                Duration::from_secs(until)
+            }
+            PollError::X(XError::UsageCapExceeded { .. } | XError::CreditsDepleted { .. })
+            | PollError::BudgetSpent { .. } => {
+                warn!(monitor = %monitor.key, error = %message, "polling paused");
+                self.health.set_paused(Some(message));
+                Duration::from_secs(3600)
+            }
+            _ => {
+                warn!(monitor = %monitor.key, error = %message, failures, "poll failed; backing off");
+                backoff
+            }
+        }
+    }
+}

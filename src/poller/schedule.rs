@@ -1,0 +1,184 @@
+//! When to poll next, and whether the month's budget allows it: pure arithmetic
+//! over what the last responses and the store said, so it is tested directly.
+//!
+//! Each monitor gets an even share of the 15-minute rate-limit window; the
+//! interval is the window divided by the cycles that share allows, never below
+//! `min_interval` nor above `max_interval`. The monthly post-read budget is
+//! forecast linearly from what the month has used so far; when the forecast
+//! exceeds the budget, polling slows in proportion, a warning is raised at the
+//! configured percentage, and polling stops when the budget is spent.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// X's rate-limit window.
+pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// The month's post reads against the budget.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Forecast {
+    pub used: u64,
+    pub limit: Option<u64>,
+    /// Reads projected for the whole month at the pace so far.
+    pub projected: u64,
+    /// `used` as a percentage of `limit`.
+    pub percent_used: Option<f64>,
+    /// At or above the warning threshold.
+    pub warn: bool,
+    /// Nothing left to spend: polling must pause until the next month.
+    pub exhausted: bool,
+}
+
+/// Forecasts the month. `elapsed` is the fraction of the month gone (0..=1).
+pub fn forecast(used: u64, limit: Option<u64>, elapsed: f64, warn_at_percent: u8) -> Forecast {
+    let elapsed = elapsed.clamp(1e-3, 1.0);
+    let projected = (used as f64 / elapsed).round() as u64;
+    let percent_used = limit.map(|l| {
+        if l == 0 {
+            100.0
+        } else {
+            used as f64 * 100.0 / l as f64
+        }
+    });
+    Forecast {
+        used,
+        limit,
+        projected,
+        percent_used,
+        warn: percent_used.is_some_and(|p| p >= f64::from(warn_at_percent)),
+        exhausted: limit.is_some_and(|l| used >= l),
+    }
+}
+
+/// How many pages of `page_size` a cycle may read without passing the budget.
+pub fn pages_allowed(forecast: &Forecast, page_size: u64) -> Option<u64> {
+    forecast
+        .limit
+        .map(|l| l.saturating_sub(forecast.used) / page_size.max(1))
+}
+
+/// What the interval is computed from.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs {
+    pub min: Duration,
+    pub max: Duration,
+    /// Monitors sharing the endpoint's window.
+    pub monitors: usize,
+    /// The endpoint's limit per window (from `x-rate-limit-limit`), if known.
+    pub window_limit: Option<u64>,
+    /// Remaining in the current window and time until it resets, if known.
+    pub remaining: Option<(u64, Duration)>,
+    /// Average requests (pages) per cycle of this monitor.
+    pub requests_per_cycle: f64,
+    pub forecast: Forecast,
+}
+
+/// The pause before this monitor's next cycle.
+pub fn next_interval(i: &Inputs) -> Duration {
+    let per_cycle = i.requests_per_cycle.max(1.0);
+    let mut interval = match i.window_limit {
+        Some(limit) if limit > 0 => {
+            let share = limit as f64 / i.monitors.max(1) as f64;
+            WINDOW.mul_f64(per_cycle / share)
+        }
+        _ => i.min,
+    };
+    if let (Some(limit), Some(projected)) = (i.forecast.limit, Some(i.forecast.projected))
+        && projected > limit
+        && limit > 0
+    {
+        interval = interval.max(i.min).mul_f64(projected as f64 / limit as f64);
+    }
+    let mut interval = interval.clamp(i.min, i.max.max(i.min));
+    // Not enough left in this window for a cycle: wait for the reset.
+    if let Some((remaining, reset_in)) = i.remaining
+        && (remaining as f64) < per_cycle
+    {
+        interval = interval.max(reset_in);
+    }
+    interval
+}
+
+/// Exponential backoff with full jitter for failed cycles: up to `base * 2^failures`, capped.
+pub fn backoff(failures: u32, base: Duration, cap: Duration, unit_random: f64) -> Duration {
+    let ceiling = base.saturating_mul(1 << failures.min(16)).min(cap);
+    ceiling
+        .mul_f64(unit_random.clamp(0.0, 1.0))
+        .max(base.min(cap))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs() -> Inputs {
+        Inputs {
+            min: Duration::from_secs(60),
+            max: Duration::from_secs(900),
+            monitors: 2,
+            window_limit: Some(450),
+            remaining: Some((400, Duration::from_secs(300))),
+            requests_per_cycle: 1.0,
+            forecast: forecast(0, None, 0.5, 80),
+        }
+    }
+
+    #[test]
+    fn a_generous_window_polls_at_the_minimum() {
+        assert_eq!(next_interval(&inputs()), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn a_small_window_spreads_cycles_evenly() {
+        // 15 requests per window shared by 3 monitors at 2 pages a cycle:
+        // each may run 2.5 cycles a window, so one every 6 minutes.
+        let i = Inputs {
+            monitors: 3,
+            window_limit: Some(15),
+            requests_per_cycle: 2.0,
+            ..inputs()
+        };
+        assert_eq!(next_interval(&i), Duration::from_secs(360));
+    }
+
+    #[test]
+    fn an_empty_window_waits_for_the_reset_even_past_max() {
+        let i = Inputs {
+            remaining: Some((0, Duration::from_secs(1200))),
+            ..inputs()
+        };
+        assert_eq!(next_interval(&i), Duration::from_secs(1200));
+    }
+
+    #[test]
+    fn overspending_slows_down_in_proportion() {
+        // Half the month gone, 60% used: projected 120% of the budget.
+        let i = Inputs {
+            forecast: forecast(600, Some(1000), 0.5, 80),
+            ..inputs()
+        };
+        assert_eq!(next_interval(&i), Duration::from_secs(72));
+    }
+
+    #[test]
+    fn forecast_warns_and_exhausts() {
+        let f = forecast(800, Some(1000), 0.5, 80);
+        assert!(f.warn && !f.exhausted);
+        assert_eq!(f.projected, 1600);
+        assert!(forecast(1000, Some(1000), 0.9, 80).exhausted);
+        assert!(!forecast(10, None, 0.1, 80).warn);
+        assert_eq!(pages_allowed(&f, 100), Some(2));
+        assert_eq!(pages_allowed(&forecast(1, None, 0.1, 80), 100), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        let base = Duration::from_secs(1);
+        let cap = Duration::from_secs(60);
+        assert_eq!(backoff(0, base, cap, 1.0), Duration::from_secs(1));
+        assert_eq!(backoff(3, base, cap, 1.0), Duration::from_secs(8));
+        assert_eq!(backoff(30, base, cap, 1.0), cap);
+        assert_eq!(backoff(30, base, cap, 0.0), base);
+    }
+}

@@ -1,0 +1,248 @@
+//! Triage items: reading them back whole ([`ItemRow`]: the item, its post and
+//! author, places and tags) and the desk's changes to them
+//! ([`Store::transition`], [`Store::assign`]), each audited in its own
+//! transaction. Items are created by [`Store::record_cycle`] (see `cycle`).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::json;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+
+use super::audit::{self, NewAudit};
+use super::posts::{AUTHOR_COLUMNS, POST_COLUMNS, decode_author, decode_post};
+use super::{Store, StoreError, codec};
+use crate::domain::post::{Author, Post};
+use crate::domain::triage::{Action, Flags, Priority, ReplyPath, Status};
+
+/// A triage item as the desk shows it: the item with its post and author.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemRow {
+    pub id: i64,
+    pub post: Post,
+    pub author: Option<Author>,
+    pub status: Status,
+    pub priority: Priority,
+    pub owner: Option<String>,
+    /// The place names the post matched, in the order they were first seen.
+    pub places: Vec<String>,
+    pub tags: Vec<String>,
+    /// Names of the rules that matched.
+    pub rules: Vec<String>,
+    pub flags: Flags,
+    pub reply_path: ReplyPath,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The item, post and author columns and joins of every item query.
+pub(super) fn item_select() -> String {
+    format!(
+        "SELECT i.id AS i_id, i.status AS i_status, i.priority AS i_priority, \
+         i.owner AS i_owner, i.reply_path AS i_reply_path, i.rules AS i_rules, \
+         i.flags AS i_flags, i.created_at AS i_created_at, i.updated_at AS i_updated_at, \
+         {POST_COLUMNS}, {AUTHOR_COLUMNS} \
+         FROM items i JOIN posts p ON p.id = i.post_id LEFT JOIN authors a ON a.id = p.author_id"
+    )
+}
+
+/// Reads a row of [`item_select`]; places and tags come from [`attach_labels`].
+pub(super) fn decode_item(row: &SqliteRow) -> Result<ItemRow, StoreError> {
+    Ok(ItemRow {
+        id: row.try_get("i_id")?,
+        post: decode_post(row)?,
+        author: decode_author(row)?,
+        status: codec::status_from_db(row.try_get("i_status")?)?,
+        priority: codec::priority_from_db(row.try_get("i_priority")?)?,
+        owner: row.try_get("i_owner")?,
+        places: Vec::new(),
+        tags: Vec::new(),
+        rules: codec::from_json(row.try_get("i_rules")?, "item rules")?,
+        flags: codec::from_json(row.try_get("i_flags")?, "item flags")?,
+        reply_path: codec::reply_path_from_db(row.try_get("i_reply_path")?)?,
+        created_at: row.try_get("i_created_at")?,
+        updated_at: row.try_get("i_updated_at")?,
+    })
+}
+
+/// Fills in the places and tags of `items` (two queries, whatever their number).
+pub(super) async fn attach_labels(
+    conn: &mut SqliteConnection,
+    items: &mut [ItemRow],
+) -> Result<(), StoreError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+    let mut places = labels(conn, "item_places", "place", &ids).await?;
+    let mut tags = labels(conn, "item_tags", "tag", &ids).await?;
+    for item in items {
+        item.places = places.remove(&item.id).unwrap_or_default();
+        item.tags = tags.remove(&item.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// `column` of `table` for each of `ids`, in position order.
+pub(super) async fn labels(
+    conn: &mut SqliteConnection,
+    table: &'static str,
+    column: &'static str,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<String>>, StoreError> {
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "SELECT item_id, {column} AS label FROM {table} WHERE item_id IN ("
+    ));
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    qb.push(") ORDER BY item_id, position");
+    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    for row in qb.build().fetch_all(conn).await? {
+        out.entry(row.try_get("item_id")?)
+            .or_default()
+            .push(row.try_get("label")?);
+    }
+    Ok(out)
+}
+
+/// The items with these ids (those that exist), in no particular order.
+pub(super) async fn items_by_ids(
+    conn: &mut SqliteConnection,
+    ids: &[i64],
+) -> Result<Vec<ItemRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(item_select());
+    qb.push(" WHERE i.id IN (");
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    qb.push(")");
+    let rows = qb.build().fetch_all(&mut *conn).await?;
+    let mut items = rows
+        .iter()
+        .map(decode_item)
+        .collect::<Result<Vec<_>, _>>()?;
+    attach_labels(conn, &mut items).await?;
+    Ok(items)
+}
+
+/// One item, or [`StoreError::NotFound`].
+pub(super) async fn item_in(conn: &mut SqliteConnection, id: i64) -> Result<ItemRow, StoreError> {
+    items_by_ids(conn, &[id])
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound { what: "item", id })
+}
+
+/// The audit action of a workflow step.
+fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::Claim => "item.claimed",
+        Action::Release => "item.released",
+        Action::MarkReplied => "item.marked_replied",
+        Action::Refer => "item.referred",
+        Action::Dismiss => "item.dismissed",
+        Action::Reopen => "item.reopened",
+    }
+}
+
+/// An item's status and owner, read inside a write transaction.
+async fn item_state(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<(Status, Option<String>), StoreError> {
+    let row = sqlx::query("SELECT status, owner FROM items WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound { what: "item", id })?;
+    Ok((
+        codec::status_from_db(row.try_get("status")?)?,
+        row.try_get("owner")?,
+    ))
+}
+
+impl Store {
+    /// One item with its post, author, places and tags.
+    pub async fn item(&self, id: i64) -> Result<ItemRow, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        item_in(&mut conn, id).await
+    }
+
+    /// Moves an item through its workflow ([`Status::apply`] decides what is
+    /// allowed). `Claim` also makes `actor` the owner and `Release` clears the
+    /// owner. The change and its audit entry (status and owner before and
+    /// after) commit together; a refused action changes and audits nothing.
+    pub async fn transition(
+        &self,
+        id: i64,
+        action: Action,
+        actor: &str,
+    ) -> Result<ItemRow, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let (status, owner) = item_state(&mut tx, id).await?;
+        let next = status.apply(action)?;
+        let next_owner = match action {
+            Action::Claim => Some(actor.to_owned()),
+            Action::Release => None,
+            _ => owner.clone(),
+        };
+        let at = codec::now();
+        sqlx::query("UPDATE items SET status = ?, owner = ?, updated_at = ? WHERE id = ?")
+            .bind(next.as_str())
+            .bind(&next_owner)
+            .bind(&at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let entry = NewAudit {
+            actor: actor.to_owned(),
+            action: action_name(action).to_owned(),
+            item_id: Some(id),
+            before: Some(json!({ "status": status.as_str(), "owner": owner })),
+            after: Some(json!({ "status": next.as_str(), "owner": next_owner })),
+            detail: None,
+        };
+        audit::insert(&mut tx, &entry, &at).await?;
+        let row = item_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Gives an item to `owner` (or to nobody), whatever its status; audited.
+    pub async fn assign(
+        &self,
+        id: i64,
+        owner: Option<&str>,
+        actor: &str,
+    ) -> Result<ItemRow, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let (_, before) = item_state(&mut tx, id).await?;
+        let at = codec::now();
+        sqlx::query("UPDATE items SET owner = ?, updated_at = ? WHERE id = ?")
+            .bind(owner)
+            .bind(&at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let entry = NewAudit {
+            actor: actor.to_owned(),
+            action: "item.assigned".to_owned(),
+            item_id: Some(id),
+            before: Some(json!({ "owner": before })),
+            after: Some(json!({ "owner": owner })),
+            detail: None,
+        };
+        audit::insert(&mut tx, &entry, &at).await?;
+        let row = item_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+}

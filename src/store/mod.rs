@@ -1,0 +1,155 @@
+//! The triage store: one SQLite file holding posts, authors, triage items with
+//! their places, tags and notes, the append-only audit log, the pollers'
+//! cursors, monthly usage and operational events.
+//!
+//! [`Store`] speaks domain: its verbs take and return the types of
+//! [`crate::domain`] ([`Post`](crate::domain::post::Post),
+//! [`Status`](crate::domain::triage::Status), …), and every SQL statement of
+//! placewatch lives in this module. Queries are built at run time (`sqlx::query`
+//! with `.bind`), so building needs no database; the schema is in
+//! `migrations/`, embedded at compile time and applied on [`Store::open`].
+//!
+//! Writes that belong together commit together: [`Store::record_cycle`] stores a
+//! whole poll cycle (posts, authors, items, audit, usage and the cursor) in one
+//! transaction, and every item change writes its audit entry in the same
+//! transaction as the change.
+//!
+//! Depends on `domain`, sqlx, serde_json and time; never on `x`, `poller` or `web`.
+//! The SQL is portable where SQLite allows (`ON CONFLICT`, `RETURNING`,
+//! multi-row `VALUES`); full-text search (FTS5) and the audit triggers are
+//! SQLite's own and will get PostgreSQL counterparts with that backend.
+
+mod audit;
+mod codec;
+mod cursors;
+mod cycle;
+mod events;
+mod inbox;
+mod items;
+mod notes;
+mod posts;
+mod usage;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+
+use crate::domain::triage::TransitionError;
+
+pub use audit::{AuditEntry, NewAudit};
+pub use cursors::Cursor;
+pub use cycle::{Cycle, CycleOutcome, MatchedPost};
+pub use events::Event;
+pub use inbox::{ItemFilter, ItemPage};
+pub use items::ItemRow;
+pub use notes::Note;
+pub use posts::ThreadPost;
+pub use usage::{ReadKind, Usage};
+
+/// The schema migrations in `migrations/`, embedded in the binary.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// Connections for reads. WAL lets them read while the one writer writes.
+const READERS: u32 = 4;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database file could not be opened or created.
+    #[error("could not open the database {}", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The schema could not be brought up to date.
+    #[error("could not migrate the database schema")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database refused or failed a statement.
+    #[error("database error")]
+    Db(#[from] sqlx::Error),
+    /// No such row.
+    #[error("no {what} with id {id}")]
+    NotFound { what: &'static str, id: i64 },
+    /// The item's workflow does not allow that action from its status.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// The request cannot be stored as given: an X id beyond `i64::MAX`, a time
+    /// that is not RFC 3339, or a contradiction with what is stored.
+    #[error("{0}")]
+    Conflict(String),
+    /// Stored data that cannot be read back as domain values (an unknown
+    /// status, malformed JSON, a negative id).
+    #[error("corrupt data in the store: {0}")]
+    Corrupt(String),
+}
+
+/// The triage store. Cheap to clone: clones share the connection pools.
+#[derive(Clone, Debug)]
+pub struct Store {
+    /// One connection: writes queue here in process instead of spinning on
+    /// SQLite's busy handler. Other processes (the CLI) are covered by
+    /// `BEGIN IMMEDIATE` and the busy timeout.
+    write: SqlitePool,
+    /// Readers, concurrent with the writer thanks to WAL.
+    read: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating) the SQLite file at `path` and brings its schema up to
+    /// date; running it on an up-to-date file changes nothing.
+    ///
+    /// Every connection runs in WAL mode with foreign keys on, a 5 s busy
+    /// timeout and `synchronous = NORMAL`. In WAL mode NORMAL is durable
+    /// against a crash of the process (SIGKILL, panic): a committed
+    /// transaction is in the WAL file, which the OS keeps even if the process
+    /// dies. Only a power loss or OS crash can lose the last commits (never
+    /// corrupt the file); FULL would fsync the WAL on every commit to cover
+    /// that too, at a cost the daemon and the desk do not need.
+    pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            .pragma("temp_store", "memory")
+            .optimize_on_close(true, 400);
+        let open_error = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(open_error)?;
+        MIGRATOR.run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .connect_with(options)
+            .await
+            .map_err(open_error)?;
+        Ok(Store { write, read })
+    }
+
+    /// Closes both pools, waiting for connections in use to come back. Optional:
+    /// dropping the store closes them too, only less tidily.
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+
+    /// A write transaction that holds SQLite's write lock from its first
+    /// statement. A deferred `BEGIN` that reads first and writes later fails
+    /// with `SQLITE_BUSY` (no busy wait) when another process wrote in
+    /// between; `IMMEDIATE` waits for the lock up front instead.
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.write.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}

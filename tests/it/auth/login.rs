@@ -1,0 +1,227 @@
+//! `auth login`: through the loopback callback, by paste, public clients,
+//! `state` checks, a missing client secret, and `auth status`.
+
+use std::io::{BufReader, Cursor, Write};
+use std::os::unix::fs::PermissionsExt;
+
+use placewatch::x::auth::{self, AuthError, LoginOptions};
+
+use super::{AuthTest, ChannelWriter, authorize_url_from, query_param, redirect_location};
+
+const HEADLESS: LoginOptions = LoginOptions {
+    paste: false,
+    open_browser: false,
+};
+
+#[tokio::test]
+async fn headless_login_through_the_loopback_callback_stores_tokens_and_account() {
+    let t = AuthTest::start().await;
+    assert!(
+        !t.config.data.dir.exists(),
+        "the data dir is created by login"
+    );
+
+    let (account, printed, browser) = t.login().await;
+
+    assert_eq!(account.username, "yourcroydon");
+    assert_eq!(account.id, t.sim.creds().council.id);
+    assert!(
+        browser.page.contains("You can close this tab"),
+        "{}",
+        browser.page
+    );
+    assert!(printed.contains("Logged in as @yourcroydon"), "{printed}");
+    // The URL asked for PKCE S256, our scopes and a state.
+    let url = printed
+        .split_whitespace()
+        .find(|w| w.contains("/i/oauth2/authorize?"))
+        .unwrap();
+    assert_eq!(query_param(url, "code_challenge_method"), "S256");
+    assert_eq!(
+        query_param(url, "scope"),
+        "tweet.read tweet.write users.read offline.access"
+    );
+    assert!(query_param(url, "state").len() >= 16);
+
+    let stored = t.stored();
+    assert_eq!(stored["account"]["username"], "yourcroydon");
+    assert!(stored["refused"].is_null());
+    assert!(stored["refresh_token"].is_string());
+    let expires_in =
+        stored["expires_at"].as_i64().unwrap() - time::OffsetDateTime::now_utc().unix_timestamp();
+    assert!((7100..=7200).contains(&expires_in), "{expires_in}");
+    assert_eq!(t.me(&t.stored_str("access_token")).await, 200);
+
+    let mode = std::fs::metadata(t.token_file())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "token file is owner-only");
+    let dir_mode = std::fs::metadata(&t.config.data.dir)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(dir_mode & 0o077, 0, "data dir is owner-only");
+
+    let session = t.open();
+    assert_eq!(session.account(), account);
+    let status = session.status();
+    assert!(status.has_refresh_token && status.refused.is_none());
+    assert!(status.scopes.contains(&"offline.access".to_string()));
+}
+
+#[tokio::test]
+async fn a_public_client_logs_in_with_client_id_and_no_secret() {
+    let t = AuthTest::start_public().await;
+    let (account, _, _) = t.login().await;
+    assert_eq!(account.username, "yourcroydon");
+    // Refresh works with client_id in the body, too.
+    let session = t.open();
+    let old = t.stored_str("access_token");
+    let new = session
+        .refresh_after_unauthorized(&old.clone().into())
+        .await
+        .unwrap();
+    assert_ne!(super::expose(&new), old);
+    assert_eq!(t.me(&super::expose(&new)).await, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paste_login_on_a_headless_server() {
+    let t = AuthTest::start().await;
+    let (mut out, mut printed) = ChannelWriter::new();
+    let (reader, mut writer) = std::io::pipe().unwrap();
+    let mut input = BufReader::new(reader);
+    let sim_url = t.sim.url("");
+    // The "user": reads the URL, authorizes in a browser elsewhere, pastes
+    // the address the browser was sent to (nothing listens there).
+    let user = tokio::spawn(async move {
+        let prefix = format!("{sim_url}/i/oauth2/authorize?");
+        let mut seen = String::new();
+        let url = loop {
+            seen.push_str(&printed.recv().await.unwrap());
+            if let Some(u) = seen.split_whitespace().find(|w| w.starts_with(&prefix)) {
+                break u.to_string();
+            }
+        };
+        let location = redirect_location(&url).await;
+        writeln!(
+            writer,
+            "  just the code: {}",
+            query_param(&location, "code")
+        )
+        .unwrap();
+        writeln!(writer, "{location}").unwrap();
+        while let Some(chunk) = printed.recv().await {
+            seen.push_str(&chunk);
+        }
+        seen
+    });
+    let options = LoginOptions {
+        paste: true,
+        open_browser: false,
+    };
+    let env = t.env();
+    let account = auth::login_with_env(&t.config, options, &mut out, &mut input, &env)
+        .await
+        .unwrap();
+    drop(out);
+    let printed = user.await.unwrap();
+    assert_eq!(account.username, "yourcroydon");
+    assert!(printed.contains("Copy the whole address"), "{printed}");
+    assert!(
+        printed.contains("a code alone cannot be checked"),
+        "{printed}"
+    );
+    assert_eq!(t.me(&t.stored_str("access_token")).await, 200);
+}
+
+#[tokio::test]
+async fn a_pasted_url_with_another_state_is_refused_and_nothing_is_stored() {
+    let t = AuthTest::start().await;
+    let mut input = Cursor::new("http://127.0.0.1:1/callback?state=forged&code=abc\n");
+    let options = LoginOptions {
+        paste: true,
+        open_browser: false,
+    };
+    let env = t.env();
+    let err = auth::login_with_env(&t.config, options, &mut Vec::new(), &mut input, &env)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::StateMismatch), "{err}");
+    assert!(!t.token_file().exists());
+    assert_eq!(t.token_calls(200).await, 0, "the code is never exchanged");
+}
+
+#[tokio::test]
+async fn a_callback_with_another_state_fails_the_login() {
+    let t = AuthTest::start().await;
+    let (mut out, mut printed) = ChannelWriter::new();
+    let env = t.env();
+    let mut input = std::io::empty();
+    let login = auth::login_with_env(&t.config, HEADLESS, &mut out, &mut input, &env);
+    let browser = async {
+        let url = authorize_url_from(&mut printed, &mut String::new(), &t.sim).await;
+        let location = redirect_location(&url).await;
+        let state = query_param(&location, "state");
+        let forged = location.replace(&format!("state={state}"), "state=forged");
+        reqwest::get(forged).await.unwrap().status()
+    };
+    let (result, status) = tokio::join!(login, browser);
+    assert!(
+        matches!(result, Err(AuthError::StateMismatch)),
+        "{result:?}"
+    );
+    assert_eq!(status, 400);
+    assert!(!t.token_file().exists());
+}
+
+#[tokio::test]
+async fn a_confidential_client_without_its_secret_says_which_variable_to_set() {
+    let t = AuthTest::start().await;
+    let mut out = Vec::new();
+    let err = auth::login_with_env(
+        &t.config,
+        HEADLESS,
+        &mut out,
+        &mut std::io::empty(),
+        &|_| None,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, AuthError::ClientSecretMissing { var } if *var == t.config.x.client_secret_env),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&t.config.x.client_secret_env));
+    assert!(out.is_empty(), "fails before showing a URL");
+}
+
+#[tokio::test]
+async fn status_report_shows_the_account_and_what_fixes_a_missing_login() {
+    let t = AuthTest::start().await;
+    let report = auth::status_report(&t.config).unwrap();
+    assert!(report.contains("Not logged in"), "{report}");
+    assert!(
+        report.contains("placewatch auth login --config"),
+        "{report}"
+    );
+    assert!(no_session(&t));
+
+    t.login().await;
+    let report = auth::status_report_with_env(&t.config, &t.env()).unwrap();
+    assert!(report.contains("@yourcroydon"), "{report}");
+    assert!(report.contains(&t.sim.creds().council.id), "{report}");
+    assert!(report.contains("offline.access"), "{report}");
+    assert!(report.contains("expires"), "{report}");
+    assert!(report.contains("refresh token:  held"), "{report}");
+    assert!(report.contains("is set"), "{report}");
+    assert!(!report.contains(&t.stored_str("access_token")));
+    assert!(!report.contains(&t.stored_str("refresh_token")));
+}
+
+fn no_session(t: &AuthTest) -> bool {
+    auth::UserSession::open_with_env(&t.config, &t.env())
+        .unwrap()
+        .is_none()
+}

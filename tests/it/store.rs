@@ -1,0 +1,112 @@
+//! The triage store against a real SQLite file in a temp dir (never
+//! `:memory:`, so WAL, locking and reopening behave as in production).
+
+mod cycles;
+mod desk;
+mod integrity;
+mod perf;
+mod search;
+
+use std::path::PathBuf;
+
+use placewatch::domain::post::{Author, Post};
+use placewatch::domain::triage::{Decision, Flags, ReplyPath};
+use placewatch::store::{Cycle, ItemFilter, MatchedPost, ReadKind, Store};
+use serde_json::json;
+use tempfile::TempDir;
+
+/// A store on a fresh file; the directory lives as long as the value.
+pub struct TestStore {
+    pub store: Store,
+    pub path: PathBuf,
+    _dir: TempDir,
+}
+
+impl TestStore {
+    pub async fn open() -> TestStore {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("placewatch.db");
+        let store = Store::open(&path).await.expect("store opens");
+        TestStore {
+            store,
+            path,
+            _dir: dir,
+        }
+    }
+
+    /// A plain sqlx connection to the same file, as another process would have.
+    pub async fn raw(&self) -> sqlx::SqliteConnection {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", self.path.display());
+        sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("raw connection")
+    }
+
+    /// Every item (up to 500), newest first.
+    pub async fn all_items(&self) -> Vec<placewatch::store::ItemRow> {
+        let filter = ItemFilter {
+            limit: 500,
+            ..ItemFilter::default()
+        };
+        self.store.list_items(&filter).await.unwrap().items
+    }
+}
+
+pub const AUTHOR_ID: u64 = 5_000;
+
+pub fn author() -> Author {
+    Author {
+        id: AUTHOR_ID,
+        username: "resident_a".into(),
+        name: "Ada Resident".into(),
+    }
+}
+
+/// A post as the poller would build it, with its raw JSON.
+pub fn post(id: u64, text: &str) -> Post {
+    Post {
+        id,
+        text: text.to_owned(),
+        author_id: Some(AUTHOR_ID),
+        created_at: Some("2026-11-26T09:00:00.000Z".into()),
+        conversation_id: Some(id),
+        in_reply_to_user_id: None,
+        replied_to: None,
+        quoted: None,
+        is_retweet: false,
+        lang: Some("en".into()),
+        reply_settings: Some("everyone".into()),
+        mentions: vec![],
+        raw: json!({ "id": id.to_string(), "text": text }).to_string(),
+    }
+}
+
+pub fn matched(post: Post, places: &[&str]) -> MatchedPost {
+    MatchedPost {
+        post,
+        places: places.iter().map(|p| p.to_string()).collect(),
+        decision: Decision::default(),
+        flags: Flags::default(),
+        reply_path: ReplyPath::Manual,
+    }
+}
+
+/// A cycle of `monitor` that read `matched` (one read each) at `at`.
+pub fn cycle_at(monitor: &str, matched: Vec<MatchedPost>, at: &str) -> Cycle {
+    Cycle {
+        monitor: monitor.to_owned(),
+        query: format!("({monitor}) -is:retweet"),
+        new_since_id: matched.iter().map(|m| m.post.id).max(),
+        reads: matched.len() as u64,
+        matched,
+        authors: vec![author()],
+        context: vec![],
+        read_kind: ReadKind::PostRead,
+        at: at.to_owned(),
+    }
+}
+
+pub fn cycle(monitor: &str, matched: Vec<MatchedPost>) -> Cycle {
+    cycle_at(monitor, matched, "2026-11-26T10:00:00Z")
+}

@@ -1,0 +1,294 @@
+//! Poll cycles: stored whole or not at all, never a second item for a post,
+//! cursors and usage moving with the posts.
+
+use placewatch::domain::triage::{Decision, Priority, Status};
+use placewatch::store::{ReadKind, StoreError};
+
+use super::{TestStore, cycle, cycle_at, matched, post};
+
+#[tokio::test]
+async fn a_cycle_stores_posts_items_usage_and_cursor_together() {
+    let t = TestStore::open().await;
+    let mut c = cycle(
+        "m1",
+        vec![
+            matched(
+                post(101, "Litter all down Cherry Orchard Road"),
+                &["Cherry Orchard Road"],
+            ),
+            matched(post(102, "Croydon tram stop flooded"), &["Croydon"]),
+        ],
+    );
+    c.context = vec![post(90, "the post 102 replies to")];
+    c.reads = 3;
+    let outcome = t.store.record_cycle(&c).await.unwrap();
+
+    assert_eq!(outcome.new_items.len(), 2);
+    assert!(outcome.merged_items.is_empty());
+    assert_eq!(outcome.new_posts, 3);
+    assert_eq!(t.store.post_count().await.unwrap(), 3);
+
+    let items = t.all_items().await;
+    assert_eq!(items.len(), 2, "context posts are not items");
+    assert_eq!(items[0].post.id, 102, "newest post first");
+    assert_eq!(items[0].places, ["Croydon"]);
+    assert_eq!(items[0].status, Status::New);
+    assert_eq!(items[0].author.as_ref().unwrap().username, "resident_a");
+
+    let cursor = t.store.cursor("m1").await.unwrap().unwrap();
+    assert_eq!(cursor.since_id, Some(102));
+    assert_eq!(cursor.posts_read, 2);
+    assert_eq!(cursor.query, "(m1) -is:retweet");
+    assert_eq!(
+        cursor.last_poll_at.as_deref(),
+        Some("2026-11-26T10:00:00.000Z")
+    );
+    assert_eq!(t.store.usage("2026-11").await.unwrap().post_reads, 3);
+
+    let audit = t.store.audit(None, 10).await.unwrap();
+    assert_eq!(audit.len(), 2);
+    assert!(
+        audit
+            .iter()
+            .all(|a| a.action == "item.created" && a.actor == "placewatch")
+    );
+}
+
+#[tokio::test]
+async fn a_failed_cycle_stores_nothing_and_leaves_the_cursor() {
+    let t = TestStore::open().await;
+    t.store
+        .record_cycle(&cycle("m1", vec![matched(post(10, "first"), &["Croydon"])]))
+        .await
+        .unwrap();
+    let cursor_before = t.store.cursor("m1").await.unwrap();
+    let audit_before = t.store.audit(None, 100).await.unwrap();
+
+    // The matched posts, their items and audit entries are written before the
+    // context post whose id does not fit SQLite's INTEGER fails the cycle.
+    let mut bad = cycle(
+        "m1",
+        vec![
+            matched(post(11, "second"), &["Croydon"]),
+            matched(post(12, "third"), &["Purley"]),
+        ],
+    );
+    bad.context = vec![post(13, "fine context"), post(u64::MAX, "an id beyond i64")];
+    let err = t.store.record_cycle(&bad).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+
+    assert_eq!(t.store.post_count().await.unwrap(), 1);
+    assert_eq!(t.store.cursor("m1").await.unwrap(), cursor_before);
+    assert_eq!(t.all_items().await.len(), 1);
+    assert_eq!(t.store.audit(None, 100).await.unwrap(), audit_before);
+    assert_eq!(t.store.usage("2026-11").await.unwrap().post_reads, 1);
+
+    // The store is still usable and the same cycle, fixed, goes through.
+    bad.context.pop();
+    let outcome = t.store.record_cycle(&bad).await.unwrap();
+    assert_eq!(outcome.new_posts, 3);
+    assert_eq!(
+        t.store.cursor("m1").await.unwrap().unwrap().since_id,
+        Some(12)
+    );
+}
+
+#[tokio::test]
+async fn the_same_post_twice_makes_one_item() {
+    let t = TestStore::open().await;
+    let c = cycle("m1", vec![matched(post(7, "Croydon bins"), &["Croydon"])]);
+    let first = t.store.record_cycle(&c).await.unwrap();
+    let second = t.store.record_cycle(&c).await.unwrap();
+
+    assert_eq!(second.new_items, Vec::<i64>::new());
+    assert_eq!(second.merged_items, first.new_items);
+    assert_eq!(second.new_posts, 0);
+    assert_eq!(t.all_items().await.len(), 1);
+    // Nothing new to merge: no audit entry for the repeat.
+    assert_eq!(t.store.audit(None, 10).await.unwrap().len(), 1);
+    // The same post twice within one cycle is one item too.
+    let twice = cycle(
+        "m2",
+        vec![
+            matched(post(8, "x"), &["Croydon"]),
+            matched(post(8, "x"), &["Purley"]),
+        ],
+    );
+    let outcome = t.store.record_cycle(&twice).await.unwrap();
+    assert_eq!(outcome.new_items.len(), 1);
+    assert!(outcome.merged_items.is_empty());
+    assert_eq!(
+        t.store.item(outcome.new_items[0]).await.unwrap().places,
+        ["Croydon", "Purley"]
+    );
+}
+
+#[tokio::test]
+async fn two_monitors_finding_one_post_share_one_item_with_places_merged() {
+    let t = TestStore::open().await;
+    let mut by_a = matched(post(42, "Thornton Heath, Croydon: potholes"), &["Croydon"]);
+    by_a.decision = Decision {
+        tags: vec!["roads".into()],
+        matched_rules: vec!["roads".into()],
+        ..Decision::default()
+    };
+    let mut by_b = matched(
+        post(42, "Thornton Heath, Croydon: potholes"),
+        &["Thornton Heath", "Croydon"],
+    );
+    by_b.decision = Decision {
+        tags: vec!["roads".into(), "urgent-ish".into()],
+        matched_rules: vec!["roads".into(), "potholes".into()],
+        priority: Priority::High,
+        ..Decision::default()
+    };
+    let a = t.store.record_cycle(&cycle("a", vec![by_a])).await.unwrap();
+    let b = t.store.record_cycle(&cycle("b", vec![by_b])).await.unwrap();
+    assert_eq!(b.merged_items, a.new_items);
+
+    let items = t.all_items().await;
+    assert_eq!(items.len(), 1);
+    let item = &items[0];
+    assert_eq!(item.places, ["Croydon", "Thornton Heath"]);
+    assert_eq!(item.tags, ["roads", "urgent-ish"]);
+    assert_eq!(item.rules, ["roads", "potholes"]);
+    assert_eq!(
+        item.priority,
+        Priority::Normal,
+        "a merge keeps what the item had"
+    );
+
+    let actions: Vec<String> = t
+        .store
+        .audit(Some(item.id), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(actions, ["item.merged", "item.created"]);
+    // Both monitors' cursors moved.
+    assert_eq!(t.store.cursors().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_dismissing_rule_files_the_item_as_dismissed() {
+    let t = TestStore::open().await;
+    let mut m = matched(
+        post(5, "Croydon, Victoria (Australia) weather"),
+        &["Croydon"],
+    );
+    m.decision.dismissed = true;
+    m.decision.owner = Some("sam".into());
+    let id = t
+        .store
+        .record_cycle(&cycle("m", vec![m]))
+        .await
+        .unwrap()
+        .new_items[0];
+    let item = t.store.item(id).await.unwrap();
+    assert_eq!(item.status, Status::Dismissed);
+    assert_eq!(item.owner.as_deref(), Some("sam"));
+}
+
+#[tokio::test]
+async fn cursors_keep_since_id_on_empty_cycles_and_reset_drops_them() {
+    let t = TestStore::open().await;
+    t.store
+        .record_cycle(&cycle("m", vec![matched(post(50, "a"), &["Croydon"])]))
+        .await
+        .unwrap();
+    let empty = cycle_at("m", vec![], "2026-11-26T11:00:00+00:00");
+    t.store.record_cycle(&empty).await.unwrap();
+    let c = t.store.cursor("m").await.unwrap().unwrap();
+    assert_eq!(c.since_id, Some(50));
+    assert_eq!(c.last_poll_at.as_deref(), Some("2026-11-26T11:00:00.000Z"));
+    assert_eq!(c.posts_read, 1);
+
+    t.store.reset_cursor("m").await.unwrap();
+    assert_eq!(t.store.cursor("m").await.unwrap(), None);
+    t.store.reset_cursor("never-polled").await.unwrap();
+}
+
+#[tokio::test]
+async fn usage_counts_per_month_and_kind() {
+    let t = TestStore::open().await;
+    let mut nov = cycle_at(
+        "m",
+        vec![matched(post(1, "a"), &["Croydon"])],
+        "2026-11-30T23:59:59Z",
+    );
+    nov.reads = 100;
+    let mut dec = cycle_at("m", vec![], "2026-12-01T00:00:01Z");
+    dec.reads = 7;
+    let mut owned = cycle_at("mentions", vec![], "2026-12-02T08:00:00+01:00");
+    owned.reads = 3;
+    owned.read_kind = ReadKind::OwnedRead;
+    for c in [&nov, &dec, &owned] {
+        t.store.record_cycle(c).await.unwrap();
+    }
+    let n = t.store.usage("2026-11").await.unwrap();
+    assert_eq!((n.post_reads, n.owned_reads), (100, 0));
+    let d = t.store.usage("2026-12").await.unwrap();
+    assert_eq!((d.post_reads, d.owned_reads), (7, 3));
+    assert_eq!(t.store.usage("2027-01").await.unwrap().post_reads, 0);
+}
+
+#[tokio::test]
+async fn threads_list_a_conversation_oldest_first_with_item_ids() {
+    let t = TestStore::open().await;
+    let root = post(200, "root about Croydon");
+    let mut reply = post(205, "a reply");
+    reply.conversation_id = Some(200);
+    reply.replied_to = Some(200);
+    let mut context = post(203, "context reply, not matched");
+    context.conversation_id = Some(200);
+    context.author_id = Some(999); // no author record
+    let mut c = cycle(
+        "m",
+        vec![matched(reply, &["Croydon"]), matched(root, &["Croydon"])],
+    );
+    c.context = vec![context];
+    let outcome = t.store.record_cycle(&c).await.unwrap();
+
+    let thread = t.store.thread(200).await.unwrap();
+    let ids: Vec<u64> = thread.iter().map(|p| p.post.id).collect();
+    assert_eq!(ids, [200, 203, 205]);
+    assert_eq!(thread[0].item_id, Some(outcome.new_items[1]));
+    assert_eq!(thread[1].item_id, None);
+    assert_eq!(thread[1].author, None);
+    assert_eq!(thread[2].item_id, Some(outcome.new_items[0]));
+    assert!(t.store.thread(12345).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn posts_after_pages_through_stored_posts_with_their_items() {
+    let t = TestStore::open().await;
+    let mut c = cycle(
+        "m",
+        (1..=5)
+            .map(|i| matched(post(i * 10, "p"), &["Croydon"]))
+            .collect(),
+    );
+    c.context = vec![post(15, "context")];
+    t.store.record_cycle(&c).await.unwrap();
+    let page = t.store.posts_after(10, 3).await.unwrap();
+    let ids: Vec<u64> = page.iter().map(|(p, _, _)| p.id).collect();
+    assert_eq!(ids, [15, 20, 30]);
+    assert!(page[0].2.is_none());
+    assert_eq!(page[1].2.as_ref().unwrap().post.id, 20);
+    assert_eq!(page[1].1.as_ref().unwrap().id, super::AUTHOR_ID);
+    assert_eq!(t.store.posts_after(50, 3).await.unwrap().len(), 0);
+    assert_eq!(t.store.posts_after(u64::MAX, 3).await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn a_cycle_time_that_is_not_rfc3339_is_refused() {
+    let t = TestStore::open().await;
+    let c = cycle_at("m", vec![matched(post(1, "a"), &["Croydon"])], "yesterday");
+    assert!(matches!(
+        t.store.record_cycle(&c).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(t.store.post_count().await.unwrap(), 0);
+}
