@@ -55,6 +55,20 @@ pub async fn x_client(config: &Config) -> anyhow::Result<(Client, Option<UserSes
     Ok((builder.build()?, session))
 }
 
+/// The month's post-read budget: the configured count, or what the configured
+/// money buys at the post-read price, whichever is smaller.
+pub fn read_budget(config: &Config) -> Option<u64> {
+    let b = &config.budget;
+    let from_money = b
+        .monthly_usd
+        .filter(|_| b.post_read_usd > 0.0)
+        .map(|usd| (usd / b.post_read_usd).floor() as u64);
+    match (b.monthly_post_reads, from_money) {
+        (Some(a), Some(m)) => Some(a.min(m)),
+        (a, m) => a.or(m),
+    }
+}
+
 /// A built daemon, ready to run.
 pub struct App {
     pub poller: Poller,
@@ -107,8 +121,9 @@ impl App {
             backfill: std::time::Duration::from_secs(
                 u64::from(config.monitor.backfill_days) * 86_400,
             ),
-            monthly_post_reads: config.budget.monthly_post_reads,
+            monthly_post_reads: read_budget(config),
             warn_at_percent: config.budget.warn_at_percent,
+            status_file: Some(config.data.dir.join(crate::poller::health::STATUS_FILE)),
         };
         for m in &monitors {
             info!(monitor = %m.key, places = m.places.len(), "monitor planned");

@@ -31,11 +31,17 @@ pub async fn run(config: Config, json: bool) -> anyhow::Result<()> {
     let usage = store.usage(&month).await?;
     let budget = forecast(
         usage.post_reads + usage.owned_reads,
-        config.budget.monthly_post_reads,
+        crate::app::read_budget(&config),
         elapsed,
         config.budget.warn_at_percent,
     );
     let events = store.recent_events(10).await?;
+    // What the running daemon last wrote: next polls and rate limits.
+    let daemon: serde_json::Value =
+        std::fs::read(config.data.dir.join(crate::poller::health::STATUS_FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
     let items = store
         .list_items(&crate::store::ItemFilter {
             limit: 1,
@@ -52,7 +58,7 @@ pub async fn run(config: Config, json: bool) -> anyhow::Result<()> {
             .collect();
         let out = serde_json::json!({
             "monitors": monitors, "month": month, "usage": usage, "forecast": budget,
-            "token": token, "events": events, "items_by_status": items.counts,
+            "token": token, "events": events, "items_by_status": items.counts, "daemon": daemon,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
@@ -61,6 +67,20 @@ pub async fn run(config: Config, json: bool) -> anyhow::Result<()> {
     for m in &monitors {
         let c = cursors.iter().find(|c| c.monitor == m.key);
         println!("  {}", m.key);
+        let d = &daemon["monitors"][&m.key];
+        if let Some(next) = d["next_poll"].as_str() {
+            let window = &d["limits"]["window"];
+            let limits = match (window["remaining"].as_u64(), window["limit"].as_u64()) {
+                (Some(r), Some(l)) => {
+                    format!(", rate limit {r}/{l} left until {}", window["reset"])
+                }
+                _ => String::new(),
+            };
+            println!("    next poll {next}{limits}");
+        }
+        if let Some(err) = d["last_error"].as_str() {
+            println!("    last error: {}", super::terminal_safe(err));
+        }
         match c {
             Some(c) => println!(
                 "    last poll {}, posts read {}, since_id {}",

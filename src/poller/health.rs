@@ -57,6 +57,9 @@ pub struct Snapshot {
     pub paused: Option<String>,
 }
 
+/// The daemon's status snapshot in the data directory.
+pub const STATUS_FILE: &str = "daemon-status.json";
+
 /// Shared between the poller and whoever reports on it.
 #[derive(Clone, Default)]
 pub struct Health {
@@ -119,6 +122,14 @@ impl Health {
         prometheus_client::encoding::text::encode(&mut out, &registry)
             .expect("writing to a String");
         out
+    }
+
+    /// Writes the snapshot to `path` (atomically) for `placewatch status`.
+    pub fn persist(&self, path: &std::path::Path) {
+        let json = serde_json::to_vec_pretty(&self.snapshot_json()).unwrap_or_default();
+        if let Err(e) = crate::files::write_private(path, &json) {
+            tracing::debug!(error = %e, "could not write the status snapshot");
+        }
     }
 
     pub fn snapshot_json(&self) -> serde_json::Value {

@@ -37,6 +37,8 @@ pub struct Settings {
     pub backfill: Duration,
     pub monthly_post_reads: Option<u64>,
     pub warn_at_percent: u8,
+    /// Where to write the status snapshot after each cycle, if anywhere.
+    pub status_file: Option<std::path::PathBuf>,
 }
 
 /// What one cycle did.
@@ -296,7 +298,8 @@ impl Poller {
                 () = shutdown.cancelled() => return,
                 () = tokio::time::sleep(wait) => {}
             }
-            wait = match self.poll_once(&monitor, &shutdown).await {
+            let result = self.poll_once(&monitor, &shutdown).await;
+            wait = match result {
                 Ok(outcome) => {
                     failures = 0;
                     self.health.set_paused(None);
@@ -308,6 +311,12 @@ impl Poller {
                     self.after_error(&monitor, e, failures).await
                 }
             };
+            let next = OffsetDateTime::now_utc() + wait;
+            self.health
+                .update(&monitor.key, |s| s.next_poll = next.format(&Rfc3339).ok());
+            if let Some(path) = &self.settings.status_file {
+                self.health.persist(path);
+            }
         }
     }
 

@@ -88,6 +88,7 @@ pub async fn poller_for(sim: &TestSim, dir: Option<tempfile::TempDir>) -> TestPo
             backfill: Duration::from_secs(7 * 86_400 - 120),
             monthly_post_reads: None,
             warn_at_percent: 80,
+            status_file: None,
         },
         health: Health::default(),
     };
