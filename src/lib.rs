@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod files;
 pub mod poller;
+pub mod reply;
 pub mod sim;
 pub mod store;
 pub mod x;

@@ -3,8 +3,11 @@
 //! failure, 2 usage or config error).
 
 mod auth;
+mod outbox;
+mod reply;
 mod sim;
 mod status;
+mod templates;
 mod triage;
 
 use std::net::SocketAddr;
@@ -55,11 +58,19 @@ enum Command {
     },
     /// The triage list from the terminal.
     Triage(triage::TriageArgs),
+    /// The reply outbox: list, retry, cancel, approve, reconcile.
+    Outbox(outbox::OutboxArgs),
+    /// The audit log, newest first.
+    Audit(outbox::AuditArgs),
     /// Dry-run the config's rules over stored posts.
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// The reply templates: list them, or preview one for an item.
+    Templates(templates::TemplatesArgs),
+    /// Check a draft reply: weighted length, whether X would accept it, cost.
+    Reply(reply::ReplyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,6 +94,9 @@ pub(crate) enum Failure {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Runtime(#[from] anyhow::Error),
+    /// Arguments that parse but make no sense together (exit code 2).
+    #[error("{0}")]
+    Usage(String),
 }
 
 pub fn main() -> ExitCode {
@@ -92,6 +106,10 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Config(e)) => {
             eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
             ExitCode::from(2)
         }
         Err(Failure::Runtime(e)) => {
@@ -128,6 +146,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             block_on(status::run(config, json))
         }
         Command::Triage(args) => triage::run(args),
+        Command::Outbox(args) => outbox::outbox(args),
+        Command::Audit(args) => outbox::audit(args),
         Command::Rules {
             command:
                 RulesCommand::Test {
@@ -139,6 +159,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let config = Config::load(&config)?;
             block_on(triage::rules_test(config, limit, json))
         }
+        Command::Templates(args) => templates::run(args),
+        Command::Reply(args) => reply::run(args),
     }
 }
 

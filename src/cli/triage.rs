@@ -105,6 +105,8 @@ enum TriageCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Answer an item from the council's account (sent exactly once, audited).
+    Reply(super::outbox::ReplyArgs),
 }
 
 fn parse_status(s: &str) -> Result<Status, String> {
@@ -165,6 +167,7 @@ pub fn run(args: TriageArgs) -> Result<(), Failure> {
         TriageCommand::Reopen { id, common } => change(common, id, Change::Action(Action::Reopen)),
         TriageCommand::Assign { id, to, common, .. } => change(common, id, Change::Assign(to)),
         TriageCommand::Note { id, text, common } => change(common, id, Change::Note(text)),
+        TriageCommand::Reply(args) => super::outbox::reply(args),
     }
 }
 

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use crate::domain::query::Keyword;
 use crate::domain::triage::{AbuseList, Conditions, Effects, Rule, default_false_friend_context};
 
-use super::Config;
+use super::{Config, Templates};
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -42,6 +42,7 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
     out.push('\n');
     triage(&mut out, config);
     rules(&mut out, &config.rules);
+    templates(&mut out, &config.templates);
     out
 }
 
@@ -230,6 +231,35 @@ fn rules(out: &mut String, rules: &[Rule]) {
         kv(out, "when", &inline(&rule.when, &Conditions::default()));
         kv(out, "then", &inline(&rule.then, &Effects::default()));
     }
+}
+
+fn templates(out: &mut String, templates: &Templates) {
+    out.push('\n');
+    if templates.list.is_empty() && templates.vars.is_empty() {
+        let _ = writeln!(out, "# [templates]: none");
+        return;
+    }
+    if !templates.vars.is_empty() {
+        let _ = writeln!(out, "[templates.vars]");
+        for (name, value) in &templates.vars {
+            kv(out, &super::locate::join_key("", name), &string(value));
+        }
+    }
+    for t in &templates.list {
+        let _ = writeln!(out, "\n[[templates.reply]]");
+        kv(out, "name", &string(t.name()));
+        kv(out, "text", &string(t.text()));
+        list_inline(out, "tags", t.tags());
+        if let Some(welsh) = t.welsh() {
+            kv(out, "welsh", &string(welsh));
+        }
+        kv(out, "requires_approval", &t.requires_approval().to_string());
+    }
+}
+
+fn list_inline(out: &mut String, key: &str, items: &[String]) {
+    let items: Vec<String> = items.iter().map(|i| string(i)).collect();
+    kv(out, key, &format!("[{}]", items.join(", ")));
 }
 
 /// `value` as a one-line inline table, leaving out the keys that equal

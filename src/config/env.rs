@@ -14,6 +14,7 @@
 //!
 //! `[[rules]]` is an array of tables: it has no `SECTION__KEY` to name, so a
 //! `PLACEWATCH__RULES…` variable is refused with a message that says so.
+//! `[templates]` (an array of tables and a table of variables) likewise.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -104,6 +105,10 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
 /// one rule's key).
 pub(crate) const RULES: &str = "rules";
 
+/// `[templates]`: `[[templates.reply]]` and `[templates.vars]`, neither a
+/// plain key, so not overridable either.
+pub(crate) const TEMPLATES: &str = "templates";
+
 /// One override found in the environment.
 #[derive(Debug, Clone)]
 pub(crate) struct Override {
@@ -170,6 +175,15 @@ pub(crate) fn check_var_name(var: &str) -> Result<bool, ConfigError> {
             "[[rules]] is an array of tables and cannot be overridden from the \
              environment (a variable cannot name one rule or replace the list); edit \
              the rules in the config file, or point --config at another file"
+                .into(),
+        ));
+    }
+    if parts[0].eq_ignore_ascii_case(TEMPLATES) {
+        return Err(err(
+            rest.to_ascii_lowercase().replace("__", "."),
+            "[templates] holds [[templates.reply]] tables and [templates.vars] and \
+             cannot be overridden from the environment; edit the templates in the config \
+             file, or point --config at another file"
                 .into(),
         ));
     }

@@ -169,13 +169,20 @@ pub(crate) fn parent_path(path: &str) -> Option<&str> {
     Some(&path[..cut])
 }
 
-/// `rules[2]` of `rules[2].when.flags[0]`: the `[[rules]]` table a key is in.
-fn rule_path(key: &str) -> Option<&str> {
-    let rest = key.strip_prefix("rules[")?;
-    let close = rest.find(']')?;
-    let digits = &rest[..close];
-    (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
-        .then(|| &key[.."rules[".len() + close + 1])
+/// The arrays of tables of the schema, as their headers are written.
+const ARRAYS_OF_TABLES: [&str; 2] = ["rules", "templates.reply"];
+
+/// `rules[2]` of `rules[2].when.flags[0]` (or `templates.reply[1]` of
+/// `templates.reply[1].text`): the table of an array of tables a key is in,
+/// with the array's name.
+fn rule_path(key: &str) -> Option<(&'static str, &str)> {
+    ARRAYS_OF_TABLES.iter().find_map(|array| {
+        let rest = key.strip_prefix(array)?.strip_prefix('[')?;
+        let close = rest.find(']')?;
+        let digits = &rest[..close];
+        (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+            .then(|| (*array, &key[..array.len() + 1 + close + 1]))
+    })
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `source`.
@@ -227,11 +234,12 @@ impl Ctx<'_> {
         }
     }
 
-    /// For a key inside the `[[rules]]` table number `i` (`rules[i].…`),
+    /// For a key inside the `[[rules]]` (or `[[templates.reply]]`) table
+    /// number `i` (`rules[i].…`),
     /// `message` plus where that table starts, unless `line` is already
     /// its header's line.
     fn with_rule_line(&self, key: &str, line: Option<usize>, message: String) -> String {
-        let Some(rule) = rule_path(key) else {
+        let Some((array, rule)) = rule_path(key) else {
             return message;
         };
         let Some(span) = self.index.span_of(rule) else {
@@ -244,7 +252,7 @@ impl Ctx<'_> {
         if line == Some(header) {
             return message;
         }
-        format!("{message} (in the [[rules]] table at line {header})")
+        format!("{message} (in the [[{array}]] table at line {header})")
     }
 
     /// A deserialization error (unknown key, wrong type, missing key).
@@ -255,7 +263,9 @@ impl Ctx<'_> {
         let key = match (&missing, &at) {
             (Some(name), Some(table)) => {
                 message = match rule_path(table) {
-                    Some(_) => format!("missing required key `{name}` in this [[rules]] table"),
+                    Some((array, _)) => {
+                        format!("missing required key `{name}` in this [[{array}]] table")
+                    }
                     None => format!("missing required key `{name}` in [{table}]"),
                 };
                 Some(join_key(table, name))

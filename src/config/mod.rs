@@ -19,7 +19,8 @@
 //! Place names, exclusions and triage words are parsed by
 //! `domain::query::Keyword::parse` (the parser the query packer and the
 //! tagger use); `[[rules]]` deserialize into `domain::triage::Rule` and are
-//! checked by `domain::triage::validate_rules`. Those are the only other
+//! checked by `domain::triage::validate_rules`; `[[templates.reply]]` texts
+//! are parsed by `domain::text::Template::parse`. Those are the only other
 //! placewatch modules this one depends on.
 
 mod display;
@@ -28,6 +29,7 @@ mod error;
 mod locate;
 mod places;
 mod schema;
+mod templates;
 mod triage;
 mod validate;
 
@@ -43,6 +45,7 @@ use serde::Deserialize as _;
 pub use error::ConfigError;
 pub use places::{MAX_PLACE_NAME_CHARS, parse_place_name, validate_place_name};
 pub use schema::{Access, Budget, ClientType, Council, Data, Monitor, SimConfig, Triage, XConfig};
+pub use templates::Templates;
 
 use crate::domain::query::Keyword;
 use crate::domain::triage::Rule;
@@ -69,6 +72,9 @@ pub struct Config {
     /// `domain::triage::validate_rules`, and every `when.places` entry is a
     /// configured place name.
     pub rules: Vec<Rule>,
+    /// `[templates]`: reply templates (`[[templates.reply]]`, in file order)
+    /// and their variables (`[templates.vars]`); empty when left out.
+    pub templates: Templates,
     /// The file this was loaded from, as given by the caller.
     pub source: PathBuf,
 }

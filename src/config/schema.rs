@@ -13,11 +13,16 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::domain::query::Keyword;
+use crate::domain::text::ReplyPrices;
 use crate::domain::triage::{AbuseList, Rule};
+
+use super::templates::RawTemplates;
 
 /// Default values, in one place so the serde defaults, the docs and the
 /// reference file agree.
 pub(crate) mod defaults {
+    use crate::domain::text::ReplyPrices;
+
     pub(crate) const API_BASE: &str = "https://api.x.com";
     pub(crate) const AUTHORIZE_URL: &str = "https://x.com/i/oauth2/authorize";
     pub(crate) const REDIRECT_URI: &str = "http://127.0.0.1:8765/callback";
@@ -36,9 +41,10 @@ pub(crate) mod defaults {
     pub(crate) const POST_READ_USD: f64 = 0.005;
     pub(crate) const OWNED_READ_USD: f64 = 0.001;
     pub(crate) const USER_READ_USD: f64 = 0.010;
-    pub(crate) const POST_CREATE_USD: f64 = 0.015;
-    pub(crate) const POST_CREATE_WITH_URL_USD: f64 = 0.20;
-    pub(crate) const SUMMONED_REPLY_USD: f64 = 0.010;
+    pub(crate) const POST_CREATE_USD: f64 = ReplyPrices::X_2026_04_20.post_create_usd;
+    pub(crate) const POST_CREATE_WITH_URL_USD: f64 =
+        ReplyPrices::X_2026_04_20.post_create_with_url_usd;
+    pub(crate) const SUMMONED_REPLY_USD: f64 = ReplyPrices::X_2026_04_20.summoned_reply_usd;
     pub(crate) const WARN_AT_PERCENT: i64 = 80;
     pub(crate) const DATA_DIR: &str = "data";
     pub(crate) const SIM_SEED: i64 = 42;
@@ -66,6 +72,9 @@ pub(crate) struct RawConfig {
     /// `[[rules]]`: the domain type itself (`deny_unknown_fields` there too).
     #[serde(default)]
     pub(crate) rules: Vec<Rule>,
+    /// `[templates]`: `[templates.vars]` and `[[templates.reply]]`.
+    #[serde(default)]
+    pub(crate) templates: RawTemplates,
 }
 
 #[derive(Debug, Deserialize)]
@@ -349,6 +358,17 @@ pub struct Budget {
     pub monthly_usd: Option<f64>,
     /// Warn when this share of a cap is used (1..=100).
     pub warn_at_percent: u8,
+}
+
+impl Budget {
+    /// The prices of posting a reply, for `domain::text::ReplyCost`.
+    pub fn reply_prices(&self) -> ReplyPrices {
+        ReplyPrices {
+            post_create_usd: self.post_create_usd,
+            post_create_with_url_usd: self.post_create_with_url_usd,
+            summoned_reply_usd: self.summoned_reply_usd,
+        }
+    }
 }
 
 /// `[data]`: where placewatch keeps its files.

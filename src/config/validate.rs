@@ -9,12 +9,12 @@ use toml::de::{DeTable, DeValue};
 use url::{Host, Url};
 
 use super::Config;
-use super::env::{KNOWN, PREFIX, RULES};
+use super::env::{KNOWN, PREFIX, RULES, TEMPLATES};
 use super::error::ConfigError;
 use super::locate::Ctx;
 use super::places::{ListKind, keyword_list, languages, position_ignoring_case};
 use super::schema::*;
-use super::triage;
+use super::{templates, triage};
 
 type Result<T> = std::result::Result<T, ConfigError>;
 
@@ -31,6 +31,7 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
         sim: sim(raw.sim, ctx)?,
         triage: triage::triage(raw.triage, &monitor.places, ctx)?,
         rules: triage::rules(raw.rules, &monitor.places, ctx)?,
+        templates: templates::templates(raw.templates, ctx)?,
         monitor,
         source: ctx.path.to_path_buf(),
     })
@@ -51,7 +52,13 @@ pub(crate) fn sections_are_tables(root: &DeTable<'_>, ctx: &Ctx<'_>) -> Result<(
             }
             continue;
         }
-        let known = KNOWN.iter().any(|(s, _)| *s == section.as_ref());
+        if section == TEMPLATES
+            && let DeValue::Table(table) = value.get_ref()
+        {
+            templates::shape(table, ctx)?;
+            continue;
+        }
+        let known = section == TEMPLATES || KNOWN.iter().any(|(s, _)| *s == section.as_ref());
         let shape = match value.get_ref() {
             DeValue::Table(_) => continue,
             DeValue::Array(a) if a.iter().all(|v| matches!(v.get_ref(), DeValue::Table(_))) => {

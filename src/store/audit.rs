@@ -12,7 +12,7 @@
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 
-use super::{Store, StoreError, codec};
+use super::{Store, StoreError, batch, codec};
 
 /// An entry of the audit log.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,6 +60,37 @@ pub(super) async fn insert(
     .fetch_one(conn)
     .await?;
     Ok(id)
+}
+
+/// Appends `entries` at time `at` inside the caller's transaction, in order.
+pub(super) async fn insert_many(
+    conn: &mut SqliteConnection,
+    entries: &[NewAudit],
+    at: &str,
+) -> Result<(), StoreError> {
+    let mut rest = entries;
+    for size in batch::chunks(entries.len()) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let sql = format!(
+            "INSERT INTO audit (at, actor, action, item_id, state_before, state_after, detail) \
+             VALUES {}",
+            batch::placeholders(size, 7)
+        );
+        let mut query = sqlx::query(&sql);
+        for entry in chunk {
+            query = query
+                .bind(at)
+                .bind(&entry.actor)
+                .bind(&entry.action)
+                .bind(entry.item_id)
+                .bind(entry.before.as_ref().map(codec::to_json))
+                .bind(entry.after.as_ref().map(codec::to_json))
+                .bind(&entry.detail);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 impl Store {

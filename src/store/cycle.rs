@@ -5,17 +5,15 @@
 //! leaves the cursor where the stored posts are, and the next poll re-reads
 //! exactly what was lost.
 
-use serde_json::json;
-use sqlx::SqliteConnection;
+use std::collections::HashSet;
 
-use super::audit::{self, NewAudit};
-use super::codec::{self, id_to_db, opt_id_to_db};
-use super::items::labels;
-use super::posts::{insert_post, upsert_author};
+use super::codec;
+use super::filing::{create_items, merge_item};
+use super::posts::{insert_posts, upsert_authors};
 use super::usage::{self, ReadKind};
 use super::{Store, StoreError, cursors};
 use crate::domain::post::{Author, Post};
-use crate::domain::triage::{Decision, Flags, ReplyPath, Status};
+use crate::domain::triage::{Decision, Flags, ReplyPath};
 
 /// What one poll cycle of one monitor read.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,22 +75,24 @@ impl Store {
         let (at, month) = codec::timestamp_and_month(&cycle.at)?;
         let mut tx = self.begin_write().await?;
         let mut outcome = CycleOutcome::default();
-        for author in &cycle.authors {
-            upsert_author(&mut tx, author, &at).await?;
-        }
-        let posts = cycle.matched.iter().map(|m| &m.post).chain(&cycle.context);
-        for post in posts {
-            if insert_post(&mut tx, post, &at).await? {
-                outcome.new_posts += 1;
-            }
-        }
-        for matched in &cycle.matched {
-            if let Some(id) = create_item(&mut tx, matched, &at).await? {
+        upsert_authors(&mut tx, &cycle.authors, &at).await?;
+        let posts: Vec<&Post> = cycle
+            .matched
+            .iter()
+            .map(|m| &m.post)
+            .chain(&cycle.context)
+            .collect();
+        outcome.new_posts = insert_posts(&mut tx, &posts, &at).await?;
+        let created = create_items(&mut tx, &cycle.matched, &at).await?;
+        let mut merged = HashSet::new();
+        for (matched, created) in cycle.matched.iter().zip(created) {
+            if let Some(id) = created {
                 outcome.new_items.push(id);
                 continue;
             }
+            // Filed before, or earlier in this very cycle.
             let id = merge_item(&mut tx, matched, &at).await?;
-            if !outcome.new_items.contains(&id) && !outcome.merged_items.contains(&id) {
+            if !outcome.new_items.contains(&id) && merged.insert(id) {
                 outcome.merged_items.push(id);
             }
         }
@@ -110,180 +110,4 @@ impl Store {
         tx.commit().await?;
         Ok(outcome)
     }
-}
-
-/// Files the item of a matched post; `None` if the post already has one.
-async fn create_item(
-    conn: &mut SqliteConnection,
-    matched: &MatchedPost,
-    at: &str,
-) -> Result<Option<i64>, StoreError> {
-    let post_id = id_to_db(matched.post.id, "post id")?;
-    let decision = &matched.decision;
-    let status = if decision.dismissed {
-        Status::Dismissed
-    } else {
-        Status::New
-    };
-    let places = codec::dedup(&matched.places);
-    let tags = codec::dedup(&decision.tags);
-    let rules = codec::dedup(&decision.matched_rules);
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO items (post_id, conversation_id, status, priority, owner, reply_path, \
-         summoned, rules, flags, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (post_id) DO NOTHING RETURNING id",
-    )
-    .bind(post_id)
-    .bind(opt_id_to_db(
-        matched.post.conversation_id,
-        "conversation id",
-    )?)
-    .bind(status.as_str())
-    .bind(decision.priority.as_str())
-    .bind(&decision.owner)
-    .bind(matched.reply_path.as_str())
-    .bind(matched.flags.summoned)
-    .bind(codec::to_json(&rules))
-    .bind(codec::to_json(&matched.flags))
-    .bind(at)
-    .bind(at)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    insert_labels(conn, Label::Place, id, post_id, 0, &places).await?;
-    insert_labels(conn, Label::Tag, id, post_id, 0, &tags).await?;
-    let entry = NewAudit {
-        actor: "placewatch".to_owned(),
-        action: "item.created".to_owned(),
-        item_id: Some(id),
-        before: None,
-        after: Some(json!({
-            "status": status.as_str(),
-            "priority": decision.priority.as_str(),
-            "owner": decision.owner,
-            "places": places,
-            "tags": tags,
-            "rules": rules,
-            "reply_path": matched.reply_path.as_str(),
-        })),
-        detail: None,
-    };
-    audit::insert(conn, &entry, at).await?;
-    Ok(Some(id))
-}
-
-/// Adds a matched post's places, tags and rules to its existing item; audits
-/// `item.merged` when that changed anything. Status, priority, owner, flags
-/// and reply path stay: officers may have acted on them.
-async fn merge_item(
-    conn: &mut SqliteConnection,
-    matched: &MatchedPost,
-    at: &str,
-) -> Result<i64, StoreError> {
-    let post_id = id_to_db(matched.post.id, "post id")?;
-    let (id, rules_json): (i64, String) =
-        sqlx::query_as("SELECT id, rules FROM items WHERE post_id = ?")
-            .bind(post_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let old_rules: Vec<String> = codec::from_json(&rules_json, "item rules")?;
-    let old_places = labels(conn, "item_places", "place", &[id])
-        .await?
-        .remove(&id);
-    let old_tags = labels(conn, "item_tags", "tag", &[id]).await?.remove(&id);
-    let (old_places, old_tags) = (old_places.unwrap_or_default(), old_tags.unwrap_or_default());
-
-    let new_places = missing(&old_places, &matched.places);
-    let new_tags = missing(&old_tags, &matched.decision.tags);
-    let new_rules = missing(&old_rules, &matched.decision.matched_rules);
-    if new_places.is_empty() && new_tags.is_empty() && new_rules.is_empty() {
-        return Ok(id);
-    }
-    insert_labels(
-        conn,
-        Label::Place,
-        id,
-        post_id,
-        old_places.len(),
-        &new_places,
-    )
-    .await?;
-    insert_labels(conn, Label::Tag, id, post_id, old_tags.len(), &new_tags).await?;
-    let rules: Vec<&str> = old_rules
-        .iter()
-        .map(String::as_str)
-        .chain(new_rules)
-        .collect();
-    sqlx::query("UPDATE items SET rules = ?, updated_at = ? WHERE id = ?")
-        .bind(codec::to_json(&rules))
-        .bind(at)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    let places: Vec<&str> = old_places
-        .iter()
-        .map(String::as_str)
-        .chain(new_places)
-        .collect();
-    let tags: Vec<&str> = old_tags
-        .iter()
-        .map(String::as_str)
-        .chain(new_tags)
-        .collect();
-    let entry = NewAudit {
-        actor: "placewatch".to_owned(),
-        action: "item.merged".to_owned(),
-        item_id: Some(id),
-        before: Some(json!({ "places": old_places, "tags": old_tags, "rules": old_rules })),
-        after: Some(json!({ "places": places, "tags": tags, "rules": rules })),
-        detail: None,
-    };
-    audit::insert(conn, &entry, at).await?;
-    Ok(id)
-}
-
-/// The entries of `incoming` not in `existing`, deduplicated, in order.
-fn missing<'a>(existing: &[String], incoming: &'a [String]) -> Vec<&'a str> {
-    codec::dedup(incoming)
-        .into_iter()
-        .filter(|v| !existing.iter().any(|e| e == v))
-        .collect()
-}
-
-/// The two label side tables of an item.
-#[derive(Clone, Copy)]
-enum Label {
-    Place,
-    Tag,
-}
-
-/// Appends `values` (already deduplicated and new to the item) to an item's
-/// places or tags, numbering them from `start`.
-async fn insert_labels(
-    conn: &mut SqliteConnection,
-    label: Label,
-    item_id: i64,
-    post_id: i64,
-    start: usize,
-    values: &[&str],
-) -> Result<(), StoreError> {
-    let sql = match label {
-        Label::Place => {
-            "INSERT INTO item_places (item_id, place, position, post_id) VALUES (?, ?, ?, ?)"
-        }
-        Label::Tag => "INSERT INTO item_tags (item_id, tag, position, post_id) VALUES (?, ?, ?, ?)",
-    };
-    for (i, value) in values.iter().enumerate() {
-        let position = i64::try_from(start + i).unwrap_or(i64::MAX);
-        sqlx::query(sql)
-            .bind(item_id)
-            .bind(*value)
-            .bind(position)
-            .bind(post_id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
 }

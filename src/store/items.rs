@@ -1,9 +1,7 @@
-//! Triage items: reading them back whole ([`ItemRow`]: the item, its post and
-//! author, places and tags) and the desk's changes to them
+//! Triage items: reading them back whole ([`ItemRow`]: the item with its post
+//! and author) and the desk's changes to them
 //! ([`Store::transition`], [`Store::assign`]), each audited in its own
 //! transaction. Items are created by [`Store::record_cycle`] (see `cycle`).
-
-use std::collections::HashMap;
 
 use serde::Serialize;
 use serde_json::json;
@@ -41,14 +39,15 @@ pub struct ItemRow {
 pub(super) fn item_select() -> String {
     format!(
         "SELECT i.id AS i_id, i.status AS i_status, i.priority AS i_priority, \
-         i.owner AS i_owner, i.reply_path AS i_reply_path, i.rules AS i_rules, \
+         i.owner AS i_owner, i.reply_path AS i_reply_path, i.places AS i_places, \
+         i.tags AS i_tags, i.rules AS i_rules, \
          i.flags AS i_flags, i.created_at AS i_created_at, i.updated_at AS i_updated_at, \
          {POST_COLUMNS}, {AUTHOR_COLUMNS} \
          FROM items i JOIN posts p ON p.id = i.post_id LEFT JOIN authors a ON a.id = p.author_id"
     )
 }
 
-/// Reads a row of [`item_select`]; places and tags come from [`attach_labels`].
+/// Reads a row of [`item_select`].
 pub(super) fn decode_item(row: &SqliteRow) -> Result<ItemRow, StoreError> {
     Ok(ItemRow {
         id: row.try_get("i_id")?,
@@ -57,56 +56,14 @@ pub(super) fn decode_item(row: &SqliteRow) -> Result<ItemRow, StoreError> {
         status: codec::status_from_db(row.try_get("i_status")?)?,
         priority: codec::priority_from_db(row.try_get("i_priority")?)?,
         owner: row.try_get("i_owner")?,
-        places: Vec::new(),
-        tags: Vec::new(),
+        places: codec::from_json(row.try_get("i_places")?, "item places")?,
+        tags: codec::from_json(row.try_get("i_tags")?, "item tags")?,
         rules: codec::from_json(row.try_get("i_rules")?, "item rules")?,
         flags: codec::from_json(row.try_get("i_flags")?, "item flags")?,
         reply_path: codec::reply_path_from_db(row.try_get("i_reply_path")?)?,
         created_at: row.try_get("i_created_at")?,
         updated_at: row.try_get("i_updated_at")?,
     })
-}
-
-/// Fills in the places and tags of `items` (two queries, whatever their number).
-pub(super) async fn attach_labels(
-    conn: &mut SqliteConnection,
-    items: &mut [ItemRow],
-) -> Result<(), StoreError> {
-    if items.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
-    let mut places = labels(conn, "item_places", "place", &ids).await?;
-    let mut tags = labels(conn, "item_tags", "tag", &ids).await?;
-    for item in items {
-        item.places = places.remove(&item.id).unwrap_or_default();
-        item.tags = tags.remove(&item.id).unwrap_or_default();
-    }
-    Ok(())
-}
-
-/// `column` of `table` for each of `ids`, in position order.
-pub(super) async fn labels(
-    conn: &mut SqliteConnection,
-    table: &'static str,
-    column: &'static str,
-    ids: &[i64],
-) -> Result<HashMap<i64, Vec<String>>, StoreError> {
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-        "SELECT item_id, {column} AS label FROM {table} WHERE item_id IN ("
-    ));
-    let mut list = qb.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    qb.push(") ORDER BY item_id, position");
-    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
-    for row in qb.build().fetch_all(conn).await? {
-        out.entry(row.try_get("item_id")?)
-            .or_default()
-            .push(row.try_get("label")?);
-    }
-    Ok(out)
 }
 
 /// The items with these ids (those that exist), in no particular order.
@@ -124,13 +81,8 @@ pub(super) async fn items_by_ids(
         list.push_bind(*id);
     }
     qb.push(")");
-    let rows = qb.build().fetch_all(&mut *conn).await?;
-    let mut items = rows
-        .iter()
-        .map(decode_item)
-        .collect::<Result<Vec<_>, _>>()?;
-    attach_labels(conn, &mut items).await?;
-    Ok(items)
+    let rows = qb.build().fetch_all(conn).await?;
+    rows.iter().map(decode_item).collect()
 }
 
 /// One item, or [`StoreError::NotFound`].

@@ -20,14 +20,18 @@
 //! SQLite's own and will get PostgreSQL counterparts with that backend.
 
 mod audit;
+mod batch;
 mod codec;
 mod cursors;
 mod cycle;
 mod events;
+mod filing;
 mod inbox;
 mod items;
 mod notes;
+mod plan;
 mod posts;
+mod replies;
 mod usage;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +42,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
+use crate::domain::outbox::{ReplyState, ReplyTransitionError};
 use crate::domain::triage::TransitionError;
 
 pub use audit::{AuditEntry, NewAudit};
@@ -48,6 +53,7 @@ pub use inbox::{ItemFilter, ItemPage};
 pub use items::ItemRow;
 pub use notes::Note;
 pub use posts::ThreadPost;
+pub use replies::{NewReply, Reply, ReplyFilter};
 pub use usage::{ReadKind, Usage};
 
 /// The schema migrations in `migrations/`, embedded in the binary.
@@ -78,6 +84,19 @@ pub enum StoreError {
     /// The item's workflow does not allow that action from its status.
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// The outbox does not allow that event from the reply's state.
+    #[error(transparent)]
+    ReplyTransition(#[from] ReplyTransitionError),
+    /// The target post already has a live reply (the idempotency key); only
+    /// an administrator's override records a second.
+    #[error(
+        "post {target} already has reply {reply_id} ({state}); cancel it first, or override as an administrator"
+    )]
+    ReplyExists {
+        target: u64,
+        reply_id: i64,
+        state: ReplyState,
+    },
     /// The request cannot be stored as given: an X id beyond `i64::MAX`, a time
     /// that is not RFC 3339, or a contradiction with what is stored.
     #[error("{0}")]

@@ -10,7 +10,7 @@ use sqlx::{Row, SqliteConnection};
 
 use super::codec::{id_from_db, id_to_db, opt_id_from_db, opt_id_to_db};
 use super::items::{ItemRow, items_by_ids};
-use super::{Store, StoreError, codec};
+use super::{Store, StoreError, batch, codec};
 use crate::domain::post::{Author, Post};
 
 /// A post of a conversation, as [`Store::thread`] returns it.
@@ -65,57 +65,75 @@ pub(super) fn decode_author(row: &SqliteRow) -> Result<Option<Author>, StoreErro
     }))
 }
 
-/// Inserts or refreshes an author: usernames and display names change, the
+/// Inserts or refreshes authors: usernames and display names change, the
 /// latest seen wins.
-pub(super) async fn upsert_author(
+pub(super) async fn upsert_authors(
     conn: &mut SqliteConnection,
-    author: &Author,
+    authors: &[Author],
     at: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO authors (id, username, name, updated_at) VALUES (?, ?, ?, ?) \
-         ON CONFLICT (id) DO UPDATE SET username = excluded.username, \
-         name = excluded.name, updated_at = excluded.updated_at",
-    )
-    .bind(id_to_db(author.id, "author id")?)
-    .bind(&author.username)
-    .bind(&author.name)
-    .bind(at)
-    .execute(conn)
-    .await?;
+    let mut rest = authors;
+    for size in batch::chunks(authors.len()) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let sql = format!(
+            "INSERT INTO authors (id, username, name, updated_at) VALUES {} \
+             ON CONFLICT (id) DO UPDATE SET username = excluded.username, \
+             name = excluded.name, updated_at = excluded.updated_at",
+            batch::placeholders(size, 4)
+        );
+        let mut query = sqlx::query(&sql);
+        for author in chunk {
+            query = query
+                .bind(id_to_db(author.id, "author id")?)
+                .bind(&author.username)
+                .bind(&author.name)
+                .bind(at);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
-/// Stores a post unless it is already stored (a post never changes, so the
-/// first copy stays). True when it was new.
-pub(super) async fn insert_post(
+/// Stores the posts not stored yet (a post never changes, so the first copy
+/// stays; a post twice in `posts` is stored once). Returns how many were new.
+pub(super) async fn insert_posts(
     conn: &mut SqliteConnection,
-    post: &Post,
+    posts: &[&Post],
     at: &str,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "INSERT INTO posts (id, text, author_id, created_at, conversation_id, \
-         in_reply_to_user_id, replied_to, quoted, is_retweet, lang, reply_settings, \
-         mentions, raw, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(id_to_db(post.id, "post id")?)
-    .bind(&post.text)
-    .bind(opt_id_to_db(post.author_id, "author id")?)
-    .bind(&post.created_at)
-    .bind(opt_id_to_db(post.conversation_id, "conversation id")?)
-    .bind(opt_id_to_db(post.in_reply_to_user_id, "user id")?)
-    .bind(opt_id_to_db(post.replied_to, "post id")?)
-    .bind(opt_id_to_db(post.quoted, "post id")?)
-    .bind(post.is_retweet)
-    .bind(&post.lang)
-    .bind(&post.reply_settings)
-    .bind(codec::to_json(&post.mentions))
-    .bind(&post.raw)
-    .bind(at)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+) -> Result<u64, StoreError> {
+    let mut new = 0;
+    let mut rest = posts;
+    for size in batch::chunks(posts.len()) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let sql = format!(
+            "INSERT INTO posts (id, text, author_id, created_at, conversation_id, \
+             in_reply_to_user_id, replied_to, quoted, is_retweet, lang, reply_settings, \
+             mentions, raw, stored_at) VALUES {} ON CONFLICT (id) DO NOTHING",
+            batch::placeholders(size, 14)
+        );
+        let mut query = sqlx::query(&sql);
+        for post in chunk {
+            query = query
+                .bind(id_to_db(post.id, "post id")?)
+                .bind(&post.text)
+                .bind(opt_id_to_db(post.author_id, "author id")?)
+                .bind(&post.created_at)
+                .bind(opt_id_to_db(post.conversation_id, "conversation id")?)
+                .bind(opt_id_to_db(post.in_reply_to_user_id, "user id")?)
+                .bind(opt_id_to_db(post.replied_to, "post id")?)
+                .bind(opt_id_to_db(post.quoted, "post id")?)
+                .bind(post.is_retweet)
+                .bind(&post.lang)
+                .bind(&post.reply_settings)
+                .bind(codec::to_json(&post.mentions))
+                .bind(&post.raw)
+                .bind(at);
+        }
+        new += query.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(new)
 }
 
 impl Store {

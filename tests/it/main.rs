@@ -7,6 +7,8 @@ mod helpers;
 mod kill;
 mod openapi;
 mod poller;
+mod replies;
+mod reply_check;
 mod sim_oauth;
 mod sim_posts;
 mod sim_search;

@@ -4,6 +4,7 @@
 mod errors;
 mod overrides;
 mod rules;
+mod templates;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,4 +1,10 @@
-//! X's weighted post length, by the twitter-text v3 rules.
+//! Reply text: X's weighted post length by the twitter-text v3 rules, the
+//! `ReplyText` that enforces it, what a reply costs, and reply templates.
+//!
+//! - `template`: `Template` with placeholders, parsed once and rendered per item;
+//! - `reply`: `ReplyText::parse`, the check every reply passes before it is sent;
+//! - `cost`: `ReplyCost`, the price of a reply at the configured prices;
+//! - below: `weighted_length`.
 //!
 //! X does not count characters: it counts a *weighted length* and rejects a post whose
 //! weighted length exceeds 280 ("Your Tweet text is too long."). The rules are those of
@@ -21,9 +27,18 @@
 //! Pure: no I/O. `tests/twitter_text_conformance.rs` checks this module against upstream's
 //! `conformance/validate.yml`.
 
+mod cost;
 mod domain;
 mod emoji;
+mod reply;
+mod template;
 mod url;
+
+pub use cost::{ReplyCost, ReplyPrices, ReplyRate};
+pub use reply::{ReplyText, ReplyTextError};
+pub use template::{
+    BUILTIN_PLACEHOLDERS, NO_VARS, RenderContext, Template, TemplateError, first_name,
+};
 
 use std::ops::Range;
 

@@ -2,7 +2,7 @@
 //! cursors and usage moving with the posts.
 
 use placewatch::domain::triage::{Decision, Priority, Status};
-use placewatch::store::{ReadKind, StoreError};
+use placewatch::store::{ItemFilter, ReadKind, StoreError};
 
 use super::{TestStore, cycle, cycle_at, matched, post};
 
@@ -61,35 +61,51 @@ async fn a_failed_cycle_stores_nothing_and_leaves_the_cursor() {
         .record_cycle(&cycle("m1", vec![matched(post(10, "first"), &["Croydon"])]))
         .await
         .unwrap();
-    let cursor_before = t.store.cursor("m1").await.unwrap();
-    let audit_before = t.store.audit(None, 100).await.unwrap();
+    let snapshot = || async {
+        let search = ItemFilter {
+            text: Some("second".into()),
+            ..ItemFilter::default()
+        };
+        (
+            t.store.post_count().await.unwrap(),
+            t.store.cursor("m1").await.unwrap(),
+            t.store.list_items(&ItemFilter::default()).await.unwrap(),
+            t.store.list_items(&search).await.unwrap(),
+            t.store.audit(None, 1_000).await.unwrap(),
+            t.store.usage("2026-11").await.unwrap(),
+        )
+    };
+    let before = snapshot().await;
 
-    // The matched posts, their items and audit entries are written before the
-    // context post whose id does not fit SQLite's INTEGER fails the cycle.
-    let mut bad = cycle(
-        "m1",
-        vec![
-            matched(post(11, "second"), &["Croydon"]),
-            matched(post(12, "third"), &["Purley"]),
-        ],
-    );
-    bad.context = vec![post(13, "fine context"), post(u64::MAX, "an id beyond i64")];
-    let err = t.store.record_cycle(&bad).await.unwrap_err();
-    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    // 70 matched posts: the first 64 are written (one multi-row insert)
+    // before the context post whose id does not fit SQLite's INTEGER fails.
+    let many = (11..=80)
+        .map(|id| matched(post(id, "second wave"), &["Croydon"]))
+        .collect();
+    let mut bad_post = cycle("m1", many);
+    bad_post.context = vec![post(81, "fine context"), post(u64::MAX, "an id beyond i64")];
+    // Posts, items, audit entries and usage are all written before the
+    // cursor's since_id, which does not fit either, fails the cycle at its end.
+    let mut bad_cursor = cycle("m1", vec![matched(post(11, "second"), &["Purley"])]);
+    bad_cursor.new_since_id = Some(u64::MAX);
 
-    assert_eq!(t.store.post_count().await.unwrap(), 1);
-    assert_eq!(t.store.cursor("m1").await.unwrap(), cursor_before);
-    assert_eq!(t.all_items().await.len(), 1);
-    assert_eq!(t.store.audit(None, 100).await.unwrap(), audit_before);
-    assert_eq!(t.store.usage("2026-11").await.unwrap().post_reads, 1);
+    for bad in [&bad_post, &bad_cursor] {
+        let err = t.store.record_cycle(bad).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        assert!(
+            snapshot().await == before,
+            "nothing of the failed cycle is visible"
+        );
+    }
 
     // The store is still usable and the same cycle, fixed, goes through.
-    bad.context.pop();
-    let outcome = t.store.record_cycle(&bad).await.unwrap();
-    assert_eq!(outcome.new_posts, 3);
+    bad_post.context.pop();
+    let outcome = t.store.record_cycle(&bad_post).await.unwrap();
+    assert_eq!(outcome.new_posts, 71);
+    assert_eq!(outcome.new_items.len(), 70);
     assert_eq!(
         t.store.cursor("m1").await.unwrap().unwrap().since_id,
-        Some(12)
+        Some(80)
     );
 }
 

@@ -1,0 +1,166 @@
+//! Shared by the poller benchmarks: the reference (Croydon) config pointed at
+//! an in-process simulator, a simulator set up for measuring, a poller
+//! assembled the way `app::App::build` does it, and the simulator's request
+//! counters. Not a bench target itself (a directory module).
+
+#![allow(dead_code)] // each bench uses its own subset
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use placewatch::config::Config;
+use placewatch::domain::triage::{Council, RuleSet};
+use placewatch::poller::health::Health;
+use placewatch::poller::ingest::Tagger;
+use placewatch::poller::plan::plan;
+use placewatch::poller::{Poller, Settings};
+use placewatch::sim::{Limit, LimitSettings, SimOptions, SimServer};
+use placewatch::store::Store;
+use placewatch::x::{Client, UserAuth};
+use secrecy::SecretString;
+use serde_json::Value;
+
+/// The reference configuration shipped in the repository.
+pub fn reference_config_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("config/placewatch.toml")
+}
+
+/// Writes a copy of the reference config into `dir` with `x.api_base` set to
+/// `api_base` and `data.dir` set to `dir`, and loads it with `Config::load`.
+/// Every other key (places, exclusions, languages, intervals, budget, rules)
+/// stays as shipped.
+pub fn reference_config(api_base: &str, dir: &Path) -> (PathBuf, Config) {
+    let text =
+        std::fs::read_to_string(reference_config_path()).expect("reading the reference config");
+    let quoted = |s: &str| toml::Value::String(s.to_owned()).to_string();
+    let mut section = String::new();
+    let (mut base_set, mut dir_set) = (false, false);
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            section = t.trim().to_owned();
+        }
+        let key = t.split('=').next().unwrap_or_default().trim();
+        if section == "[x]" && key == "api_base" {
+            out.push_str(&format!("api_base = {}\n", quoted(api_base)));
+            base_set = true;
+        } else if section == "[data]" && key == "dir" {
+            out.push_str(&format!("dir = {}\n", quoted(&dir.display().to_string())));
+            dir_set = true;
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    assert!(
+        base_set && dir_set,
+        "the reference config has [x] api_base and [data] dir"
+    );
+    let path = dir.join("placewatch.toml");
+    std::fs::write(&path, out).expect("writing the temp config");
+    let config = Config::load(&path).expect("the temp config loads");
+    (path, config)
+}
+
+/// Limits that never get in the way of a measurement (rate windows, monthly cap).
+pub fn generous_limits() -> LimitSettings {
+    let unlimited = Limit {
+        per_app: Some(u32::MAX),
+        per_user: Some(u32::MAX),
+    };
+    LimitSettings {
+        search: unlimited,
+        user_mentions: unlimited,
+        user_posts: unlimited,
+        monthly_post_reads: u64::MAX,
+        ..LimitSettings::default()
+    }
+}
+
+/// A deterministic simulator (no live stream) whose generator writes about the
+/// config's place names, with `days` × `per_day` posts of backlog.
+pub async fn start_sim(config: &Config, days: u32, per_day: u32) -> SimServer {
+    let options = SimOptions {
+        rate_per_min: 0.0,
+        backlog_days: days,
+        backlog_per_day: per_day,
+        places: config
+            .monitor
+            .places
+            .iter()
+            .map(|k| k.to_string())
+            .collect(),
+        council_handle: config.council.handle.clone(),
+        council_name: config.council.name.clone(),
+        limits: generous_limits(),
+        ..SimOptions::default()
+    };
+    let addr: SocketAddr = "127.0.0.1:0".parse().expect("loopback address");
+    SimServer::start(options, addr)
+        .await
+        .expect("simulator starts")
+}
+
+/// A poller over `store` reading `sim`, built as `App::build` builds it, but
+/// with the council logged in (the sim's ready user token), so mentions come
+/// from the mentions timeline, and with no monthly budget.
+pub fn poller(sim: &SimServer, config: &Config, store: Store) -> Poller {
+    let creds = &sim.credentials;
+    let client = Client::builder(
+        config.x.api_base.clone(),
+        SecretString::from(creds.bearer_token.clone()),
+    )
+    .user(UserAuth::Static(SecretString::from(
+        creds.user_access_token.clone(),
+    )))
+    .build()
+    .expect("client builds");
+    let council = Council {
+        id: creds.council.id.parse().expect("numeric council id"),
+        handle: creds.council.username.clone(),
+    };
+    let monitors = plan(config, &council, true).expect("the places pack");
+    let tagger = Tagger {
+        places: config.monitor.places.clone(),
+        abuse: config.triage.abuse.clone(),
+        false_friend_words: config.false_friend_words(),
+        rules: RuleSet::new(&config.rules).expect("the reference rules are valid"),
+        council,
+    };
+    Poller {
+        client,
+        store,
+        tagger: Arc::new(tagger),
+        monitors,
+        settings: Settings {
+            min_interval: config.monitor.min_interval,
+            max_interval: config.monitor.max_interval,
+            backfill: Duration::from_secs(u64::from(config.monitor.backfill_days) * 86_400),
+            monthly_post_reads: None,
+            warn_at_percent: config.budget.warn_at_percent,
+            status_file: None,
+        },
+        health: Health::default(),
+    }
+}
+
+/// `GET /_sim/stats`.
+pub async fn sim_stats(http: &reqwest::Client, sim: &SimServer) -> Value {
+    http.get(format!("{}/_sim/stats", sim.base_url()))
+        .send()
+        .await
+        .expect("stats request")
+        .json()
+        .await
+        .expect("stats JSON")
+}
+
+/// Every X API request the simulator answered so far (all routes, all statuses).
+pub fn total_requests(stats: &Value) -> u64 {
+    stats["requests"]
+        .as_object()
+        .map_or(0, |m| m.values().filter_map(Value::as_u64).sum())
+}

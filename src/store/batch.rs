@@ -1,0 +1,47 @@
+//! Multi-row statements for bulk writes. A poll cycle can carry thousands of
+//! posts; one statement per row would cost a round trip to SQLite's worker
+//! thread each, which dominates ingest. Rows go in chunks instead, of a few
+//! fixed sizes only, so each table needs at most five distinct SQL strings and
+//! their prepared statements stay in sqlx's per-connection cache.
+//! Multi-row `VALUES` is portable SQL.
+
+/// Chunk sizes, largest first. 256 rows of the widest table (posts, 14
+/// columns) bind 3,584 values, far below SQLite's 32,766. Large chunks also
+/// matter for FTS5, which flushes its pending index data at the start of
+/// every statement that writes (through the items triggers) to it.
+const SIZES: [usize; 5] = [256, 64, 16, 4, 1];
+
+/// Splits `n` rows into chunk lengths drawn from [`SIZES`], largest first.
+pub(super) fn chunks(mut n: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    for size in SIZES {
+        while n >= size {
+            out.push(size);
+            n -= size;
+        }
+    }
+    out
+}
+
+/// `(?, ?), (?, ?)`: the `VALUES` list of `rows` rows of `columns` columns.
+pub(super) fn placeholders(rows: usize, columns: usize) -> String {
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    vec![row; rows].join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cover_every_row_with_few_sizes() {
+        assert_eq!(chunks(0), Vec::<usize>::new());
+        assert_eq!(chunks(1), [1]);
+        assert_eq!(chunks(150), [64, 64, 16, 4, 1, 1]);
+        assert_eq!(chunks(600), [256, 256, 64, 16, 4, 4]);
+        for n in 0..700 {
+            assert_eq!(chunks(n).iter().sum::<usize>(), n);
+        }
+        assert_eq!(placeholders(2, 3), "(?, ?, ?), (?, ?, ?)");
+    }
+}

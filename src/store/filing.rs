@@ -1,0 +1,156 @@
+//! Filing matched posts as triage items inside a cycle's transaction: new
+//! items in multi-row inserts with their `item.created` audit entries, and
+//! merges into items that already exist (another monitor, or an earlier
+//! cycle, found the post). `UNIQUE (post_id)` guarantees one item per post
+//! whatever the callers do; the schema's triggers derive each item's place and
+//! tag rows, counters and search document from its row.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+use sqlx::SqliteConnection;
+
+use super::audit::{self, NewAudit};
+use super::codec::{self, id_to_db, opt_id_to_db};
+use super::cycle::MatchedPost;
+use super::{StoreError, batch};
+use crate::domain::triage::Status;
+
+/// Files an item for each matched post that has none. Returns, per matched
+/// post, the new item's id, or `None` where the post already had an item
+/// (or appeared earlier in `matched`).
+pub(super) async fn create_items(
+    conn: &mut SqliteConnection,
+    matched: &[MatchedPost],
+    at: &str,
+) -> Result<Vec<Option<i64>>, StoreError> {
+    let mut created: HashMap<i64, i64> = HashMap::new();
+    let mut rest = matched;
+    for size in batch::chunks(matched.len()) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let sql = format!(
+            "INSERT INTO items (post_id, conversation_id, status, priority, owner, reply_path, \
+             summoned, places, tags, rules, flags, created_at, updated_at) VALUES {} \
+             ON CONFLICT (post_id) DO NOTHING RETURNING id, post_id",
+            batch::placeholders(size, 13)
+        );
+        let mut query = sqlx::query_as::<_, (i64, i64)>(&sql);
+        for m in chunk {
+            let decision = &m.decision;
+            query = query
+                .bind(id_to_db(m.post.id, "post id")?)
+                .bind(opt_id_to_db(m.post.conversation_id, "conversation id")?)
+                .bind(status_on_arrival(m).as_str())
+                .bind(decision.priority.as_str())
+                .bind(decision.owner.clone())
+                .bind(m.reply_path.as_str())
+                .bind(m.flags.summoned)
+                .bind(codec::to_json(&codec::dedup(&m.places)))
+                .bind(codec::to_json(&codec::dedup(&decision.tags)))
+                .bind(codec::to_json(&codec::dedup(&decision.matched_rules)))
+                .bind(codec::to_json(&m.flags))
+                .bind(at)
+                .bind(at);
+        }
+        for (id, post_id) in query.fetch_all(&mut *conn).await? {
+            created.insert(post_id, id);
+        }
+    }
+    let mut ids = Vec::with_capacity(matched.len());
+    let mut entries = Vec::new();
+    for m in matched {
+        // The first occurrence of a post takes the id; later ones merge.
+        let id = created.remove(&id_to_db(m.post.id, "post id")?);
+        if let Some(id) = id {
+            entries.push(created_entry(id, m));
+        }
+        ids.push(id);
+    }
+    audit::insert_many(conn, &entries, at).await?;
+    Ok(ids)
+}
+
+/// `new`, or `dismissed` when a rule dismissed the post.
+fn status_on_arrival(matched: &MatchedPost) -> Status {
+    if matched.decision.dismissed {
+        Status::Dismissed
+    } else {
+        Status::New
+    }
+}
+
+/// The `item.created` audit entry of a new item.
+fn created_entry(id: i64, m: &MatchedPost) -> NewAudit {
+    NewAudit {
+        actor: "placewatch".to_owned(),
+        action: "item.created".to_owned(),
+        item_id: Some(id),
+        before: None,
+        after: Some(json!({
+            "status": status_on_arrival(m).as_str(),
+            "priority": m.decision.priority.as_str(),
+            "owner": m.decision.owner,
+            "places": codec::dedup(&m.places),
+            "tags": codec::dedup(&m.decision.tags),
+            "rules": codec::dedup(&m.decision.matched_rules),
+            "reply_path": m.reply_path.as_str(),
+        })),
+        detail: None,
+    }
+}
+
+/// Adds a matched post's places, tags and rules to its existing item; audits
+/// `item.merged` when that changed anything. Status, priority, owner, flags
+/// and reply path stay: officers may have acted on them.
+pub(super) async fn merge_item(
+    conn: &mut SqliteConnection,
+    matched: &MatchedPost,
+    at: &str,
+) -> Result<i64, StoreError> {
+    let (id, places, tags, rules): (i64, String, String, String) =
+        sqlx::query_as("SELECT id, places, tags, rules FROM items WHERE post_id = ?")
+            .bind(id_to_db(matched.post.id, "post id")?)
+            .fetch_one(&mut *conn)
+            .await?;
+    let old_places: Vec<String> = codec::from_json(&places, "item places")?;
+    let old_tags: Vec<String> = codec::from_json(&tags, "item tags")?;
+    let old_rules: Vec<String> = codec::from_json(&rules, "item rules")?;
+    let places = union(&old_places, &matched.places);
+    let tags = union(&old_tags, &matched.decision.tags);
+    let rules = union(&old_rules, &matched.decision.matched_rules);
+    if (places.len(), tags.len(), rules.len())
+        == (old_places.len(), old_tags.len(), old_rules.len())
+    {
+        return Ok(id);
+    }
+    sqlx::query("UPDATE items SET places = ?, tags = ?, rules = ?, updated_at = ? WHERE id = ?")
+        .bind(codec::to_json(&places))
+        .bind(codec::to_json(&tags))
+        .bind(codec::to_json(&rules))
+        .bind(at)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let entry = NewAudit {
+        actor: "placewatch".to_owned(),
+        action: "item.merged".to_owned(),
+        item_id: Some(id),
+        before: Some(json!({ "places": old_places, "tags": old_tags, "rules": old_rules })),
+        after: Some(json!({ "places": places, "tags": tags, "rules": rules })),
+        detail: None,
+    };
+    audit::insert(conn, &entry, at).await?;
+    Ok(id)
+}
+
+/// `existing` followed by the entries of `incoming` it lacks, in order, once each.
+fn union<'a>(existing: &'a [String], incoming: &'a [String]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for value in existing.iter().chain(incoming) {
+        if !out.contains(&value.as_str()) {
+            out.push(value);
+        }
+    }
+    out
+}

@@ -1,0 +1,295 @@
+//! How an inbox filter becomes SQL: which index the query walks (the
+//! "driver"), the FTS5 query made from the user's words, and the `FROM …
+//! WHERE …` shared by the page and the count queries.
+//!
+//! Every page walks an index newest post first and stops after one page, so
+//! its cost does not grow with the number of items: a conversation's index,
+//! the full-text indexes (one per status, see the migration; a search over
+//! every status merges them with `UNION ALL … ORDER BY`, which SQLite runs as
+//! a merge of already ordered walks), the place or tag side table, or an
+//! `items` index (SQLite picks among `items_by_*`). The other filters are
+//! checked on the rows the driver yields. `CROSS JOIN` keeps SQLite from
+//! reordering the driver away.
+
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::inbox::ItemFilter;
+use super::{StoreError, codec};
+use crate::domain::triage::Status;
+
+/// The full-text index of the items in `status`.
+pub(super) fn fts_table(status: Status) -> &'static str {
+    match status {
+        Status::New => "items_fts_new",
+        Status::InProgress => "items_fts_in_progress",
+        Status::Replied => "items_fts_replied",
+        Status::Referred => "items_fts_referred",
+        Status::Dismissed => "items_fts_dismissed",
+    }
+}
+
+/// Turns what a user typed into an FTS5 query that means "all these words":
+/// each whitespace-separated word becomes a quoted string (`"` doubled inside),
+/// so operators, parentheses and stray quotes are plain text and FTS5 never
+/// sees a syntax error. Control and private-use characters are dropped (the
+/// latter begin the index's filter markers), and so are words without a
+/// letter or digit, which the tokenizer would reduce to nothing (FTS5 ignores
+/// an empty string in a query, which would widen it). `None` when no word is
+/// left.
+pub(super) fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(char::is_whitespace)
+        .map(|w| {
+            w.chars()
+                .filter(|c| !c.is_control() && !is_private_use(*c))
+                .collect::<String>()
+        })
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+fn is_private_use(c: char) -> bool {
+    matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}')
+}
+
+/// A filter marker of the search documents (see the migration), as an FTS5
+/// string: the facet's private-use character and the value (hex-encoded
+/// UTF-8, as SQLite's `hex()` writes it, when `hex`).
+fn marker(facet: char, value: &str, hex: bool) -> String {
+    let value = if hex {
+        value.bytes().map(|b| format!("{b:02X}")).collect()
+    } else {
+        value.to_owned()
+    };
+    format!("\"{facet}{value}\"")
+}
+
+/// The index a query walks, newest post first.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Driver {
+    Items,
+    /// The full-text indexes of these statuses.
+    Text,
+    Place,
+    Tag,
+}
+
+/// A filter resolved for SQL.
+pub(super) struct Plan<'a> {
+    pub(super) filter: &'a ItemFilter,
+    pub(super) driver: Driver,
+    /// The user's words as an FTS5 query, if any.
+    pub(super) fts: Option<String>,
+    /// The user typed something with no searchable word in it: nothing matches.
+    pub(super) matches_nothing: bool,
+    conversation: Option<i64>,
+}
+
+impl<'a> Plan<'a> {
+    pub(super) fn new(filter: &'a ItemFilter) -> Result<Self, StoreError> {
+        // Blank text is no filter; text without a searchable word matches nothing.
+        let text = filter.text.as_deref().filter(|t| !t.trim().is_empty());
+        let fts = text.and_then(fts_query);
+        let matches_nothing = text.is_some() && fts.is_none();
+        let conversation = filter
+            .conversation_id
+            .map(|id| codec::id_to_db(id, "conversation id"))
+            .transpose()?;
+        // A conversation has a handful of items: nothing beats its index.
+        let driver = if conversation.is_some() {
+            Driver::Items
+        } else if fts.is_some() {
+            Driver::Text
+        } else if filter.place.is_some() {
+            Driver::Place
+        } else if filter.tag.is_some() {
+            Driver::Tag
+        } else {
+            Driver::Items
+        };
+        Ok(Plan {
+            filter,
+            driver,
+            fts,
+            matches_nothing,
+            conversation,
+        })
+    }
+
+    /// The full-text query of a text-driven query: the words and a marker for
+    /// each place, tag, owner, priority and reply path filter, so the index
+    /// alone answers it (pages and counts alike).
+    pub(super) fn text_query(&self) -> Option<String> {
+        let f = self.filter;
+        let mut query = self.fts.clone()?;
+        let markers = [
+            f.place.as_deref().map(|v| marker('\u{E001}', v, true)),
+            f.tag.as_deref().map(|v| marker('\u{E002}', v, true)),
+            f.owner.as_deref().map(|v| marker('\u{E003}', v, true)),
+            f.priority.map(|v| marker('\u{E004}', v.as_str(), false)),
+            f.reply_path.map(|v| marker('\u{E005}', v.as_str(), false)),
+        ];
+        for m in markers.into_iter().flatten() {
+            query.push(' ');
+            query.push_str(&m);
+        }
+        Some(query)
+    }
+
+    /// The statuses whose full-text indexes a text-driven query reads.
+    pub(super) fn text_statuses(&self, with_status: bool) -> Vec<Status> {
+        match self.filter.status {
+            Some(status) if with_status => vec![status],
+            _ => Status::ALL.to_vec(),
+        }
+    }
+
+    /// The column a page is ordered by in an arm reading `arm`'s index (a copy
+    /// of `items.post_id` in the driver).
+    pub(super) fn key(&self, arm: Option<Status>) -> String {
+        match (self.driver, arm) {
+            (Driver::Text, Some(status)) => format!("{}.rowid", fts_table(status)),
+            (Driver::Place | Driver::Tag, _) => "d.post_id".to_owned(),
+            _ => "i.post_id".to_owned(),
+        }
+    }
+
+    /// `FROM … WHERE …` of the filter. `arm` names the full-text index a
+    /// text-driven query reads (one arm per status); the filter's status
+    /// applies only `with_status`, the keyset bound only when `before` is given.
+    pub(super) fn push_from_where(
+        &self,
+        qb: &mut QueryBuilder<'_, Sqlite>,
+        arm: Option<Status>,
+        with_status: bool,
+        before: Option<i64>,
+    ) {
+        let f = self.filter;
+        match (self.driver, arm) {
+            (Driver::Text, Some(status)) => {
+                let table = fts_table(status);
+                qb.push(format!(
+                    " FROM {table} CROSS JOIN items i WHERE i.post_id = {table}.rowid \
+                     AND {table} MATCH "
+                ))
+                .push_bind(self.text_query());
+            }
+            (Driver::Place, _) => {
+                qb.push(" FROM item_places d CROSS JOIN items i WHERE i.id = d.item_id")
+                    .push(" AND d.place = ")
+                    .push_bind(f.place.clone());
+            }
+            (Driver::Tag, _) => {
+                qb.push(" FROM item_tags d CROSS JOIN items i WHERE i.id = d.item_id")
+                    .push(" AND d.tag = ")
+                    .push_bind(f.tag.clone());
+            }
+            _ => {
+                qb.push(" FROM items i WHERE 1 = 1");
+            }
+        }
+        if let (Some(words), false) = (&self.fts, self.driver == Driver::Text) {
+            // Checked per row of a small driver (a conversation), in the index
+            // of the row's status.
+            qb.push(" AND (");
+            for (n, status) in Status::ALL.into_iter().enumerate() {
+                let table = fts_table(status);
+                qb.push(if n == 0 { "" } else { " OR " })
+                    .push("(i.status = ")
+                    .push_bind(status.as_str())
+                    .push(format!(
+                        " AND EXISTS (SELECT 1 FROM {table} WHERE {table} MATCH "
+                    ))
+                    .push_bind(words.clone())
+                    .push(format!(" AND {table}.rowid = i.post_id))"));
+            }
+            qb.push(")");
+        }
+        let text = self.driver == Driver::Text;
+        if let (Some(place), false) = (&f.place, self.driver == Driver::Place || text) {
+            qb.push(" AND EXISTS (SELECT 1 FROM item_places x WHERE x.item_id = i.id")
+                .push(" AND x.place = ")
+                .push_bind(place.clone())
+                .push(")");
+        }
+        if let (Some(tag), false) = (&f.tag, self.driver == Driver::Tag || text) {
+            qb.push(" AND EXISTS (SELECT 1 FROM item_tags x WHERE x.item_id = i.id")
+                .push(" AND x.tag = ")
+                .push_bind(tag.clone())
+                .push(")");
+        }
+        if let Some(conversation) = self.conversation {
+            qb.push(" AND i.conversation_id = ").push_bind(conversation);
+        }
+        // A text arm reads one status's index already.
+        if let (Some(status), true, false) = (f.status, with_status, arm.is_some()) {
+            qb.push(" AND i.status = ").push_bind(status.as_str());
+        }
+        // The text query's markers stand for the remaining filters.
+        if let (Some(priority), false) = (f.priority, text) {
+            qb.push(" AND i.priority = ").push_bind(priority.as_str());
+        }
+        if let (Some(path), false) = (f.reply_path, text) {
+            qb.push(" AND i.reply_path = ").push_bind(path.as_str());
+        }
+        if let (Some(owner), false) = (&f.owner, text) {
+            qb.push(" AND i.owner = ").push_bind(owner.clone());
+        }
+        if let Some(before) = before {
+            qb.push(format!(" AND {} < ", self.key(arm)))
+                .push_bind(before);
+        }
+    }
+
+    /// The single facet of a filter without text or conversation, for the
+    /// `item_counts` table: `("all", "")` with no facet, `None` with several.
+    pub(super) fn counter_facet(&self) -> Option<(&'static str, String)> {
+        if self.fts.is_some() || self.conversation.is_some() {
+            return None;
+        }
+        let f = self.filter;
+        let facets = [
+            f.place.as_ref().map(|v| ("place", v.clone())),
+            f.tag.as_ref().map(|v| ("tag", v.clone())),
+            f.owner.as_ref().map(|v| ("owner", v.clone())),
+            f.priority.map(|v| ("priority", v.as_str().to_owned())),
+            f.reply_path.map(|v| ("reply_path", v.as_str().to_owned())),
+        ];
+        let mut set = facets.into_iter().flatten();
+        match (set.next(), set.next()) {
+            (None, _) => Some(("all", String::new())),
+            (Some(one), None) => Some(one),
+            (Some(_), Some(_)) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_becomes_quoted_words() {
+        assert_eq!(fts_query("  "), None);
+        assert_eq!(fts_query("cafe croydon").unwrap(), r#""cafe" "croydon""#);
+        assert_eq!(fts_query(r#""unbalanced"#).unwrap(), r#""""unbalanced""#);
+        assert_eq!(fts_query("AND OR NOT (").unwrap(), r#""AND" "OR" "NOT""#);
+        assert_eq!(fts_query("a\0b").unwrap(), r#""ab""#);
+        assert_eq!(fts_query("( ) \u{7} 🙂 \u{E001}"), None);
+        assert_eq!(fts_query("\u{E001}cafe").unwrap(), r#""cafe""#);
+        assert_eq!(fts_query("fly-tipping?").unwrap(), r#""fly-tipping?""#);
+    }
+}
+
+#[cfg(test)]
+mod marker_tests {
+    use super::marker;
+
+    #[test]
+    fn markers_hex_encode_names_like_sqlite() {
+        assert_eq!(marker('\u{E001}', "Café", true), "\"\u{E001}436166C3A9\"");
+        assert_eq!(marker('\u{E004}', "urgent", false), "\"\u{E004}urgent\"");
+    }
+}
