@@ -199,7 +199,7 @@ async fn seed(path: &Path, places: &[String]) {
             }
             next_id += 1;
             let place = &places[rng.zipf(places.len())];
-            let decision = if rng.next() % 3 == 0 {
+            let decision = if rng.next().is_multiple_of(3) {
                 Decision {
                     tags: vec![TAGS[rng.zipf(TAGS.len())].to_owned()],
                     ..Decision::default()

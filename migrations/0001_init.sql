@@ -48,7 +48,9 @@ END;
 -- and the full-text indexes below are derived from it by triggers, so no
 -- write path (this store's or a later one's) can leave them behind. Items are
 -- never deleted: the append-only audit log refers to every one.
--- The inbox lists newest post first, so every filter index ends in post_id.
+-- The inbox lists newest post first, so every filter index ends in post_id;
+-- the filter indexes also hold the status, so "new items owned by sam" walks
+-- one index range, and "everything owned by sam" merges five (store::plan).
 CREATE TABLE items (
     id              INTEGER PRIMARY KEY,
     post_id         INTEGER NOT NULL UNIQUE REFERENCES posts (id),
@@ -68,31 +70,33 @@ CREATE TABLE items (
 );
 CREATE INDEX items_by_status       ON items (status, post_id DESC);
 CREATE INDEX items_by_conversation ON items (conversation_id, post_id DESC);
-CREATE INDEX items_by_owner        ON items (owner, post_id DESC);
-CREATE INDEX items_by_priority     ON items (priority, post_id DESC);
-CREATE INDEX items_by_reply_path   ON items (reply_path, post_id DESC);
+CREATE INDEX items_by_owner        ON items (owner, status, post_id DESC);
+CREATE INDEX items_by_priority     ON items (priority, status, post_id DESC);
+CREATE INDEX items_by_reply_path   ON items (reply_path, status, post_id DESC);
 
--- One row per place name and tag of an item, for filtering: post_id repeats
--- items.post_id (which never changes) so that a place or tag filter walks its
--- own index newest first and stops after one page. Derived from items.places
--- and items.tags.
+-- One row per place name and tag of an item, for filtering. Derived from
+-- items.places, items.tags and items.status; status and post_id repeat the
+-- item's so that a place or tag filter walks its own index newest first and
+-- stops after one page.
 CREATE TABLE item_places (
     item_id  INTEGER NOT NULL REFERENCES items (id),
     place    TEXT    NOT NULL,
     position INTEGER NOT NULL,
+    status   TEXT    NOT NULL,
     post_id  INTEGER NOT NULL,
     PRIMARY KEY (item_id, place)
 );
-CREATE INDEX item_places_by_place ON item_places (place, post_id DESC);
+CREATE INDEX item_places_by_place ON item_places (place, status, post_id DESC);
 
 CREATE TABLE item_tags (
     item_id  INTEGER NOT NULL REFERENCES items (id),
     tag      TEXT    NOT NULL,
     position INTEGER NOT NULL,
+    status   TEXT    NOT NULL,
     post_id  INTEGER NOT NULL,
     PRIMARY KEY (item_id, tag)
 );
-CREATE INDEX item_tags_by_tag ON item_tags (tag, post_id DESC);
+CREATE INDEX item_tags_by_tag ON item_tags (tag, status, post_id DESC);
 
 -- Items per status for each single inbox filter: facet 'all' (value ''), or
 -- 'place', 'tag', 'owner', 'priority', 'reply_path' with the filter's value.
@@ -159,11 +163,11 @@ CREATE VIRTUAL TABLE items_fts_dismissed USING fts5 (
 );
 
 CREATE TRIGGER items_derive_insert AFTER INSERT ON items BEGIN
-    INSERT INTO item_places (item_id, place, position, post_id)
-        SELECT new.id, value, key, new.post_id FROM json_each(new.places) WHERE true
+    INSERT INTO item_places (item_id, place, position, status, post_id)
+        SELECT new.id, value, key, new.status, new.post_id FROM json_each(new.places) WHERE true
         ON CONFLICT (item_id, place) DO NOTHING;
-    INSERT INTO item_tags (item_id, tag, position, post_id)
-        SELECT new.id, value, key, new.post_id FROM json_each(new.tags) WHERE true
+    INSERT INTO item_tags (item_id, tag, position, status, post_id)
+        SELECT new.id, value, key, new.status, new.post_id FROM json_each(new.tags) WHERE true
         ON CONFLICT (item_id, tag) DO NOTHING;
     INSERT INTO item_counts (facet, value, status, n)
         SELECT facet, value, new.status, 1 FROM (
@@ -190,14 +194,16 @@ CREATE TRIGGER items_derive_update
 AFTER UPDATE OF status, owner, priority, reply_path, places, tags ON items BEGIN
     DELETE FROM item_places
         WHERE item_id = new.id AND place NOT IN (SELECT value FROM json_each(new.places));
-    INSERT INTO item_places (item_id, place, position, post_id)
-        SELECT new.id, value, key, new.post_id FROM json_each(new.places) WHERE true
-        ON CONFLICT (item_id, place) DO UPDATE SET position = excluded.position;
+    INSERT INTO item_places (item_id, place, position, status, post_id)
+        SELECT new.id, value, key, new.status, new.post_id FROM json_each(new.places) WHERE true
+        ON CONFLICT (item_id, place)
+        DO UPDATE SET position = excluded.position, status = excluded.status;
     DELETE FROM item_tags
         WHERE item_id = new.id AND tag NOT IN (SELECT value FROM json_each(new.tags));
-    INSERT INTO item_tags (item_id, tag, position, post_id)
-        SELECT new.id, value, key, new.post_id FROM json_each(new.tags) WHERE true
-        ON CONFLICT (item_id, tag) DO UPDATE SET position = excluded.position;
+    INSERT INTO item_tags (item_id, tag, position, status, post_id)
+        SELECT new.id, value, key, new.status, new.post_id FROM json_each(new.tags) WHERE true
+        ON CONFLICT (item_id, tag)
+        DO UPDATE SET position = excluded.position, status = excluded.status;
     UPDATE item_counts SET n = n - 1 WHERE status = old.status AND (facet, value) IN (
             SELECT 'all', '' UNION ALL SELECT 'priority', old.priority
             UNION ALL SELECT 'reply_path', old.reply_path

@@ -72,6 +72,8 @@ pub fn read_budget(config: &Config) -> Option<u64> {
 /// A built daemon, ready to run.
 pub struct App {
     pub poller: Poller,
+    /// The reply outbox, when the council account is logged in.
+    pub outbox: Option<crate::reply::Outbox>,
     pub listener: Option<TcpListener>,
     pub addr: Option<SocketAddr>,
 }
@@ -104,6 +106,8 @@ impl App {
             }
         };
         let mentions_timeline = council.id != 0;
+        let outbox = mentions_timeline
+            .then(|| crate::reply::Outbox::new(client.clone(), store.clone(), council.clone()));
         let monitors = plan(config, &council, mentions_timeline)
             .context("packing the place names into queries")?;
         let rules =
@@ -148,6 +152,7 @@ impl App {
         };
         Ok(App {
             poller,
+            outbox,
             listener,
             addr,
         })
@@ -165,12 +170,45 @@ impl App {
             })
         });
         let store = self.poller.store.clone();
+        let replies = self.outbox.map(|outbox| {
+            let interval = self.poller.settings.max_interval;
+            tokio::spawn(run_outbox(outbox, interval, shutdown.clone()))
+        });
         self.poller.run_until_stopped(shutdown).await;
+        if let Some(replies) = replies {
+            replies.await?;
+        }
         if let Some(server) = server {
             server.await??;
         }
         store.close().await;
         Ok(())
+    }
+}
+
+/// Reconciles replies left `sending` by a crash before anything else, then
+/// looks for officers' manual replies in X on every interval until shutdown.
+async fn run_outbox(
+    outbox: crate::reply::Outbox,
+    interval: std::time::Duration,
+    shutdown: CancellationToken,
+) {
+    match outbox.reconcile().await {
+        Ok(report) => info!(?report, "replies reconciled"),
+        Err(e) => {
+            warn!(error = %e, "reconciling replies failed; `placewatch outbox reconcile` retries")
+        }
+    }
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(interval) => {}
+        }
+        match outbox.detect_manual_replies().await {
+            Ok(found) if !found.is_empty() => info!(count = found.len(), "manual replies linked"),
+            Ok(_) => {}
+            Err(e) => warn!(error = %e, "looking for manual replies failed"),
+        }
     }
 }
 

@@ -8,14 +8,18 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 
-use super::{Failure, block_on, terminal_safe};
+use super::{Failure, block_on};
 use crate::app::{open_store, x_client};
 use crate::config::Config;
 use crate::domain::outbox::ReplyState;
 use crate::domain::text::{RenderContext, ReplyCost};
 use crate::domain::triage::Council;
-use crate::reply::{Outbox, ReconcileReport, ReplyOutcome, ReplyRequest};
-use crate::store::{AuditEntry, Reply, ReplyFilter};
+use crate::reply::{Outbox, ReplyOutcome, ReplyRequest};
+use crate::store::ReplyFilter;
+
+mod print;
+
+use print::{audit_line, print_outcome, print_reply, reply_line, report_reconcile};
 
 /// `placewatch triage reply`.
 #[derive(Debug, clap::Args)]
@@ -167,10 +171,10 @@ pub fn outbox(args: OutboxArgs) -> Result<(), Failure> {
                 Ok(())
             })
         }
-        OutboxCommand::Retry { id, common } => act(common, None, |outbox, officer| async move {
+        OutboxCommand::Retry { id, common } => act(common, |outbox, officer| async move {
             outbox.retry(id, &officer).await
         }),
-        OutboxCommand::Approve { id, common } => act(common, None, |outbox, officer| async move {
+        OutboxCommand::Approve { id, common } => act(common, |outbox, officer| async move {
             outbox.approve(id, &officer).await
         }),
         OutboxCommand::Reconcile { common, grace } => {
@@ -227,14 +231,14 @@ async fn open_outbox(config: &Config, grace: Option<Duration>) -> anyhow::Result
 }
 
 /// Reconciles, prints what it settled (on stderr), then runs `f`.
-fn act<F, Fut>(common: Common, grace: Option<Duration>, f: F) -> Result<(), Failure>
+fn act<F, Fut>(common: Common, f: F) -> Result<(), Failure>
 where
     F: FnOnce(Outbox, String) -> Fut,
     Fut: std::future::Future<Output = Result<ReplyOutcome, crate::reply::ReplyError>>,
 {
     let config = Config::load(&common.config)?;
     block_on(async move {
-        let outbox = open_outbox(&config, grace).await?;
+        let outbox = open_outbox(&config, None).await?;
         report_reconcile(&outbox.reconcile().await?);
         let store = outbox.store.clone();
         let outcome = f(outbox, common.officer).await?;
@@ -331,126 +335,4 @@ async fn list(config: Config, filter: ReplyFilter, json: bool) -> anyhow::Result
     }
     store.close().await;
     Ok(())
-}
-
-/// Says on stderr what reconciliation settled, if anything.
-fn report_reconcile(report: &ReconcileReport) {
-    for reply in &report.found {
-        eprintln!(
-            "reconciled: reply {} was already on X as post {}",
-            reply.id,
-            reply.x_post_id.unwrap_or_default()
-        );
-    }
-    for outcome in &report.resent {
-        eprintln!("reconciled: {}", outcome_line(outcome));
-    }
-    for reply in &report.in_flight {
-        eprintln!(
-            "reply {} may still be being sent by another process; left for later",
-            reply.id
-        );
-    }
-}
-
-/// Prints an outcome; X refusing the reply, or no answer, is a failure (exit 1).
-fn print_outcome(outcome: &ReplyOutcome, json: bool) -> anyhow::Result<()> {
-    if json {
-        println!("{}", serde_json::to_string(outcome)?);
-    } else {
-        println!("{}", outcome_line(outcome));
-    }
-    match outcome {
-        ReplyOutcome::Failed { reply, reason } => Err(anyhow!(
-            "reply {} failed: {reason} (`placewatch outbox retry {}` sends it again)",
-            reply.id,
-            reply.id
-        )),
-        ReplyOutcome::Unknown { reply, cause } => Err(anyhow!(
-            "reply {}: X's answer did not arrive ({cause}); it will be reconciled at the next \
-             start, or run `placewatch outbox reconcile`",
-            reply.id
-        )),
-        _ => Ok(()),
-    }
-}
-
-fn outcome_line(outcome: &ReplyOutcome) -> String {
-    match outcome {
-        ReplyOutcome::Sent { reply } => format!(
-            "reply {} to post {} sent as X post {}",
-            reply.id,
-            reply.target_post_id,
-            reply.x_post_id.unwrap_or_default()
-        ),
-        ReplyOutcome::Manual {
-            reply,
-            intent_url,
-            reason,
-        } => format!(
-            "reply {} must be posted by hand on x.com{}. Open this link signed in as the \
-             council, post it, then run `placewatch outbox reconcile` to link it:\n{}",
-            reply.id,
-            reason
-                .as_deref()
-                .map(|r| format!(" ({})", terminal_safe(r)))
-                .unwrap_or_default(),
-            intent_url
-        ),
-        ReplyOutcome::AwaitingApproval { reply } => format!(
-            "reply {} awaits approval: `placewatch outbox approve {}`",
-            reply.id, reply.id
-        ),
-        ReplyOutcome::Draft { reply } => format!("reply {} saved as a draft", reply.id),
-        ReplyOutcome::Failed { reply, reason } => {
-            format!("reply {} failed: {}", reply.id, terminal_safe(reason))
-        }
-        ReplyOutcome::Unknown { reply, .. } => {
-            format!("reply {} is still sending (outcome unknown)", reply.id)
-        }
-    }
-}
-
-fn print_reply(reply: &Reply, json: bool) -> anyhow::Result<()> {
-    if json {
-        println!("{}", serde_json::to_string(reply)?);
-    } else {
-        println!("{}", reply_line(reply));
-    }
-    Ok(())
-}
-
-/// One reply on one line: id, item, state, path, attempts, X id, officer, error or text.
-fn reply_line(reply: &Reply) -> String {
-    let note = reply.error.as_deref().unwrap_or(&reply.text);
-    let note: String = note.chars().take(100).collect();
-    format!(
-        "#{:<5} item {:<6} {:<17} {:<6} tries {} x:{} by {} · {}",
-        reply.id,
-        reply.item_id,
-        reply.state.as_str(),
-        reply.path.as_str(),
-        reply.attempts,
-        reply.x_post_id.map_or("-".to_string(), |id| id.to_string()),
-        terminal_safe(&reply.officer),
-        terminal_safe(&note.replace('\n', " ")),
-    )
-}
-
-fn audit_line(entry: &AuditEntry) -> String {
-    let show = |v: &Option<serde_json::Value>| v.as_ref().map_or("-".into(), |v| v.to_string());
-    format!(
-        "{} {} {} item {} {} → {}{}",
-        entry.at,
-        terminal_safe(&entry.actor),
-        entry.action,
-        entry.item_id.map_or("-".into(), |i| i.to_string()),
-        show(&entry.before),
-        show(&entry.after),
-        entry
-            .detail
-            .as_deref()
-            .map(|d| format!(" ({})", terminal_safe(d)))
-            .unwrap_or_default(),
-    )
 }

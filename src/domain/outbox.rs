@@ -5,13 +5,12 @@
 //! that only a person can send.
 //!
 //! ```text
-//!  draft ──submit──► awaiting approval ──approve──┐
-//!    └────submit────────────────────────────────► sending ──sent──► sent
-//!                        failed ◄──fail──────────┘  │  ▲              ▲
-//!                          └──────retry─────────────┘  │(resend)      │
-//!                                   manual pending ◄───to manual      │
-//!                                          └──────linked manually─────┘
-//!  draft | awaiting approval | failed | manual pending ──cancel──► cancelled
+//! draft ──submit──► sending ──sent──► sent
+//! draft ──submit for approval──► awaiting approval ──approve──► sending
+//! sending ──resend──► sending              (reconciliation found no trace of it)
+//! sending ──fail──► failed ──retry──► sending
+//! sending ──to manual──► manual pending ──linked manually──► sent
+//! draft | awaiting approval | failed | manual pending ──cancel──► cancelled
 //! ```
 //!
 //! `sending` cannot be cancelled: whether X posted it is unknown until the
@@ -290,7 +289,7 @@ mod tests {
 
     #[test]
     fn snowflakes_follow_x_layout() {
-        // A real id and its creation time: 1668910101351272448 is 2022-11-14T09:47:10.5Z-ish.
+        // A real post id (FACTS §2's example) and the millisecond it encodes.
         let id: u64 = 1_668_910_101_351_272_448;
         let ms = i64::try_from(id >> 22).unwrap() + TWEPOCH_MS;
         assert!(snowflake_floor(ms) <= id);

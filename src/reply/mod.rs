@@ -15,7 +15,7 @@
 //!   conversation controls) get X's web intent link, and
 //!   [`Outbox::detect_manual_replies`] links the officer's reply on x.com
 //!   when it appears in the council's timeline;
-//! - [`failpoint`]: test-only crash points for the kill tests.
+//! - [`FAILPOINT_ENV`]: test-only crash points for the kill tests.
 //!
 //! Depends on `domain`, `x` and `store`; never on `poller`, `web` or `cli`.
 //!

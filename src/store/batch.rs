@@ -9,7 +9,7 @@
 /// columns) bind 3,584 values, far below SQLite's 32,766. Large chunks also
 /// matter for FTS5, which flushes its pending index data at the start of
 /// every statement that writes (through the items triggers) to it.
-const SIZES: [usize; 5] = [256, 64, 16, 4, 1];
+const SIZES: [usize; 6] = [1024, 256, 64, 16, 4, 1];
 
 /// Splits `n` rows into chunk lengths drawn from [`SIZES`], largest first.
 pub(super) fn chunks(mut n: usize) -> Vec<usize> {

@@ -4,12 +4,13 @@
 //!
 //! Every page walks an index newest post first and stops after one page, so
 //! its cost does not grow with the number of items: a conversation's index,
-//! the full-text indexes (one per status, see the migration; a search over
-//! every status merges them with `UNION ALL … ORDER BY`, which SQLite runs as
-//! a merge of already ordered walks), the place or tag side table, or an
-//! `items` index (SQLite picks among `items_by_*`). The other filters are
-//! checked on the rows the driver yields. `CROSS JOIN` keeps SQLite from
-//! reordering the driver away.
+//! the full-text indexes, the place or tag side table, an `items` filter
+//! index, or `items` by status or post id. The facet indexes lead with (value,
+//! status): a page within one status walks one range; a page over every
+//! status runs one arm per status, merged by `UNION ALL … ORDER BY`, which
+//! SQLite executes as a merge of already ordered walks (no sort). The other
+//! filters are checked on the rows the driver yields. `CROSS JOIN` keeps
+//! SQLite from reordering the driver away.
 
 use sqlx::{QueryBuilder, Sqlite};
 
@@ -69,11 +70,17 @@ fn marker(facet: char, value: &str, hex: bool) -> String {
 /// The index a query walks, newest post first.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Driver {
+    /// `items` by post id, or by status and post id.
     Items,
-    /// The full-text indexes of these statuses.
+    /// The full-text index of each status, searched for words and filter
+    /// markers.
     Text,
+    /// The place or tag side table, by value, status and post id.
     Place,
     Tag,
+    /// An `items` filter index (`owner`, `priority`, `reply_path`), by
+    /// value, status and post id.
+    Column(&'static str),
 }
 
 /// A filter resolved for SQL.
@@ -97,15 +104,31 @@ impl<'a> Plan<'a> {
             .conversation_id
             .map(|id| codec::id_to_db(id, "conversation id"))
             .transpose()?;
+        let facets = [
+            filter.place.is_some(),
+            filter.tag.is_some(),
+            filter.owner.is_some(),
+            filter.priority.is_some(),
+            filter.reply_path.is_some(),
+        ];
+        let several = facets.iter().filter(|set| **set).count() > 1;
         // A conversation has a handful of items: nothing beats its index.
+        // Words, or several filters at once, are one full-text query of words
+        // and markers.
         let driver = if conversation.is_some() {
             Driver::Items
-        } else if fts.is_some() {
+        } else if fts.is_some() || several {
             Driver::Text
         } else if filter.place.is_some() {
             Driver::Place
         } else if filter.tag.is_some() {
             Driver::Tag
+        } else if filter.owner.is_some() {
+            Driver::Column("owner")
+        } else if filter.priority.is_some() {
+            Driver::Column("priority")
+        } else if filter.reply_path.is_some() {
+            Driver::Column("reply_path")
         } else {
             Driver::Items
         };
@@ -118,12 +141,13 @@ impl<'a> Plan<'a> {
         })
     }
 
-    /// The full-text query of a text-driven query: the words and a marker for
-    /// each place, tag, owner, priority and reply path filter, so the index
-    /// alone answers it (pages and counts alike).
+    /// The full-text query of a text-driven query: the words, if any, and a
+    /// marker for each place, tag, owner, priority and reply path filter, so
+    /// the index alone answers it (pages and counts alike). `None` with
+    /// neither words nor filters.
     pub(super) fn text_query(&self) -> Option<String> {
         let f = self.filter;
-        let mut query = self.fts.clone()?;
+        let mut query = self.fts.clone().unwrap_or_default();
         let markers = [
             f.place.as_deref().map(|v| marker('\u{E001}', v, true)),
             f.tag.as_deref().map(|v| marker('\u{E002}', v, true)),
@@ -132,22 +156,27 @@ impl<'a> Plan<'a> {
             f.reply_path.map(|v| marker('\u{E005}', v.as_str(), false)),
         ];
         for m in markers.into_iter().flatten() {
-            query.push(' ');
+            if !query.is_empty() {
+                query.push(' ');
+            }
             query.push_str(&m);
         }
-        Some(query)
+        (!query.is_empty()).then_some(query)
     }
 
-    /// The statuses whose full-text indexes a text-driven query reads.
-    pub(super) fn text_statuses(&self, with_status: bool) -> Vec<Status> {
-        match self.filter.status {
-            Some(status) if with_status => vec![status],
-            _ => Status::ALL.to_vec(),
+    /// The arms of a page query, each walking one status's part of the
+    /// driver's index (the filter's status, or all five, merged newest first);
+    /// a single arm for the `items` driver, whose indexes need none.
+    pub(super) fn arms(&self) -> Vec<Option<Status>> {
+        match (self.driver, self.filter.status) {
+            (Driver::Items, _) => vec![None],
+            (_, Some(status)) => vec![Some(status)],
+            (_, None) => Status::ALL.into_iter().map(Some).collect(),
         }
     }
 
-    /// The column a page is ordered by in an arm reading `arm`'s index (a copy
-    /// of `items.post_id` in the driver).
+    /// The column a page is ordered by in an arm (`items.post_id` or its copy
+    /// in the driver).
     pub(super) fn key(&self, arm: Option<Status>) -> String {
         match (self.driver, arm) {
             (Driver::Text, Some(status)) => format!("{}.rowid", fts_table(status)),
@@ -156,9 +185,10 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// `FROM … WHERE …` of the filter. `arm` names the full-text index a
-    /// text-driven query reads (one arm per status); the filter's status
-    /// applies only `with_status`, the keyset bound only when `before` is given.
+    /// `FROM … WHERE …` of the filter, for one arm (see [`Plan::arms`]; `None`
+    /// for the single arm of the `items` driver and for counting). The
+    /// filter's status applies only `with_status`, the keyset bound only when
+    /// `before` is given.
     pub(super) fn push_from_where(
         &self,
         qb: &mut QueryBuilder<'_, Sqlite>,
@@ -167,6 +197,7 @@ impl<'a> Plan<'a> {
         before: Option<i64>,
     ) {
         let f = self.filter;
+        let text = self.driver == Driver::Text;
         match (self.driver, arm) {
             (Driver::Text, Some(status)) => {
                 let table = fts_table(status);
@@ -176,21 +207,28 @@ impl<'a> Plan<'a> {
                 ))
                 .push_bind(self.text_query());
             }
-            (Driver::Place, _) => {
-                qb.push(" FROM item_places d CROSS JOIN items i WHERE i.id = d.item_id")
-                    .push(" AND d.place = ")
-                    .push_bind(f.place.clone());
-            }
-            (Driver::Tag, _) => {
-                qb.push(" FROM item_tags d CROSS JOIN items i WHERE i.id = d.item_id")
-                    .push(" AND d.tag = ")
-                    .push_bind(f.tag.clone());
+            (Driver::Place | Driver::Tag, _) => {
+                let (table, column, value) = if self.driver == Driver::Place {
+                    ("item_places", "place", &f.place)
+                } else {
+                    ("item_tags", "tag", &f.tag)
+                };
+                qb.push(format!(
+                    " FROM {table} d CROSS JOIN items i WHERE i.id = d.item_id AND d.{column} = "
+                ))
+                .push_bind(value.clone());
+                if let Some(status) = arm {
+                    qb.push(" AND d.status = ").push_bind(status.as_str());
+                }
             }
             _ => {
                 qb.push(" FROM items i WHERE 1 = 1");
+                if let Some(status) = arm {
+                    qb.push(" AND i.status = ").push_bind(status.as_str());
+                }
             }
         }
-        if let (Some(words), false) = (&self.fts, self.driver == Driver::Text) {
+        if let (Some(words), false) = (&self.fts, text) {
             // Checked per row of a small driver (a conversation), in the index
             // of the row's status.
             qb.push(" AND (");
@@ -207,7 +245,7 @@ impl<'a> Plan<'a> {
             }
             qb.push(")");
         }
-        let text = self.driver == Driver::Text;
+        // The text query's markers stand for these filters in a text arm.
         if let (Some(place), false) = (&f.place, self.driver == Driver::Place || text) {
             qb.push(" AND EXISTS (SELECT 1 FROM item_places x WHERE x.item_id = i.id")
                 .push(" AND x.place = ")
@@ -223,19 +261,17 @@ impl<'a> Plan<'a> {
         if let Some(conversation) = self.conversation {
             qb.push(" AND i.conversation_id = ").push_bind(conversation);
         }
-        // A text arm reads one status's index already.
-        if let (Some(status), true, false) = (f.status, with_status, arm.is_some()) {
+        if let (Some(status), true, None) = (f.status, with_status, arm) {
             qb.push(" AND i.status = ").push_bind(status.as_str());
         }
-        // The text query's markers stand for the remaining filters.
+        if let (Some(owner), false) = (&f.owner, text) {
+            qb.push(" AND i.owner = ").push_bind(owner.clone());
+        }
         if let (Some(priority), false) = (f.priority, text) {
             qb.push(" AND i.priority = ").push_bind(priority.as_str());
         }
         if let (Some(path), false) = (f.reply_path, text) {
             qb.push(" AND i.reply_path = ").push_bind(path.as_str());
-        }
-        if let (Some(owner), false) = (&f.owner, text) {
-            qb.push(" AND i.owner = ").push_bind(owner.clone());
         }
         if let Some(before) = before {
             qb.push(format!(" AND {} < ", self.key(arm)))

@@ -1,9 +1,8 @@
 //! The reply outbox's rows: a reply is recorded before it is sent
 //! ([`Store::record_reply`], in one transaction with its item's change and
-//! audit entry), then moved through its workflow
-//! ([`ReplyState::apply`](crate::domain::outbox::ReplyState::apply) decides
-//! what is allowed) by one verb per event, each writing exactly one audit
-//! entry in the same transaction as the change.
+//! audit entry), then moved through its workflow by one verb per event
+//! (`events`: [`ReplyState::apply`] decides what is allowed), each writing
+//! exactly one audit entry in the same transaction as the change.
 //!
 //! The idempotency key is the target post: the schema's partial unique index
 //! allows one live reply (not cancelled or failed) per post, unless an
@@ -19,10 +18,10 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::audit::{self, NewAudit};
-use super::codec::{self, id_from_db, id_to_db, opt_id_from_db, opt_id_to_db};
+use super::codec::{self, id_from_db, id_to_db, opt_id_from_db};
 use super::usage::{self, ReadKind};
 use super::{Store, StoreError};
-use crate::domain::outbox::{ReplyEvent, ReplyState};
+use crate::domain::outbox::ReplyState;
 use crate::domain::text::ReplyText;
 use crate::domain::triage::{Action, ReplyPath, Status};
 
@@ -260,7 +259,9 @@ impl Store {
             after.status = Status::New.apply(Action::Claim)?;
         }
         let at = codec::now();
-        update_item(&mut tx, new.item_id, &after, &at).await?;
+        if after.status != before.status || after.owner != before.owner {
+            update_item(&mut tx, new.item_id, &after, &at).await?;
+        }
         let attempts = i64::from(new.state == ReplyState::Sending);
         let inserted = sqlx::query_scalar(
             "INSERT INTO replies (item_id, target_post_id, text, template, officer, state, path, \

@@ -10,6 +10,7 @@
 //! `UserSession` that refreshes after a 401 exactly as in production.
 
 mod audit;
+mod cli;
 mod kill;
 mod manual;
 mod reconcile;
@@ -18,7 +19,7 @@ mod sending;
 use std::time::Duration;
 
 use placewatch::domain::outbox::ReplyState;
-use placewatch::domain::post::Post;
+use placewatch::domain::post::{Author, Post};
 use placewatch::domain::triage::{Council, Decision, Flags, ReplyPath};
 use placewatch::reply::{Outbox, ReplyOutcome};
 use placewatch::store::{Cycle, MatchedPost, ReadKind, Reply, ReplyFilter, Store};
@@ -31,6 +32,10 @@ use time::format_description::well_known::Rfc3339;
 use crate::auth::AuthTest;
 
 pub const OFFICER: &str = "Priya Shah";
+
+/// Author ids of the residents as stored (the simulator's own ids do not
+/// matter to the outbox).
+const AUTHOR_IDS: u64 = 9_000_000;
 
 /// A logged-in council account, a store in the data dir, and an outbox.
 pub struct ReplyTest {
@@ -92,13 +97,14 @@ impl ReplyTest {
         let n = self
             .posts
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        post["author"] = json!(format!("resident{n}"));
+        let username = format!("resident{n}");
+        post["author"] = json!(username);
         let id: u64 = self.auth.sim.inject(post.clone()).await[0].parse().unwrap();
         let matched = MatchedPost {
             post: Post {
                 id,
                 text: post["text"].as_str().unwrap().to_string(),
-                author_id: None,
+                author_id: Some(AUTHOR_IDS + u64::from(n)),
                 created_at: None,
                 conversation_id: Some(id),
                 in_reply_to_user_id: None,
@@ -123,7 +129,11 @@ impl ReplyTest {
             query: "Croydon".into(),
             new_since_id: None,
             matched: vec![matched],
-            authors: Vec::new(),
+            authors: vec![Author {
+                id: AUTHOR_IDS + u64::from(n),
+                username,
+                name: format!("Resident {n}"),
+            }],
             context: Vec::new(),
             reads: 0,
             read_kind: ReadKind::PostRead,

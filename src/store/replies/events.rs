@@ -5,8 +5,7 @@
 use serde_json::json;
 
 use super::{
-    ItemState, Reply, is_unique_violation, item_state, live_reply, reply_in, reply_json,
-    update_item,
+    Reply, is_unique_violation, item_state, live_reply, reply_in, reply_json, update_item,
 };
 use crate::domain::outbox::{ReplyEvent, ReplyState};
 use crate::domain::triage::{Action, ReplyPath};

@@ -29,13 +29,14 @@ const STEPS: [&str; 4] = [
 /// Intended replies, one killed process each.
 const REPLIES: usize = 24;
 
-struct Bin {
-    config: PathBuf,
-    bearer: String,
+/// The real binary, against the test's config and simulator.
+pub struct Bin {
+    pub config: PathBuf,
+    pub bearer: String,
 }
 
 impl Bin {
-    fn command(&self, args: &[&str]) -> Command {
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_placewatch"));
         c.args(args)
             .arg("--config")
@@ -48,7 +49,7 @@ impl Bin {
     }
 
     /// Runs to the end; stdout, stderr and status.
-    fn run(&self, args: &[&str], failpoint: Option<&str>) -> (String, String, ExitStatus) {
+    pub fn run(&self, args: &[&str], failpoint: Option<&str>) -> (String, String, ExitStatus) {
         let mut c = self.command(args);
         if let Some(f) = failpoint {
             c.env("PLACEWATCH_FAILPOINT", f);

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use placewatch::domain::triage::{Decision, Status};
+use placewatch::domain::triage::{Decision, Priority, Status};
 use placewatch::store::{ItemFilter, Store};
 
 use super::{TestStore, cycle, matched, post};
@@ -118,7 +118,7 @@ async fn seed(store: &Store, items: u64, context_per_item: u64) {
             next_id += 1;
             let place = PLACES[rng.zipf(PLACES.len())];
             let mut m = matched(post(next_id, &text(&mut rng, place)), &[place]);
-            if rng.next() % 3 == 0 {
+            if rng.next().is_multiple_of(3) {
                 m.decision = Decision {
                     tags: vec![TAGS[rng.zipf(TAGS.len())].to_owned()],
                     ..Decision::default()
@@ -178,12 +178,18 @@ async fn p95(store: &Store, name: &str, filter: ItemFilter) -> Duration {
 async fn inbox_and_search_stay_fast_with_200k_items_and_1m_posts() {
     let t = TestStore::open().await;
     seed(&t.store, 200_000, 4).await;
-    // Spread statuses and owners as months of desk work would.
+    // Spread statuses, owners and priorities as months of desk work would:
+    // few items still open, most replied or dismissed.
     let mut raw = t.raw().await;
     sqlx::query(
-        "UPDATE items SET status = CASE abs(random()) % 10 WHEN 0 THEN 'new' \
-         WHEN 1 THEN 'in_progress' WHEN 2 THEN 'referred' WHEN 3 THEN 'dismissed' \
-         ELSE 'replied' END, owner = CASE abs(random()) % 4 WHEN 0 THEN 'priya' ELSE NULL END",
+        "UPDATE items SET \
+         status = CASE WHEN abs(random()) % 100 < 2 THEN 'new' \
+             WHEN abs(random()) % 100 < 2 THEN 'in_progress' \
+             WHEN abs(random()) % 100 < 8 THEN 'referred' \
+             WHEN abs(random()) % 100 < 25 THEN 'dismissed' ELSE 'replied' END, \
+         owner = CASE abs(random()) % 4 WHEN 0 THEN 'priya' ELSE NULL END, \
+         priority = CASE WHEN abs(random()) % 100 = 0 THEN 'urgent' \
+             WHEN abs(random()) % 10 = 0 THEN 'high' ELSE 'normal' END",
     )
     .execute(&mut raw)
     .await
@@ -234,6 +240,37 @@ async fn inbox_and_search_stay_fast_with_200k_items_and_1m_posts() {
             "inbox, owner",
             page(ItemFilter {
                 owner: Some("priya".into()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "inbox, Croydon + new",
+            page(ItemFilter {
+                status: Some(Status::New),
+                place: Some("Croydon".into()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "inbox, owner + in progress",
+            page(ItemFilter {
+                status: Some(Status::InProgress),
+                owner: Some("priya".into()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "inbox, urgent",
+            page(ItemFilter {
+                priority: Some(Priority::Urgent),
+                ..Default::default()
+            }),
+        ),
+        (
+            "inbox, place + tag",
+            page(ItemFilter {
+                place: Some("Croydon".into()),
+                tag: Some("noise".into()),
                 ..Default::default()
             }),
         ),
@@ -297,6 +334,9 @@ async fn inbox_and_search_stay_fast_with_200k_items_and_1m_posts() {
 #[ignore = "measures the store's share of ingest; run with --release -- --ignored --nocapture"]
 async fn the_store_commits_matched_posts_quickly() {
     let t = TestStore::open().await;
-    // Every post an item (search results), plus one context post in five.
-    seed(&t.store, 100_000, 0).await;
+    // Every post an item, as search results are. PERF_ITEMS sets how many.
+    let items = std::env::var("PERF_ITEMS")
+        .ok()
+        .and_then(|n| n.parse().ok());
+    seed(&t.store, items.unwrap_or(100_000), 0).await;
 }
