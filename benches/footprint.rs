@@ -4,8 +4,9 @@
 //! 1. A store with 1,000,000 posts and 200,000 triage items (each item's post
 //!    plus four context posts), written through `Store::record_cycle` in
 //!    batches of 1,000 items, the way `tests/it/store/perf.rs` seeds its scale
-//!    test. Generated once and cached in `<target dir>/bench-data/` (a couple
-//!    of minutes on 2 cores); later runs copy the cache.
+//!    test. Generated once (under a minute on 2 cores) and cached in
+//!    `<target dir>/bench-data/`; later runs copy the cache. The cache's name
+//!    carries a hash of `migrations/`, so a schema change regenerates it.
 //! 2. The real binary, `placewatch run --config <temp copy of the reference
 //!    config> --listen 127.0.0.1:<free port>`, with `x.api_base` pointing at an
 //!    in-process simulator (the reference `[sim]` backlog), `data.dir` holding
@@ -40,7 +41,6 @@ const ITEMS: u64 = 200_000;
 const CONTEXT_PER_ITEM: u64 = POSTS / ITEMS - 1;
 const BATCH_ITEMS: u64 = 1_000;
 const RSS_TARGET_MB: f64 = 50.0;
-const CACHE_FILE: &str = "footprint-1m-posts.db";
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
@@ -251,19 +251,49 @@ async fn seed(path: &Path, places: &[String]) {
     conn.close().await.expect("close");
 }
 
+/// The cache file's name: `footprint-1m-<hash of migrations/>.db`, so a
+/// store written under another schema is never reused (sqlx refuses a
+/// database whose applied migrations were edited since).
+fn cache_name() -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("reading migrations/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    // FNV-1a over names and contents: stable across runs and toolchains.
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    for file in files {
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+        let bytes = std::fs::read(&file).expect("reading a migration");
+        for b in name.unwrap_or_default().bytes().chain(bytes) {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("footprint-1m-{hash:016x}.db")
+}
+
 /// The cached 1M-post store, generated on first use.
 async fn cached_store(places: &[String]) -> PathBuf {
     let dir = cache_dir();
-    let path = dir.join(CACHE_FILE);
+    let name = cache_name();
+    let path = dir.join(&name);
     if path.exists() {
         println!("store: cached {}", path.display());
         return path;
     }
     std::fs::create_dir_all(&dir).expect("creating the cache dir");
-    let partial = dir.join(format!("{CACHE_FILE}.partial"));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", partial.display()));
+    // Stores of older schemas are dead weight (about 750 MB each).
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let stale = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("footprint-1m-");
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
+    let partial = dir.join(format!("{name}.partial"));
     println!(
         "store: generating {POSTS} posts / {ITEMS} items into {} (once)",
         path.display()
@@ -376,10 +406,11 @@ async fn main() {
     let t = Instant::now();
     std::fs::copy(&cache, &db).expect("copying the cached store");
     println!(
-        "store: {:.0} MB copied in {:.1} s; simulator backlog {} posts",
+        "store: {:.0} MB copied in {:.1} s; simulator backlog {} posts; load average {}",
         std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0) as f64 / 1e6,
         t.elapsed().as_secs_f64(),
-        sim.state.post_count()
+        sim.state.post_count(),
+        common::load_average()
     );
     // Without a stored login the daemon searches the mentions too.
     let council = Council {

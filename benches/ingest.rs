@@ -7,12 +7,16 @@
 //! monitor (each backfills its whole window in one cycle), repeated until a
 //! round reads nothing. Target: at least 20,000 posts/s on a 2-core machine.
 //!
-//! A second, untimed-in-the-headline run repeats the same work step by step
-//! into another fresh store (HTTP, JSON decoding, tagging, committing) to show
-//! where the time goes.
+//! A second run, not part of the headline figure, repeats the same work step
+//! by step into another fresh store (HTTP, JSON decoding, tagging, committing)
+//! to show where the time goes, and commits the same cycles once more with
+//! each cycle's matched posts in ascending id order (X sends them newest
+//! first): FTS5 flushes its pending index data to a new segment whenever a
+//! document's rowid is not above the previous one, so the order alone changes
+//! the cost of the commit.
 //!
 //! Run: `cargo bench --bench ingest` (optional: `-- --days 7 --per-day 15000`).
-//! Loopback only; about a minute, most of it building the simulator's backlog.
+//! Loopback only; under a minute.
 
 mod common;
 
@@ -58,6 +62,7 @@ struct Steps {
 }
 
 /// One monitor's backfill as the poller does it, with each step timed.
+/// Returns the cycle it stored.
 async fn timed_cycle(
     http: &reqwest::Client,
     base: &str,
@@ -66,7 +71,7 @@ async fn timed_cycle(
     bearer: &str,
     user_token: &str,
     steps: &mut Steps,
-) {
+) -> Cycle {
     let start_time = {
         let from = OffsetDateTime::now_utc() - poller.settings.backfill + Duration::from_secs(60);
         from.replace_nanosecond(0)
@@ -153,8 +158,9 @@ async fn timed_cycle(
         .await
         .expect("cycle stored");
     steps.commit += t.elapsed();
-    steps.posts += batch.reads;
+    steps.posts += cycle.reads;
     steps.stored += outcome.new_posts;
+    cycle
 }
 
 #[tokio::main]
@@ -167,9 +173,10 @@ async fn main() {
     let sim = common::start_sim(&reference, days, per_day).await;
     let base = sim.base_url();
     println!(
-        "simulator: {} posts of backlog ({days} days × {per_day}/day) built in {:.1} s",
+        "simulator: {} posts of backlog ({days} days × {per_day}/day) built in {:.1} s; load average {}",
         sim.state.post_count(),
-        t.elapsed().as_secs_f64()
+        t.elapsed().as_secs_f64(),
+        common::load_average()
     );
     let (_, config) = common::reference_config(&base, dir.path());
 
@@ -210,8 +217,9 @@ async fn main() {
     let breakdown = common::poller(&sim, &config, store2.clone());
     let http = reqwest::Client::new();
     let mut steps = Steps::default();
+    let mut cycles = Vec::new();
     for m in &breakdown.monitors {
-        timed_cycle(
+        let cycle = timed_cycle(
             &http,
             &base,
             &breakdown,
@@ -221,8 +229,23 @@ async fn main() {
             &mut steps,
         )
         .await;
+        cycles.push(cycle);
     }
     store2.close().await;
+
+    // What-if: the same cycles committed with each cycle's matched posts in
+    // ascending id order (X sends them newest first). FTS5 flushes its
+    // pending index data whenever a rowid is not above the previous one.
+    let store3 = Store::open(&dir.path().join("ascending.db"))
+        .await
+        .expect("store opens");
+    let t = Instant::now();
+    for mut cycle in cycles {
+        cycle.matched.sort_by_key(|m| m.post.id);
+        store3.record_cycle(&cycle).await.expect("cycle stored");
+    }
+    let ascending = t.elapsed();
+    store3.close().await;
     let total = steps.http + steps.decode + steps.tag + steps.commit;
     let share = |d: Duration| {
         format!(
@@ -243,6 +266,11 @@ async fn main() {
     println!("  decode (JSON → Post)           {}", share(steps.decode));
     println!("  tag (places, flags, rules)     {}", share(steps.tag));
     println!("  commit (one SQLite tx)         {}", share(steps.commit));
+    println!(
+        "  what-if: the same commits with matched posts in ascending id order: {:.2} s ({:.0} posts/s)",
+        ascending.as_secs_f64(),
+        steps.posts as f64 / ascending.as_secs_f64()
+    );
     println!(
         "ingest: {rate:.0} posts/s fetched, parsed, tagged and committed ({posts} posts in {secs:.2} s) — target ≥ {TARGET:.0}: {}",
         if rate >= TARGET { "met" } else { "NOT met" }

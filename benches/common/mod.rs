@@ -164,3 +164,12 @@ pub fn total_requests(stats: &Value) -> u64 {
         .as_object()
         .map_or(0, |m| m.values().filter_map(Value::as_u64).sum())
 }
+
+/// The 1-minute load average, to read the figures against (other builds on a
+/// shared machine slow every benchmark down).
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}

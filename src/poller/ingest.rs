@@ -67,6 +67,9 @@ impl Tagger {
                 replied_author,
             ));
         }
+        // Ascending ids let SQLite's full-text index append instead of
+        // flushing a segment per document (X returns newest first).
+        batch.matched.sort_by_key(|m| m.post.id);
         batch.authors = authors.into_values().cloned().collect();
         batch.authors.sort_by_key(|a| a.id);
         batch.context = referenced.into_values().cloned().collect();
