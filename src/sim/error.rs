@@ -169,3 +169,64 @@ pub fn oauth_invalid(description: impl Into<String>) -> ApiError {
         description: description.into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::x::XError;
+    use crate::x::ratelimit::RateLimits;
+
+    /// The client maps every error body the simulator sends to its typed error.
+    #[test]
+    fn the_client_maps_every_simulator_error() {
+        let map = |e: ApiError| {
+            XError::from_response(
+                e.status(),
+                RateLimits::default(),
+                e.body().to_string().as_bytes(),
+            )
+        };
+        assert!(matches!(
+            map(ApiError::Forbidden(
+                "You are not permitted to perform this action.".into()
+            )),
+            XError::Forbidden { .. }
+        ));
+        assert!(matches!(
+            map(ApiError::UnsupportedAuthentication),
+            XError::Forbidden { .. }
+        ));
+        assert!(matches!(
+            map(ApiError::NotFound("Sorry, that page does not exist".into())),
+            XError::NotFound { .. }
+        ));
+        assert!(matches!(
+            map(ApiError::Unauthorized),
+            XError::Unauthorized { .. }
+        ));
+        assert!(matches!(
+            map(ApiError::UsageCapExceeded),
+            XError::UsageCapExceeded { .. }
+        ));
+        assert!(matches!(
+            map(ApiError::CreditsDepleted),
+            XError::CreditsDepleted { .. }
+        ));
+        assert!(matches!(
+            map(ApiError::TooManyRequests { legacy: true }),
+            XError::RateLimited { .. }
+        ));
+        assert!(matches!(
+            map(ApiError::TooManyRequests { legacy: false }),
+            XError::RateLimited { .. }
+        ));
+        assert!(matches!(
+            map(ApiError::Server(StatusCode::BAD_GATEWAY)),
+            XError::Server { status: 502, .. }
+        ));
+        assert!(matches!(
+            map(ApiError::invalid_param("max_results", "5", "bad")),
+            XError::InvalidRequest { .. }
+        ));
+    }
+}
