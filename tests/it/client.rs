@@ -8,9 +8,9 @@ use placewatch::x::error::ReplyRefusal;
 use placewatch::x::ratelimit::LimitKind;
 use placewatch::x::wire::{CreateTweetRequest, ReplyTo};
 use secrecy::SecretString;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{TestSim, encode};
+use crate::helpers::TestSim;
 
 fn client(sim: &TestSim) -> Client {
     Client::builder(
@@ -58,21 +58,7 @@ async fn search_pages_follow_next_token_to_the_ground_truth() {
         .iter()
         .flat_map(|p| p.posts.iter().map(|t| t.id.to_string()))
         .collect();
-    let truth: Value = sim
-        .http
-        .get(sim.url(&format!("/_sim/truth?query={}", encode(query))))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let truth: Vec<String> = truth["ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
+    let truth: Vec<String> = sim.truth(query).await.iter().map(u64::to_string).collect();
     assert_eq!(ids, truth);
     let first = &pages[0];
     assert!(

@@ -101,6 +101,25 @@ impl TestSim {
         assert!(r.status().is_success(), "{path}: {}", r.status());
     }
 
+    /// The simulator's ground truth for a query: every matching post id, newest first.
+    pub async fn truth(&self, query: &str) -> Vec<u64> {
+        let body: Value = self
+            .http
+            .get(self.url(&format!("/_sim/truth?query={}", encode(query))))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().parse().unwrap())
+            .collect()
+    }
+
     pub async fn stats(&self) -> Value {
         self.http
             .get(self.url("/_sim/stats"))

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use placewatch::poller::plan::{Source, plan};
 use placewatch::sim::SimOptions;
 use placewatch::store::{ItemFilter, Store};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{TestSim, encode};
+use crate::helpers::TestSim;
 
 fn config(sim: &TestSim, dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("placewatch.toml");
@@ -119,22 +119,7 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
         let Source::Search { query } = m.source else {
             unreachable!("no timeline without a login")
         };
-        let ids: Value = sim
-            .http
-            .get(sim.url(&format!("/_sim/truth?query={}", encode(&query))))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        truth.extend(
-            ids["ids"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_str().unwrap().parse::<u64>().unwrap()),
-        );
+        truth.extend(sim.truth(&query).await);
     }
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut stored = Vec::new();

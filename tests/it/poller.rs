@@ -14,10 +14,10 @@ use placewatch::poller::{Poller, Settings};
 use placewatch::store::{ItemFilter, Store};
 use placewatch::x::{Client, UserAuth};
 use secrecy::SecretString;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{TestSim, encode};
+use crate::helpers::TestSim;
 
 const CONFIG: &str = r#"
 [council]
@@ -103,22 +103,7 @@ async fn ground_truth(sim: &TestSim, p: &TestPoller) -> BTreeSet<u64> {
             Source::Search { query } => query.clone(),
             Source::Mentions { .. } => format!("@{}", sim.creds().council.username),
         };
-        let truth: Value = sim
-            .http
-            .get(sim.url(&format!("/_sim/truth?query={}", encode(&query))))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        ids.extend(
-            truth["ids"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_str().unwrap().parse::<u64>().unwrap()),
-        );
+        ids.extend(sim.truth(&query).await);
     }
     ids
 }

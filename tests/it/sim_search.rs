@@ -48,21 +48,7 @@ async fn search_paginates_to_the_end_and_equals_ground_truth() {
         numeric.windows(2).all(|w| w[0] > w[1]),
         "newest first, no repeats"
     );
-    let truth: Value = sim
-        .http
-        .get(sim.url(&format!("/_sim/truth?query={}", encode(query))))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let truth: Vec<String> = truth["ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
+    let truth: Vec<String> = sim.truth(query).await.iter().map(u64::to_string).collect();
     assert_eq!(ids, truth);
     let (again, _) = all_pages(&sim, query, "pagination_token").await;
     assert_eq!(again, ids, "pagination_token is an alias of next_token");
