@@ -7,11 +7,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::Router;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
-use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -23,6 +18,7 @@ use crate::poller::ingest::Tagger;
 use crate::poller::plan::plan;
 use crate::poller::{Poller, Settings};
 use crate::store::Store;
+use crate::web::{self, Desk};
 use crate::x::auth::{self, UserSession};
 use crate::x::{Client, UserAuth};
 
@@ -42,11 +38,19 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 /// Builds the X client: app-only bearer for reads, the council's session (if
 /// logged in) for its own timelines and replies.
 pub async fn x_client(config: &Config) -> anyhow::Result<(Client, Option<UserSession>)> {
+    x_client_with_env(config, &auth::process_env).await
+}
+
+/// [`x_client`], reading secrets' environment variables through `env`.
+pub async fn x_client_with_env(
+    config: &Config,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> anyhow::Result<(Client, Option<UserSession>)> {
     let http = reqwest::Client::builder()
         .user_agent(crate::x::client::USER_AGENT)
         .build()?;
-    let bearer = auth::app_bearer(config, &http).await?;
-    let session = UserSession::open(config)?;
+    let bearer = auth::app_bearer_with_env(config, &http, env).await?;
+    let session = UserSession::open_with_env(config, env)?;
     let mut builder = Client::builder(config.x.api_base.clone(), bearer)
         .timeouts(config.x.connect_timeout, config.x.request_timeout);
     if let Some(s) = &session {
@@ -74,15 +78,30 @@ pub struct App {
     pub poller: Poller,
     /// The reply outbox, when the council account is logged in.
     pub outbox: Option<crate::reply::Outbox>,
+    /// The account placewatch reads for and replies from.
+    pub council: Council,
+    pub config: Arc<Config>,
+    /// Where the desk, `/metrics` and `/healthz` are served.
     pub listener: Option<TcpListener>,
     pub addr: Option<SocketAddr>,
 }
 
 impl App {
-    /// Builds everything `placewatch run` needs. `listen` serves `/metrics` and `/healthz`.
+    /// Builds everything `placewatch run` needs. `listen` serves the desk,
+    /// `/metrics` and `/healthz`.
     pub async fn build(config: &Config, listen: Option<SocketAddr>) -> anyhow::Result<App> {
+        Self::build_with_env(config, listen, &auth::process_env).await
+    }
+
+    /// [`App::build`], reading secrets' environment variables through `env`
+    /// (`placewatch demo` hands in the simulator's).
+    pub async fn build_with_env(
+        config: &Config,
+        listen: Option<SocketAddr>,
+        env: &(dyn Fn(&str) -> Option<String> + Sync),
+    ) -> anyhow::Result<App> {
         let store = open_store(config).await?;
-        let (client, session) = x_client(config).await?;
+        let (client, session) = x_client_with_env(config, env).await?;
         let council = match &session {
             Some(s) if s.status().refused.is_none() => {
                 let account = s.account();
@@ -108,6 +127,7 @@ impl App {
         let mentions_timeline = council.id != 0;
         let outbox = mentions_timeline
             .then(|| crate::reply::Outbox::new(client.clone(), store.clone(), council.clone()));
+        let app_council = council.clone();
         let monitors = plan(config, &council, mentions_timeline)
             .context("packing the place names into queries")?;
         let rules =
@@ -153,18 +173,28 @@ impl App {
         Ok(App {
             poller,
             outbox,
+            council: app_council,
+            config: Arc::new(config.clone()),
             listener,
             addr,
         })
     }
 
-    /// Runs the poller and the HTTP endpoints until `shutdown` fires.
+    /// Runs the poller, the outbox and the desk until `shutdown` fires.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let health = self.poller.health.clone();
         let server = self.listener.map(|listener| {
+            let desk = Desk::new(
+                self.poller.store.clone(),
+                self.outbox.clone(),
+                self.council.clone(),
+                self.config.clone(),
+                self.poller.health.clone(),
+                shutdown.clone(),
+            );
             let stop = shutdown.clone();
             tokio::spawn(async move {
-                axum::serve(listener, health_router(health))
+                let service = web::router(desk).into_make_service_with_connect_info::<SocketAddr>();
+                axum::serve(listener, service)
                     .with_graceful_shutdown(async move { stop.cancelled().await })
                     .await
             })
@@ -210,30 +240,4 @@ async fn run_outbox(
             Err(e) => warn!(error = %e, "looking for manual replies failed"),
         }
     }
-}
-
-/// `/metrics` (Prometheus text) and `/healthz` (JSON snapshot).
-pub fn health_router(health: Health) -> Router {
-    async fn metrics(State(h): State<Health>) -> impl IntoResponse {
-        (
-            [(
-                header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            )],
-            h.render_metrics(),
-        )
-    }
-    async fn healthz(State(h): State<Health>) -> impl IntoResponse {
-        let snapshot = h.snapshot_json();
-        let status = if snapshot["paused"].is_null() {
-            StatusCode::OK
-        } else {
-            StatusCode::SERVICE_UNAVAILABLE
-        };
-        (status, axum::Json(snapshot))
-    }
-    Router::new()
-        .route("/metrics", get(metrics))
-        .route("/healthz", get(healthz))
-        .with_state(health)
 }

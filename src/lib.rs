@@ -14,4 +14,5 @@ pub mod poller;
 pub mod reply;
 pub mod sim;
 pub mod store;
+pub mod web;
 pub mod x;

@@ -3,6 +3,8 @@
 //! failure, 2 usage or config error).
 
 mod auth;
+mod demo;
+mod officer;
 mod outbox;
 mod reply;
 mod sim;
@@ -36,12 +38,16 @@ enum Command {
     Run {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
-        /// Serve /metrics and /healthz here.
-        #[arg(long, default_value = "127.0.0.1:9187")]
+        /// Serve the officers' desk, /metrics and /healthz here.
+        #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
     },
     /// Run the simulated X API v2 server.
     Sim(sim::SimArgs),
+    /// Manage the desk's officers (accounts and roles).
+    Officer(officer::OfficerArgs),
+    /// Show the whole product on this machine: simulator, daemon and desk, with demo logins.
+    Demo(demo::DemoArgs),
     /// Load and validate a config file and print the effective config (secrets masked).
     CheckConfig {
         #[arg(long, value_name = "FILE")]
@@ -136,6 +142,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Sim(args) => sim::run(args),
+        Command::Officer(args) => officer::run(args),
+        Command::Demo(args) => demo::run(args),
         Command::Run { config, listen } => {
             let config = Config::load(&config)?;
             block_on(run_daemon(config, listen))
@@ -178,7 +186,7 @@ pub(crate) fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(
 async fn run_daemon(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
     let app = crate::app::App::build(&config, Some(listen)).await?;
     if let Some(addr) = app.addr {
-        tracing::info!(%addr, "serving /metrics and /healthz");
+        tracing::info!(%addr, "serving the desk on http://{addr}/ (and /metrics, /healthz)");
     }
     let shutdown = CancellationToken::new();
     let stop = shutdown.clone();

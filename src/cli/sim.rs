@@ -48,23 +48,31 @@ pub fn run(args: SimArgs) -> Result<(), Failure> {
     block_on(serve(args, options))
 }
 
-fn options(args: &SimArgs) -> Result<SimOptions, ConfigError> {
-    let mut options = SimOptions::default();
-    if let Some(path) = &args.config {
-        let config = Config::load(path)?;
-        options.places = config
+/// The simulator's options for a config: its council, place names, query
+/// length and `[sim]` settings.
+pub(super) fn options_for(config: &Config) -> SimOptions {
+    SimOptions {
+        places: config
             .monitor
             .places
             .iter()
             .map(|p| p.to_string())
-            .collect();
-        options.council_handle = config.council.handle.clone();
-        options.council_name = config.council.name.clone();
-        options.query_max_len = config.x.query_max_len;
-        options.seed = config.sim.seed;
-        options.rate_per_min = config.sim.rate_per_min;
-        options.backlog_days = config.sim.backlog_days;
+            .collect(),
+        council_handle: config.council.handle.clone(),
+        council_name: config.council.name.clone(),
+        query_max_len: config.x.query_max_len,
+        seed: config.sim.seed,
+        rate_per_min: config.sim.rate_per_min,
+        backlog_days: config.sim.backlog_days,
+        ..SimOptions::default()
     }
+}
+
+fn options(args: &SimArgs) -> Result<SimOptions, ConfigError> {
+    let mut options = match &args.config {
+        Some(path) => options_for(&Config::load(path)?),
+        None => SimOptions::default(),
+    };
     if let Some(seed) = args.seed {
         options.seed = seed;
     }

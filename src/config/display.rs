@@ -39,6 +39,26 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
         "backlog_days",
         &config.sim.backlog_days.to_string(),
     );
+    let _ = writeln!(out, "\n[desk]");
+    match &config.desk.public_url {
+        Some(url) => kv(&mut out, "public_url", &string(url.as_str())),
+        None => {
+            let _ = writeln!(
+                out,
+                "public_url = \"\"  # not set: served as is, cookies not Secure"
+            );
+        }
+    }
+    kv(
+        &mut out,
+        "session_hours",
+        &(config.desk.session_ttl.as_secs() / 3600).to_string(),
+    );
+    kv(
+        &mut out,
+        "officer_replies_need_approval",
+        &config.desk.officer_replies_need_approval.to_string(),
+    );
     out.push('\n');
     triage(&mut out, config);
     rules(&mut out, &config.rules);

@@ -33,10 +33,11 @@ pub(crate) enum Kind {
     Str,
     Int,
     Num,
+    Bool,
     List,
 }
 
-use Kind::{Int, List, Num, Str};
+use Kind::{Bool, Int, List, Num, Str};
 
 /// Every section and key of the schema. `tests::known_keys_match_schema`
 /// checks this against what the deserializer accepts.
@@ -89,6 +90,14 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
     (
         "sim",
         &[("seed", Int), ("rate_per_min", Num), ("backlog_days", Int)],
+    ),
+    (
+        "desk",
+        &[
+            ("public_url", Str),
+            ("session_hours", Int),
+            ("officer_replies_need_approval", Bool),
+        ],
     ),
     (
         "triage",

@@ -44,7 +44,9 @@ use serde::Deserialize as _;
 
 pub use error::ConfigError;
 pub use places::{MAX_PLACE_NAME_CHARS, parse_place_name, validate_place_name};
-pub use schema::{Access, Budget, ClientType, Council, Data, Monitor, SimConfig, Triage, XConfig};
+pub use schema::{
+    Access, Budget, ClientType, Council, Data, DeskConfig, Monitor, SimConfig, Triage, XConfig,
+};
 pub use templates::Templates;
 
 use crate::domain::query::Keyword;
@@ -65,6 +67,8 @@ pub struct Config {
     pub data: Data,
     /// `[sim]`
     pub sim: SimConfig,
+    /// `[desk]`
+    pub desk: DeskConfig,
     /// `[triage]`: the abuse list and false-friend words (defaults when the
     /// section is left out).
     pub triage: Triage,

@@ -50,6 +50,7 @@ pub(crate) mod defaults {
     pub(crate) const SIM_SEED: i64 = 42;
     pub(crate) const SIM_RATE_PER_MIN: f64 = 3.0;
     pub(crate) const SIM_BACKLOG_DAYS: i64 = 3;
+    pub(crate) const SESSION_HOURS: i64 = 12;
 }
 
 // ---------------------------------------------------------------- raw (serde)
@@ -67,6 +68,8 @@ pub(crate) struct RawConfig {
     pub(crate) data: RawData,
     #[serde(default)]
     pub(crate) sim: RawSim,
+    #[serde(default)]
+    pub(crate) desk: RawDesk,
     #[serde(default)]
     pub(crate) triage: RawTriage,
     /// `[[rules]]`: the domain type itself (`deny_unknown_fields` there too).
@@ -201,6 +204,24 @@ pub(crate) struct RawSim {
     pub(crate) seed: i64,
     pub(crate) rate_per_min: f64,
     pub(crate) backlog_days: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawDesk {
+    pub(crate) public_url: Option<String>,
+    pub(crate) session_hours: i64,
+    pub(crate) officer_replies_need_approval: bool,
+}
+
+impl Default for RawDesk {
+    fn default() -> Self {
+        Self {
+            public_url: None,
+            session_hours: defaults::SESSION_HOURS,
+            officer_replies_need_approval: false,
+        }
+    }
 }
 
 impl Default for RawSim {
@@ -388,6 +409,18 @@ pub struct SimConfig {
     pub rate_per_min: f64,
     /// Days of backlog generated at start (0..=7).
     pub backlog_days: u32,
+}
+
+/// `[desk]`: the officers' web desk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeskConfig {
+    /// The address officers use, when the desk sits behind a proxy. An
+    /// `https` URL makes session cookies `Secure`.
+    pub public_url: Option<Url>,
+    /// How long a login lasts.
+    pub session_ttl: Duration,
+    /// Replies written by officers (role `officer`) wait for an approver.
+    pub officer_replies_need_approval: bool,
 }
 
 /// `[triage]`: what triage flags on arrival.

@@ -29,6 +29,7 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
         budget: budget(raw.budget, ctx)?,
         data: data(raw.data, ctx)?,
         sim: sim(raw.sim, ctx)?,
+        desk: desk(raw.desk, ctx)?,
         triage: triage::triage(raw.triage, &monitor.places, ctx)?,
         rules: triage::rules(raw.rules, &monitor.places, ctx)?,
         templates: templates::templates(raw.templates, ctx)?,
@@ -376,6 +377,20 @@ fn sim(raw: RawSim, ctx: &Ctx<'_>) -> Result<SimConfig> {
         seed,
         rate_per_min,
         backlog_days: backlog_days as u32,
+    })
+}
+
+fn desk(raw: RawDesk, ctx: &Ctx<'_>) -> Result<DeskConfig> {
+    let public_url = raw
+        .public_url
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| http_url(ctx, "desk.public_url", &u))
+        .transpose()?;
+    let hours = int_in(ctx, "desk.session_hours", raw.session_hours, 1, 24 * 30)?;
+    Ok(DeskConfig {
+        public_url,
+        session_ttl: Duration::from_secs(hours * 3600),
+        officer_replies_need_approval: raw.officer_replies_need_approval,
     })
 }
 

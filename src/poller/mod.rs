@@ -10,6 +10,7 @@
 pub mod health;
 pub mod ingest;
 pub mod plan;
+pub mod report;
 pub mod schedule;
 
 use std::time::Duration;

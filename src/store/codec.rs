@@ -54,7 +54,7 @@ pub(super) fn now() -> String {
     format_timestamp(OffsetDateTime::now_utc())
 }
 
-fn format_timestamp(at: OffsetDateTime) -> String {
+pub(super) fn format_timestamp(at: OffsetDateTime) -> String {
     at.to_offset(UtcOffset::UTC)
         .format(TIMESTAMP)
         .expect("a UTC date-time always formats")

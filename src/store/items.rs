@@ -128,6 +128,18 @@ impl Store {
         item_in(&mut conn, id).await
     }
 
+    /// The newest item id and the newest audit entry id (0 when none): a
+    /// cheap fingerprint that changes whenever an item arrives or changes.
+    pub async fn change_marks(&self) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT COALESCE((SELECT MAX(id) FROM items), 0) AS item, \
+             COALESCE((SELECT MAX(id) FROM audit), 0) AS audit",
+        )
+        .fetch_one(&self.read)
+        .await?;
+        Ok((row.try_get("item")?, row.try_get("audit")?))
+    }
+
     /// Moves an item through its workflow ([`Status::apply`] decides what is
     /// allowed). `Claim` also makes `actor` the owner and `Release` clears the
     /// owner. The change and its audit entry (status and owner before and

@@ -205,6 +205,37 @@ impl Store {
             .collect()
     }
 
+    /// The stored posts among `ids` (the posts items reply to, for the
+    /// inbox's thread context), each with its author and its item if any.
+    pub async fn posts_by_ids(&self, ids: &[u64]) -> Result<Vec<ThreadPost>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(format!(
+            "SELECT {POST_COLUMNS}, {AUTHOR_COLUMNS}, i.id AS i_id FROM posts p \
+             LEFT JOIN authors a ON a.id = p.author_id LEFT JOIN items i ON i.post_id = p.id \
+             WHERE p.id IN ("
+        ));
+        let mut list = qb.separated(", ");
+        for id in ids {
+            // An id beyond i64 cannot be stored, so cannot be found.
+            if let Ok(id) = i64::try_from(*id) {
+                list.push_bind(id);
+            }
+        }
+        qb.push(")");
+        let rows = qb.build().fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ThreadPost {
+                    post: decode_post(row)?,
+                    author: decode_author(row)?,
+                    item_id: row.try_get("i_id")?,
+                })
+            })
+            .collect()
+    }
+
     /// How many posts are stored (matched and context).
     pub async fn post_count(&self) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM posts")

@@ -329,6 +329,15 @@ impl Store {
         rows.iter().map(decode_reply).collect()
     }
 
+    /// How many replies are in `state` (the approvals badge).
+    pub async fn count_replies_in_state(&self, state: ReplyState) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM replies WHERE state = ?")
+            .bind(state.as_str())
+            .fetch_one(&self.read)
+            .await?;
+        codec::count_from_db(n, "reply count")
+    }
+
     /// Replies, newest first, of one state and/or one item.
     pub async fn list_replies(&self, filter: &ReplyFilter) -> Result<Vec<Reply>, StoreError> {
         let mut qb: QueryBuilder<Sqlite> =

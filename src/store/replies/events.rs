@@ -125,6 +125,27 @@ impl Store {
         .await
     }
 
+    /// An approver turns down a reply awaiting approval, with the reason
+    /// (kept as the reply's error and in the audit entry): `cancelled`, which
+    /// frees the post for another reply.
+    pub async fn reject_reply(
+        &self,
+        id: i64,
+        actor: &str,
+        reason: &str,
+    ) -> Result<Reply, StoreError> {
+        let current = self.reply(id).await?;
+        if current.state != ReplyState::AwaitingApproval {
+            return Err(StoreError::Conflict(format!(
+                "reply {id} is {}, not awaiting approval",
+                current.state
+            )));
+        }
+        let mut change = Change::new(ReplyEvent::Cancel, actor, "reply.rejected");
+        change.error = Some(Some(reason));
+        self.apply_event(id, change).await
+    }
+
     /// Sends a failed reply again: back to `sending`, one more attempt.
     /// Refused with [`StoreError::ReplyExists`] if the post got another live
     /// reply meanwhile.

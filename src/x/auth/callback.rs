@@ -142,14 +142,14 @@ fn page(message: &str) -> Html<String> {
     ))
 }
 
-fn parse_query(query: &str) -> HashMap<String, String> {
+pub(crate) fn parse_query(query: &str) -> HashMap<String, String> {
     url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
         .into_owned()
         .collect()
 }
 
 /// Checks `state` and X's answer; returns the code.
-fn code_from(
+pub(crate) fn code_from(
     params: &HashMap<String, String>,
     expected_state: &str,
 ) -> Result<SecretString, AuthError> {

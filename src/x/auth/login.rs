@@ -8,9 +8,12 @@ use std::fmt;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
+use oauth2::PkceCodeVerifier;
+use secrecy::SecretString;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tracing::{info, instrument, warn};
+use url::Url;
 
 use super::callback::{self, LOGIN_TIMEOUT};
 use super::oauth::{OAuthClient, TokenKind};
@@ -82,15 +85,7 @@ pub async fn login_with_env(
         }
         None => callback::read_pasted(out, input, redirect_uri, &state)?,
     };
-    let issued = oauth.exchange_code(code, verifier).await?;
-    let account = oauth.users_me(&issued.access_token).await?;
-    let store = TokenStore::new(config);
-    let tokens = StoredTokens::from_login(issued, account.clone());
-    {
-        let _lock = store.lock().await?;
-        store.save(&tokens).await?;
-    }
-    info!(account.id = %account.id, account.username = %account.username, "logged in");
+    let (account, store) = finish(config, &oauth, code, verifier).await?;
     say(
         out,
         &format!(
@@ -113,6 +108,63 @@ pub async fn login_with_env(
             ),
         )?;
     }
+    Ok(account)
+}
+
+/// Exchanges the code, asks X who logged in, and stores the tokens.
+async fn finish(
+    config: &Config,
+    oauth: &OAuthClient,
+    code: SecretString,
+    verifier: PkceCodeVerifier,
+) -> Result<(Account, TokenStore), AuthError> {
+    let issued = oauth.exchange_code(code, verifier).await?;
+    let account = oauth.users_me(&issued.access_token).await?;
+    let store = TokenStore::new(config);
+    let tokens = StoredTokens::from_login(issued, account.clone());
+    {
+        let _lock = store.lock().await?;
+        store.save(&tokens).await?;
+    }
+    info!(account.id = %account.id, account.username = %account.username, "logged in");
+    Ok((account, store))
+}
+
+/// Logs in where the consent page approves on its own — the simulator with
+/// `auto_approve`, as `placewatch demo` runs it: the same authorization-code
+/// flow with PKCE and `state` as [`login`], with placewatch following the
+/// authorize URL's redirect itself instead of a browser. Against the real X
+/// this fails (a person must consent), and nothing is stored.
+pub async fn login_auto_approved(
+    config: &Config,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<Account, AuthError> {
+    let oauth = OAuthClient::new(config, env)?;
+    let (url, state, verifier) = oauth.authorize_url();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| AuthError::Transport(e.to_string()))?;
+    let response = http
+        .get(url.as_str())
+        .send()
+        .await
+        .map_err(|e| AuthError::Transport(e.to_string()))?;
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| Url::parse(l).ok())
+        .ok_or_else(|| {
+            AuthError::Login(format!(
+                "the consent page did not approve on its own (HTTP {}); log in with \
+                 `placewatch auth login`",
+                response.status()
+            ))
+        })?;
+    let params = callback::parse_query(location.query().unwrap_or_default());
+    let code = callback::code_from(&params, state.secret())?;
+    let (account, _) = finish(config, &oauth, code, verifier).await?;
     Ok(account)
 }
 

@@ -35,8 +35,8 @@ use serde::{Deserialize, Serialize};
 pub use app::{app_bearer, app_bearer_with_env};
 pub use error::AuthError;
 pub use login::{
-    LoginOptions, LogoutOutcome, login, login_with_env, logout, logout_with_env, status_report,
-    status_report_with_env,
+    LoginOptions, LogoutOutcome, login, login_auto_approved, login_with_env, logout,
+    logout_with_env, status_report, status_report_with_env,
 };
 pub use session::{SessionStatus, UserSession};
 
@@ -63,7 +63,7 @@ pub struct Account {
 }
 
 /// The process environment.
-pub(crate) fn process_env(name: &str) -> Option<String> {
+pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 

@@ -1,0 +1,168 @@
+//! `placewatch demo`: the whole product on a fresh machine with no X account.
+//! Starts the simulated X (seeded backlog, a live stream of a few posts a
+//! minute, consent approved on its own), logs the council account in against
+//! it through the real OAuth flow, creates demo officers, and runs the daemon
+//! and the desk until Ctrl-C. The reference config (`config/placewatch.toml`,
+//! built in) supplies the council, place names, rules and templates.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+
+use super::{Failure, block_on};
+use crate::app::{App, open_store};
+use crate::config::Config;
+use crate::domain::officer::Role;
+use crate::sim::SimServer;
+use crate::store::NewOfficer;
+use crate::web::auth::random_token;
+use crate::web::hash_password;
+
+/// The reference config, with the Croydon council, its places, rules and templates.
+const REFERENCE_CONFIG: &str = include_str!("../../config/placewatch.toml");
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Where the desk listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Keep the demo's database here (default: a temporary directory, removed on exit).
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// New simulated posts per minute.
+    #[arg(long, value_name = "POSTS_PER_MIN", default_value_t = 4.0)]
+    rate: f64,
+    /// Seed of the simulated posts.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+/// The demo's officers: username, display name, role.
+const OFFICERS: &[(&str, &str, Role)] = &[
+    ("sam", "Sam Patel", Role::Officer),
+    ("priya", "Priya Shah", Role::Approver),
+    ("alex", "Alex Morgan", Role::Admin),
+    ("vic", "Vic Jones", Role::Viewer),
+];
+
+pub fn run(args: DemoArgs) -> Result<(), Failure> {
+    block_on(demo(args))
+}
+
+async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    let (data_dir, _temporary) = match &args.data {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the data directory {}", dir.display()))?;
+            (std::path::absolute(dir)?, None)
+        }
+        None => {
+            let temp = tempfile::Builder::new()
+                .prefix("placewatch-demo-")
+                .tempdir()?;
+            (temp.path().to_owned(), Some(temp))
+        }
+    };
+    let config_path = data_dir.join("placewatch-demo.toml");
+    let reference = Config::from_str_with_env(REFERENCE_CONFIG, &config_path, &|_| None)
+        .context("the built-in reference config")?;
+
+    let mut options = super::sim::options_for(&reference);
+    options.auto_approve = true;
+    options.rate_per_min = args.rate;
+    if let Some(seed) = args.seed {
+        options.seed = seed;
+    }
+    let sim = SimServer::start(options, "127.0.0.1:0".parse()?).await?;
+    let base = sim.base_url();
+    let creds = sim.credentials.clone();
+
+    // The demo's settings, as the overrides a deployment would set in its
+    // environment: the simulator instead of X, its public OAuth client and
+    // app token, quick polling, and a read budget the simulator never bills.
+    let env: HashMap<String, String> = [
+        ("PLACEWATCH__X__API_BASE", base.clone()),
+        (
+            "PLACEWATCH__X__AUTHORIZE_URL",
+            format!("{base}/i/oauth2/authorize"),
+        ),
+        ("PLACEWATCH__X__CLIENT_ID", creds.public_client_id.clone()),
+        ("PLACEWATCH__X__CLIENT_TYPE", "public".into()),
+        ("PLACEWATCH__DATA__DIR", data_dir.display().to_string()),
+        ("PLACEWATCH__MONITOR__MIN_INTERVAL_SECS", "5".into()),
+        ("PLACEWATCH__MONITOR__MAX_INTERVAL_SECS", "20".into()),
+        ("PLACEWATCH__BUDGET__MONTHLY_POST_READS", "10000000".into()),
+        ("PLACEWATCH_BEARER_TOKEN", creds.bearer_token.clone()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let env = move |name: &str| env.get(name).cloned();
+    let config = Config::from_str_with_env(REFERENCE_CONFIG, &config_path, &env)
+        .context("the demo's config")?;
+
+    let account = crate::x::auth::login_auto_approved(&config, &env)
+        .await
+        .context("logging the council account in to the simulator")?;
+
+    let store = open_store(&config).await?;
+    let mut logins = Vec::new();
+    for (username, name, role) in OFFICERS {
+        let password = format!("demo-{}", &random_token()[..10]);
+        let hashed = password.clone();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&hashed)).await?;
+        let new = NewOfficer {
+            username,
+            display_name: name,
+            role: *role,
+            password_hash: &hash,
+        };
+        match store.add_officer(&new, "demo").await {
+            Ok(_) => {}
+            // A kept data directory already has them: give them new passwords.
+            Err(crate::store::StoreError::Conflict(_)) => {
+                store.set_officer_password(username, &hash, "demo").await?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        logins.push((*username, password, *role));
+    }
+    store.close().await;
+
+    let app = App::build_with_env(&config, Some(args.listen), &env).await?;
+    let addr = app.addr.context("the desk's listener")?;
+    println!();
+    println!("placewatch demo is running: nothing here talks to the real X.");
+    println!();
+    println!("  Desk:         http://{addr}/");
+    println!("  Logins:");
+    for (username, password, role) in &logins {
+        println!("    {username:<6} password {password}   ({role})");
+    }
+    println!();
+    println!(
+        "  Simulated X:  {base} (council account @{}, {} posts of backlog, {} new a minute)",
+        account.username,
+        sim.state.post_count(),
+        args.rate
+    );
+    println!("  Data:         {}", data_dir.display());
+    println!();
+    println!("Press Ctrl-C to stop.");
+
+    let shutdown = CancellationToken::new();
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        super::wait_for_signal().await;
+        tracing::info!("stopping the demo");
+        stop.cancel();
+    });
+    let simulator = tokio::spawn(sim.run_until_stopped(shutdown.clone()));
+    app.run_until_stopped(shutdown).await?;
+    simulator.await?;
+    println!("placewatch demo stopped.");
+    Ok(())
+}

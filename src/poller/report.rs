@@ -1,0 +1,132 @@
+//! What the daemon has done and will do, gathered for `placewatch status` and
+//! the desk's status page: per monitor its query, cursor, last and next poll,
+//! rate limits and last error; the month's reads against the budget with the
+//! forecast; the council account's token; item counts; recent events.
+//!
+//! The running daemon's own view (next polls, limits, why it is paused) comes
+//! in as its health snapshot: in process for the desk, from the status file
+//! for the CLI.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::month_progress;
+use super::plan::plan;
+use super::schedule::{Forecast, forecast};
+use crate::config::Config;
+use crate::domain::triage::{Council, Status};
+use crate::store::{Cursor, Event, ItemFilter, Store, StoreError, Usage};
+use crate::x::auth::{SessionStatus, UserSession};
+
+/// One monitor's state.
+#[derive(Debug, Clone, Serialize)]
+pub struct MonitorReport {
+    pub key: String,
+    pub places: Vec<String>,
+    pub cursor: Option<Cursor>,
+    pub next_poll: Option<String>,
+    /// "12/450 left until …", when the daemon has seen the headers.
+    pub limits: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub monitors: Vec<MonitorReport>,
+    /// `YYYY-MM`.
+    pub month: String,
+    pub usage: Usage,
+    pub forecast: Forecast,
+    /// `None` when the council account is not logged in.
+    pub token: Option<SessionStatus>,
+    pub items_by_status: Vec<(Status, u64)>,
+    pub events: Vec<Event>,
+    /// Why polling is paused, if the daemon says it is.
+    pub paused: Option<String>,
+    /// The command that logs the council account in.
+    pub login_command: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("reading the council account's token: {0}")]
+    Token(#[from] crate::x::auth::AuthError),
+    #[error("planning the monitors: {0}")]
+    Plan(String),
+}
+
+impl StatusReport {
+    /// Gathers the report; `daemon` is the running daemon's health snapshot
+    /// (`Value::Null` when none runs).
+    pub async fn gather(
+        config: &Config,
+        store: &Store,
+        daemon: &serde_json::Value,
+    ) -> Result<StatusReport, ReportError> {
+        let session = UserSession::open(config)?;
+        let token = session.as_ref().map(UserSession::status);
+        let council = match &token {
+            Some(t) if t.refused.is_none() => Council {
+                id: t.account.id.parse().unwrap_or_default(),
+                handle: t.account.username.clone(),
+            },
+            _ => Council {
+                id: 0,
+                handle: config.council.handle.clone(),
+            },
+        };
+        let planned = plan(config, &council, council.id != 0)
+            .map_err(|e| ReportError::Plan(e.to_string()))?;
+        let cursors = store.cursors().await?;
+        let (month, elapsed) = month_progress(OffsetDateTime::now_utc());
+        let usage = store.usage(&month).await?;
+        let forecast = forecast(
+            usage.post_reads + usage.owned_reads,
+            crate::app::read_budget(config),
+            elapsed,
+            config.budget.warn_at_percent,
+        );
+        let monitors = planned
+            .iter()
+            .map(|m| {
+                let d = &daemon["monitors"][&m.key];
+                let window = &d["limits"]["window"];
+                let limits = match (window["remaining"].as_u64(), window["limit"].as_u64()) {
+                    (Some(r), Some(l)) => Some(format!(
+                        "{r} of {l} requests left in the 15-minute window (resets {})",
+                        window["reset"].as_str().unwrap_or("?")
+                    )),
+                    _ => None,
+                };
+                MonitorReport {
+                    key: m.key.clone(),
+                    places: m.places.clone(),
+                    cursor: cursors.iter().find(|c| c.monitor == m.key).cloned(),
+                    next_poll: d["next_poll"].as_str().map(str::to_owned),
+                    limits,
+                    last_error: d["last_error"].as_str().map(str::to_owned),
+                }
+            })
+            .collect();
+        let items = store
+            .list_items(&ItemFilter {
+                limit: 1,
+                ..Default::default()
+            })
+            .await?;
+        Ok(StatusReport {
+            monitors,
+            month,
+            usage,
+            forecast,
+            token,
+            items_by_status: items.counts,
+            events: store.recent_events(10).await?,
+            paused: daemon["paused"].as_str().map(str::to_owned),
+            login_command: format!("placewatch auth login --config {}", config.source.display()),
+        })
+    }
+}

@@ -1,0 +1,223 @@
+//! The layers every desk request passes through:
+//!
+//! - [`security_headers`]: a strict Content-Security-Policy (scripts and
+//!   styles only from the desk itself, no inline script, no framing), and
+//!   the usual companions;
+//! - [`require_session`]: the session cookie must name a live session of an
+//!   active officer (pages redirect to the login, other requests get 401);
+//!   for every state-changing request the session's CSRF token must come
+//!   back, in the `X-CSRF-Token` header or the form's `_csrf` field, and an
+//!   `Origin` header, when the browser sends one, must be the desk's own.
+//!
+//! Handlers take [`Me`], the officer of the request, and ask it for the
+//! permission their action needs ([`Me::require`]).
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+
+use super::Desk;
+use super::auth::{session_cookie, token_hash};
+use super::error::WebError;
+use crate::domain::officer::Permission;
+use crate::store::Officer;
+
+/// The desk's Content-Security-Policy: nothing inline, nothing from elsewhere.
+pub(crate) const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+     frame-ancestors 'none'";
+
+/// Largest form body the CSRF check reads (a reply is at most a few KB).
+const MAX_FORM_BYTES: usize = 256 * 1024;
+
+/// Adds the security headers to every response.
+pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The officer making a request, with their session's CSRF token.
+#[derive(Debug, Clone)]
+pub(crate) struct Me {
+    pub officer: Officer,
+    pub csrf: String,
+    pub token_hash: Vec<u8>,
+}
+
+impl Me {
+    /// Refuses (403) unless the officer's role has `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), WebError> {
+        if self.officer.role.can(permission) {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden {
+                role: self.officer.role,
+                permission,
+            })
+        }
+    }
+
+    pub fn can(&self, permission: Permission) -> bool {
+        self.officer.role.can(permission)
+    }
+
+    /// The name audit entries and owners use.
+    pub fn name(&self) -> &str {
+        &self.officer.username
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Me {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Me>()
+            .cloned()
+            .ok_or(WebError::NoSession)
+    }
+}
+
+/// Resolves the session and checks CSRF; see the module docs.
+pub(crate) async fn require_session(
+    State(desk): State<Desk>,
+    jar: CookieJar,
+    request: Request,
+    next: Next,
+) -> Response {
+    let session = match jar.get(session_cookie(desk.secure_cookies())) {
+        Some(cookie) => {
+            let hash = token_hash(cookie.value());
+            match desk.store.session(&hash).await {
+                Ok(session) => session.map(|s| (s, hash)),
+                Err(e) => return WebError::from(e).into_response(),
+            }
+        }
+        None => None,
+    };
+    let Some((session, hash)) = session else {
+        return if request.method() == Method::GET && !is_fetch(&request) {
+            let next = request
+                .uri()
+                .path_and_query()
+                .map_or("/".to_owned(), |p| p.to_string());
+            let target = format!("/login?next={}", urlencode(&next));
+            Redirect::to(&target).into_response()
+        } else {
+            WebError::NoSession.into_response()
+        };
+    };
+    let me = Me {
+        officer: session.officer,
+        csrf: session.csrf_token,
+        token_hash: hash,
+    };
+    let mut request = if changes_state(request.method()) {
+        match check_csrf(request, &me.csrf).await {
+            Ok(request) => request,
+            Err(e) => return e.into_response(),
+        }
+    } else {
+        request
+    };
+    request.extensions_mut().insert(me);
+    next.run(request).await
+}
+
+/// Whether the request comes from the desk's script (which wants JSON, not a redirect).
+fn is_fetch(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/event-stream"))
+}
+
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Checks the Origin and the CSRF token, handing the request on with its
+/// body intact.
+async fn check_csrf(request: Request, expected: &str) -> Result<Request, WebError> {
+    let headers = request.headers();
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let origin_host = origin
+            .to_str()
+            .ok()
+            .and_then(|o| url::Url::parse(o).ok())
+            .map(|u| match u.port() {
+                Some(port) => format!("{}:{port}", u.host_str().unwrap_or_default()),
+                None => u.host_str().unwrap_or_default().to_owned(),
+            });
+        if host.is_none() || origin_host.as_deref() != host {
+            return Err(WebError::Csrf);
+        }
+    }
+    if let Some(token) = headers.get("x-csrf-token") {
+        return if constant_time_eq(token.as_bytes(), expected.as_bytes()) {
+            Ok(request)
+        } else {
+            Err(WebError::Csrf)
+        };
+    }
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(WebError::Csrf);
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| WebError::TooLarge)?;
+    let token = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.into_owned());
+    match token {
+        Some(t) if constant_time_eq(t.as_bytes(), expected.as_bytes()) => {
+            Ok(Request::from_parts(parts, Body::from(bytes)))
+        }
+        _ => Err(WebError::Csrf),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Percent-encodes a path for a query value.
+pub(crate) fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

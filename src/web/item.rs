@@ -1,0 +1,638 @@
+//! One item: its thread, author, why it matched, flags, owner, notes, replies
+//! and history, the workflow buttons its status and the officer's role allow,
+//! and the reply composer (template picker, the rendered text, the weighted
+//! length and cost checked by the server's own rules, then Send on the API
+//! path or Open in X and Mark replied on the manual path).
+
+use askama::Template as _;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Form, Json};
+use serde::{Deserialize, Serialize};
+
+use super::Desk;
+use super::error::WebError;
+use super::guard::Me;
+use super::render::{Chrome, age, back, local_path, wants_json, x_link};
+use crate::domain::officer::{Permission, Role};
+use crate::domain::outbox::{ReplyState, intent_url};
+use crate::domain::text::{
+    MAX_WEIGHTED_LENGTH, RenderContext, ReplyCost, ReplyText, Template, weighted_length,
+};
+use crate::domain::triage::{Action, ReplyPath};
+use crate::reply::{ReplyOutcome, ReplyRequest};
+use crate::store::{AuditEntry, ItemRow, Note, Reply, ReplyFilter};
+
+/// A post of the item's conversation.
+pub(crate) struct ThreadPost {
+    pub author: String,
+    pub handle: String,
+    pub age: String,
+    pub created_at: String,
+    pub text: String,
+    pub link: String,
+    /// This item's own post.
+    pub is_this: bool,
+    /// Another item, when the post has one.
+    pub item_id: Option<i64>,
+}
+
+/// A workflow button.
+pub(crate) struct Button {
+    pub action: &'static str,
+    pub label: &'static str,
+}
+
+/// A template in the picker.
+pub(crate) struct TemplateOption {
+    pub name: String,
+    pub suited: bool,
+    pub selected: bool,
+    pub needs_approval: bool,
+}
+
+/// A reply of this item as shown.
+pub(crate) struct ReplyView {
+    pub id: i64,
+    pub text: String,
+    pub state: String,
+    pub officer: String,
+    pub age: String,
+    pub link: Option<String>,
+    pub error: Option<String>,
+    pub intent_url: Option<String>,
+    pub can_retry: bool,
+    pub manual_pending: bool,
+}
+
+/// A history line.
+pub(crate) struct HistoryLine {
+    pub at: String,
+    pub age: String,
+    pub actor: String,
+    pub what: String,
+}
+
+/// The composer's verdict on a text.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Check {
+    pub text: String,
+    pub weighted_length: usize,
+    pub max: usize,
+    pub valid: bool,
+    pub reason: Option<String>,
+    pub cost_usd: f64,
+    pub cost: String,
+    pub priced_as: &'static str,
+    /// X's web intent for this text (manual path).
+    pub intent_url: Option<String>,
+}
+
+impl Check {
+    fn new(desk: &Desk, item: &ItemRow, text: String) -> Check {
+        let weighted = weighted_length(&text).weighted;
+        let reason = ReplyText::parse(text.as_str()).err().map(|e| e.to_string());
+        let manual = item.reply_path == ReplyPath::Manual;
+        let prices = desk.config.budget.reply_prices();
+        let cost = ReplyCost::for_text(&text, item.flags.summoned, &prices);
+        let (cost_usd, cost_text, priced_as) = if manual {
+            (
+                0.0,
+                "nothing through the API: you post it in X".to_owned(),
+                "manual",
+            )
+        } else {
+            (
+                cost.usd,
+                format!("${:.3} ({})", cost.usd, cost.rate.describe()),
+                cost.rate.as_str(),
+            )
+        };
+        Check {
+            intent_url: manual.then(|| intent_url(item.post.id, &text)),
+            weighted_length: weighted,
+            max: MAX_WEIGHTED_LENGTH,
+            valid: reason.is_none(),
+            reason,
+            cost_usd,
+            cost: cost_text,
+            priced_as,
+            text,
+        }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "item.html")]
+struct ItemPage {
+    chrome: Chrome,
+    item: ItemRow,
+    author: String,
+    handle: String,
+    post_link: String,
+    thread: Vec<ThreadPost>,
+    buttons: Vec<Button>,
+    claimed_by_other: Option<String>,
+    notes: Vec<(Note, String)>,
+    replies: Vec<ReplyView>,
+    history: Vec<HistoryLine>,
+    templates: Vec<TemplateOption>,
+    check: Check,
+    composer_error: Option<String>,
+    can_reply: bool,
+    can_triage: bool,
+    can_override: bool,
+    /// A reply in flight or done holds the post: no second one without an override.
+    live_reply: Option<String>,
+    outbox_missing: bool,
+    manual: bool,
+    welsh: bool,
+    here: String,
+    summoned_reason: &'static str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ItemQuery {
+    #[serde(default)]
+    template: Option<String>,
+    #[serde(default)]
+    welsh: Option<String>,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// The reply a template gives for an item, written by `me`.
+fn render_template(
+    desk: &Desk,
+    item: &ItemRow,
+    template: &Template,
+    me: &Me,
+    welsh: bool,
+) -> String {
+    let ctx = RenderContext::for_post(
+        item.author.as_ref(),
+        &item.places,
+        &me.officer.display_name,
+        &desk.council.handle,
+        &desk.config.templates.vars,
+    );
+    template.render(&ctx, welsh && template.welsh().is_some())
+}
+
+fn find_template<'d>(desk: &'d Desk, name: &str) -> Result<&'d Template, WebError> {
+    desk.config
+        .templates
+        .get(name)
+        .ok_or_else(|| WebError::NotFound(format!("no reply template called {name:?}")))
+}
+
+/// `GET /items/{id}`.
+pub(crate) async fn page_of(
+    desk: &Desk,
+    me: &Me,
+    id: i64,
+    q: ItemQuery,
+    composer: Option<(String, String)>,
+) -> Result<Response, WebError> {
+    let item = desk.store.item(id).await?;
+    let welsh = match q.welsh.as_deref() {
+        Some(w) => w == "1" || w == "on",
+        None => item.post.lang.as_deref() == Some("cy"),
+    };
+    let selected = q.template.clone().filter(|t| !t.is_empty());
+    let (text, composer_error) = match (composer, &selected) {
+        (Some((text, error)), _) => (text, Some(error)),
+        (None, Some(name)) => {
+            let t = find_template(desk, name)?;
+            (render_template(desk, &item, t, me, welsh), None)
+        }
+        (None, None) => (String::new(), None),
+    };
+    let check = Check::new(desk, &item, text);
+    let thread = desk
+        .store
+        .thread(item.post.conversation_id.unwrap_or(item.post.id))
+        .await?;
+    let thread = thread
+        .into_iter()
+        .map(|p| ThreadPost {
+            author: p
+                .author
+                .as_ref()
+                .map_or("unknown".into(), |a| a.name.clone()),
+            handle: p
+                .author
+                .as_ref()
+                .map_or(String::new(), |a| a.username.clone()),
+            age: p.post.created_at.as_deref().map(age).unwrap_or_default(),
+            created_at: p.post.created_at.clone().unwrap_or_default(),
+            link: x_link(p.post.id),
+            is_this: p.post.id == item.post.id,
+            item_id: p.item_id.filter(|i| *i != item.id),
+            text: p.post.text,
+        })
+        .collect();
+    let can_triage = me.can(Permission::Triage);
+    let buttons = if can_triage {
+        item.status
+            .allowed_actions()
+            .into_iter()
+            .filter(|a| *a != Action::MarkReplied)
+            .map(|a| Button {
+                action: action_path(a),
+                label: action_label(a),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let claimed_by_other = item.owner.clone().filter(|o| *o != me.officer.username);
+    let notes = desk
+        .store
+        .notes(id)
+        .await?
+        .into_iter()
+        .map(|n| {
+            let a = age(&n.created_at);
+            (n, a)
+        })
+        .collect();
+    let replies: Vec<Reply> = desk
+        .store
+        .list_replies(&ReplyFilter {
+            item_id: Some(id),
+            state: None,
+            limit: 20,
+        })
+        .await?;
+    let live_reply = replies
+        .iter()
+        .find(|r| r.state.holds_target())
+        .map(|r| r.state.to_string());
+    let replies = replies
+        .into_iter()
+        .map(|r| ReplyView {
+            id: r.id,
+            state: r.state.to_string(),
+            officer: r.officer,
+            age: age(&r.updated_at),
+            link: r.x_post_id.map(x_link),
+            error: r.error,
+            can_retry: r.state == ReplyState::Failed
+                && r.path == ReplyPath::Api
+                && me.can(Permission::Reply),
+            manual_pending: r.state == ReplyState::ManualPending,
+            intent_url: r.intent_url,
+            text: r.text,
+        })
+        .collect();
+    let history = desk
+        .store
+        .audit(Some(id), 100)
+        .await?
+        .into_iter()
+        .map(history_line)
+        .collect();
+    let suited: Vec<String> = desk
+        .config
+        .templates
+        .suited_to(&item.tags)
+        .iter()
+        .map(|t| t.name().to_owned())
+        .collect();
+    let mut templates: Vec<TemplateOption> = desk
+        .config
+        .templates
+        .list
+        .iter()
+        .map(|t| TemplateOption {
+            name: t.name().to_owned(),
+            suited: suited.iter().any(|s| s == t.name()),
+            selected: selected.as_deref() == Some(t.name()),
+            needs_approval: t.requires_approval(),
+        })
+        .collect();
+    templates.sort_by_key(|t| !t.suited);
+    let chrome = Chrome::new(desk, me, "inbox")
+        .await?
+        .with_flash(q.done.clone());
+    let (author, handle) = item.author.as_ref().map_or_else(
+        || ("unknown author".to_owned(), String::new()),
+        |a| (a.name.clone(), a.username.clone()),
+    );
+    let summoned_reason = if item.flags.summoned {
+        "The author mentioned or quoted the council (or replied to it), so placewatch can reply through the API."
+    } else {
+        "The author did not mention the council: since February 2026 X lets only a person reply to this post, in X."
+    };
+    let status = if composer_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let body = ItemPage {
+        post_link: x_link(item.post.id),
+        manual: item.reply_path == ReplyPath::Manual,
+        can_reply: me.can(Permission::Reply),
+        can_override: me.can(Permission::Administer),
+        outbox_missing: desk.outbox.is_none(),
+        here: format!("/items/{id}"),
+        chrome,
+        author,
+        handle,
+        thread,
+        buttons,
+        claimed_by_other,
+        notes,
+        replies,
+        history,
+        templates,
+        check,
+        composer_error,
+        can_triage,
+        live_reply,
+        welsh,
+        summoned_reason,
+        item,
+    }
+    .render()?;
+    Ok((status, axum::response::Html(body)).into_response())
+}
+
+pub(crate) async fn page(
+    State(desk): State<Desk>,
+    me: Me,
+    Path(id): Path<i64>,
+    Query(q): Query<ItemQuery>,
+) -> Result<Response, WebError> {
+    page_of(&desk, &me, id, q, None).await
+}
+
+fn action_path(a: Action) -> &'static str {
+    match a {
+        Action::Claim => "claim",
+        Action::Release => "release",
+        Action::MarkReplied => "mark-replied",
+        Action::Refer => "refer",
+        Action::Dismiss => "dismiss",
+        Action::Reopen => "reopen",
+    }
+}
+
+fn action_label(a: Action) -> &'static str {
+    match a {
+        Action::Claim => "Claim",
+        Action::Release => "Release",
+        Action::MarkReplied => "Mark replied",
+        Action::Refer => "Refer to another team",
+        Action::Dismiss => "Dismiss",
+        Action::Reopen => "Reopen",
+    }
+}
+
+fn history_line(e: AuditEntry) -> HistoryLine {
+    let what = match (e.action.as_str(), &e.detail) {
+        (action, Some(detail)) => format!("{} — {detail}", describe_action(action)),
+        (action, None) => describe_action(action).to_owned(),
+    };
+    HistoryLine {
+        age: age(&e.at),
+        at: e.at,
+        actor: e.actor,
+        what,
+    }
+}
+
+fn describe_action(action: &str) -> &str {
+    match action {
+        "item.created" => "filed",
+        "item.merged" => "matched again",
+        "item.claimed" => "claimed",
+        "item.released" => "released",
+        "item.marked_replied" => "marked replied",
+        "item.referred" => "referred",
+        "item.dismissed" => "dismissed",
+        "item.reopened" => "reopened",
+        "item.assigned" => "assigned",
+        "item.note_added" => "added a note",
+        "reply.recorded" => "recorded a reply",
+        "reply.sent" => "reply sent",
+        "reply.failed" => "reply failed",
+        "reply.approved" => "approved the reply",
+        "reply.rejected" => "rejected the reply",
+        "reply.cancelled" => "cancelled the reply",
+        "reply.retried" => "retried the reply",
+        "reply.moved_to_manual" => "reply moved to the manual path",
+        "reply.sent_manually" => "manual reply found in X",
+        "reply.resent" => "sent the reply again after reconciling",
+        "reply.submitted" => "submitted the draft",
+        other => other,
+    }
+}
+
+/// A workflow button's form: where to go back to.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct BackForm {
+    #[serde(default)]
+    back: Option<String>,
+}
+
+/// Applies a workflow action and answers as the caller wants (JSON for the
+/// script, a redirect with a message for a form).
+async fn act(
+    desk: Desk,
+    me: Me,
+    id: i64,
+    action: Action,
+    headers: HeaderMap,
+    form: BackForm,
+) -> Result<Response, WebError> {
+    me.require(Permission::Triage)?;
+    let item = desk.store.transition(id, action, me.name()).await?;
+    let message = format!("Item {id}: {} ({}).", action_label(action), item.status);
+    if wants_json(&headers) {
+        return Ok(Json(serde_json::json!({
+            "id": id,
+            "status": item.status.as_str(),
+            "status_label": item.status.to_string(),
+            "owner": item.owner,
+            "message": message,
+        }))
+        .into_response());
+    }
+    let to = form.back.filter(|b| !b.is_empty());
+    Ok(back(
+        &local_path(to.as_deref().or(Some(&format!("/items/{id}")))),
+        &message,
+    ))
+}
+
+macro_rules! workflow_handlers {
+    ($($name:ident => $action:expr),* $(,)?) => {$(
+        pub(crate) async fn $name(
+            State(desk): State<Desk>,
+            me: Me,
+            Path(id): Path<i64>,
+            headers: HeaderMap,
+            Form(form): Form<BackForm>,
+        ) -> Result<Response, WebError> {
+            act(desk, me, id, $action, headers, form).await
+        }
+    )*};
+}
+
+workflow_handlers! {
+    claim => Action::Claim,
+    release => Action::Release,
+    dismiss => Action::Dismiss,
+    refer => Action::Refer,
+    reopen => Action::Reopen,
+    mark_replied => Action::MarkReplied,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct NoteForm {
+    text: String,
+}
+
+/// `POST /items/{id}/note`.
+pub(crate) async fn note(
+    State(desk): State<Desk>,
+    me: Me,
+    Path(id): Path<i64>,
+    Form(form): Form<NoteForm>,
+) -> Result<Response, WebError> {
+    me.require(Permission::Triage)?;
+    if form.text.trim().is_empty() {
+        return Ok(back(&format!("/items/{id}"), "A note needs some text."));
+    }
+    desk.store.add_note(id, me.name(), &form.text).await?;
+    Ok(back(&format!("/items/{id}"), "Note added."))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ReplyForm {
+    #[serde(default)]
+    template: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    welsh: Option<String>,
+    #[serde(default, rename = "override")]
+    override_duplicate: Option<String>,
+}
+
+/// `POST /items/{id}/reply/check`: the rendered text (from a template when
+/// no text is given), its weighted length, whether X would take it, its cost.
+pub(crate) async fn check(
+    State(desk): State<Desk>,
+    me: Me,
+    Path(id): Path<i64>,
+    Json(form): Json<ReplyForm>,
+) -> Result<Response, WebError> {
+    let item = desk.store.item(id).await?;
+    let text = if form.text.is_empty() && !form.template.is_empty() {
+        let t = find_template(&desk, &form.template)?;
+        let welsh = form.welsh.as_deref().is_some_and(|w| w == "1" || w == "on");
+        render_template(&desk, &item, t, &me, welsh)
+    } else {
+        form.text
+    };
+    Ok(Json(Check::new(&desk, &item, text)).into_response())
+}
+
+/// `POST /items/{id}/reply`: records and sends the reply (or records it for
+/// approval, or for the officer to post in X), then shows what became of it.
+pub(crate) async fn reply(
+    State(desk): State<Desk>,
+    me: Me,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(form): Form<ReplyForm>,
+) -> Result<Response, WebError> {
+    me.require(Permission::Reply)?;
+    let outbox = desk.outbox.clone().ok_or_else(|| {
+        WebError::Unavailable(
+            "The council account is not logged in, so replies cannot be recorded or sent. \
+             See the Status page for how to log it in."
+                .into(),
+        )
+    })?;
+    let template = match form.template.as_str() {
+        "" => None,
+        name => Some(find_template(&desk, name)?),
+    };
+    let text = if form.text.is_empty() {
+        match template {
+            Some(t) => {
+                let item = desk.store.item(id).await?;
+                let welsh = form.welsh.as_deref().is_some_and(|w| w == "1" || w == "on");
+                render_template(&desk, &item, t, &me, welsh)
+            }
+            None => String::new(),
+        }
+    } else {
+        form.text.clone()
+    };
+    // Refuse a bad text before anything is recorded, keeping the officer's words.
+    if let Err(e) = ReplyText::parse(text.as_str()) {
+        if wants_json(&headers) {
+            return Err(WebError::Refused {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: e.to_string(),
+            });
+        }
+        let q = ItemQuery {
+            template: Some(form.template.clone()),
+            ..Default::default()
+        };
+        return page_of(&desk, &me, id, q, Some((text, e.to_string()))).await;
+    }
+    let needs_approval = template.is_some_and(Template::requires_approval)
+        || (desk.config.desk.officer_replies_need_approval && me.officer.role == Role::Officer);
+    let request = ReplyRequest {
+        template: template.map(Template::name),
+        override_duplicate: form.override_duplicate.is_some() && me.can(Permission::Administer),
+        needs_approval,
+        ..ReplyRequest::new(id, &text, me.name())
+    };
+    let outcome = outbox.submit_request(&request).await?;
+    let message = describe_outcome(&outcome);
+    if wants_json(&headers) {
+        return Ok(
+            Json(serde_json::json!({ "message": message, "outcome": outcome })).into_response(),
+        );
+    }
+    Ok(back(&format!("/items/{id}"), &message))
+}
+
+/// What an officer is told about a reply's outcome.
+pub(crate) fn describe_outcome(outcome: &ReplyOutcome) -> String {
+    match outcome {
+        ReplyOutcome::Sent { reply } => format!(
+            "Reply sent: {}",
+            reply.x_post_id.map(x_link).unwrap_or_default()
+        ),
+        ReplyOutcome::Manual { reason, .. } => match reason {
+            Some(reason) => format!(
+                "X refused an API reply ({reason}). Open it in X to post it yourself; \
+                 placewatch links it when it appears."
+            ),
+            None => "Only a person can reply to this post: open the prepared reply in X and \
+                     post it; placewatch links it when it appears."
+                .into(),
+        },
+        ReplyOutcome::AwaitingApproval { .. } => {
+            "Reply recorded; it waits for an approver before it is sent.".into()
+        }
+        ReplyOutcome::Draft { .. } => "Draft saved.".into(),
+        ReplyOutcome::Failed { reason, .. } => {
+            format!("The reply was not sent: {reason}. You may retry it.")
+        }
+        ReplyOutcome::Unknown { cause, .. } => format!(
+            "X's answer did not arrive ({cause}); the reply will be checked against the \
+             council's timeline and never sent twice."
+        ),
+    }
+}

@@ -1,0 +1,159 @@
+//! The officers' desk: server-rendered HTML pages (askama templates under
+//! `templates/`, escaped by default) with one small script that adds live
+//! updates, the live character count and keyboard triage. Every page works
+//! without the script.
+//!
+//! - `auth`: officers' passwords (argon2id), sessions in cookies, login throttling;
+//! - `guard`: the layers every request passes — security headers (a strict
+//!   Content-Security-Policy with no inline script), the session check, and
+//!   the CSRF check of every state-changing request;
+//! - `inbox`, `item`, `approvals`, `status`, `officers`: the pages and their actions;
+//! - `live`: server-sent events telling open inboxes that items arrived;
+//! - `assets`: the stylesheet and script, embedded in the binary.
+//!
+//! Depends on `domain`, `store`, `reply`, `config` and `poller::health`
+//! (read-only); the daemon and the desk share one store and one HTTP server.
+
+mod approvals;
+mod assets;
+pub mod auth;
+mod error;
+mod guard;
+mod inbox;
+mod item;
+mod live;
+mod officers;
+mod render;
+mod status;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::domain::triage::Council;
+use crate::poller::health::Health;
+use crate::reply::Outbox;
+use crate::store::Store;
+
+pub use auth::{hash_password, verify_password};
+
+/// Everything the desk's handlers share. Cheap to clone.
+#[derive(Clone)]
+pub struct Desk {
+    pub store: Store,
+    /// Sends replies; `None` when the council account is not logged in.
+    pub outbox: Option<Outbox>,
+    pub council: Council,
+    pub config: Arc<Config>,
+    /// The daemon's health, for the status page.
+    pub health: Health,
+    pub(crate) throttle: Arc<auth::LoginThrottle>,
+    pub(crate) live: live::Live,
+}
+
+impl Desk {
+    /// A desk over `store`, watching it for new items until `shutdown`.
+    pub fn new(
+        store: Store,
+        outbox: Option<Outbox>,
+        council: Council,
+        config: Arc<Config>,
+        health: Health,
+        shutdown: CancellationToken,
+    ) -> Desk {
+        let live = live::Live::watch(store.clone(), Duration::from_secs(1), shutdown);
+        Desk {
+            store,
+            outbox,
+            council,
+            config,
+            health,
+            throttle: Arc::new(auth::LoginThrottle::default()),
+            live,
+        }
+    }
+
+    /// Whether cookies get `Secure`: the desk is reached over HTTPS.
+    fn secure_cookies(&self) -> bool {
+        self.config
+            .desk
+            .public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
+    }
+}
+
+/// The desk's routes, with `/metrics` and `/healthz` (which need no session).
+pub fn router(desk: Desk) -> Router {
+    let pages = Router::new()
+        .route("/", get(inbox::page))
+        .route("/inbox/rows", get(inbox::rows))
+        .route("/items/dismiss", post(inbox::bulk_dismiss))
+        .route("/items/{id}", get(item::page))
+        .route("/items/{id}/claim", post(item::claim))
+        .route("/items/{id}/release", post(item::release))
+        .route("/items/{id}/dismiss", post(item::dismiss))
+        .route("/items/{id}/refer", post(item::refer))
+        .route("/items/{id}/reopen", post(item::reopen))
+        .route("/items/{id}/mark-replied", post(item::mark_replied))
+        .route("/items/{id}/note", post(item::note))
+        .route("/items/{id}/reply", post(item::reply))
+        .route("/items/{id}/reply/check", post(item::check))
+        .route("/approvals", get(approvals::page))
+        .route("/replies/{id}/approve", post(approvals::approve))
+        .route("/replies/{id}/reject", post(approvals::reject))
+        .route("/replies/{id}/retry", post(approvals::retry))
+        .route("/status", get(status::page))
+        .route("/officers", get(officers::page))
+        .route("/officers/{username}/disable", post(officers::disable))
+        .route("/officers/{username}/enable", post(officers::enable))
+        .route("/events", get(live::events))
+        .route("/logout", post(auth::logout))
+        .layer(axum::middleware::from_fn_with_state(
+            desk.clone(),
+            guard::require_session,
+        ));
+    let open = Router::new()
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/static/{file}", get(assets::file));
+    let health = health_router(desk.health.clone());
+    pages
+        .merge(open)
+        .with_state(desk)
+        .merge(health)
+        .layer(axum::middleware::from_fn(guard::security_headers))
+}
+
+/// `/metrics` (Prometheus text) and `/healthz` (JSON snapshot; 503 while
+/// polling is paused), open without a session for monitoring systems.
+pub fn health_router(health: Health) -> Router {
+    async fn metrics(State(h): State<Health>) -> impl IntoResponse {
+        (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            h.render_metrics(),
+        )
+    }
+    async fn healthz(State(h): State<Health>) -> impl IntoResponse {
+        let snapshot = h.snapshot_json();
+        let status = if snapshot["paused"].is_null() {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        };
+        (status, axum::Json(snapshot))
+    }
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .with_state(health)
+}
