@@ -5,7 +5,7 @@
 //! path or Open in X and Mark replied on the manual path).
 
 use askama::Template as _;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
@@ -433,9 +433,35 @@ fn describe_action(action: &str) -> &str {
 
 /// A workflow button's form: where to go back to.
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct BackForm {
+struct BackForm {
     #[serde(default)]
     back: Option<String>,
+}
+
+/// Where a workflow action should return to: the `back` field of a form
+/// post. The script's requests carry no form (they want JSON back).
+pub(crate) struct BackTo(Option<String>);
+
+impl<S: Send + Sync> FromRequest<S> for BackTo {
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_form = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Ok(BackTo(None));
+        }
+        let Form(form) = Form::<BackForm>::from_request(request, state)
+            .await
+            .map_err(|e| WebError::Refused {
+                status: StatusCode::BAD_REQUEST,
+                message: e.body_text(),
+            })?;
+        Ok(BackTo(form.back))
+    }
 }
 
 /// Applies a workflow action and answers as the caller wants (JSON for the
@@ -446,7 +472,7 @@ async fn act(
     id: i64,
     action: Action,
     headers: HeaderMap,
-    form: BackForm,
+    BackTo(to): BackTo,
 ) -> Result<Response, WebError> {
     me.require(Permission::Triage)?;
     let item = desk.store.transition(id, action, me.name()).await?;
@@ -461,7 +487,7 @@ async fn act(
         }))
         .into_response());
     }
-    let to = form.back.filter(|b| !b.is_empty());
+    let to = to.filter(|b| !b.is_empty());
     Ok(back(
         &local_path(to.as_deref().or(Some(&format!("/items/{id}")))),
         &message,
@@ -475,9 +501,9 @@ macro_rules! workflow_handlers {
             me: Me,
             Path(id): Path<i64>,
             headers: HeaderMap,
-            Form(form): Form<BackForm>,
+            to: BackTo,
         ) -> Result<Response, WebError> {
-            act(desk, me, id, $action, headers, form).await
+            act(desk, me, id, $action, headers, to).await
         }
     )*};
 }

@@ -3,6 +3,7 @@
 
 mod auth;
 mod client;
+mod desk;
 mod helpers;
 mod kill;
 mod openapi;

@@ -1,0 +1,227 @@
+//! Triage from the desk: the inbox and its filters, the item page, workflow
+//! actions (forms and the script's JSON), bulk dismiss, and one audit entry
+//! per action.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use super::{DeskTest, flash};
+
+#[tokio::test]
+async fn every_desk_action_leaves_exactly_one_audit_entry() {
+    let t = DeskTest::start().await;
+    let a = t
+        .arrive("resident3", "Fly-tipping behind Croydon library")
+        .await;
+    let b = t.arrive("resident4", "Purley pool closed again").await;
+    let sam = t.login("sam").await;
+    let priya = t.login("priya").await;
+    let before = t.audit_count().await;
+    let (ia, ib) = (a.id.to_string(), b.id.to_string());
+    type Step<'a> = (&'a super::Officer, String, Vec<(&'a str, &'a str)>);
+    let steps: Vec<Step> = vec![
+        (&sam, format!("/items/{ia}/claim"), vec![]),
+        (
+            &sam,
+            format!("/items/{ia}/note"),
+            vec![("text", "Called the depot")],
+        ),
+        (&sam, format!("/items/{ia}/release"), vec![]),
+        (&priya, format!("/items/{ia}/claim"), vec![]),
+        (&priya, format!("/items/{ia}/refer"), vec![]),
+        (&sam, format!("/items/{ia}/reopen"), vec![]),
+        (&sam, format!("/items/{ia}/dismiss"), vec![]),
+        (&sam, format!("/items/{ib}/mark-replied"), vec![]),
+        (
+            &sam,
+            "/items/dismiss".to_owned(),
+            vec![("item", &ia), ("item", &ib)],
+        ),
+    ];
+    let n = steps.len();
+    for (officer, path, form) in steps {
+        let r = officer.post(&path, &form).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+    }
+    // The bulk dismiss found both closed already: it changed nothing and says so.
+    let after = t.audit_count().await;
+    assert_eq!(
+        after - before,
+        n - 1,
+        "one entry per action that changed something"
+    );
+    let history: Vec<(String, String)> = t
+        .store
+        .audit(Some(a.id), 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor, e.action))
+        .collect();
+    assert!(
+        history.contains(&("priya".into(), "item.referred".into())),
+        "{history:?}"
+    );
+    assert!(
+        history.contains(&("sam".into(), "item.note_added".into())),
+        "{history:?}"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn refused_transitions_say_why_and_change_nothing() {
+    let t = DeskTest::start().await;
+    let item = t.arrive("resident5", "Croydon tram stuck").await;
+    let sam = t.login("sam").await;
+    sam.post(&format!("/items/{}/dismiss", item.id), &[]).await;
+    let before = t.audit_count().await;
+    let r = sam.post(&format!("/items/{}/claim", item.id), &[]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("dismissed"), "{body}");
+    assert_eq!(t.audit_count().await, before);
+    let r = sam.get("/items/99999999").await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_script_gets_json_and_forms_get_a_redirect_back() {
+    let t = DeskTest::start().await;
+    let item = t
+        .arrive("resident6", "Lovely flowers in Croydon park")
+        .await;
+    let sam = t.login("sam").await;
+    let r = sam
+        .post_json(&format!("/items/{}/claim", item.id), json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["status"], "in_progress");
+    assert_eq!(body["owner"], "sam");
+    let r = sam
+        .post(
+            &format!("/items/{}/release", item.id),
+            &[("back", "/?status=new")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(super::location(&r).starts_with("/?status=new&done="));
+    assert!(flash(&r).contains("Release"), "{}", flash(&r));
+    // A back link elsewhere is ignored.
+    let r = sam
+        .post(
+            &format!("/items/{}/claim", item.id),
+            &[("back", "https://evil.example/")],
+        )
+        .await;
+    assert!(
+        super::location(&r).starts_with("/?done="),
+        "{}",
+        super::location(&r)
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_inbox_filters_searches_counts_and_pages() {
+    let t = DeskTest::start().await;
+    let purley = t
+        .arrive("resident7", "Streetlight out in Purley again")
+        .await;
+    let croydon = t
+        .arrive("resident8", "Croydon market smells of zebras")
+        .await;
+    let sam = t.login("sam").await;
+
+    let page = |q: &str| {
+        let sam = &sam;
+        let q = q.to_owned();
+        async move {
+            let r = sam.get(&format!("/?{q}")).await;
+            assert_eq!(r.status(), StatusCode::OK, "{q}");
+            r.text().await.unwrap()
+        }
+    };
+    let html = page("q=zebras").await;
+    assert!(html.contains(&format!("data-id=\"{}\"", croydon.id)));
+    assert!(!html.contains(&format!("data-id=\"{}\"", purley.id)));
+    let html = page("place=Purley").await;
+    assert!(html.contains(&format!("data-id=\"{}\"", purley.id)));
+    assert!(!html.contains(&format!("data-id=\"{}\"", croydon.id)));
+
+    sam.post(&format!("/items/{}/claim", purley.id), &[]).await;
+    let html = page("owner=me").await;
+    assert!(html.contains(&format!("data-id=\"{}\"", purley.id)));
+    assert!(!html.contains(&format!("data-id=\"{}\"", croydon.id)));
+    let html = page("status=in_progress").await;
+    assert!(html.contains(&format!("data-id=\"{}\"", purley.id)));
+    assert!(
+        html.contains("In progress <span class=\"count\">1</span>"),
+        "counts per status"
+    );
+
+    // Newest first, 50 a page, with a link to the next.
+    let total = t
+        .store
+        .list_items(&Default::default())
+        .await
+        .unwrap()
+        .counts
+        .iter()
+        .map(|c| c.1)
+        .sum::<u64>();
+    let html = page("").await;
+    let first = html.find(&format!("data-id=\"{}\"", croydon.id)).unwrap();
+    let second = html.find(&format!("data-id=\"{}\"", purley.id)).unwrap();
+    assert!(first < second, "newest first");
+    assert_eq!(html.matches("class=\"item ").count() as u64, total.min(50));
+    assert_eq!(html.contains("rel=\"next\""), total > 50);
+
+    let r = sam.get("/?priority=whenever").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_item_page_shows_thread_matches_flags_notes_and_history() {
+    let t = DeskTest::start().await;
+    let item = t
+        .arrive(
+            "resident9",
+            "@yourcroydon Croydon bins not emptied, absolute idiots",
+        )
+        .await;
+    let sam = t.login("sam").await;
+    sam.post(
+        &format!("/items/{}/note", item.id),
+        &[("text", "Asked <Veolia> & waited")],
+    )
+    .await;
+    let html = sam
+        .get(&format!("/items/{}", item.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Croydon bins not emptied"));
+    assert!(
+        html.contains("Matched places</dt><dd>Croydon</dd>"),
+        "why it matched"
+    );
+    assert!(html.contains("API: placewatch can send"), "reply path");
+    assert!(
+        html.contains("Asked &#60;Veolia&#62; &#38; waited"),
+        "notes escaped"
+    );
+    assert!(
+        html.contains("sam added a note"),
+        "history from the audit log"
+    );
+    assert!(
+        html.contains("<option value=\"thanks\""),
+        "the template picker"
+    );
+    t.stop().await;
+}
