@@ -5,6 +5,8 @@
 
 #![allow(dead_code)] // each bench uses its own subset
 
+pub mod scale;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -3,6 +3,7 @@
 
 mod auth;
 mod client;
+mod demo;
 mod desk;
 mod helpers;
 mod kill;

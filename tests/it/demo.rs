@@ -1,0 +1,176 @@
+//! `placewatch demo` as a newcomer runs it, and `placewatch officer` as an
+//! administrator does: the real binary, its printed URL and logins, and a
+//! clean stop on Ctrl-C (SIGINT).
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::desk::{Officer, session_cookie};
+
+fn placewatch() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_placewatch"))
+}
+
+/// Reads the demo's stdout until "Press Ctrl-C"; returns the desk URL and
+/// the (username, password) logins.
+fn read_banner(child: &mut Child) -> (String, Vec<(String, String)>) {
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let (mut desk, mut logins) = (String::new(), Vec::new());
+    let started = Instant::now();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["Desk:", url] => desk = url.trim_end_matches('/').to_owned(),
+            [user, "password", password, _role] => {
+                logins.push(((*user).to_owned(), (*password).to_owned()));
+            }
+            _ if line.starts_with("Press Ctrl-C") => break,
+            _ => {}
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "demo banner");
+    }
+    // Keep draining so the demo never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (desk, logins)
+}
+
+#[tokio::test]
+async fn the_demo_prints_a_working_login_and_stops_cleanly_on_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = placewatch()
+        .args(["demo", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (desk, logins) = read_banner(&mut child);
+    assert!(desk.starts_with("http://127.0.0.1:"), "{desk}");
+    let users: Vec<&str> = logins.iter().map(|(u, _)| u.as_str()).collect();
+    assert_eq!(users, ["sam", "priya", "alex", "vic"]);
+
+    let officer = Officer {
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        base: desk.clone(),
+        cookie: String::new(),
+        csrf: String::new(),
+    };
+    let (user, password) = &logins[0];
+    let r = officer.try_login(user, password).await;
+    assert_eq!(r.status(), 303, "the printed login works");
+    let officer = Officer {
+        cookie: session_cookie(r.headers()).unwrap(),
+        ..officer
+    };
+    // The backlog arrives: the daemon polls the simulator and files items.
+    let mut items = 0;
+    for _ in 0..100 {
+        let html = officer.get("/").await.text().await.unwrap();
+        items = html.matches("class=\"item ").count();
+        if items > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(items > 0, "the demo's inbox fills");
+
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the demo stops within 15 s of Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn officers_are_managed_from_the_command_line_with_passwords_on_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("placewatch.toml");
+    std::fs::write(
+        &config,
+        "[council]\nname = \"Croydon Council\"\nhandle = \"yourcroydon\"\n\n\
+         [monitor]\nplaces = [\"Croydon\"]\n",
+    )
+    .unwrap();
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = placewatch()
+            .args(["officer"])
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run(
+        &["add", "jo", "--name", "Jo Bloggs", "--role", "approver"],
+        "a long enough password\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "added jo (Jo Bloggs, approver)");
+
+    let (code, _, err) = run(&["add", "kim", "--name", "Kim"], "short\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("at least 10 characters"), "{err}");
+    let (code, _, err) = run(
+        &["add", "Bad Name", "--name", "X"],
+        "a long enough password\n",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("a username is"), "{err}");
+    let (code, _, err) = run(
+        &["add", "jo", "--name", "Jo Again"],
+        "a long enough password\n",
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("already an officer called \"jo\""), "{err}");
+
+    let (_, out, _) = run(&["list"], "");
+    assert!(
+        out.contains("jo") && out.contains("approver") && out.contains("active"),
+        "{out}"
+    );
+    let (code, out, _) = run(&["disable", "jo"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("jo is disabled"), "{out}");
+    let (code, out, _) = run(&["reset-password", "jo"], "another long password\n");
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = run(&["role", "jo", "admin"], "");
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), "jo is now admin");
+    let (_, out, _) = run(&["list", "--json"], "");
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list[0]["username"], "jo");
+    assert_eq!(list[0]["role"], "admin");
+    assert_eq!(list[0]["disabled"], true);
+    assert!(!out.contains("argon2"), "no password hash leaves the store");
+}
