@@ -1,8 +1,9 @@
 //! Live updates: one task reads the store's change marks (newest item, newest
-//! audit entry) every second and publishes them; each open inbox holds a
-//! server-sent event stream that forwards changes, and its script then
-//! fetches the new rows. One cheap query a second, however many officers
-//! are watching. Streams end when the desk shuts down.
+//! audit entry) every second while an inbox is open, and publishes them; each
+//! open inbox holds a server-sent event stream that forwards changes, and its
+//! script then fetches the new rows. One cheap query a second however many
+//! officers are watching, none when nobody is. Streams end when the desk
+//! shuts down.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -35,6 +36,10 @@ impl Live {
                 tokio::select! {
                     () = shutdown.cancelled() => return,
                     _ = tick.tick() => {}
+                }
+                // The desk holds one receiver; more means an inbox is open.
+                if tx.receiver_count() <= 1 {
+                    continue;
                 }
                 match store.change_marks().await {
                     Ok(marks) => {
