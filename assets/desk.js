@@ -16,7 +16,10 @@
 
   async function post(url, body) {
     const headers = { "X-CSRF-Token": csrf, "Accept": "application/json" };
-    let payload;
+    // Without a body, an empty form: the workflow actions read their
+    // (optional) fields as a form and refuse any other content type.
+    let payload = "";
+    headers["Content-Type"] = "application/x-www-form-urlencoded";
     if (body !== undefined) {
       headers["Content-Type"] = "application/json";
       payload = JSON.stringify(body);
