@@ -278,6 +278,11 @@
   });
 
   if (itemPage && window.location.hash === "#composer") {
-    (textArea || document.getElementById("composer"))?.focus();
+    // The browser focuses the fragment's target (the focusable #composer
+    // section) once the page has parsed, after this script has run: focus
+    // the text again when the page has loaded.
+    const focusText = () => (textArea || document.getElementById("composer"))?.focus();
+    focusText();
+    window.addEventListener("load", focusText, { once: true });
   }
 })();
