@@ -1,0 +1,575 @@
+//! The browser tests' harness: finds Chromium, chromedriver and axe-core (or
+//! skips), starts `placewatch demo` and a chromedriver per test, opens
+//! headless Chromium sessions, and stops everything at the end.
+//!
+//! Every wait is for a condition with a timeout; nothing sleeps and then
+//! asserts.
+
+use std::collections::HashMap;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+/// How long a page condition may take (a click, a fetch, a page load).
+pub const WAIT: Duration = Duration::from_secs(15);
+/// How long the daemon may take to poll an injected post into an item
+/// (the demo polls every 5 to 20 seconds).
+pub const POLL_WAIT: Duration = Duration::from_secs(75);
+
+/// What a test needs besides the binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    Browser,
+    /// The browser and axe-core.
+    Axe,
+}
+
+/// The tools found on this machine.
+#[derive(Debug, Clone)]
+pub struct Tools {
+    chromium: PathBuf,
+    chromedriver: PathBuf,
+    axe: Option<PathBuf>,
+}
+
+fn env_path(var: &str, default: impl Into<PathBuf>) -> PathBuf {
+    std::env::var_os(var).map_or_else(|| default.into(), PathBuf::from)
+}
+
+/// The tools, or `None` (after saying so on stderr) when one is missing and
+/// `PLACEWATCH_BROWSER_TESTS=require` is not set; with it, a missing tool
+/// fails the test.
+pub fn tools(needs: Needs) -> Option<Tools> {
+    let chromium = env_path("PLACEWATCH_CHROMIUM", "/usr/bin/chromium");
+    let chromedriver = env_path("PLACEWATCH_CHROMEDRIVER", "/usr/bin/chromedriver");
+    let axe = env_path(
+        "AXE_CORE_JS",
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/axe/node_modules/axe-core/axe.min.js"),
+    );
+    let missing = if !chromium.is_file() {
+        Some(format!(
+            "{} not found (install Debian's chromium and chromium-driver)",
+            chromium.display()
+        ))
+    } else if !chromedriver.is_file() {
+        Some(format!(
+            "{} not found (install Debian's chromium and chromium-driver)",
+            chromedriver.display()
+        ))
+    } else if needs == Needs::Axe && !axe.is_file() {
+        Some(format!(
+            "axe-core not found at {} (run `npm install --prefix target/axe axe-core@4` or set AXE_CORE_JS)",
+            axe.display()
+        ))
+    } else {
+        None
+    };
+    if let Some(why) = missing {
+        if std::env::var("PLACEWATCH_BROWSER_TESTS").as_deref() == Ok("require") {
+            panic!("browser tests are required (PLACEWATCH_BROWSER_TESTS=require), but {why}");
+        }
+        eprintln!("SKIPPED browser tests: {why}");
+        return None;
+    }
+    Some(Tools {
+        chromium,
+        chromedriver,
+        axe: (needs == Needs::Axe).then_some(axe),
+    })
+}
+
+/// At most this many demos with browsers at once (the machine is small);
+/// `PLACEWATCH_BROWSER_JOBS` changes it.
+fn slots() -> &'static Semaphore {
+    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let n = std::env::var("PLACEWATCH_BROWSER_JOBS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(2);
+        Semaphore::new(n)
+    })
+}
+
+/// A running `placewatch demo` (no live stream: only injected posts arrive)
+/// with a chromedriver beside it.
+pub struct Demo {
+    /// The desk's origin, without a trailing slash.
+    pub desk: String,
+    /// The simulated X's origin.
+    pub sim: String,
+    passwords: HashMap<String, String>,
+    demo: Child,
+    driver: Child,
+    driver_url: String,
+    tools: Tools,
+    browsers: Vec<Client>,
+    http: reqwest::Client,
+    dir: tempfile::TempDir,
+    _slot: SemaphorePermit<'static>,
+}
+
+impl Demo {
+    /// Starts the demo and chromedriver, or `None` when the tools are missing.
+    pub async fn start(needs: Needs) -> Option<Demo> {
+        let tools = tools(needs)?;
+        let slot = slots()
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        let dir = tempfile::Builder::new()
+            .prefix("placewatch-browser-")
+            .tempdir()
+            .unwrap();
+        let (demo, lines) = start_demo(dir.path()).await;
+        let (driver, driver_url) = start_driver(&tools.chromedriver, dir.path()).await;
+        let field = |label: &str| {
+            lines
+                .iter()
+                .find_map(|l| l.trim().strip_prefix(label))
+                .map(|rest| {
+                    rest.split_whitespace()
+                        .next()
+                        .unwrap()
+                        .trim_end_matches('/')
+                        .to_owned()
+                })
+                .unwrap_or_else(|| panic!("no {label:?} line in the demo's output: {lines:#?}"))
+        };
+        let desk = field("Desk:");
+        let sim = field("Simulated X:");
+        let passwords = lines
+            .iter()
+            .filter_map(|l| {
+                let words: Vec<&str> = l.split_whitespace().collect();
+                match words.as_slice() {
+                    [name, "password", password, _role] => {
+                        Some(((*name).to_owned(), (*password).to_owned()))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        Some(Demo {
+            desk,
+            sim,
+            passwords,
+            demo,
+            driver,
+            driver_url,
+            tools,
+            browsers: Vec::new(),
+            http: reqwest::Client::new(),
+            dir,
+            _slot: slot,
+        })
+    }
+
+    /// The demo password of an officer (sam, priya, alex, vic).
+    pub fn password(&self, officer: &str) -> &str {
+        self.passwords
+            .get(officer)
+            .unwrap_or_else(|| panic!("the demo printed no password for {officer}"))
+    }
+
+    /// The source of axe-core (only for [`Needs::Axe`]).
+    pub fn axe_source(&self) -> String {
+        let path = self.tools.axe.as_ref().expect("started with Needs::Axe");
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    /// A fresh headless Chromium (its own profile, so no shared cookies).
+    pub async fn browser(&mut self) -> Browser {
+        let profile = self
+            .dir
+            .path()
+            .join(format!("chrome-{}", self.browsers.len()));
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": self.tools.chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            },
+        });
+        let serde_json::Value::Object(caps) = caps else {
+            unreachable!()
+        };
+        // rustls is built with two crypto providers here, so one must be chosen.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = ClientBuilder::rustls()
+            .expect("a WebDriver client")
+            .capabilities(caps)
+            .connect(&self.driver_url)
+            .await
+            .expect("chromedriver opens a Chromium session");
+        self.browsers.push(client.clone());
+        Browser {
+            client,
+            desk: self.desk.clone(),
+        }
+    }
+
+    /// A browser with `officer` logged in, on the inbox.
+    pub async fn login(&mut self, officer: &str) -> Browser {
+        let b = self.browser().await;
+        b.login(officer, self.password(officer)).await;
+        b
+    }
+
+    /// Posts `posts` (the simulator's injection JSON) into the simulated X.
+    pub async fn inject(&self, posts: Value) -> Vec<String> {
+        let r = self
+            .http
+            .post(format!("{}/_sim/posts", self.sim))
+            .json(&posts)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            201,
+            "injecting posts: {}",
+            r.text().await.unwrap()
+        );
+        let body: Value = r.json().await.unwrap();
+        body["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Replies the simulated X has received and created.
+    pub async fn replies_at_x(&self) -> u64 {
+        let stats: Value = self
+            .http
+            .get(format!("{}/_sim/stats", self.sim))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        stats["replies_created"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no replies_created in {stats}"))
+    }
+
+    /// Closes the browsers, stops the demo with SIGTERM (it must exit
+    /// cleanly) and chromedriver.
+    pub async fn stop(mut self) {
+        for b in std::mem::take(&mut self.browsers) {
+            let _ = b.close().await;
+        }
+        let pid = self.demo.id().expect("the demo is running").to_string();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = tokio::time::timeout(Duration::from_secs(30), self.demo.wait())
+            .await
+            .expect("the demo stops within 30 s of SIGTERM")
+            .unwrap();
+        assert!(exit.success(), "the demo exited with {exit}");
+        if let Some(pgid) = self.driver.id() {
+            kill_group(pgid, "TERM");
+        }
+        let _ = self.driver.wait().await;
+    }
+}
+
+/// Signals chromedriver's process group: chromedriver leads it, and the
+/// Chromiums it started are in it.
+fn kill_group(pgid: u32, signal: &str) {
+    let _ = std::process::Command::new("kill")
+        .args(["-s", signal, "--", &format!("-{pgid}")])
+        .status();
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        // Only after a failure (stop() has already ended both otherwise).
+        if let Some(pgid) = self.driver.id() {
+            kill_group(pgid, "KILL");
+        }
+        let _ = self.demo.start_kill();
+        if std::thread::panicking() {
+            let mut log = String::new();
+            if let Ok(mut f) = std::fs::File::open(self.dir.path().join("demo.log")) {
+                let _ = f.read_to_string(&mut log);
+            }
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            eprintln!("--- the demo's last log lines ---");
+            for line in tail.iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
+/// Starts `placewatch demo` and returns it with the lines it printed up to
+/// "Press Ctrl-C".
+async fn start_demo(dir: &Path) -> (Child, Vec<String>) {
+    let log = std::fs::File::create(dir.join("demo.log")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_placewatch"))
+        .args(["demo", "--listen", "127.0.0.1:0", "--rate", "0", "--data"])
+        .arg(dir.join("data"))
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the placewatch binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let lines = read_until(stdout, "Press Ctrl-C", Duration::from_secs(60))
+        .await
+        .unwrap_or_else(|lines| panic!("the demo did not start: {lines:#?}"));
+    (child, lines)
+}
+
+/// Starts chromedriver on a port of its choosing, in its own process group.
+async fn start_driver(chromedriver: &Path, dir: &Path) -> (Child, String) {
+    let mut child = Command::new(chromedriver)
+        .arg("--port=0")
+        .arg(format!(
+            "--log-path={}",
+            dir.join("chromedriver.log").display()
+        ))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver starts");
+    let stdout = child.stdout.take().unwrap();
+    let lines = read_until(stdout, "started successfully", Duration::from_secs(20))
+        .await
+        .unwrap_or_else(|lines| panic!("chromedriver did not start: {lines:#?}"));
+    let port = lines
+        .last()
+        .and_then(|l| l.rsplit("port ").next())
+        .map(|p| p.trim_end_matches('.').trim())
+        .and_then(|p| p.parse::<u16>().ok())
+        .unwrap_or_else(|| panic!("no port in chromedriver's output: {lines:#?}"));
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+/// Reads lines until one contains `marker`, then keeps draining the output in
+/// the background (so the process never writes to a closed pipe). `Err` with
+/// the lines read when the output ends or `timeout` passes first.
+async fn read_until(
+    output: impl AsyncRead + Unpin + Send + 'static,
+    marker: &str,
+    timeout: Duration,
+) -> Result<Vec<String>, Vec<String>> {
+    let mut reader = BufReader::new(output).lines();
+    let mut lines = Vec::new();
+    let found = tokio::time::timeout(timeout, async {
+        while let Ok(Some(line)) = reader.next_line().await {
+            let done = line.contains(marker);
+            lines.push(line);
+            if done {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    if found != Ok(true) {
+        return Err(lines);
+    }
+    tokio::spawn(async move { while let Ok(Some(_)) = reader.next_line().await {} });
+    Ok(lines)
+}
+
+/// JavaScript's truthiness, for a script's result.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        _ => true,
+    }
+}
+
+/// One headless Chromium, driven through WebDriver.
+pub struct Browser {
+    pub client: Client,
+    desk: String,
+}
+
+impl Browser {
+    /// Opens a desk path (`/`, `/items/3`, ...).
+    pub async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.desk))
+            .await
+            .unwrap();
+    }
+
+    /// Logs in through the login form and waits for the inbox.
+    pub async fn login(&self, officer: &str, password: &str) {
+        self.goto("/login").await;
+        self.find("#username")
+            .await
+            .send_keys(officer)
+            .await
+            .unwrap();
+        self.find("#password")
+            .await
+            .send_keys(password)
+            .await
+            .unwrap();
+        self.find("form.stack button[type=submit]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        self.wait_for(
+            &format!("{officer} to reach the inbox after logging in"),
+            "return document.querySelector('#items') !== null",
+        )
+        .await;
+    }
+
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css:?} on the page: {e}"))
+    }
+
+    /// Runs a script (a function body; `arguments` holds `args`).
+    pub async fn js_with(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    pub async fn js(&self, script: &str) -> Value {
+        self.js_with(script, Vec::new()).await
+    }
+
+    /// Runs a script that ends by calling its last argument with a result.
+    pub async fn js_async(&self, script: &str) -> Value {
+        self.client
+            .execute_async(script, Vec::new())
+            .await
+            .unwrap_or_else(|e| panic!("async script failed: {e}\n{script}"))
+    }
+
+    /// `textContent` of the first element matching `css` (literal, unlike
+    /// WebDriver's rendered text).
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await;
+        let v = self
+            .js_with(
+                "return document.querySelector(arguments[0]).textContent",
+                vec![json!(css)],
+            )
+            .await;
+        v.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The current path and query.
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    /// Waits until `script` returns something truthy, and returns it.
+    pub async fn wait_for(&self, what: &str, script: &str) -> Value {
+        self.wait_for_at_most(WAIT, what, script).await
+    }
+
+    pub async fn wait_for_at_most(&self, timeout: Duration, what: &str, script: &str) -> Value {
+        let start = Instant::now();
+        loop {
+            // A navigation in progress fails a script now and then: retry.
+            let last = match self.client.execute(script, Vec::new()).await {
+                Ok(v) if truthy(&v) => return v,
+                Ok(v) => v,
+                // An alert is the desk's script reporting a failure.
+                Err(e) if e.to_string().contains("unexpected alert open") => {
+                    panic!("waiting for {what}, the page raised an alert: {e}")
+                }
+                Err(e) => Value::String(format!("error: {e}")),
+            };
+            assert!(
+                start.elapsed() < timeout,
+                "timed out after {timeout:?} waiting for {what} (last result: {last})"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Presses keys (each a char; see `fantoccini::key::Key` for Tab, Enter,
+    /// ...) on whatever has focus, as a person would.
+    pub async fn press(&self, keys: &[char]) {
+        let mut actions = KeyActions::new("keyboard".into());
+        for &value in keys {
+            actions = actions
+                .then(KeyAction::Down { value })
+                .then(KeyAction::Up { value });
+        }
+        self.client.perform_actions(actions).await.unwrap();
+    }
+
+    /// Types text on whatever has focus.
+    pub async fn type_text(&self, text: &str) {
+        let keys: Vec<char> = text.chars().collect();
+        self.press(&keys).await;
+    }
+
+    /// Presses `key` with Shift held.
+    pub async fn press_shifted(&self, key: char) {
+        let shift = char::from(fantoccini::key::Key::Shift);
+        let actions = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: shift })
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key })
+            .then(KeyAction::Up { value: shift });
+        self.client.perform_actions(actions).await.unwrap();
+    }
+
+    /// Sets a marker on `window` that survives only as long as the page
+    /// does: checking it later proves there was no reload.
+    pub async fn mark_page(&self) {
+        self.js("window.__noReload = true").await;
+    }
+
+    pub async fn assert_not_reloaded(&self) {
+        assert_eq!(
+            self.js("return window.__noReload === true").await,
+            json!(true),
+            "the page was reloaded"
+        );
+    }
+}
