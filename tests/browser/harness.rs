@@ -6,7 +6,7 @@
 //! asserts.
 
 use std::collections::HashMap;
-use std::io::Read as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::OnceLock;
@@ -77,7 +77,9 @@ pub fn tools(needs: Needs) -> Option<Tools> {
         if std::env::var("PLACEWATCH_BROWSER_TESTS").as_deref() == Ok("require") {
             panic!("browser tests are required (PLACEWATCH_BROWSER_TESTS=require), but {why}");
         }
-        eprintln!("SKIPPED browser tests: {why}");
+        // Straight to the process's stderr: libtest would hide eprintln!'s
+        // output of a passing test.
+        let _ = writeln!(std::io::stderr(), "SKIPPED browser tests: {why}");
         return None;
     }
     Some(Tools {

@@ -148,6 +148,7 @@ async fn hostile_post_text_is_shown_as_text() {
             .js(r#"const r = s => document.querySelector(s).getBoundingClientRect();
                    const text = r('.post.this .text'), about = r('.about'), reply = r('#reply-text');
                    return {
+                       handle_follows: r('.post.this .handle').left >= r('.post.this .name').right - 0.5,
                        text_height: text.height <= 16 * 16 + 1,
                        about_beside: about.left >= text.right,
                        about_in_view: about.right <= window.innerWidth,
@@ -157,18 +158,33 @@ async fn hostile_post_text_is_shown_as_text() {
             .await;
         assert_eq!(
             layout,
-            json!({"text_height": true, "about_beside": true, "about_in_view": true,
+            json!({"handle_follows": true, "text_height": true, "about_beside": true, "about_in_view": true,
                    "composer_below": true, "send_visible": true}),
             "item {id}'s layout"
         );
     }
 
-    // The bidi override stays inside its post: every post's text is isolated.
     sam.goto(&format!("/?q={MARKER}")).await;
     let isolated = sam
         .js("return Array.from(document.querySelectorAll('#items .text'))
                  .every(e => ['isolate', 'isolate-override', 'plaintext'].includes(getComputedStyle(e).unicodeBidi))")
         .await;
     assert_eq!(isolated, json!(true), "each post's text is bidi-isolated");
+    // A bidi override stays inside the post or name that holds it: each
+    // row's author handle still follows the author's name.
+    let handles_follow = sam
+        .js(
+            "return Array.from(document.querySelectorAll('#items .who a.open')).map(a => {
+                 const name = a.querySelector('.name').getBoundingClientRect();
+                 const handle = a.querySelector('.handle').getBoundingClientRect();
+                 return handle.left >= name.right - 0.5;
+             })",
+        )
+        .await;
+    assert_eq!(
+        handles_follow,
+        json!(vec![true; posts.len()]),
+        "handles follow names"
+    );
     demo.stop().await;
 }
