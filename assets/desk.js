@@ -199,9 +199,15 @@
     document.getElementById("reply-count")?.classList.toggle("over", !check.valid);
   }
 
+  // Checks can overlap (typing a template's name in the picker selects
+  // several in turn); only the latest one asked may change the composer.
+  let latestCheck = 0;
+
   async function check(body) {
     const id = itemPage.dataset.itemId;
-    return post(`/items/${id}/reply/check`, body);
+    const ticket = ++latestCheck;
+    const result = await post(`/items/${id}/reply/check`, body);
+    return ticket === latestCheck ? result : null;
   }
 
   if (itemPage && composer && textArea) {
@@ -209,7 +215,10 @@
     textArea.addEventListener("input", () => {
       window.clearTimeout(timer);
       timer = window.setTimeout(async () => {
-        try { showCheck(await check({ text: textArea.value })); } catch (_) { /* the server checks again on send */ }
+        try {
+          const result = await check({ text: textArea.value });
+          if (result) showCheck(result);
+        } catch (_) { /* the server checks again on send */ }
       }, 120);
     });
     const fill = async () => {
@@ -219,6 +228,7 @@
       if (!name) return;
       try {
         const result = await check({ template: name, text: "", welsh: welsh?.checked ? "1" : undefined });
+        if (!result) return; // a later choice or edit superseded this one
         textArea.value = result.text;
         showCheck(result);
         announce("Template filled in: " + result.weighted_length + " of " + result.max + " characters");
