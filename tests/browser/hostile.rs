@@ -79,6 +79,43 @@ async fn assert_page_sound(b: &Browser, page: &str) {
     );
 }
 
+/// The item page shows the post and its author literally, runs nothing,
+/// and keeps its layout.
+async fn assert_item_page(sam: &Browser, id: &str, name: &str, text: &str) {
+    sam.goto(&format!("/items/{id}")).await;
+    assert_eq!(
+        sam.text(".post.this .text").await,
+        text,
+        "item {id} shows the whole post literally"
+    );
+    assert_eq!(
+        sam.text("h1 bdi").await,
+        name,
+        "the author's name, literally"
+    );
+    assert_page_sound(sam, &format!("item {id}")).await;
+    // The layout holds: the post scrolls in its box, the side column and
+    // the composer are where they belong.
+    let layout = sam
+        .js(r#"const r = s => document.querySelector(s).getBoundingClientRect();
+               const text = r('.post.this .text'), about = r('.about'), reply = r('#reply-text');
+               return {
+                   handle_follows: r('.post.this .handle').left >= r('.post.this .name').right - 0.5,
+                   text_height: text.height <= 16 * 16 + 1,
+                   about_beside: about.left >= text.right,
+                   about_in_view: about.right <= window.innerWidth,
+                   composer_below: reply.top >= text.bottom,
+                   send_visible: document.getElementById('send').offsetParent !== null,
+               }"#)
+        .await;
+    assert_eq!(
+        layout,
+        json!({"handle_follows": true, "text_height": true, "about_beside": true, "about_in_view": true,
+               "composer_below": true, "send_visible": true}),
+        "item {id}'s layout"
+    );
+}
+
 #[tokio::test]
 async fn hostile_post_text_is_shown_as_text() {
     let Some(mut demo) = Demo::start(Needs::Browser).await else {
@@ -130,38 +167,7 @@ async fn hostile_post_text_is_shown_as_text() {
         }
 
         let id = row["id"].as_str().unwrap();
-        sam.goto(&format!("/items/{id}")).await;
-        assert_eq!(
-            sam.text(".post.this .text").await,
-            *text,
-            "item {id} shows the whole post literally"
-        );
-        assert_eq!(
-            sam.text("h1 bdi").await,
-            *name,
-            "the author's name, literally"
-        );
-        assert_page_sound(&sam, &format!("item {id}")).await;
-        // The layout holds: the post scrolls in its box, the side column and
-        // the composer are where they belong.
-        let layout = sam
-            .js(r#"const r = s => document.querySelector(s).getBoundingClientRect();
-                   const text = r('.post.this .text'), about = r('.about'), reply = r('#reply-text');
-                   return {
-                       handle_follows: r('.post.this .handle').left >= r('.post.this .name').right - 0.5,
-                       text_height: text.height <= 16 * 16 + 1,
-                       about_beside: about.left >= text.right,
-                       about_in_view: about.right <= window.innerWidth,
-                       composer_below: reply.top >= text.bottom,
-                       send_visible: document.getElementById('send').offsetParent !== null,
-                   }"#)
-            .await;
-        assert_eq!(
-            layout,
-            json!({"handle_follows": true, "text_height": true, "about_beside": true, "about_in_view": true,
-                   "composer_below": true, "send_visible": true}),
-            "item {id}'s layout"
-        );
+        assert_item_page(&sam, id, name, text).await;
     }
 
     sam.goto(&format!("/?q={MARKER}")).await;

@@ -63,9 +63,17 @@ async fn an_officer_logs_in_and_filters_the_inbox() {
         "the backlog is in the inbox"
     );
 
-    // By place: the least common place on the first page, so the list shrinks.
+    let place = filter_by_place(&sam, &all, total).await;
+    status_tabs_keep_the_place(&sam, &place).await;
+    search_for_a_word(&sam, total).await;
+    demo.stop().await;
+}
+
+/// Filters by the least common place of the first page (so the list
+/// shrinks) and checks every row has it; returns the place.
+async fn filter_by_place(sam: &Browser, all: &[Value], total: u64) -> String {
     let mut places: Vec<(usize, String)> = Vec::new();
-    for row in &all {
+    for row in all {
         for p in row["places"].as_array().unwrap() {
             let p = p.as_str().unwrap().to_owned();
             match places.iter_mut().find(|(_, q)| *q == p) {
@@ -86,9 +94,9 @@ async fn an_officer_logs_in_and_filters_the_inbox() {
         .click()
         .await
         .unwrap();
-    wait_for_path(&sam, "the place filter to apply", "place=").await;
-    let by_place = rows(&sam).await;
-    let place_total = tab_count(&sam, "All").await;
+    wait_for_path(sam, "the place filter to apply", "place=").await;
+    let by_place = rows(sam).await;
+    let place_total = tab_count(sam, "All").await;
     assert!(!by_place.is_empty());
     assert!(
         place_total < total,
@@ -100,10 +108,13 @@ async fn an_officer_logs_in_and_filters_the_inbox() {
             "a row without {place}: {row}"
         );
     }
+    place
+}
 
-    // The status tabs keep the place and show only their status.
+/// The status tabs keep the place filter and show only their status.
+async fn status_tabs_keep_the_place(sam: &Browser, place: &str) {
     for (label, status) in [("New", "new"), ("Dismissed", "dismissed")] {
-        let expected = tab_count(&sam, label).await;
+        let expected = tab_count(sam, label).await;
         sam.client
             .find(Locator::XPath(&format!(
                 "//nav[@aria-label='Status']//a[starts-with(normalize-space(.), '{label} ')]"
@@ -113,9 +124,9 @@ async fn an_officer_logs_in_and_filters_the_inbox() {
             .click()
             .await
             .unwrap();
-        wait_for_path(&sam, "the status tab to open", &format!("status={status}")).await;
+        wait_for_path(sam, "the status tab to open", &format!("status={status}")).await;
         assert_eq!(sam.text("h1").await, format!("Inbox: {status}"));
-        let shown = rows(&sam).await;
+        let shown = rows(sam).await;
         assert_eq!(shown.len() as u64, expected.min(50), "{label} tab");
         for row in &shown {
             assert_eq!(row["status"], json!(status), "{row}");
@@ -125,8 +136,10 @@ async fn an_officer_logs_in_and_filters_the_inbox() {
             assert_eq!(sam.text(".empty").await, "No items match.");
         }
     }
+}
 
-    // Full-text search, from a clean inbox: a word of the first row's post.
+/// Full-text search, from a clean inbox: a word of the first row's post.
+async fn search_for_a_word(sam: &Browser, total: u64) {
     sam.find(".filters a[href='/']")
         .await
         .click()
@@ -137,7 +150,7 @@ async fn an_officer_logs_in_and_filters_the_inbox() {
         "return window.location.search === '' && document.querySelector('#items') !== null",
     )
     .await;
-    let first = rows(&sam).await[0]["text"].as_str().unwrap().to_owned();
+    let first = rows(sam).await[0]["text"].as_str().unwrap().to_owned();
     let word = first
         .split(|c: char| !c.is_ascii_alphabetic())
         .filter(|w| w.len() >= 5)
@@ -146,9 +159,9 @@ async fn an_officer_logs_in_and_filters_the_inbox() {
         .to_lowercase();
     sam.find("#q").await.send_keys(&word).await.unwrap();
     sam.press(&[char::from(fantoccini::key::Key::Enter)]).await;
-    wait_for_path(&sam, "the search to run", &format!("q={word}")).await;
-    let found = rows(&sam).await;
-    let found_total = tab_count(&sam, "All").await;
+    wait_for_path(sam, "the search to run", &format!("q={word}")).await;
+    let found = rows(sam).await;
+    let found_total = tab_count(sam, "All").await;
     assert!(!found.is_empty(), "the post the word came from is found");
     assert!(found_total < total, "{word:?}: {found_total} of {total}");
     for row in &found {
@@ -160,10 +173,9 @@ async fn an_officer_logs_in_and_filters_the_inbox() {
         Some(word.as_str()),
         "the search box keeps the words"
     );
-    demo.stop().await;
 }
 
-/// The id of a row with a claim button, after `after` in the list.
+/// The ids of the rows with a Claim button, top to bottom.
 async fn claimable_rows(b: &Browser) -> Vec<String> {
     let v = b
         .js(

@@ -50,18 +50,40 @@ async fn an_officer_replies_with_a_template_through_the_api() {
     assert_eq!(shown_count(&sam).await, 0);
     sam.mark_page().await;
 
-    // Picking a template fills the text in and counts it, without a reload.
-    sam.find("#template")
-        .await
-        .select_by_value("passed-on")
-        .await
-        .unwrap();
+    // Picking a template fills the text in and counts it, without a reload;
+    // of two picked in turn, the last one wins even when the first one's
+    // answer is slower.
+    sam.js("const fetch = window.fetch;
+         window.fetch = (url, init) => {
+             if (!String(init?.body).includes('pothole')) return fetch(url, init);
+             return new Promise(r => setTimeout(r, 700)).then(() => fetch(url, init))
+                 .finally(() => { window.__slowCheckDone = true; });
+         };")
+        .await;
+    let picker = sam.find("#template").await;
+    picker.select_by_value("pothole").await.unwrap();
+    picker.select_by_value("passed-on").await.unwrap();
+    sam.wait_for(
+        "the slow check to answer",
+        "return window.__slowCheckDone === true",
+    )
+    .await;
     let filled = sam
         .wait_for(
             "the template's text in the composer",
-            "const v = document.getElementById('reply-text').value; return v.startsWith('Thanks @') && v",
+            "const v = document.getElementById('reply-text').value;
+             return v.includes('passed this on') && v",
         )
         .await;
+    assert_eq!(
+        sam.find("#reply-template")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("passed-on")
+    );
     let filled = filled.as_str().unwrap().to_owned();
     assert!(
         filled.ends_with("– Sam"),
