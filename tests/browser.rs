@@ -9,6 +9,8 @@
 
 #[path = "browser/harness.rs"]
 mod harness;
+#[path = "browser/page.rs"]
+mod page;
 
 #[path = "browser/access.rs"]
 mod access;

@@ -3,7 +3,8 @@
 
 use serde_json::json;
 
-use crate::harness::{Browser, Demo, Needs};
+use crate::harness::{Demo, Needs};
+use crate::page::Browser;
 use crate::reply::first_api_item;
 
 /// Runs `fetch(url, init)` in the page and returns the response status.

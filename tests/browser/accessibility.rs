@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Browser, Demo, Needs};
+use crate::harness::{Demo, Needs};
+use crate::page::Browser;
 use crate::reply::first_api_item;
 
 const TAGS: &str = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']";

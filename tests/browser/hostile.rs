@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::harness::{Browser, Demo, Needs, POLL_WAIT};
+use crate::harness::{Demo, Needs, POLL_WAIT};
+use crate::page::Browser;
 
 /// A word only these posts have, to find them with the inbox's search.
 const MARKER: &str = "hostilemarker";

@@ -5,7 +5,8 @@
 use fantoccini::Locator;
 use serde_json::{Value, json};
 
-use crate::harness::{Browser, Demo, Needs, POLL_WAIT};
+use crate::harness::{Demo, Needs, POLL_WAIT};
+use crate::page::Browser;
 
 /// What the inbox shows: each row's id, status label, places and text.
 async fn rows(b: &Browser) -> Vec<Value> {

@@ -5,7 +5,8 @@
 use fantoccini::key::Key;
 use serde_json::json;
 
-use crate::harness::{Browser, Demo, Needs};
+use crate::harness::{Demo, Needs};
+use crate::page::Browser;
 use crate::reply::wait_for_count_of_text;
 
 async fn focused(b: &Browser) -> String {

@@ -3,7 +3,8 @@
 
 use serde_json::json;
 
-use crate::harness::{Browser, Demo, Needs};
+use crate::harness::{Demo, Needs};
+use crate::page::Browser;
 
 /// The first new item whose reply path is the API.
 pub async fn first_api_item(b: &Browser) -> String {
