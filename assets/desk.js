@@ -16,7 +16,10 @@
 
   async function post(url, body) {
     const headers = { "X-CSRF-Token": csrf, "Accept": "application/json" };
-    let payload;
+    // Without a body, an empty form: the workflow actions read their
+    // (optional) fields as a form and refuse any other content type.
+    let payload = "";
+    headers["Content-Type"] = "application/x-www-form-urlencoded";
     if (body !== undefined) {
       headers["Content-Type"] = "application/json";
       payload = JSON.stringify(body);
@@ -196,9 +199,15 @@
     document.getElementById("reply-count")?.classList.toggle("over", !check.valid);
   }
 
+  // Checks can overlap (typing a template's name in the picker selects
+  // several in turn); only the latest one asked may change the composer.
+  let latestCheck = 0;
+
   async function check(body) {
     const id = itemPage.dataset.itemId;
-    return post(`/items/${id}/reply/check`, body);
+    const ticket = ++latestCheck;
+    const result = await post(`/items/${id}/reply/check`, body);
+    return ticket === latestCheck ? result : null;
   }
 
   if (itemPage && composer && textArea) {
@@ -206,7 +215,10 @@
     textArea.addEventListener("input", () => {
       window.clearTimeout(timer);
       timer = window.setTimeout(async () => {
-        try { showCheck(await check({ text: textArea.value })); } catch (_) { /* the server checks again on send */ }
+        try {
+          const result = await check({ text: textArea.value });
+          if (result) showCheck(result);
+        } catch (_) { /* the server checks again on send */ }
       }, 120);
     });
     const fill = async () => {
@@ -216,6 +228,7 @@
       if (!name) return;
       try {
         const result = await check({ template: name, text: "", welsh: welsh?.checked ? "1" : undefined });
+        if (!result) return; // a later choice or edit superseded this one
         textArea.value = result.text;
         showCheck(result);
         announce("Template filled in: " + result.weighted_length + " of " + result.max + " characters");
@@ -275,6 +288,11 @@
   });
 
   if (itemPage && window.location.hash === "#composer") {
-    (textArea || document.getElementById("composer"))?.focus();
+    // The browser focuses the fragment's target (the focusable #composer
+    // section) once the page has parsed, after this script has run: focus
+    // the text again when the page has loaded.
+    const focusText = () => (textArea || document.getElementById("composer"))?.focus();
+    focusText();
+    window.addEventListener("load", focusText, { once: true });
   }
 })();

@@ -1,0 +1,26 @@
+//! Headless-Chromium tests of the officers' desk, against the real binary:
+//! each test starts `placewatch demo` (the simulated X, the daemon and the
+//! desk) and drives Chromium through chromedriver.
+//!
+//! Without Chromium, chromedriver (Debian's `chromium` and `chromium-driver`)
+//! or, for the accessibility test, axe-core (`AXE_CORE_JS`, default
+//! `target/axe/node_modules/axe-core/axe.min.js`), each test says SKIPPED on
+//! stderr and passes, unless `PLACEWATCH_BROWSER_TESTS=require`.
+
+#[path = "browser/harness.rs"]
+mod harness;
+#[path = "browser/page.rs"]
+mod page;
+
+#[path = "browser/access.rs"]
+mod access;
+#[path = "browser/accessibility.rs"]
+mod accessibility;
+#[path = "browser/hostile.rs"]
+mod hostile;
+#[path = "browser/inbox.rs"]
+mod inbox;
+#[path = "browser/keyboard.rs"]
+mod keyboard;
+#[path = "browser/reply.rs"]
+mod reply;

@@ -1,0 +1,159 @@
+//! axe-core's WCAG 2.2 AA rules on every kind of desk page, as each role
+//! sees it.
+
+use serde_json::{Value, json};
+
+use crate::harness::{Demo, Needs};
+use crate::page::Browser;
+use crate::reply::first_api_item;
+
+const TAGS: &str = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']";
+
+/// Runs axe on the page and returns a report of its violations ("" for none).
+async fn violations(b: &Browser, axe: &str, page: &str) -> String {
+    b.find("main").await;
+    if b.js("return typeof window.axe").await != json!("object") {
+        // The page's CSP does not apply to WebDriver's scripts.
+        b.js(&format!("{axe}\n;return true;")).await;
+    }
+    assert_eq!(
+        b.js("return typeof window.axe").await,
+        json!("object"),
+        "axe-core loads on {page}"
+    );
+    let result = b
+        .js_async(&format!(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {{runOnly: {{type: 'tag', values: {TAGS}}}}})
+                .then(r => done(r.violations.map(v => ({{
+                    id: v.id, impact: v.impact, help: v.help, url: v.helpUrl,
+                    nodes: v.nodes.map(n => ({{target: n.target.join(' '), html: n.html, why: n.failureSummary}})),
+                }}))))
+                .catch(e => done({{error: String(e)}}));"
+        ))
+        .await;
+    let Value::Array(found) = result else {
+        panic!("axe failed on {page}: {result}");
+    };
+    let mut report = String::new();
+    for v in &found {
+        report.push_str(&format!(
+            "\n[{page}] {} ({}): {}\n    {}\n",
+            v["id"].as_str().unwrap_or_default(),
+            v["impact"].as_str().unwrap_or_default(),
+            v["help"].as_str().unwrap_or_default(),
+            v["url"].as_str().unwrap_or_default(),
+        ));
+        for n in v["nodes"].as_array().into_iter().flatten() {
+            report.push_str(&format!(
+                "    - {}\n      {}\n      {}\n",
+                n["target"].as_str().unwrap_or_default(),
+                n["html"].as_str().unwrap_or_default(),
+                n["why"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .replace('\n', "\n      "),
+            ));
+        }
+    }
+    report
+}
+
+/// The first new item whose reply path is manual (reply in X).
+async fn first_manual_item(b: &Browser) -> String {
+    b.goto("/?path=manual&status=new").await;
+    b.find("#items > li.item").await;
+    let id = b
+        .js("return document.querySelector('#items > li.item').dataset.id")
+        .await;
+    id.as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn every_page_passes_axe() {
+    let Some(mut demo) = Demo::start(Needs::Axe).await else {
+        return;
+    };
+    let axe = demo.axe_source();
+    let mut report = String::new();
+
+    let guest = demo.browser().await;
+    guest.goto("/login").await;
+    report += &violations(&guest, &axe, "login").await;
+    // The checker itself works: an unlabelled field added to the page fails.
+    guest
+        .js("const input = document.createElement('input'); document.querySelector('form').append(input);")
+        .await;
+    assert!(
+        violations(&guest, &axe, "login with a canary")
+            .await
+            .contains("] label ("),
+        "axe reports an unlabelled field"
+    );
+    guest
+        .find("#username")
+        .await
+        .send_keys("sam")
+        .await
+        .unwrap();
+    guest
+        .find("#password")
+        .await
+        .send_keys("wrong")
+        .await
+        .unwrap();
+    guest
+        .find("form.stack button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    guest.find("#login-error").await;
+    report += &violations(&guest, &axe, "login with an error").await;
+
+    let sam = demo.login("sam").await;
+    report += &violations(&sam, &axe, "inbox").await;
+    sam.find("[data-help]").await.click().await.unwrap();
+    sam.wait_for(
+        "the shortcuts dialog",
+        "return document.getElementById('help').open",
+    )
+    .await;
+    report += &violations(&sam, &axe, "inbox with the shortcuts dialog").await;
+
+    let api = first_api_item(&sam).await;
+    sam.goto(&format!("/items/{api}?template=passed-on")).await;
+    report += &violations(&sam, &axe, "item on the API path").await;
+    let manual = first_manual_item(&sam).await;
+    sam.goto(&format!("/items/{manual}")).await;
+    report += &violations(&sam, &axe, "item on the manual path").await;
+
+    // A reply that waits for approval, for the approvals page.
+    sam.goto(&format!("/items/{api}?template=abusive-neutral"))
+        .await;
+    sam.find("#send").await.click().await.unwrap();
+    sam.wait_for(
+        "the reply to wait for approval",
+        "return document.querySelector('.flash')?.textContent.includes('waits for an approver')",
+    )
+    .await;
+    report += &violations(&sam, &axe, "item with a reply awaiting approval").await;
+    sam.goto("/status").await;
+    report += &violations(&sam, &axe, "status").await;
+    sam.goto("/items/999999999").await;
+    sam.wait_for("the 404 page", "return document.title.startsWith('404')")
+        .await;
+    report += &violations(&sam, &axe, "error page").await;
+
+    let priya = demo.login("priya").await;
+    priya.goto("/approvals").await;
+    priya.find(".approval").await;
+    report += &violations(&priya, &axe, "approvals").await;
+
+    let alex = demo.login("alex").await;
+    alex.goto("/officers").await;
+    report += &violations(&alex, &axe, "officers").await;
+
+    assert!(report.is_empty(), "axe found violations:\n{report}");
+    demo.stop().await;
+}
