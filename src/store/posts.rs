@@ -136,6 +136,15 @@ pub(super) async fn insert_posts(
     Ok(new)
 }
 
+/// A row of a query selecting post, author and `i.id AS i_id` columns.
+fn decode_thread_post(row: &SqliteRow) -> Result<ThreadPost, StoreError> {
+    Ok(ThreadPost {
+        post: decode_post(row)?,
+        author: decode_author(row)?,
+        item_id: row.try_get("i_id")?,
+    })
+}
+
 impl Store {
     /// The conversation `conversation_id`: every stored post in it (its root
     /// included), oldest first, with its author and its item if it has one.
@@ -151,15 +160,7 @@ impl Store {
             .bind(id)
             .fetch_all(&self.read)
             .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ThreadPost {
-                    post: decode_post(row)?,
-                    author: decode_author(row)?,
-                    item_id: row.try_get("i_id")?,
-                })
-            })
-            .collect()
+        rows.iter().map(decode_thread_post).collect()
     }
 
     /// Up to `limit` stored posts with ids above `after_id`, in id order, each
@@ -225,15 +226,7 @@ impl Store {
         }
         qb.push(")");
         let rows = qb.build().fetch_all(&self.read).await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ThreadPost {
-                    post: decode_post(row)?,
-                    author: decode_author(row)?,
-                    item_id: row.try_get("i_id")?,
-                })
-            })
-            .collect()
+        rows.iter().map(decode_thread_post).collect()
     }
 
     /// How many posts are stored (matched and context).
