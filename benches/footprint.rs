@@ -33,7 +33,7 @@ use placewatch::domain::post::{Author, Post};
 use placewatch::domain::triage::{Council, Decision, Flags, ReplyPath};
 use placewatch::poller::plan::plan;
 use placewatch::sim::{SimOptions, SimServer};
-use placewatch::store::{Cycle, MatchedPost, ReadKind, Store};
+use placewatch::store::{CursorMove, Cycle, MatchedPost, ReadKind, Store};
 use serde_json::{Value, json};
 
 const POSTS: u64 = 1_000_000;
@@ -218,7 +218,9 @@ async fn seed(path: &Path, places: &[String]) {
         let cycle = Cycle {
             monitor: format!("seed:{}", batch % 3),
             query: "seeded by benches/footprint.rs".into(),
-            new_since_id: Some(next_id),
+            cursor: CursorMove::Complete {
+                since_id: Some(next_id),
+            },
             reads: matched.len() as u64,
             matched,
             authors: used.into_values().collect(),
