@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use placewatch::poller::Poller;
 use placewatch::poller::plan::{Monitor, Source};
-use placewatch::store::{Cycle, ReadKind, Store};
+use placewatch::store::{CursorMove, Cycle, ReadKind, Store};
 use placewatch::x::Page;
 use placewatch::x::client::{EXPANSIONS, TWEET_FIELDS, USER_FIELDS, decode_page};
 use serde_json::Value;
@@ -141,7 +141,9 @@ async fn timed_cycle(
     let cycle = Cycle {
         monitor: monitor.key.clone(),
         query: monitor.key.clone(),
-        new_since_id: pages.first().and_then(Page::newest_id),
+        cursor: CursorMove::Complete {
+            since_id: pages.first().and_then(Page::newest_id),
+        },
         matched: batch.matched,
         authors: batch.authors,
         context: batch.context,

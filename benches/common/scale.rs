@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use placewatch::domain::post::{Author, Post};
 use placewatch::domain::triage::{Decision, Flags, ReplyPath};
-use placewatch::store::{Cycle, MatchedPost, ReadKind, Store};
+use placewatch::store::{CursorMove, Cycle, MatchedPost, ReadKind, Store};
 use serde_json::json;
 
 pub const POSTS: u64 = 1_000_000;
@@ -179,7 +179,9 @@ async fn seed(path: &Path, places: &[String]) {
         let cycle = Cycle {
             monitor: format!("seed:{}", batch % 3),
             query: "seeded by benches/footprint.rs".into(),
-            new_since_id: Some(next_id),
+            cursor: CursorMove::Complete {
+                since_id: Some(next_id),
+            },
             reads: matched.len() as u64,
             matched,
             authors: used.into_values().collect(),

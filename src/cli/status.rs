@@ -42,11 +42,15 @@ fn print(config: &Config, report: &StatusReport) {
         }
         match &m.cursor {
             Some(c) => println!(
-                "    last poll {}, posts read {}, since_id {}",
+                "    last poll {}, posts read {}, since_id {}{}",
                 c.last_poll_at.as_deref().unwrap_or("never"),
                 c.posts_read,
                 c.since_id
-                    .map_or("none (backfill pending)".into(), |s| s.to_string())
+                    .map_or("none (backfill pending)".into(), |s| s.to_string()),
+                c.pending.map_or(String::new(), |p| format!(
+                    "; unfinished cycle resumes below {}",
+                    p.until_id
+                ))
             ),
             None => println!(
                 "    never polled: the first poll backfills {} days",

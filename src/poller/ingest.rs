@@ -20,7 +20,7 @@ pub struct Tagger {
     pub council: Council,
 }
 
-/// The posts of one cycle, ready to store.
+/// The posts of one page (or several), ready to store.
 #[derive(Debug, Default)]
 pub struct Batch {
     pub matched: Vec<MatchedPost>,
@@ -33,7 +33,7 @@ pub struct Batch {
 
 impl Tagger {
     /// Tags every post of `pages`. Retweets (which keyword search should not
-    /// return) and posts seen twice in one cycle are skipped.
+    /// return) and posts seen twice in `pages` are skipped.
     pub fn batch(&self, pages: &[Page]) -> Batch {
         let mut batch = Batch::default();
         let mut referenced: HashMap<u64, &Post> = HashMap::new();

@@ -1,12 +1,28 @@
 //! The monitoring daemon: `run_until_stopped` (schedule, backoff, rate-limit
 //! waits, budget pauses, shutdown) around `poll_once` (fetch a monitor's new
-//! posts, tag them, and store posts, items and the cursor in one transaction).
+//! posts page by page, tag them, and store each page's posts, items and the
+//! cursor's move in one transaction).
 //!
 //! X's polling rule: `since_id` is the first page's `newest_id` of the previous
 //! cycle, the same `since_id` is kept through the `next_token` pages, and the
-//! cursor moves only when the whole cycle is stored. A monitor without a cursor
-//! backfills the configured window with `start_time`.
+//! `since_id` checkpoint moves only when the cycle's last page is stored. A
+//! monitor without a checkpoint backfills the configured window with
+//! `start_time` (recomputed from now when a cycle starts or resumes).
+//!
+//! Each page commits as it arrives, with a resume point in the cursor row:
+//! the cycle's first page's `newest_id` (`pending_newest_id`) and the oldest
+//! post id stored so far (`pending_until_id`). A cycle cut short (a crash,
+//! SIGKILL, shutdown between pages, an error, the month's budget) stays
+//! pending; the next poll resumes it with the same `since_id` (or
+//! `start_time`) and `until_id = pending_until_id`, so X sends only what is
+//! older than what is stored. When the resumed cycle's last page is stored,
+//! `since_id` becomes `pending_newest_id` and the pending columns are cleared.
+//! A crash therefore re-reads at most the page in flight per monitor; posts
+//! that arrive meanwhile are newer than `pending_newest_id` and come with the
+//! next cycle. Items are keyed by post id and merging is idempotent, so a page
+//! read twice never duplicates an item.
 
+pub mod cycle;
 pub mod health;
 pub mod ingest;
 pub mod plan;
@@ -15,17 +31,17 @@ pub mod schedule;
 
 use std::time::Duration;
 
-use futures::{StreamExt, TryStreamExt};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn};
 
+use self::cycle::CycleState;
 use self::health::{Health, MonitorLabel};
 use self::ingest::Tagger;
 use self::plan::{Monitor, Source};
 use self::schedule::{Forecast, Inputs, forecast, next_interval, pages_allowed};
-use crate::store::{Cycle, ReadKind, Store, StoreError};
+use crate::store::{CursorMove, Cycle, ReadKind, Store, StoreError};
 use crate::x::client::{SearchRequest, TimelineRequest};
 use crate::x::ratelimit::RateLimits;
 use crate::x::{Client, Page, XError};
@@ -42,10 +58,17 @@ pub struct Settings {
     pub status_file: Option<std::path::PathBuf>,
 }
 
-/// What one cycle did.
+/// Posts per page the poller asks X for (its maximum). A crash re-reads at
+/// most one page per monitor: the one in flight.
+pub const PAGE_SIZE: u8 = 100;
+
+/// What one cycle (or the part of it this run did) did.
 #[derive(Debug, Clone, Default)]
 pub struct PollOutcome {
+    /// Pages fetched and stored.
     pub pages: usize,
+    /// Whether it resumed a cycle an earlier run left unfinished.
+    pub resumed: bool,
     pub posts_read: u64,
     pub new_items: usize,
     pub limits: RateLimits,
@@ -115,8 +138,10 @@ impl Poller {
         Ok(f)
     }
 
-    /// Fetches every new post of `monitor` and stores them with the cursor advance.
-    /// The fetch stops early (storing nothing) if `shutdown` fires.
+    /// Fetches the new posts of `monitor` page by page, storing each page with
+    /// the cursor's move as it arrives (see the module docs for the rule).
+    /// If `shutdown` fires, it stops between pages: the cycle stays pending
+    /// and the next poll resumes it.
     #[instrument(skip_all, fields(monitor = %monitor.key))]
     pub async fn poll_once(
         &self,
@@ -130,28 +155,120 @@ impl Poller {
                 limit: budget.limit.unwrap_or_default(),
             });
         }
-        let max_pages = pages_allowed(&budget, 100).unwrap_or(u64::MAX).max(1);
+        let max_pages = pages_allowed(&budget, u64::from(PAGE_SIZE))
+            .unwrap_or(u64::MAX)
+            .max(1);
         let cursor = self.store.cursor(&monitor.key).await?;
-        let since_id = cursor.as_ref().and_then(|c| c.since_id);
-        let pages = tokio::select! {
-            pages = self.fetch(monitor, since_id, max_pages) => pages?,
-            () = shutdown.cancelled() => return Ok(PollOutcome::default()),
+        let mut cycle = CycleState::new(
+            cursor.as_ref().and_then(|c| c.since_id),
+            cursor.as_ref().and_then(|c| c.pending),
+        );
+        let mut outcome = PollOutcome {
+            resumed: cycle.resumed(),
+            ..PollOutcome::default()
         };
-        let batch = self.tagger.batch(&pages);
-        // X's rule: the new checkpoint is the first page's newest id.
-        let new_since_id = pages.first().and_then(Page::newest_id).or(since_id);
-        let read_kind = match monitor.source {
-            Source::Search { .. } => ReadKind::PostRead,
-            Source::Mentions { .. } => ReadKind::OwnedRead,
+        if outcome.resumed {
+            info!(monitor = %monitor.key, until_id = ?cycle.until_id, "resuming an unfinished cycle");
+        }
+        // Fixed for the whole cycle, like since_id: next_token pages belong to it.
+        let start_time = cycle.since_id.is_none().then(|| self.backfill_start());
+        let mut token = None;
+        loop {
+            let fetched = tokio::select! {
+                page = self.fetch_page(monitor, &cycle, start_time.clone(), token.take()) => page,
+                () = shutdown.cancelled() => break,
+            };
+            let page = match fetched {
+                Ok(page) => page,
+                Err(e) => {
+                    if outcome.pages > 0 {
+                        // The pages stored so far count; the cycle stays pending.
+                        self.record_success(monitor, &outcome, cycle.since_id);
+                    }
+                    return Err(e.into());
+                }
+            };
+            outcome.pages += 1;
+            token = page
+                .meta
+                .next_token
+                .clone()
+                .filter(|_| (outcome.pages as u64) < max_pages);
+            let oldest = page.meta.oldest_id.as_deref().and_then(|s| s.parse().ok());
+            let movement = cycle.page(page.newest_id(), oldest, token.is_some());
+            self.store_page(monitor, &page, movement, &mut outcome)
+                .await?;
+            if let CursorMove::Complete { since_id } = movement {
+                self.record_success(monitor, &outcome, since_id.or(cycle.since_id));
+                return Ok(outcome);
+            }
+        }
+        if outcome.pages > 0 {
+            self.record_success(monitor, &outcome, cycle.since_id);
+        }
+        Ok(outcome)
+    }
+
+    /// The backfill's `start_time`: the configured window back from now.
+    fn backfill_start(&self) -> String {
+        // A little inside X's 7-day window, so the request is never refused.
+        let from = OffsetDateTime::now_utc() - self.settings.backfill + Duration::from_secs(60);
+        from.replace_nanosecond(0)
+            .unwrap_or(from)
+            .format(&Rfc3339)
+            .unwrap_or_default()
+    }
+
+    /// One page of the cycle: the first (`token` is `None`) or the next.
+    async fn fetch_page(
+        &self,
+        monitor: &Monitor,
+        cycle: &CycleState,
+        start_time: Option<String>,
+        token: Option<String>,
+    ) -> Result<Page, XError> {
+        match &monitor.source {
+            Source::Search { query } => {
+                let req = SearchRequest {
+                    query: query.clone(),
+                    since_id: cycle.since_id,
+                    until_id: cycle.until_id,
+                    start_time,
+                    max_results: Some(PAGE_SIZE),
+                    next_token: token,
+                };
+                self.client.search_recent(&req).await
+            }
+            Source::Mentions { user_id } => {
+                let req = TimelineRequest {
+                    since_id: cycle.since_id,
+                    until_id: cycle.until_id,
+                    max_results: Some(PAGE_SIZE),
+                    pagination_token: token,
+                    ..TimelineRequest::default()
+                };
+                self.client.user_mentions(*user_id, &req).await
+            }
+        }
+    }
+
+    /// Tags a page and stores it with the cursor's move in one transaction.
+    async fn store_page(
+        &self,
+        monitor: &Monitor,
+        page: &Page,
+        cursor: CursorMove,
+        outcome: &mut PollOutcome,
+    ) -> Result<(), PollError> {
+        let batch = self.tagger.batch(std::slice::from_ref(page));
+        let (read_kind, query) = match &monitor.source {
+            Source::Search { query } => (ReadKind::PostRead, query.clone()),
+            Source::Mentions { user_id } => (ReadKind::OwnedRead, format!("mentions of {user_id}")),
         };
-        let query = match &monitor.source {
-            Source::Search { query } => query.clone(),
-            Source::Mentions { user_id } => format!("mentions of {user_id}"),
-        };
-        let cycle = Cycle {
+        let stored = Cycle {
             monitor: monitor.key.clone(),
             query,
-            new_since_id,
+            cursor,
             matched: batch.matched,
             authors: batch.authors,
             context: batch.context,
@@ -161,91 +278,23 @@ impl Poller {
                 .format(&Rfc3339)
                 .unwrap_or_default(),
         };
-        let outcome = self.store.record_cycle(&cycle).await?;
-        let limits = pages.last().map(|p| p.limits).unwrap_or_default();
-        self.record_success(
-            monitor,
-            &pages,
-            batch.reads,
-            outcome.new_items.len(),
-            new_since_id,
-            limits,
-        );
-        Ok(PollOutcome {
-            pages: pages.len(),
-            posts_read: batch.reads,
-            new_items: outcome.new_items.len(),
-            limits,
-        })
+        let stored_outcome = self.store.record_cycle(&stored).await?;
+        outcome.posts_read += batch.reads;
+        outcome.new_items += stored_outcome.new_items.len();
+        outcome.limits = page.limits;
+        Ok(())
     }
 
-    async fn fetch(
-        &self,
-        monitor: &Monitor,
-        since_id: Option<u64>,
-        max_pages: u64,
-    ) -> Result<Vec<Page>, XError> {
-        let start_time = since_id.is_none().then(|| {
-            // A little inside X's 7-day window, so the request is never refused.
-            let from = OffsetDateTime::now_utc() - self.settings.backfill + Duration::from_secs(60);
-            from.replace_nanosecond(0)
-                .unwrap_or(from)
-                .format(&Rfc3339)
-                .unwrap_or_default()
-        });
-        match &monitor.source {
-            Source::Search { query } => {
-                let req = SearchRequest {
-                    query: query.clone(),
-                    since_id,
-                    start_time,
-                    max_results: Some(100),
-                    ..SearchRequest::default()
-                };
-                self.client
-                    .search_pages(req)
-                    .take(max_pages as usize)
-                    .try_collect()
-                    .await
-            }
-            Source::Mentions { user_id } => {
-                let mut pages = Vec::new();
-                let mut req = TimelineRequest {
-                    since_id,
-                    max_results: Some(100),
-                    ..TimelineRequest::default()
-                };
-                loop {
-                    let page = self.client.user_mentions(*user_id, &req).await?;
-                    let next = page.meta.next_token.clone();
-                    pages.push(page);
-                    match next {
-                        Some(token) if (pages.len() as u64) < max_pages => {
-                            req.pagination_token = Some(token)
-                        }
-                        _ => return Ok(pages),
-                    }
-                }
-            }
-        }
-    }
-
-    fn record_success(
-        &self,
-        monitor: &Monitor,
-        pages: &[Page],
-        reads: u64,
-        new_items: usize,
-        since_id: Option<u64>,
-        limits: RateLimits,
-    ) {
+    fn record_success(&self, monitor: &Monitor, outcome: &PollOutcome, since_id: Option<u64>) {
         let label = MonitorLabel {
             monitor: monitor.key.clone(),
         };
         let m = &self.health.metrics;
+        let reads = outcome.posts_read;
         m.polls.get_or_create(&label).inc();
         m.posts_read.get_or_create(&label).inc_by(reads);
-        m.new_items.inc_by(new_items as u64);
+        m.new_items.inc_by(outcome.new_items as u64);
+        let limits = outcome.limits;
         if let Some(w) = limits.window {
             m.rate_limit_remaining
                 .get_or_create(&label)
@@ -262,7 +311,14 @@ impl Poller {
             s.limits = Some(limits);
         });
         if reads > 0 {
-            info!(monitor = %monitor.key, pages = pages.len(), reads, new_items, "poll cycle stored");
+            info!(
+                monitor = %monitor.key,
+                pages = outcome.pages,
+                reads,
+                new_items = outcome.new_items,
+                resumed = outcome.resumed,
+                "poll cycle stored"
+            );
         }
     }
 

@@ -22,7 +22,8 @@ pub struct Monitor {
     /// The cursor's key in the store.
     pub key: String,
     pub source: Source,
-    /// Place names this monitor covers, for status output.
+    /// Place names this monitor finds posts for (searched, then covered by a
+    /// searched one), for status output.
     pub places: Vec<String>,
 }
 
@@ -46,9 +47,12 @@ pub fn plan(
         .into_iter()
         .map(|q| Monitor {
             key: format!("search:{}", q.text),
+            // The places it searches for, then those they cover (left out of
+            // the query, found through it).
             places: q
                 .keywords
                 .iter()
+                .chain(&q.covered)
                 .map(|&i| config.monitor.places[i].to_string())
                 .collect(),
             source: Source::Search { query: q.text },

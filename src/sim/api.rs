@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use super::auth::Caller;
 use super::error::ApiError;
 use super::limits::{Endpoint, RateHeaders, Refusal};
-use super::state::{SimState, now_ms};
+use super::state::{LoggedRequest, REQUEST_LOG_LEN, SimState, now_ms};
 use super::{control, faults, oauth};
 
 mod posts;
@@ -45,23 +45,31 @@ async fn not_found() -> ApiError {
     ApiError::NotFound("Sorry, that page does not exist".into())
 }
 
-/// Counts requests per route and status for `/_sim/stats`.
+/// Counts requests per route and status for `/_sim/stats`, and logs the
+/// latest for `/_sim/requests`.
 async fn count_request(State(state): State<SimState>, request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().map_or_else(
         || request.uri().path().to_string(),
         |p| p.as_str().to_string(),
     );
     let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let query = Params::parse(request.uri().query()).0;
     let response = next.run(request).await;
-    let key = format!("{method} {route} {}", response.status().as_u16());
-    *state
-        .0
-        .stats
-        .lock()
-        .expect("stats lock")
-        .requests
-        .entry(key)
-        .or_default() += 1;
+    let status = response.status().as_u16();
+    let key = format!("{method} {route} {status}");
+    let mut stats = state.0.stats.lock().expect("stats lock");
+    *stats.requests.entry(key).or_default() += 1;
+    if stats.log.len() == REQUEST_LOG_LEN {
+        stats.log.pop_front();
+    }
+    stats.log.push_back(LoggedRequest {
+        method: method.to_string(),
+        path,
+        query,
+        status,
+    });
+    drop(stats);
     response
 }
 

@@ -1,5 +1,5 @@
 //! The simulator's own control routes under `/_sim/` (not X's): inject posts,
-//! read request and billing statistics, ask for the ground truth of a query,
+//! read request and billing statistics and the latest requests, ask for the ground truth of a query,
 //! inject faults and change settings mid-run. Tests and the demo drive it.
 
 use axum::extract::{Query, State};
@@ -22,6 +22,7 @@ pub fn router() -> Router<SimState> {
     Router::new()
         .route("/_sim/posts", post(inject_posts))
         .route("/_sim/stats", get(stats))
+        .route("/_sim/requests", get(requests).delete(clear_requests))
         .route("/_sim/truth", get(truth))
         .route("/_sim/faults", post(add_fault).delete(clear_faults))
         .route("/_sim/settings", post(settings))
@@ -161,6 +162,18 @@ async fn stats(State(sim): State<SimState>) -> Json<Value> {
         "posts_total": world.posts.len(),
         "apps": apps,
     }))
+}
+
+/// The latest X API requests (up to `REQUEST_LOG_LEN`), oldest first, each
+/// with its method, path, decoded query parameters and status.
+async fn requests(State(sim): State<SimState>) -> Json<Value> {
+    let stats = sim.0.stats.lock().expect("stats lock");
+    Json(json!({ "requests": stats.log }))
+}
+
+async fn clear_requests(State(sim): State<SimState>) -> StatusCode {
+    sim.0.stats.lock().expect("stats lock").log.clear();
+    StatusCode::NO_CONTENT
 }
 
 #[derive(Debug, Deserialize)]

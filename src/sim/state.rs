@@ -70,8 +70,24 @@ impl Default for SimOptions {
 pub struct Stats {
     /// "METHOD /route status" → count.
     pub requests: std::collections::BTreeMap<String, u64>,
+    /// The latest X API requests, oldest first, for `/_sim/requests`.
+    #[serde(skip)]
+    pub log: VecDeque<LoggedRequest>,
     pub replies_created: u64,
     pub posts_created: u64,
+}
+
+/// How many requests `/_sim/requests` remembers.
+pub const REQUEST_LOG_LEN: usize = 1000;
+
+/// One X API request as received, for tests that check what a client sent.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoggedRequest {
+    pub method: String,
+    pub path: String,
+    /// The query parameters, decoded, in order.
+    pub query: Vec<(String, String)>,
+    pub status: u16,
 }
 
 pub(super) struct Inner {

@@ -1,40 +1,43 @@
-//! One poll cycle, stored whole: [`Store::record_cycle`] writes the authors,
-//! the posts (matched and context), the new or merged triage items with their
-//! audit entries, the usage counter and the monitor's cursor in one
+//! One page of a poll cycle, stored whole: [`Store::record_cycle`] writes the
+//! authors, the posts (matched and context), the new or merged triage items
+//! with their audit entries, the usage counter and the monitor's cursor (its
+//! resume point, or its new `since_id` on the cycle's last page) in one
 //! transaction. Either all of it is stored or none of it, so a crash anywhere
 //! leaves the cursor where the stored posts are, and the next poll re-reads
-//! exactly what was lost.
+//! exactly what was lost: at most the page in flight.
 
 use std::collections::HashSet;
 
 use super::codec;
+use super::cursors::{self, CursorMove};
 use super::filing::{create_items, merge_item};
 use super::posts::{insert_posts, upsert_authors};
 use super::usage::{self, ReadKind};
-use super::{Store, StoreError, cursors};
+use super::{Store, StoreError};
 use crate::domain::post::{Author, Post};
 use crate::domain::triage::{Decision, Flags, ReplyPath};
 
-/// What one poll cycle of one monitor read.
+/// What one page of a poll cycle of one monitor read (or a whole cycle, for
+/// callers that store one in a single step).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cycle {
     /// The monitor's name (its cursor's key).
     pub monitor: String,
     /// The query it ran.
     pub query: String,
-    /// The first page's `newest_id`; `None` when the cycle found nothing (the
-    /// cursor keeps its `since_id`).
-    pub new_since_id: Option<u64>,
+    /// How the cursor moves: to the cycle's new `since_id` on its last page,
+    /// or to a resume point while more pages follow.
+    pub cursor: CursorMove,
     /// Posts that matched, each to become (or join) a triage item.
     pub matched: Vec<MatchedPost>,
     /// Authors of the matched and context posts.
     pub authors: Vec<Author>,
     /// Posts the matched ones reply to or quote: stored, never items.
     pub context: Vec<Post>,
-    /// Billable reads of the cycle.
+    /// Billable reads of the page.
     pub reads: u64,
     pub read_kind: ReadKind,
-    /// When the cycle ran, RFC 3339; also the month its reads count in.
+    /// When the page was read, RFC 3339; also the month its reads count in.
     pub at: String,
 }
 
@@ -63,14 +66,15 @@ pub struct CycleOutcome {
 }
 
 impl Store {
-    /// Stores one poll cycle in ONE transaction: upserts the authors; inserts
+    /// Stores one page of a poll cycle in ONE transaction: upserts the authors; inserts
     /// the matched and context posts byte-exact unless already stored; files a
     /// triage item for each matched post (status `new`, or `dismissed` when the
     /// rules dismissed it) with an `item.created` audit entry by `placewatch`,
     /// or merges the places, tags and rules into the post's existing item
     /// (never a second item for a post); adds the reads to the month's usage;
-    /// and advances the monitor's cursor. On any error nothing is stored and
-    /// the cursor stays where it was.
+    /// and moves the monitor's cursor as `cycle.cursor` says. On any error
+    /// nothing is stored and the cursor stays where it was. Storing the same
+    /// page twice (a re-read after a crash) adds nothing but reads and usage.
     pub async fn record_cycle(&self, cycle: &Cycle) -> Result<CycleOutcome, StoreError> {
         let (at, month) = codec::timestamp_and_month(&cycle.at)?;
         let mut tx = self.begin_write().await?;
@@ -102,7 +106,7 @@ impl Store {
             &mut tx,
             &cycle.monitor,
             &cycle.query,
-            cycle.new_since_id,
+            cycle.cursor,
             &at,
             read,
         )

@@ -10,8 +10,8 @@
 //! `migrations/`, embedded at compile time and applied on [`Store::open`].
 //!
 //! Writes that belong together commit together: [`Store::record_cycle`] stores a
-//! whole poll cycle (posts, authors, items, audit, usage and the cursor) in one
-//! transaction, and every item change writes its audit entry in the same
+//! page of a poll cycle (posts, authors, items, audit, usage and the cursor's
+//! resume point) in one transaction, and every item change writes its audit entry in the same
 //! transaction as the change.
 //!
 //! An item's row is the truth about it; its place and tag rows, the inbox
@@ -52,7 +52,7 @@ use crate::domain::outbox::{ReplyState, ReplyTransitionError};
 use crate::domain::triage::TransitionError;
 
 pub use audit::{AuditEntry, NewAudit};
-pub use cursors::Cursor;
+pub use cursors::{Cursor, CursorMove, Pending};
 pub use cycle::{Cycle, CycleOutcome, MatchedPost};
 pub use events::Event;
 pub use inbox::{ItemFilter, ItemPage};

@@ -120,6 +120,31 @@ impl TestSim {
             .collect()
     }
 
+    /// The simulator's log of the latest X API requests, oldest first: each
+    /// with `method`, `path`, `query` (pairs of name and value) and `status`.
+    pub async fn requests(&self) -> Vec<Value> {
+        let body: Value = self
+            .http
+            .get(self.url("/_sim/requests"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["requests"].as_array().unwrap().clone()
+    }
+
+    pub async fn clear_requests(&self) {
+        let r = self
+            .http
+            .delete(self.url("/_sim/requests"))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+    }
+
     pub async fn stats(&self) -> Value {
         self.http
             .get(self.url("/_sim/stats"))
@@ -134,4 +159,13 @@ impl TestSim {
 
 pub fn encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The value of query parameter `name` in a logged request, if it was sent.
+pub fn param<'a>(request: &'a Value, name: &str) -> Option<&'a str> {
+    request["query"]
+        .as_array()?
+        .iter()
+        .find(|pair| pair[0] == name)
+        .and_then(|pair| pair[1].as_str())
 }

@@ -10,14 +10,15 @@ use placewatch::domain::triage::{Council, RuleSet};
 use placewatch::poller::health::Health;
 use placewatch::poller::ingest::Tagger;
 use placewatch::poller::plan::{Source, plan};
-use placewatch::poller::{Poller, Settings};
-use placewatch::store::{ItemFilter, Store};
+use placewatch::poller::{PAGE_SIZE, PollError, Poller, Settings};
+use placewatch::store::{ItemFilter, Pending, Store};
+use placewatch::x::client::RetryPolicy;
 use placewatch::x::{Client, UserAuth};
 use secrecy::SecretString;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::helpers::TestSim;
+use crate::helpers::{TestSim, param};
 
 const CONFIG: &str = r#"
 [council]
@@ -252,4 +253,96 @@ async fn faults_are_survived_and_the_result_is_complete() {
     runner.await.unwrap();
     assert_same(&stored_items(&p.poller.store).await, &truth);
     assert!(sim.stats().await["faults_injected"].as_u64().unwrap() >= 7);
+}
+
+#[tokio::test]
+async fn a_cycle_cut_between_pages_resumes_below_what_it_stored_and_rereads_one_page_at_most() {
+    let sim = TestSim::start().await;
+    let mut p = poller_for(&sim, None).await;
+    // One attempt per request: the failed page is not retried within the cycle.
+    p.poller.client = Client::builder(
+        p.poller.client.base_url().clone(),
+        SecretString::from(sim.creds().bearer_token.clone()),
+    )
+    .retry(RetryPolicy {
+        attempts: 1,
+        ..RetryPolicy::default()
+    })
+    .build()
+    .unwrap();
+    let search = p.poller.monitors[0].clone();
+    let Source::Search { query } = &search.source else {
+        unreachable!("the first monitor is the packed search")
+    };
+    let truth = sim.truth(query).await;
+    let page = usize::from(PAGE_SIZE);
+    assert!(truth.len() > 2 * page, "several pages: {}", truth.len());
+
+    // The first page comes through (a 0 ms delay uses up the first rule); the
+    // second is served, then cut off mid-body: read and billed but never
+    // stored, as when the process dies before committing it.
+    for fault in [
+        json!({"kind": "latency", "latency_ms": 0, "count": 1, "route": "/2/tweets/search"}),
+        json!({"kind": "truncated", "count": 1, "route": "/2/tweets/search"}),
+    ] {
+        sim.control("/_sim/faults", fault).await;
+    }
+    let never = CancellationToken::new();
+    let err = p.poller.poll_once(&search, &never).await.unwrap_err();
+    assert!(matches!(err, PollError::X(_)), "{err:?}");
+    let cursor = p.poller.store.cursor(&search.key).await.unwrap().unwrap();
+    assert_eq!(cursor.since_id, None, "a backfill has no checkpoint yet");
+    assert_eq!(
+        cursor.pending,
+        Some(Pending {
+            newest_id: Some(truth[0]),
+            until_id: truth[page - 1],
+        }),
+        "the first page is stored with its resume point"
+    );
+    assert_eq!(stored_items(&p.poller.store).await.len(), page);
+
+    sim.clear_requests().await;
+    let outcome = p.poller.poll_once(&search, &never).await.unwrap();
+    assert!(outcome.resumed);
+    let requests = sim.requests().await;
+    assert!(!requests.is_empty());
+    let until = truth[page - 1].to_string();
+    for r in &requests {
+        assert_eq!(param(r, "until_id"), Some(until.as_str()), "{r}");
+        assert_eq!(param(r, "since_id"), None, "{r}");
+        assert!(
+            param(r, "start_time").is_some(),
+            "a backfill resumes as one: {r}"
+        );
+    }
+    let cursor = p.poller.store.cursor(&search.key).await.unwrap().unwrap();
+    assert_eq!(
+        cursor.since_id,
+        Some(truth[0]),
+        "the first page's newest_id"
+    );
+    assert_eq!(cursor.pending, None);
+    let twice = sim.stats().await["posts_served_twice"].as_u64().unwrap();
+    assert!(
+        (1..=u64::from(PAGE_SIZE)).contains(&twice),
+        "the cut-off page is read again, and nothing else: {twice}"
+    );
+    let stored = stored_items(&p.poller.store).await;
+    assert_same(&stored, &truth.iter().copied().collect());
+
+    // The next cycle starts from the checkpoint, without until_id.
+    sim.inject(json!({"text": "Purley high street is flooded", "author": "res_p"}))
+        .await;
+    sim.clear_requests().await;
+    let outcome = p.poller.poll_once(&search, &never).await.unwrap();
+    assert!(!outcome.resumed);
+    assert_eq!(outcome.posts_read, 1);
+    let requests = sim.requests().await;
+    assert_eq!(requests.len(), 1);
+    assert_eq!(param(&requests[0], "until_id"), None);
+    assert_eq!(
+        param(&requests[0], "since_id"),
+        Some(truth[0].to_string().as_str())
+    );
 }

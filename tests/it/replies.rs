@@ -22,7 +22,7 @@ use placewatch::domain::outbox::ReplyState;
 use placewatch::domain::post::{Author, Post};
 use placewatch::domain::triage::{Council, Decision, Flags, ReplyPath};
 use placewatch::reply::{Outbox, ReplyOutcome};
-use placewatch::store::{Cycle, MatchedPost, ReadKind, Reply, ReplyFilter, Store};
+use placewatch::store::{CursorMove, Cycle, MatchedPost, ReadKind, Reply, ReplyFilter, Store};
 use placewatch::x::{Client, TimelineRequest, UserAuth};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -127,7 +127,7 @@ impl ReplyTest {
         let cycle = Cycle {
             monitor: "test".into(),
             query: "Croydon".into(),
-            new_since_id: None,
+            cursor: CursorMove::Complete { since_id: None },
             matched: vec![matched],
             authors: vec![Author {
                 id: AUTHOR_IDS + u64::from(n),

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestSim, encode};
+use crate::helpers::{TestSim, encode, param};
 use placewatch::sim::{Limit, LimitSettings, SimOptions};
 
 async fn all_pages(sim: &TestSim, query: &str, token_param: &str) -> (Vec<String>, usize) {
@@ -58,6 +58,65 @@ async fn search_paginates_to_the_end_and_equals_ground_truth() {
         ids.len(),
         "the second walk re-read every post"
     );
+}
+
+/// The ids of one page of `path`, and its `meta`.
+async fn page_ids(sim: &TestSim, path: &str, user: bool) -> (Vec<u64>, Value) {
+    let r = if user {
+        sim.user_get(path).await
+    } else {
+        sim.app_get(path).await
+    };
+    assert_eq!(r.status(), 200, "{path}");
+    let body: Value = r.json().await.unwrap();
+    let ids = body["data"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    (ids, body["meta"].clone())
+}
+
+#[tokio::test]
+async fn until_id_returns_only_older_posts_in_search_and_timelines() {
+    let sim = TestSim::start().await;
+    let query = "Croydon OR \"Thornton Heath\" -is:retweet";
+    let truth = sim.truth(query).await;
+    assert!(truth.len() > 41, "{}", truth.len());
+    // Exclusive: everything older than the 10th newest, in order, nothing else.
+    let until = truth[9];
+    let search = format!(
+        "/2/tweets/search/recent?query={}&max_results=100&until_id={until}",
+        encode(query)
+    );
+    let (ids, _) = page_ids(&sim, &search, false).await;
+    let expected: Vec<u64> = truth[10..].iter().copied().take(100).collect();
+    assert_eq!(ids, expected);
+    // With since_id and a page token, until_id still bounds every page.
+    let since = truth[40];
+    let paged = format!(
+        "/2/tweets/search/recent?query={}&max_results=10&since_id={since}&until_id={until}",
+        encode(query)
+    );
+    let (first, meta) = page_ids(&sim, &paged, false).await;
+    assert_eq!(first, truth[10..20]);
+    let token = meta["next_token"].as_str().unwrap();
+    let (second, _) = page_ids(&sim, &format!("{paged}&next_token={token}"), false).await;
+    assert_eq!(second, truth[20..30]);
+
+    // The mentions timeline takes until_id the same way.
+    let council = sim.creds().council.id.clone();
+    let mentions = format!("/2/users/{council}/mentions?max_results=100");
+    let (all, _) = page_ids(&sim, &mentions, true).await;
+    assert!(all.len() > 3, "{}", all.len());
+    let (older, _) = page_ids(&sim, &format!("{mentions}&until_id={}", all[2]), true).await;
+    assert_eq!(older, all[3..]);
+    let requests = sim.requests().await;
+    let last = requests.last().unwrap();
+    assert_eq!(last["path"], format!("/2/users/{council}/mentions"));
+    assert_eq!(param(last, "until_id"), Some(all[2].to_string().as_str()));
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use placewatch::domain::post::{Author, Post};
 use placewatch::domain::triage::{Decision, Flags, ReplyPath};
-use placewatch::store::{Cycle, ItemFilter, MatchedPost, ReadKind, Store};
+use placewatch::store::{CursorMove, Cycle, ItemFilter, MatchedPost, ReadKind, Store};
 use serde_json::json;
 use tempfile::TempDir;
 
@@ -98,7 +98,9 @@ pub fn cycle_at(monitor: &str, matched: Vec<MatchedPost>, at: &str) -> Cycle {
     Cycle {
         monitor: monitor.to_owned(),
         query: format!("({monitor}) -is:retweet"),
-        new_since_id: matched.iter().map(|m| m.post.id).max(),
+        cursor: CursorMove::Complete {
+            since_id: matched.iter().map(|m| m.post.id).max(),
+        },
         reads: matched.len() as u64,
         matched,
         authors: vec![author()],

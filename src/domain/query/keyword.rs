@@ -106,6 +106,28 @@ impl Keyword {
     pub fn matches(&self, doc: &TextIndex) -> bool {
         self.term.matches_text(doc)
     }
+
+    /// True when every text this keyword matches, `other` matches too: `other`'s
+    /// folded tokens occur consecutively in this keyword's (`East Croydon` is
+    /// covered by `Croydon`, and `croydon` and `#Croydon` cover each other).
+    pub fn is_covered_by(&self, other: &Keyword) -> bool {
+        let (mine, theirs) = (self.tokens(), other.tokens());
+        !theirs.is_empty() && mine.windows(theirs.len()).any(|w| w == theirs)
+    }
+
+    /// How many folded tokens the keyword has (`East Croydon`: 2).
+    pub fn token_count(&self) -> usize {
+        self.tokens().len()
+    }
+
+    /// The folded tokens that must occur consecutively.
+    fn tokens(&self) -> &[Box<str>] {
+        match &self.term {
+            Term::Word(token) => std::slice::from_ref(token),
+            Term::Phrase(tokens) => tokens,
+            _ => &[],
+        }
+    }
 }
 
 impl fmt::Display for Keyword {
@@ -196,6 +218,44 @@ mod tests {
                 let text = TextIndex::new(post);
                 let doc = Document::new(&text, "someone");
                 assert_eq!(k.matches(&text), query.matches(&doc), "{k} vs {post:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_keyword_is_covered_by_the_keywords_it_contains_as_whole_words() {
+        assert!(kw("East Croydon").is_covered_by(&kw("Croydon")));
+        assert!(kw("Thornton Heath Pond").is_covered_by(&kw("Thornton Heath")));
+        assert!(kw("Café Nero Croydon").is_covered_by(&kw("cafe nero")));
+        assert!(kw("Croydon's").is_covered_by(&kw("Croydon")));
+        assert!(kw("#Croydon").is_covered_by(&kw("croydon")));
+        assert!(
+            kw("croydon").is_covered_by(&kw("#Croydon")),
+            "the same token"
+        );
+        assert!(kw("Purley").is_covered_by(&kw("Purley")));
+        assert!(!kw("Croydon").is_covered_by(&kw("East Croydon")));
+        assert!(
+            !kw("Croydonian").is_covered_by(&kw("Croydon")),
+            "whole tokens only"
+        );
+        assert!(!kw("Thornton Heath Pond").is_covered_by(&kw("Thornton Pond")));
+        assert!(!kw("Purley Way").is_covered_by(&kw("Way Purley")));
+        // Covered means every text the one matches, the other matches.
+        let cases = [
+            ("East Croydon", "Croydon"),
+            ("Café Nero Croydon", "Nero Croydon"),
+        ];
+        for post in [
+            "Delays at EAST CROYDON",
+            "cafe nero croydon's best",
+            "east-croydon",
+        ] {
+            let text = TextIndex::new(post);
+            for (narrow, wide) in cases {
+                let (narrow, wide) = (kw(narrow), kw(wide));
+                assert!(narrow.is_covered_by(&wide));
+                assert!(!narrow.matches(&text) || wide.matches(&text), "{post}");
             }
         }
     }

@@ -29,7 +29,7 @@ mod text;
 
 pub use error::QueryError;
 pub use keyword::{Keyword, KeywordError, MAX_KEYWORD_CHARS};
-pub use pack::{PackError, PackSpec, PackedQuery, pack};
+pub use pack::{PackError, PackSpec, PackedQuery, coverage, pack};
 pub use text::TextIndex;
 
 /// Everything the evaluator can see of a post.

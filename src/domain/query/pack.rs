@@ -11,6 +11,14 @@
 //! the packing reaches the lower bound `ceil(total cost / capacity)` on realistic
 //! inputs. All of it is deterministic, and every produced query is re-parsed before
 //! it is returned.
+//!
+//! A place name whose matches are a subset of another configured name's (it
+//! contains the other as whole words: `East Croydon` and `Croydon`) is left out
+//! of the queries: with the suffix common to every query, the other name's query
+//! already returns each of its posts, and searching both would read those posts
+//! twice when they land in different queries. It still tags posts locally (the
+//! tagger matches every configured name); [`PackedQuery::covered`] says which
+//! query finds its posts.
 
 use super::binpack::bin_pack;
 use super::error::QueryError;
@@ -20,7 +28,8 @@ use super::parse;
 /// What to pack: the place names, plus the suffix common to every query.
 #[derive(Debug, Clone, Copy)]
 pub struct PackSpec<'a> {
-    /// Place names; each lands in exactly one query.
+    /// Place names; each lands in exactly one query, or is covered by one
+    /// that does (see [`coverage`]).
     pub keywords: &'a [Keyword],
     /// Terms to exclude, written `-term` in every query.
     pub exclusions: &'a [Keyword],
@@ -40,8 +49,11 @@ pub struct PackSpec<'a> {
 pub struct PackedQuery {
     /// The query text, at most `max_len` characters.
     pub text: String,
-    /// Indices into `PackSpec::keywords`, ascending.
+    /// Indices into `PackSpec::keywords` searched for, ascending.
     pub keywords: Vec<usize>,
+    /// Indices of keywords left out of every query because one of `keywords`
+    /// covers them: this query finds their posts. Ascending.
+    pub covered: Vec<usize>,
 }
 
 /// Why keywords could not be packed.
@@ -76,7 +88,27 @@ pub enum PackError {
     },
 }
 
-/// Packs the keywords into as few queries as possible, each at most `max_len` chars.
+/// For each keyword, the keyword whose search finds its posts: itself, or the
+/// one that covers it ([`Keyword::is_covered_by`]) with the fewest tokens, the
+/// first configured among equals. That one is never covered by another in
+/// turn, so following the result once always lands on a searched keyword.
+pub fn coverage(keywords: &[Keyword]) -> Vec<usize> {
+    keywords
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            keywords
+                .iter()
+                .enumerate()
+                .filter(|(_, other)| k.is_covered_by(other))
+                .min_by_key(|(j, other)| (other.token_count(), *j))
+                .map_or(i, |(j, _)| j)
+        })
+        .collect()
+}
+
+/// Packs the keywords into as few queries as possible, each at most `max_len` chars,
+/// leaving out the keywords another one covers (see [`coverage`]).
 /// Queries come ordered by their first keyword; keywords keep their configured order.
 pub fn pack(spec: &PackSpec<'_>) -> Result<Vec<PackedQuery>, PackError> {
     if spec.keywords.is_empty() {
@@ -85,9 +117,16 @@ pub fn pack(spec: &PackSpec<'_>) -> Result<Vec<PackedQuery>, PackError> {
     validate_suffix_parts(spec)?;
     let suffix = suffix(spec);
     let overhead = suffix_overhead(&suffix);
+    let cover = coverage(spec.keywords);
+    let searched: Vec<usize> = (0..spec.keywords.len())
+        .filter(|&i| cover[i] == i)
+        .collect();
     let terms: Vec<String> = spec.keywords.iter().map(Keyword::to_query_term).collect();
-    let costs: Vec<usize> = terms.iter().map(|t| t.chars().count() + 4).collect();
-    for (i, cost) in costs.iter().enumerate() {
+    let costs: Vec<usize> = searched
+        .iter()
+        .map(|&i| terms[i].chars().count() + 4)
+        .collect();
+    for (&i, cost) in searched.iter().zip(&costs) {
         let needed = cost - 4 + overhead;
         if needed > spec.max_len {
             return Err(PackError::KeywordTooLong {
@@ -98,7 +137,10 @@ pub fn pack(spec: &PackSpec<'_>) -> Result<Vec<PackedQuery>, PackError> {
         }
     }
     let capacity = capacity(spec.max_len, overhead);
-    let mut bins = bin_pack(&costs, capacity);
+    let mut bins: Vec<Vec<usize>> = bin_pack(&costs, capacity)
+        .into_iter()
+        .map(|bin| bin.into_iter().map(|b| searched[b]).collect())
+        .collect();
     for bin in &mut bins {
         bin.sort_unstable();
     }
@@ -106,8 +148,15 @@ pub fn pack(spec: &PackSpec<'_>) -> Result<Vec<PackedQuery>, PackError> {
     bins.into_iter()
         .map(|keywords| {
             let text = query_text(&keywords, &terms, &suffix);
+            let covered = (0..cover.len())
+                .filter(|&i| cover[i] != i && keywords.contains(&cover[i]))
+                .collect();
             match parse(&text, spec.max_len) {
-                Ok(_) => Ok(PackedQuery { text, keywords }),
+                Ok(_) => Ok(PackedQuery {
+                    text,
+                    keywords,
+                    covered,
+                }),
                 Err(source) => Err(PackError::Invalid {
                     query: text,
                     source,
@@ -250,17 +299,22 @@ mod tests {
         }
     }
 
+    /// The lower bound over the keywords that must be searched.
     fn lower_bound(spec: &PackSpec<'_>) -> usize {
         let overhead = suffix_overhead(&suffix(spec));
+        let cover = coverage(spec.keywords);
         let total: usize = spec
             .keywords
             .iter()
-            .map(|k| k.to_query_term().chars().count() + 4)
+            .enumerate()
+            .filter(|(i, _)| cover[*i] == *i)
+            .map(|(_, k)| k.to_query_term().chars().count() + 4)
             .sum();
         total.div_ceil(capacity(spec.max_len, overhead))
     }
 
-    /// Every keyword exactly once, every query parses and fits.
+    /// Every keyword exactly once, searched or covered by a searched one of the
+    /// same query; every query parses and fits.
     fn assert_sound(spec: &PackSpec<'_>, packed: &[PackedQuery]) {
         let mut seen = vec![0; spec.keywords.len()];
         for q in packed {
@@ -269,6 +323,14 @@ mod tests {
             for i in &q.keywords {
                 seen[*i] += 1;
                 assert!(q.text.contains(&spec.keywords[*i].to_query_term()));
+            }
+            for i in &q.covered {
+                seen[*i] += 1;
+                assert!(
+                    q.keywords
+                        .iter()
+                        .any(|&j| spec.keywords[*i].is_covered_by(&spec.keywords[j]))
+                );
             }
         }
         assert!(seen.iter().all(|n| *n == 1), "{seen:?}");
@@ -319,7 +381,9 @@ mod tests {
         assert!(
             packed[0]
                 .text
-                .starts_with("(Croydon OR \"East Croydon\" OR ")
+                .starts_with("(Croydon OR Purley OR Coulsdon OR "),
+            "{}",
+            packed[0].text
         );
     }
 
@@ -346,6 +410,54 @@ mod tests {
             let packed = pack(&spec).unwrap();
             assert_sound(&spec, &packed);
             assert_eq!(packed.len(), lower_bound(&spec), "max_len {max_len}");
+        }
+    }
+
+    #[test]
+    fn places_another_place_covers_are_left_out_of_the_search() {
+        let kws = keywords(&[
+            "Croydon",
+            "East Croydon",
+            "Thornton Heath Pond",
+            "Thornton Heath",
+            "Purley",
+            "#croydon",
+            "Purley Way",
+            "Croydonian",
+        ]);
+        assert_eq!(coverage(&kws), [0, 0, 3, 3, 4, 0, 4, 7]);
+        // A limit that forces several queries: coverage crosses query lines.
+        let spec = PackSpec {
+            max_len: 60,
+            ..spec(&kws, &[], &[])
+        };
+        let packed = pack(&spec).unwrap();
+        assert_sound(&spec, &packed);
+        let searched: Vec<usize> = packed.iter().flat_map(|q| q.keywords.clone()).collect();
+        assert_eq!(searched.len(), 4, "{packed:?}");
+        for q in &packed {
+            assert!(!q.text.contains("East Croydon") && !q.text.contains("Pond"));
+        }
+        // Whatever any place name matches (with the common suffix), some query
+        // matches, and no post matches two queries through covered names.
+        let posts = [
+            "Delays at East Croydon again",
+            "Thornton Heath Pond is frozen",
+            "The Purley Way retail park",
+            "#Croydon at night",
+            "Croydonian pride",
+            "nothing to see",
+        ];
+        for post in posts {
+            let text = super::super::TextIndex::new(post);
+            let doc = super::super::Document::new(&text, "someone");
+            let any_place = kws.iter().any(|k| k.matches(&text));
+            let hits = packed
+                .iter()
+                .filter(|q| parse(&q.text, 512).unwrap().matches(&doc))
+                .count();
+            assert_eq!(any_place, hits > 0, "{post}");
+            assert!(hits <= 1, "{post} matched {hits} queries");
         }
     }
 

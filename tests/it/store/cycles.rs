@@ -2,7 +2,7 @@
 //! cursors and usage moving with the posts.
 
 use placewatch::domain::triage::{Decision, Priority, Status};
-use placewatch::store::{ItemFilter, ReadKind, StoreError};
+use placewatch::store::{CursorMove, ItemFilter, Pending, ReadKind, StoreError};
 
 use super::{TestStore, cycle, cycle_at, matched, post};
 
@@ -87,7 +87,9 @@ async fn a_failed_cycle_stores_nothing_and_leaves_the_cursor() {
     // Posts, items, audit entries and usage are all written before the
     // cursor's since_id, which does not fit either, fails the cycle at its end.
     let mut bad_cursor = cycle("m1", vec![matched(post(11, "second"), &["Purley"])]);
-    bad_cursor.new_since_id = Some(u64::MAX);
+    bad_cursor.cursor = CursorMove::Complete {
+        since_id: Some(u64::MAX),
+    };
 
     for bad in [&bad_post, &bad_cursor] {
         let err = t.store.record_cycle(bad).await.unwrap_err();
@@ -307,4 +309,52 @@ async fn a_cycle_time_that_is_not_rfc3339_is_refused() {
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(t.store.post_count().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn pages_of_an_unfinished_cycle_keep_since_id_and_record_where_to_resume() {
+    let t = TestStore::open().await;
+    t.store
+        .record_cycle(&cycle("m", vec![matched(post(10, "old"), &["Croydon"])]))
+        .await
+        .unwrap();
+    // A cycle's first two pages: newest first, since_id untouched.
+    let mut first = cycle("m", vec![matched(post(60, "a"), &["Croydon"])]);
+    first.cursor = CursorMove::Pending {
+        newest_id: Some(60),
+        until_id: Some(50),
+    };
+    let mut second = cycle("m", vec![matched(post(40, "b"), &["Croydon"])]);
+    second.cursor = CursorMove::Pending {
+        newest_id: None,
+        until_id: Some(30),
+    };
+    for page in [&first, &second] {
+        t.store.record_cycle(page).await.unwrap();
+    }
+    let c = t.store.cursor("m").await.unwrap().unwrap();
+    assert_eq!(c.since_id, Some(10));
+    assert_eq!(
+        c.pending,
+        Some(Pending {
+            newest_id: Some(60),
+            until_id: 30
+        })
+    );
+    // The same page stored again (re-read after a crash) adds no item.
+    assert!(
+        t.store
+            .record_cycle(&second)
+            .await
+            .unwrap()
+            .new_items
+            .is_empty()
+    );
+    // The last page completes the cycle: since_id moves, pending clears.
+    let mut last = cycle("m", vec![matched(post(20, "c"), &["Croydon"])]);
+    last.cursor = CursorMove::Complete { since_id: Some(60) };
+    t.store.record_cycle(&last).await.unwrap();
+    let c = t.store.cursor("m").await.unwrap().unwrap();
+    assert_eq!((c.since_id, c.pending), (Some(60), None));
+    assert_eq!(t.all_items().await.len(), 4);
 }

@@ -1,0 +1,157 @@
+//! Where a poll cycle stands, page by page: X's polling rule plus the resume
+//! point of a cycle cut short. Pure: the poller feeds it each stored page and
+//! stores the [`CursorMove`] it returns in the same transaction as the page.
+//!
+//! A cycle's requests all carry the previous cycle's `since_id` (or, for a
+//! backfill, `start_time`); a resumed cycle's also carry `until_id` = the
+//! oldest id it had stored, so X sends only what is older. The cycle's first
+//! page's `newest_id` becomes `since_id` once the last page is stored.
+
+use crate::store::{CursorMove, Pending};
+
+/// One cycle of one monitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CycleState {
+    /// The last complete cycle's checkpoint; `None`: backfill with `start_time`.
+    pub since_id: Option<u64>,
+    /// The `until_id` of this run's requests: set when resuming a cycle.
+    pub until_id: Option<u64>,
+    /// The cycle's first page's `newest_id`, once that page is in.
+    newest_id: Option<u64>,
+    /// The oldest post id read so far in the cycle.
+    oldest_id: Option<u64>,
+    /// Whether the cycle's first page is in (now, or before a restart).
+    started: bool,
+}
+
+impl CycleState {
+    /// A new cycle after `since_id`, or the pending one resumed.
+    pub fn new(since_id: Option<u64>, pending: Option<Pending>) -> CycleState {
+        match pending {
+            None => CycleState {
+                since_id,
+                until_id: None,
+                newest_id: None,
+                oldest_id: None,
+                started: false,
+            },
+            Some(p) => CycleState {
+                since_id,
+                until_id: Some(p.until_id),
+                newest_id: p.newest_id,
+                oldest_id: Some(p.until_id),
+                started: true,
+            },
+        }
+    }
+
+    /// Whether this run resumes a cycle an earlier run left unfinished.
+    pub fn resumed(&self) -> bool {
+        self.until_id.is_some()
+    }
+
+    /// Takes in a page (its `meta.newest_id` and `meta.oldest_id`) and says
+    /// how the cursor moves when it is stored: pending while `more` pages
+    /// follow, complete otherwise.
+    pub fn page(&mut self, newest: Option<u64>, oldest: Option<u64>, more: bool) -> CursorMove {
+        if !self.started {
+            self.newest_id = newest;
+            self.started = true;
+        }
+        self.oldest_id = match (self.oldest_id, oldest) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if more {
+            CursorMove::Pending {
+                newest_id: self.newest_id,
+                until_id: self.oldest_id,
+            }
+        } else {
+            CursorMove::Complete {
+                since_id: self.newest_id,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_cycle_keeps_since_id_until_its_last_page() {
+        let mut c = CycleState::new(Some(100), None);
+        assert!(!c.resumed());
+        assert_eq!(
+            c.page(Some(900), Some(800), true),
+            CursorMove::Pending {
+                newest_id: Some(900),
+                until_id: Some(800)
+            }
+        );
+        // Later pages never change the checkpoint, only the resume point.
+        assert_eq!(
+            c.page(Some(799), Some(500), true),
+            CursorMove::Pending {
+                newest_id: Some(900),
+                until_id: Some(500)
+            }
+        );
+        assert_eq!(
+            c.page(Some(499), Some(101), false),
+            CursorMove::Complete {
+                since_id: Some(900)
+            }
+        );
+        assert_eq!(c.since_id, Some(100), "requests keep the old since_id");
+        assert_eq!(c.until_id, None);
+    }
+
+    #[test]
+    fn a_resumed_cycle_reads_below_its_resume_point_and_completes_with_its_first_newest() {
+        let pending = Pending {
+            newest_id: Some(900),
+            until_id: 500,
+        };
+        let mut c = CycleState::new(Some(100), Some(pending));
+        assert!(c.resumed());
+        assert_eq!(c.until_id, Some(500));
+        assert_eq!(
+            c.page(Some(499), Some(300), true),
+            CursorMove::Pending {
+                newest_id: Some(900),
+                until_id: Some(300)
+            }
+        );
+        assert_eq!(
+            c.page(Some(299), Some(101), false),
+            CursorMove::Complete {
+                since_id: Some(900)
+            }
+        );
+    }
+
+    #[test]
+    fn empty_cycles_keep_the_checkpoint() {
+        let mut c = CycleState::new(Some(100), None);
+        assert_eq!(
+            c.page(None, None, false),
+            CursorMove::Complete { since_id: None }
+        );
+        // A backfill whose first page is empty but has a token: nothing to
+        // resume from yet, and no checkpoint to set.
+        let mut b = CycleState::new(None, None);
+        assert_eq!(
+            b.page(None, None, true),
+            CursorMove::Pending {
+                newest_id: None,
+                until_id: None
+            }
+        );
+        assert_eq!(
+            b.page(Some(50), Some(40), false),
+            CursorMove::Complete { since_id: None }
+        );
+    }
+}
