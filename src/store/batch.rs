@@ -1,15 +1,19 @@
 //! Multi-row statements for bulk writes. A poll cycle can carry thousands of
 //! posts; one statement per row would cost a round trip to SQLite's worker
 //! thread each, which dominates ingest. Rows go in chunks instead, of a few
-//! fixed sizes only, so each table needs at most five distinct SQL strings and
-//! their prepared statements stay in sqlx's per-connection cache.
+//! fixed sizes only, so each table needs at most ten distinct SQL strings and
+//! their prepared statements stay in sqlx's per-connection cache (of 100).
 //! Multi-row `VALUES` is portable SQL.
 
-/// Chunk sizes, largest first. 256 rows of the widest table (posts, 14
-/// columns) bind 3,584 values, far below SQLite's 32,766. Large chunks also
-/// matter for FTS5, which flushes its pending index data at the start of
-/// every statement that writes (through the items triggers) to it.
-const SIZES: [usize; 6] = [1024, 256, 64, 16, 4, 1];
+/// Chunk sizes, largest first. 1,024 rows of the widest table (posts, 14
+/// columns) bind 14,336 values, below SQLite's 32,766. Few chunks matter for
+/// FTS5 above all, which flushes its pending index data to a new segment at
+/// the start of every statement that writes (through the items triggers) to
+/// it. The poller stores a page at a time and a full page is 100 posts (X's
+/// maximum), so 100 is a size of its own: a page's items go in one statement
+/// (four before, 64 + 16 + 16 + 4), and its posts with their context in two
+/// or three.
+const SIZES: [usize; 10] = [1024, 256, 100, 64, 32, 16, 8, 4, 2, 1];
 
 /// Splits `n` rows into chunk lengths drawn from [`SIZES`], largest first.
 pub(super) fn chunks(mut n: usize) -> Vec<usize> {
@@ -37,8 +41,9 @@ mod tests {
     fn chunks_cover_every_row_with_few_sizes() {
         assert_eq!(chunks(0), Vec::<usize>::new());
         assert_eq!(chunks(1), [1]);
-        assert_eq!(chunks(150), [64, 64, 16, 4, 1, 1]);
-        assert_eq!(chunks(600), [256, 256, 64, 16, 4, 4]);
+        assert_eq!(chunks(100), [100]);
+        assert_eq!(chunks(150), [100, 32, 16, 2]);
+        assert_eq!(chunks(600), [256, 256, 64, 16, 8]);
         for n in 0..700 {
             assert_eq!(chunks(n).iter().sum::<usize>(), n);
         }

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use super::codec;
 use super::cursors::{self, CursorMove};
-use super::filing::{create_items, merge_item};
+use super::filing::{create_items, existing_items, merge_item};
 use super::posts::{insert_posts, upsert_authors};
 use super::usage::{self, ReadKind};
 use super::{Store, StoreError};
@@ -88,16 +88,29 @@ impl Store {
             .collect();
         outcome.new_posts = insert_posts(&mut tx, &posts, &at).await?;
         let created = create_items(&mut tx, &cycle.matched, &at).await?;
+        // Filed before, or earlier in this very page: merge, looked up at once.
+        let to_merge: Vec<i64> = cycle
+            .matched
+            .iter()
+            .zip(&created)
+            .filter(|(_, created)| created.is_none())
+            .map(|(m, _)| codec::id_to_db(m.post.id, "post id"))
+            .collect::<Result<_, _>>()?;
+        let mut existing = existing_items(&mut tx, &to_merge).await?;
+        let new_items: HashSet<i64> = created.iter().flatten().copied().collect();
         let mut merged = HashSet::new();
         for (matched, created) in cycle.matched.iter().zip(created) {
             if let Some(id) = created {
                 outcome.new_items.push(id);
                 continue;
             }
-            // Filed before, or earlier in this very cycle.
-            let id = merge_item(&mut tx, matched, &at).await?;
-            if !outcome.new_items.contains(&id) && merged.insert(id) {
-                outcome.merged_items.push(id);
+            let post_id = codec::id_to_db(matched.post.id, "post id")?;
+            let item = existing
+                .get_mut(&post_id)
+                .ok_or_else(|| StoreError::Corrupt(format!("post {post_id} has no item")))?;
+            merge_item(&mut tx, item, matched, &at).await?;
+            if !new_items.contains(&item.id) && merged.insert(item.id) {
+                outcome.merged_items.push(item.id);
             }
         }
         usage::add(&mut tx, &month, cycle.read_kind, cycle.reads).await?;

@@ -100,48 +100,92 @@ fn created_entry(id: i64, m: &MatchedPost) -> NewAudit {
     }
 }
 
-/// Adds a matched post's places, tags and rules to its existing item; audits
+/// An existing item's id and the lists a merge extends.
+pub(super) struct Existing {
+    pub id: i64,
+    places: Vec<String>,
+    tags: Vec<String>,
+    rules: Vec<String>,
+}
+
+/// The existing items of these posts, by post id: one `SELECT … IN (…)` per
+/// chunk instead of one per post.
+pub(super) async fn existing_items(
+    conn: &mut SqliteConnection,
+    post_ids: &[i64],
+) -> Result<HashMap<i64, Existing>, StoreError> {
+    let mut found = HashMap::with_capacity(post_ids.len());
+    let mut rest = post_ids;
+    for size in batch::chunks(post_ids.len()) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let sql = format!(
+            "SELECT post_id, id, places, tags, rules FROM items WHERE post_id IN ({})",
+            vec!["?"; size].join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (i64, i64, String, String, String)>(&sql);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        for (post_id, id, places, tags, rules) in query.fetch_all(&mut *conn).await? {
+            let existing = Existing {
+                id,
+                places: codec::from_json(&places, "item places")?,
+                tags: codec::from_json(&tags, "item tags")?,
+                rules: codec::from_json(&rules, "item rules")?,
+            };
+            found.insert(post_id, existing);
+        }
+    }
+    Ok(found)
+}
+
+/// Adds a matched post's places, tags and rules to its existing item (and to
+/// `existing`, so a later merge of the same post starts from them); audits
 /// `item.merged` when that changed anything. Status, priority, owner, flags
 /// and reply path stay: officers may have acted on them.
 pub(super) async fn merge_item(
     conn: &mut SqliteConnection,
+    existing: &mut Existing,
     matched: &MatchedPost,
     at: &str,
-) -> Result<i64, StoreError> {
-    let (id, places, tags, rules): (i64, String, String, String) =
-        sqlx::query_as("SELECT id, places, tags, rules FROM items WHERE post_id = ?")
-            .bind(id_to_db(matched.post.id, "post id")?)
-            .fetch_one(&mut *conn)
-            .await?;
-    let old_places: Vec<String> = codec::from_json(&places, "item places")?;
-    let old_tags: Vec<String> = codec::from_json(&tags, "item tags")?;
-    let old_rules: Vec<String> = codec::from_json(&rules, "item rules")?;
-    let places = union(&old_places, &matched.places);
-    let tags = union(&old_tags, &matched.decision.tags);
-    let rules = union(&old_rules, &matched.decision.matched_rules);
+) -> Result<(), StoreError> {
+    let places = union(&existing.places, &matched.places);
+    let tags = union(&existing.tags, &matched.decision.tags);
+    let rules = union(&existing.rules, &matched.decision.matched_rules);
     if (places.len(), tags.len(), rules.len())
-        == (old_places.len(), old_tags.len(), old_rules.len())
+        == (
+            existing.places.len(),
+            existing.tags.len(),
+            existing.rules.len(),
+        )
     {
-        return Ok(id);
+        return Ok(());
     }
     sqlx::query("UPDATE items SET places = ?, tags = ?, rules = ?, updated_at = ? WHERE id = ?")
         .bind(codec::to_json(&places))
         .bind(codec::to_json(&tags))
         .bind(codec::to_json(&rules))
         .bind(at)
-        .bind(id)
+        .bind(existing.id)
         .execute(&mut *conn)
         .await?;
     let entry = NewAudit {
         actor: "placewatch".to_owned(),
         action: "item.merged".to_owned(),
-        item_id: Some(id),
-        before: Some(json!({ "places": old_places, "tags": old_tags, "rules": old_rules })),
+        item_id: Some(existing.id),
+        before: Some(
+            json!({ "places": existing.places, "tags": existing.tags, "rules": existing.rules }),
+        ),
         after: Some(json!({ "places": places, "tags": tags, "rules": rules })),
         detail: None,
     };
     audit::insert(conn, &entry, at).await?;
-    Ok(id)
+    let owned = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect();
+    existing.places = owned(places);
+    existing.tags = owned(tags);
+    existing.rules = owned(rules);
+    Ok(())
 }
 
 /// `existing` followed by the entries of `incoming` it lacks, in order, once each.

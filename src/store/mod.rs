@@ -69,6 +69,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 /// Connections for reads. WAL lets them read while the one writer writes.
 const READERS: u32 = 4;
 
+/// WAL pages (4 KiB) between automatic checkpoints: up to ~40 MB of WAL.
+const WAL_AUTOCHECKPOINT: u32 = 10_000;
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -130,7 +133,8 @@ impl Store {
     /// date; running it on an up-to-date file changes nothing.
     ///
     /// Every connection runs in WAL mode with foreign keys on, a 5 s busy
-    /// timeout and `synchronous = NORMAL`. In WAL mode NORMAL is durable
+    /// timeout and `synchronous = NORMAL`; the writer checkpoints the WAL
+    /// every [`WAL_AUTOCHECKPOINT`] pages. In WAL mode NORMAL is durable
     /// against a crash of the process (SIGKILL, panic): a committed
     /// transaction is in the WAL file, which the OS keeps even if the process
     /// dies. Only a power loss or OS crash can lose the last commits (never
@@ -150,9 +154,18 @@ impl Store {
             path: path.to_owned(),
             source,
         };
+        // The writer checkpoints the WAL every WAL_AUTOCHECKPOINT pages: each
+        // checkpoint syncs the WAL and the database (the only syncs in WAL
+        // mode with NORMAL), so a backfill that commits page by page spends
+        // far less time in fsync than with SQLite's default of 1,000 pages.
+        let write_options = options
+            .clone()
+            .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT.to_string());
         let write = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            // A local file needs no ping before each transaction.
+            .test_before_acquire(false)
+            .connect_with(write_options)
             .await
             .map_err(open_error)?;
         MIGRATOR.run(&write).await?;
