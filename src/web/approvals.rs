@@ -9,9 +9,9 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::Desk;
+use super::compose::describe_outcome;
 use super::error::WebError;
 use super::guard::Me;
-use super::item::describe_outcome;
 use super::render::{Chrome, age, back, html, truncate};
 use crate::domain::officer::Permission;
 use crate::domain::outbox::ReplyState;

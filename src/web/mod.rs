@@ -7,7 +7,8 @@
 //! - `guard`: the layers every request passes — security headers (a strict
 //!   Content-Security-Policy with no inline script), the session check, and
 //!   the CSRF check of every state-changing request;
-//! - `inbox`, `item`, `approvals`, `status`, `officers`: the pages and their actions;
+//! - `inbox`, `item` (with `compose`, the reply composer), `approvals`, `status`,
+//!   `officers`: the pages and their actions;
 //! - `live`: server-sent events telling open inboxes that items arrived;
 //! - `assets`: the stylesheet and script, embedded in the binary.
 //!
@@ -17,6 +18,7 @@
 mod approvals;
 mod assets;
 pub mod auth;
+mod compose;
 mod error;
 mod guard;
 mod inbox;
@@ -104,8 +106,8 @@ pub fn router(desk: Desk) -> Router {
         .route("/items/{id}/reopen", post(item::reopen))
         .route("/items/{id}/mark-replied", post(item::mark_replied))
         .route("/items/{id}/note", post(item::note))
-        .route("/items/{id}/reply", post(item::reply))
-        .route("/items/{id}/reply/check", post(item::check))
+        .route("/items/{id}/reply", post(compose::reply))
+        .route("/items/{id}/reply/check", post(compose::check))
         .route("/approvals", get(approvals::page))
         .route("/replies/{id}/approve", post(approvals::approve))
         .route("/replies/{id}/reject", post(approvals::reject))
