@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::config::Config;
+use crate::domain::query::KeywordSet;
 use crate::domain::triage::{Council, RuleSet};
 use crate::poller::health::Health;
 use crate::poller::ingest::Tagger;
@@ -133,7 +134,7 @@ impl App {
         let rules =
             RuleSet::new(&config.rules).map_err(|(i, m)| anyhow::anyhow!("rule {i}: {m}"))?;
         let tagger = Tagger {
-            places: config.monitor.places.clone(),
+            places: KeywordSet::new(config.monitor.places.clone()),
             abuse: config.triage.abuse.clone(),
             false_friend_words: config.false_friend_words(),
             rules,

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use placewatch::config::Config;
+use placewatch::domain::query::KeywordSet;
 use placewatch::domain::triage::{Council, RuleSet};
 use placewatch::poller::health::Health;
 use placewatch::poller::ingest::Tagger;
@@ -126,7 +127,7 @@ pub fn poller(sim: &SimServer, config: &Config, store: Store) -> Poller {
     };
     let monitors = plan(config, &council, true).expect("the places pack");
     let tagger = Tagger {
-        places: config.monitor.places.clone(),
+        places: KeywordSet::new(config.monitor.places.clone()),
         abuse: config.triage.abuse.clone(),
         false_friend_words: config.false_friend_words(),
         rules: RuleSet::new(&config.rules).expect("the reference rules are valid"),

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::domain::post::{Author, Post};
-use crate::domain::query::{Keyword, TextIndex};
+use crate::domain::query::{Keyword, KeywordSet, TextIndex};
 use crate::domain::triage::{self, AbuseList, Council, Facts, RuleSet};
 use crate::store::MatchedPost;
 use crate::x::Page;
@@ -13,7 +13,8 @@ use crate::x::Page;
 /// What tagging needs, built once from the config.
 #[derive(Debug, Clone)]
 pub struct Tagger {
-    pub places: Vec<Keyword>,
+    /// The monitored place names, indexed for matching many at once.
+    pub places: KeywordSet,
     pub abuse: AbuseList,
     pub false_friend_words: Vec<Keyword>,
     pub rules: RuleSet,
@@ -88,8 +89,7 @@ impl Tagger {
         let text = TextIndex::new(&post.text);
         let places: Vec<String> = self
             .places
-            .iter()
-            .filter(|k| k.matches(&text))
+            .matching(&text)
             .map(|k| k.as_str().to_string())
             .collect();
         let summoned = triage::summons(&post, &self.council, quoted_author, replied_author);

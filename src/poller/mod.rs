@@ -17,10 +17,16 @@
 //! `start_time`) and `until_id = pending_until_id`, so X sends only what is
 //! older than what is stored. When the resumed cycle's last page is stored,
 //! `since_id` becomes `pending_newest_id` and the pending columns are cleared.
-//! A crash therefore re-reads at most the page in flight per monitor; posts
-//! that arrive meanwhile are newer than `pending_newest_id` and come with the
-//! next cycle. Items are keyed by post id and merging is idempotent, so a page
-//! read twice never duplicates an item.
+//!
+//! Pages are pipelined: while page N commits (in a task of its own, so its
+//! statements keep flowing to SQLite), page N+1 is fetched, decoded and
+//! tagged; its commit starts once page N's has finished, so pages still
+//! commit in order and each commit's resume point covers every page before
+//! it. A crash therefore re-reads at most two pages per monitor (the one
+//! committing and the one fetched); posts that arrive meanwhile are newer
+//! than `pending_newest_id` and come with the next cycle. Items are keyed by
+//! post id and merging is idempotent, so a page read twice never duplicates
+//! an item.
 
 pub mod cycle;
 pub mod health;
@@ -41,7 +47,7 @@ use self::health::{Health, MonitorLabel};
 use self::ingest::Tagger;
 use self::plan::{Monitor, Source};
 use self::schedule::{Forecast, Inputs, forecast, next_interval, pages_allowed};
-use crate::store::{CursorMove, Cycle, ReadKind, Store, StoreError};
+use crate::store::{CursorMove, Cycle, CycleOutcome, ReadKind, Store, StoreError};
 use crate::x::client::{SearchRequest, TimelineRequest};
 use crate::x::ratelimit::RateLimits;
 use crate::x::{Client, Page, XError};
@@ -59,8 +65,12 @@ pub struct Settings {
 }
 
 /// Posts per page the poller asks X for (its maximum). A crash re-reads at
-/// most one page per monitor: the one in flight.
+/// most [`PAGES_IN_FLIGHT`] pages per monitor.
 pub const PAGE_SIZE: u8 = 100;
+
+/// Pages of a monitor read but not yet committed, at most: one committing
+/// while the next is fetched and tagged (see the module docs).
+pub const PAGES_IN_FLIGHT: u64 = 2;
 
 /// What one cycle (or the part of it this run did) did.
 #[derive(Debug, Clone, Default)]
@@ -82,6 +92,10 @@ pub enum PollError {
     Store(#[from] StoreError),
     #[error("the monthly post-read budget is spent ({used} of {limit})")]
     BudgetSpent { used: u64, limit: u64 },
+    /// The task committing a page ended without saying how (the runtime shut
+    /// down); whether the page is stored, the next poll finds out.
+    #[error("a page's commit did not finish")]
+    CommitLost,
 }
 
 impl PollError {
@@ -95,7 +109,7 @@ impl PollError {
             PollError::X(XError::Decode { .. }) => "decode",
             PollError::X(XError::Unauthorized { .. } | XError::Auth(_)) => "auth",
             PollError::X(_) => "api",
-            PollError::Store(_) => "store",
+            PollError::Store(_) | PollError::CommitLost => "store",
             PollError::BudgetSpent { .. } => "budget",
         }
     }
@@ -110,6 +124,27 @@ pub struct Poller {
     pub monitors: Vec<Monitor>,
     pub settings: Settings,
     pub health: Health,
+}
+
+/// A page's commit, running in a task of its own.
+type Commit = tokio::task::JoinHandle<Result<CycleOutcome, StoreError>>;
+
+/// Waits for the page committing, if any, and counts its new items.
+async fn finish_commit(
+    committing: &mut Option<Commit>,
+    outcome: &mut PollOutcome,
+) -> Result<(), PollError> {
+    let Some(handle) = committing.take() else {
+        return Ok(());
+    };
+    match handle.await {
+        Ok(stored) => {
+            outcome.new_items += stored?.new_items.len();
+            Ok(())
+        }
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(PollError::CommitLost),
+    }
 }
 
 /// This month as `YYYY-MM` and the fraction of it gone.
@@ -173,6 +208,8 @@ impl Poller {
         // Fixed for the whole cycle, like since_id: next_token pages belong to it.
         let start_time = cycle.since_id.is_none().then(|| self.backfill_start());
         let mut token = None;
+        // The previous page's commit, running while this page is fetched.
+        let mut committing = None;
         loop {
             let fetched = tokio::select! {
                 page = self.fetch_page(monitor, &cycle, start_time.clone(), token.take()) => page,
@@ -181,6 +218,7 @@ impl Poller {
             let page = match fetched {
                 Ok(page) => page,
                 Err(e) => {
+                    finish_commit(&mut committing, &mut outcome).await?;
                     if outcome.pages > 0 {
                         // The pages stored so far count; the cycle stays pending.
                         self.record_success(monitor, &outcome, cycle.since_id);
@@ -196,13 +234,23 @@ impl Poller {
                 .filter(|_| (outcome.pages as u64) < max_pages);
             let oldest = page.meta.oldest_id.as_deref().and_then(|s| s.parse().ok());
             let movement = cycle.page(page.newest_id(), oldest, token.is_some());
-            self.store_page(monitor, &page, movement, &mut outcome)
-                .await?;
+            let stored = self.tag_page(monitor, &page, movement);
+            outcome.posts_read += stored.reads;
+            outcome.limits = page.limits;
+            // Pages commit in order: this one once the previous one is in.
+            finish_commit(&mut committing, &mut outcome).await?;
+            let store = self.store.clone();
+            committing = Some(tokio::spawn(
+                async move { store.record_cycle(&stored).await },
+            ));
             if let CursorMove::Complete { since_id } = movement {
+                finish_commit(&mut committing, &mut outcome).await?;
                 self.record_success(monitor, &outcome, since_id.or(cycle.since_id));
                 return Ok(outcome);
             }
         }
+        // Shut down between pages: the page committing finishes first.
+        finish_commit(&mut committing, &mut outcome).await?;
         if outcome.pages > 0 {
             self.record_success(monitor, &outcome, cycle.since_id);
         }
@@ -252,20 +300,15 @@ impl Poller {
         }
     }
 
-    /// Tags a page and stores it with the cursor's move in one transaction.
-    async fn store_page(
-        &self,
-        monitor: &Monitor,
-        page: &Page,
-        cursor: CursorMove,
-        outcome: &mut PollOutcome,
-    ) -> Result<(), PollError> {
+    /// Tags a page: the cycle page to store, with the cursor's move, in one
+    /// transaction.
+    fn tag_page(&self, monitor: &Monitor, page: &Page, cursor: CursorMove) -> Cycle {
         let batch = self.tagger.batch(std::slice::from_ref(page));
         let (read_kind, query) = match &monitor.source {
             Source::Search { query } => (ReadKind::PostRead, query.clone()),
             Source::Mentions { user_id } => (ReadKind::OwnedRead, format!("mentions of {user_id}")),
         };
-        let stored = Cycle {
+        Cycle {
             monitor: monitor.key.clone(),
             query,
             cursor,
@@ -277,12 +320,7 @@ impl Poller {
             at: OffsetDateTime::now_utc()
                 .format(&Rfc3339)
                 .unwrap_or_default(),
-        };
-        let stored_outcome = self.store.record_cycle(&stored).await?;
-        outcome.posts_read += batch.reads;
-        outcome.new_items += stored_outcome.new_items.len();
-        outcome.limits = page.limits;
-        Ok(())
+        }
     }
 
     fn record_success(&self, monitor: &Monitor, outcome: &PollOutcome, since_id: Option<u64>) {

@@ -4,7 +4,7 @@
 //! resume point, or its new `since_id` on the cycle's last page) in one
 //! transaction. Either all of it is stored or none of it, so a crash anywhere
 //! leaves the cursor where the stored posts are, and the next poll re-reads
-//! exactly what was lost: at most the page in flight.
+//! exactly what was lost: at most the pages in flight (see `poller`).
 
 use std::collections::HashSet;
 

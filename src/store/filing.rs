@@ -2,8 +2,9 @@
 //! items in multi-row inserts with their `item.created` audit entries, and
 //! merges into items that already exist (another monitor, or an earlier
 //! cycle, found the post). `UNIQUE (post_id)` guarantees one item per post
-//! whatever the callers do; the schema's triggers derive each item's place and
-//! tag rows, counters and search document from its row.
+//! whatever the callers do. New items' place and tag rows, counters and search
+//! documents are written set-based by `derive`, in the same transaction; a
+//! merge's are kept by the schema's `items_derive_update` trigger.
 
 use std::collections::HashMap;
 
@@ -13,6 +14,7 @@ use sqlx::SqliteConnection;
 use super::audit::{self, NewAudit};
 use super::codec::{self, id_to_db, opt_id_to_db};
 use super::cycle::MatchedPost;
+use super::derive::{NewItem, derive_new};
 use super::{StoreError, batch};
 use crate::domain::triage::Status;
 
@@ -58,15 +60,28 @@ pub(super) async fn create_items(
         }
     }
     let mut ids = Vec::with_capacity(matched.len());
-    let mut entries = Vec::new();
+    let mut entries = Vec::with_capacity(created.len());
+    let mut new_items = Vec::with_capacity(created.len());
     for m in matched {
         // The first occurrence of a post takes the id; later ones merge.
-        let id = created.remove(&id_to_db(m.post.id, "post id")?);
+        let post_id = id_to_db(m.post.id, "post id")?;
+        let id = created.remove(&post_id);
         if let Some(id) = id {
             entries.push(created_entry(id, m));
+            new_items.push(NewItem {
+                id,
+                post_id,
+                status: status_on_arrival(m),
+                priority: m.decision.priority.as_str(),
+                owner: m.decision.owner.as_deref(),
+                reply_path: m.reply_path.as_str(),
+                places: codec::dedup(&m.places),
+                tags: codec::dedup(&m.decision.tags),
+            });
         }
         ids.push(id);
     }
+    derive_new(conn, &new_items).await?;
     audit::insert_many(conn, &entries, at).await?;
     Ok(ids)
 }

@@ -15,8 +15,9 @@
 //! transaction as the change.
 //!
 //! An item's row is the truth about it; its place and tag rows, the inbox
-//! counters and its full-text document are derived by triggers in the schema,
-//! so every write path keeps them exact. See `inbox` and `plan` for how the
+//! counters and its full-text document are derived from it: for new items by
+//! `derive`, set-based in the transaction that files them, and for changes by
+//! a trigger in the schema, so every write path keeps them exact. See `inbox` and `plan` for how the
 //! inbox stays within milliseconds at 200,000 items.
 //!
 //! Depends on `domain`, sqlx, serde_json and time; never on `x`, `poller` or `web`.
@@ -29,6 +30,7 @@ mod batch;
 mod codec;
 mod cursors;
 mod cycle;
+mod derive;
 mod events;
 mod filing;
 mod inbox;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use placewatch::config::Config;
+use placewatch::domain::query::KeywordSet;
 use placewatch::domain::triage::{Council, RuleSet};
 use placewatch::poller::health::Health;
 use placewatch::poller::ingest::Tagger;
@@ -72,7 +73,7 @@ pub async fn poller_for(sim: &TestSim, dir: Option<tempfile::TempDir>) -> TestPo
     };
     let monitors = plan(&config, &council, true).unwrap();
     let tagger = Tagger {
-        places: config.monitor.places.clone(),
+        places: KeywordSet::new(config.monitor.places.clone()),
         abuse: config.triage.abuse.clone(),
         false_friend_words: config.false_friend_words(),
         rules: RuleSet::new(&config.rules).unwrap(),

@@ -3,6 +3,7 @@
 
 mod counts;
 mod cycles;
+mod derive;
 mod desk;
 mod integrity;
 mod perf;

@@ -120,6 +120,11 @@ impl Keyword {
         self.tokens().len()
     }
 
+    /// The first folded token: a text can match only if it holds this one.
+    pub(crate) fn first_token(&self) -> Option<&str> {
+        self.tokens().first().map(|t| &**t)
+    }
+
     /// The folded tokens that must occur consecutively.
     fn tokens(&self) -> &[Box<str>] {
         match &self.term {

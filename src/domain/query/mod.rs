@@ -21,6 +21,7 @@ mod binpack;
 mod entities;
 mod error;
 mod keyword;
+mod keyword_set;
 mod lexer;
 mod pack;
 mod parser;
@@ -29,6 +30,7 @@ mod text;
 
 pub use error::QueryError;
 pub use keyword::{Keyword, KeywordError, MAX_KEYWORD_CHARS};
+pub use keyword_set::KeywordSet;
 pub use pack::{PackError, PackSpec, PackedQuery, coverage, pack};
 pub use text::TextIndex;
 

@@ -136,6 +136,11 @@ impl TextIndex {
         &self.tokens
     }
 
+    /// Each folded token of the text once, in sorted order.
+    pub fn distinct_tokens(&self) -> impl Iterator<Item = &str> {
+        self.sorted.iter().map(|i| &*self.tokens[*i as usize])
+    }
+
     /// True when the folded token `token` occurs in the text.
     pub fn contains_token(&self, token: &str) -> bool {
         self.sorted

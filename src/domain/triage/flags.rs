@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::post::Post;
-use crate::domain::query::{Keyword, KeywordError, TextIndex};
+use crate::domain::query::{Keyword, KeywordError, KeywordSet, TextIndex};
 
 /// Common British swearing and insults aimed at people, every inflection spelled out
 /// because matching is whole-word.
@@ -102,7 +102,7 @@ const FALSE_FRIEND_CONTEXT: &[&str] = &[
 /// code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AbuseList {
-    entries: Vec<Keyword>,
+    entries: KeywordSet,
 }
 
 impl AbuseList {
@@ -113,60 +113,56 @@ impl AbuseList {
     /// would flag half of all complaints and make the flag useless. No slurs; see the
     /// type's documentation.
     pub fn uk_default() -> AbuseList {
-        let entries = UK_DEFAULT.iter().filter_map(|w| Keyword::parse(w).ok());
-        AbuseList {
-            entries: entries.collect(),
-        }
+        AbuseList::of(UK_DEFAULT.iter().filter_map(|w| Keyword::parse(w).ok()))
     }
 
     /// A list of the given entries, in order, without duplicates. Entries that cannot be
     /// keywords (blank, only punctuation, ...) are skipped: check configured lists with
     /// [`AbuseList::try_from_words`] at load.
     pub fn from_words(words: &[String]) -> AbuseList {
-        let mut list = AbuseList {
-            entries: Vec::new(),
-        };
-        for keyword in words.iter().filter_map(|w| Keyword::parse(w).ok()) {
-            list.push(keyword);
-        }
-        list
+        AbuseList::of(words.iter().filter_map(|w| Keyword::parse(w).ok()))
     }
 
     /// Like [`AbuseList::from_words`], but refuses the first entry that is not a valid
     /// keyword, with its index.
     pub fn try_from_words(words: &[String]) -> Result<AbuseList, (usize, KeywordError)> {
-        let mut list = AbuseList {
-            entries: Vec::new(),
-        };
-        for (i, word) in words.iter().enumerate() {
-            list.push(Keyword::parse(word).map_err(|e| (i, e))?);
-        }
-        Ok(list)
+        let keywords = words
+            .iter()
+            .enumerate()
+            .map(|(i, word)| Keyword::parse(word).map_err(|e| (i, e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(AbuseList::of(keywords))
     }
 
-    fn push(&mut self, keyword: Keyword) {
-        if !self.entries.contains(&keyword) {
-            self.entries.push(keyword);
+    /// The list of `keywords`, in order, without duplicates.
+    fn of(keywords: impl IntoIterator<Item = Keyword>) -> AbuseList {
+        let mut entries: Vec<Keyword> = Vec::new();
+        for keyword in keywords {
+            if !entries.contains(&keyword) {
+                entries.push(keyword);
+            }
+        }
+        AbuseList {
+            entries: KeywordSet::new(entries),
         }
     }
 
     /// The entries found in the text, as listed (trimmed), in list order.
     pub fn matches(&self, text: &TextIndex) -> Vec<String> {
         self.entries
-            .iter()
-            .filter(|k| k.matches(text))
+            .matching(text)
             .map(|k| k.as_str().to_string())
             .collect()
     }
 
     /// The entries, in order.
     pub fn entries(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(Keyword::as_str)
+        self.entries.keywords().iter().map(Keyword::as_str)
     }
 
     /// True when the list has no entries (nothing is ever flagged).
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.keywords().is_empty()
     }
 }
 

@@ -169,13 +169,31 @@ pub fn decide(rules: &[Rule], facts: &Facts<'_>) -> Decision {
 }
 
 fn same_name(a: &str, b: &str) -> bool {
+    // Checked for every rule and place of every post: ASCII without allocating.
+    if a.is_ascii() && b.is_ascii() {
+        let (mut a, mut b) = (a.split_whitespace(), b.split_whitespace());
+        loop {
+            match (a.next(), b.next()) {
+                (None, None) => return true,
+                (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => {}
+                _ => return false,
+            }
+        }
+    }
     let a = a.split_whitespace().map(str::to_lowercase);
     a.eq(b.split_whitespace().map(str::to_lowercase))
 }
 
 fn same_user(a: &str, b: &str) -> bool {
-    let bare = |s: &str| s.trim().trim_start_matches('@').to_lowercase();
-    bare(a) == bare(b)
+    let (a, b) = (bare_user(a), bare_user(b));
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.to_lowercase() == b.to_lowercase()
+}
+
+fn bare_user(s: &str) -> &str {
+    s.trim().trim_start_matches('@')
 }
 
 /// `wanted` (`en`) covers `lang` when equal or a prefix before `-` (`en-GB`).

@@ -12,7 +12,7 @@ const TAGS: [&str; 2] = ["bins", "roads"];
 
 /// Items with mixed places, tags, priorities and paths, then merges,
 /// transitions and assignments on some of them.
-async fn busy_desk(t: &TestStore) {
+pub(super) async fn busy_desk(t: &TestStore) {
     let mut batch = Vec::new();
     for n in 1..=30u64 {
         let places: Vec<&str> = PLACES.iter().copied().take(1 + (n % 3) as usize).collect();

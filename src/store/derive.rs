@@ -1,0 +1,224 @@
+//! The rows derived from new items, written set-based in the transaction that
+//! creates the items: their `item_places` and `item_tags` rows, one
+//! aggregated upsert of the inbox counters per page, and their search
+//! documents, one multi-row insert per status.
+//!
+//! Migration 0005 dropped the `items_derive_insert` trigger, which ran about
+//! ten statements per new item; this module writes exactly what it wrote.
+//! Every path that inserts items must call [`derive_new`] (today there is one:
+//! `filing::create_items`). Changes to existing items still go through the
+//! `items_derive_update` trigger, which also keeps these rows.
+//!
+//! A document is built as the `item_documents` view builds it: the post's
+//! text as stored, then one marker token per filter value (U+E001 place,
+//! U+E002 tag, U+E003 owner, each hex-encoded as SQLite's `hex()` writes it;
+//! U+E004 priority and U+E005 reply path as they are). The text is joined in
+//! from `posts`, so a post stored earlier keeps its first copy's text.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use sqlx::SqliteConnection;
+
+use super::plan::fts_table;
+use super::{StoreError, batch};
+use crate::domain::triage::Status;
+
+/// A new item, as its derived rows need it.
+pub(super) struct NewItem<'a> {
+    pub id: i64,
+    pub post_id: i64,
+    pub status: Status,
+    pub priority: &'a str,
+    pub owner: Option<&'a str>,
+    pub reply_path: &'a str,
+    /// Deduplicated, in order (as in `items.places`).
+    pub places: Vec<&'a str>,
+    /// Deduplicated, in order (as in `items.tags`).
+    pub tags: Vec<&'a str>,
+}
+
+/// Writes the place and tag rows, counters and search documents of `items`,
+/// which were just inserted in the caller's transaction.
+pub(super) async fn derive_new(
+    conn: &mut SqliteConnection,
+    items: &[NewItem<'_>],
+) -> Result<(), StoreError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    facet_rows(conn, "item_places", "place", items, |i| &i.places).await?;
+    facet_rows(conn, "item_tags", "tag", items, |i| &i.tags).await?;
+    counts(conn, items).await?;
+    documents(conn, items).await
+}
+
+/// `(item_id, value, position, status, post_id)` for each value of each item.
+async fn facet_rows<'a>(
+    conn: &mut SqliteConnection,
+    table: &str,
+    column: &str,
+    items: &'a [NewItem<'_>],
+    values: impl Fn(&'a NewItem<'_>) -> &'a Vec<&'a str>,
+) -> Result<(), StoreError> {
+    let rows: Vec<(&NewItem, usize, &str)> = items
+        .iter()
+        .flat_map(|item| {
+            values(item)
+                .iter()
+                .enumerate()
+                .map(move |(position, value)| (item, position, *value))
+        })
+        .collect();
+    let mut rest = rows.as_slice();
+    for size in batch::chunks(rows.len()) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let sql = format!(
+            "INSERT INTO {table} (item_id, {column}, position, status, post_id) VALUES {} \
+             ON CONFLICT (item_id, {column}) DO NOTHING",
+            batch::placeholders(size, 5)
+        );
+        let mut query = sqlx::query(&sql);
+        for (item, position, value) in chunk {
+            query = query
+                .bind(item.id)
+                .bind(*value)
+                .bind(i64::try_from(*position).unwrap_or(i64::MAX))
+                .bind(item.status.as_str())
+                .bind(item.post_id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Adds the items to the counters: one row per (facet, value, status).
+async fn counts(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
+    let mut n: BTreeMap<(&str, &str, &str), i64> = BTreeMap::new();
+    for item in items {
+        let status = item.status.as_str();
+        let mut add = |facet, value| *n.entry((facet, value, status)).or_default() += 1;
+        add("all", "");
+        add("priority", item.priority);
+        add("reply_path", item.reply_path);
+        if let Some(owner) = item.owner {
+            add("owner", owner);
+        }
+        for place in &item.places {
+            add("place", place);
+        }
+        for tag in &item.tags {
+            add("tag", tag);
+        }
+    }
+    let rows: Vec<_> = n.into_iter().collect();
+    let mut rest = rows.as_slice();
+    for size in batch::chunks(rows.len()) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let sql = format!(
+            "INSERT INTO item_counts (facet, value, status, n) VALUES {} \
+             ON CONFLICT (facet, value, status) DO UPDATE SET n = n + excluded.n",
+            batch::placeholders(size, 4)
+        );
+        let mut query = sqlx::query(&sql);
+        for ((facet, value, status), n) in chunk {
+            query = query.bind(*facet).bind(*value).bind(*status).bind(*n);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Inserts each item's document into the index of its status, ascending post
+/// ids (FTS5 appends instead of starting a segment per out-of-order rowid).
+async fn documents(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
+    for status in Status::ALL {
+        let mut docs: Vec<(i64, String)> = items
+            .iter()
+            .filter(|i| i.status == status)
+            .map(|i| (i.post_id, markers(i)))
+            .collect();
+        docs.sort_unstable_by_key(|(post_id, _)| *post_id);
+        let mut rest = docs.as_slice();
+        for size in batch::chunks(docs.len()) {
+            let (chunk, tail) = rest.split_at(size);
+            rest = tail;
+            let sql = format!(
+                "WITH doc (post_id, markers) AS (VALUES {}) \
+                 INSERT INTO {} (rowid, document) \
+                 SELECT p.id, p.text || doc.markers FROM doc JOIN posts p ON p.id = doc.post_id",
+                batch::placeholders(size, 2),
+                fts_table(status)
+            );
+            let mut query = sqlx::query(&sql);
+            for (post_id, markers) in chunk {
+                query = query.bind(*post_id).bind(markers.as_str());
+            }
+            query.execute(&mut *conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// What the `item_documents` view appends to the post's text.
+pub(super) fn markers(item: &NewItem<'_>) -> String {
+    let mut out = String::with_capacity(64);
+    for place in &item.places {
+        hex_marker(&mut out, '\u{E001}', place);
+    }
+    for tag in &item.tags {
+        hex_marker(&mut out, '\u{E002}', tag);
+    }
+    if let Some(owner) = item.owner {
+        hex_marker(&mut out, '\u{E003}', owner);
+    }
+    out.push(' ');
+    out.push('\u{E004}');
+    out.push_str(item.priority);
+    out.push(' ');
+    out.push('\u{E005}');
+    out.push_str(item.reply_path);
+    out
+}
+
+/// ` ` + `marker` + the value's UTF-8 bytes in upper-case hex (SQLite's `hex()`).
+fn hex_marker(out: &mut String, marker: char, value: &str) {
+    out.push(' ');
+    out.push(marker);
+    for byte in value.bytes() {
+        let _ = write!(out, "{byte:02X}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_follow_the_view() {
+        let item = NewItem {
+            id: 1,
+            post_id: 2,
+            status: Status::New,
+            priority: "high",
+            owner: Some("sam"),
+            reply_path: "api",
+            places: vec!["Purley", "Café"],
+            tags: vec!["bins"],
+        };
+        assert_eq!(
+            markers(&item),
+            " \u{E001}5075726C6579 \u{E001}436166C3A9 \u{E002}62696E73 \u{E003}73616D \
+             \u{E004}high \u{E005}api"
+        );
+        let bare = NewItem {
+            owner: None,
+            places: vec![],
+            tags: vec![],
+            ..item
+        };
+        assert_eq!(markers(&bare), " \u{E004}high \u{E005}api");
+    }
+}
