@@ -59,19 +59,25 @@ impl Live {
 
 /// `GET /events`: `event: change` with `{"item": newest item id, "audit":
 /// newest audit id}` whenever either moves, starting with the current marks.
+/// The stream ends when the session does (logout, expiry, a disabled
+/// account): the session is checked again before every event.
 pub(crate) async fn events(
     State(desk): State<Desk>,
-    _me: Me,
+    me: Me,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let mut rx = desk.live.marks.clone();
     rx.mark_changed();
-    let stream = futures::stream::unfold(rx, |mut rx| async move {
+    let state = (rx, desk.store.clone(), me.token_hash);
+    let stream = futures::stream::unfold(state, |(mut rx, store, token)| async move {
         rx.changed().await.ok()?;
         let (item, audit) = *rx.borrow_and_update();
+        if !matches!(store.session(&token).await, Ok(Some(_))) {
+            return None;
+        }
         let event = Event::default()
             .event("change")
             .data(format!(r#"{{"item":{item},"audit":{audit}}}"#));
-        Some((Ok(event), rx))
+        Some((Ok(event), (rx, store, token)))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -55,6 +55,38 @@ async fn open_inboxes_hear_of_new_items() {
 }
 
 #[tokio::test]
+async fn an_event_stream_ends_with_its_session() {
+    let t = DeskTest::start().await;
+    let sam = t.login("sam").await;
+    let mut response = sam
+        .http
+        .get(format!("{}/events", t.base))
+        .header("Cookie", &sam.cookie)
+        .header("Accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let first = tokio::time::timeout(Duration::from_secs(20), response.chunk())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(first.is_some(), "the current marks come first");
+    assert_eq!(
+        sam.post("/logout", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // The logout itself is a change (an audit entry): the check before the
+    // next event ends the stream.
+    let ended = tokio::time::timeout(Duration::from_secs(20), async {
+        while response.chunk().await.unwrap().is_some() {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ends after the session does");
+    t.stop().await;
+}
+
+#[tokio::test]
 async fn hostile_post_text_is_stored_intact_and_served_escaped() {
     let t = DeskTest::start().await;
     let hostile = "Croydon <script>alert(1)</script> <img src=x onerror=\"alert(2)\"> \
