@@ -346,32 +346,39 @@ async fn start_demo(dir: &Path) -> (Child, Vec<String>) {
     (child, lines)
 }
 
-/// Starts chromedriver on a port of its choosing, in its own process group.
+/// Starts chromedriver on a free loopback port, in its own process group.
+/// chromedriver's own `--port=0` sometimes fails ("IPv4 port not available"):
+/// pick the port here, and try another if it was taken meanwhile.
 async fn start_driver(chromedriver: &Path, dir: &Path) -> (Child, String) {
-    let mut child = Command::new(chromedriver)
-        .arg("--port=0")
-        .arg(format!(
-            "--log-path={}",
-            dir.join("chromedriver.log").display()
-        ))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("chromedriver starts");
-    let stdout = child.stdout.take().unwrap();
-    let lines = read_until(stdout, "started successfully", Duration::from_secs(20))
-        .await
-        .unwrap_or_else(|lines| panic!("chromedriver did not start: {lines:#?}"));
-    let port = lines
-        .last()
-        .and_then(|l| l.rsplit("port ").next())
-        .map(|p| p.trim_end_matches('.').trim())
-        .and_then(|p| p.parse::<u16>().ok())
-        .unwrap_or_else(|| panic!("no port in chromedriver's output: {lines:#?}"));
-    (child, format!("http://127.0.0.1:{port}"))
+    let mut failures = Vec::new();
+    for attempt in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free loopback port")
+            .port();
+        let mut child = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .arg(format!(
+                "--log-path={}",
+                dir.join(format!("chromedriver-{attempt}.log")).display()
+            ))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver starts");
+        let stdout = child.stdout.take().unwrap();
+        match read_until(stdout, "started successfully", Duration::from_secs(20)).await {
+            Ok(_) => return (child, format!("http://127.0.0.1:{port}")),
+            Err(lines) => {
+                let _ = child.kill().await;
+                failures.push(lines);
+            }
+        }
+    }
+    panic!("chromedriver did not start: {failures:#?}");
 }
 
 /// Reads lines until one contains `marker`, then keeps draining the output in
