@@ -32,15 +32,6 @@ use tokio_util::sync::CancellationToken;
 const INBOX_TARGET: Duration = Duration::from_millis(20);
 const SEARCH_TARGET: Duration = Duration::from_millis(50);
 
-fn requests() -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == "--requests")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200)
-}
-
 /// Spreads statuses, owners and priorities over the seeded items.
 async fn spread(path: &std::path::Path) {
     use sqlx::Connection;
@@ -103,7 +94,7 @@ async fn time(http: &reqwest::Client, url: &str, cookie: &str, n: usize) -> Timi
 
 #[tokio::main]
 async fn main() {
-    let n = requests();
+    let n: usize = common::arg("--requests", 200);
     let dir = tempfile::tempdir().expect("temp dir");
     let config_path = common::reference_config_path();
     let config = Config::load(&config_path).expect("the reference config");

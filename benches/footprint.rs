@@ -38,15 +38,6 @@ use serde_json::Value;
 
 const RSS_TARGET_MB: f64 = 50.0;
 
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// The daemon to measure.
 fn binary() -> PathBuf {
     std::env::var_os("PLACEWATCH_BIN")
@@ -129,7 +120,7 @@ async fn start_sim(config: &placewatch::config::Config) -> SimServer {
 
 #[tokio::main]
 async fn main() {
-    let idle_secs = arg("--idle-secs", 10);
+    let idle_secs = common::arg("--idle-secs", 10);
     let bin = binary();
     assert!(
         bin.exists(),

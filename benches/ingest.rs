@@ -34,15 +34,6 @@ use tokio_util::sync::CancellationToken;
 
 const TARGET: f64 = 20_000.0;
 
-fn arg(name: &str, default: u32) -> u32 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn now_rfc3339() -> String {
     OffsetDateTime::now_utc()
         .format(&Rfc3339)
@@ -167,8 +158,8 @@ async fn timed_cycle(
 
 #[tokio::main]
 async fn main() {
-    let days = arg("--days", 7);
-    let per_day = arg("--per-day", 15_000);
+    let days = common::arg("--days", 7);
+    let per_day = common::arg("--per-day", 15_000);
     let dir = tempfile::tempdir().expect("temp dir");
     let (_, reference) = common::reference_config("http://127.0.0.1:1", dir.path());
     let t = Instant::now();

@@ -7,6 +7,8 @@
 //!
 //! Run: `cargo bench --bench sim_search` (optional: `-- --secs 10 --clients 8`).
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,19 +18,10 @@ use placewatch::sim::{LimitSettings, SimOptions, SimServer};
 use placewatch::x::client::{EXPANSIONS, TWEET_FIELDS, USER_FIELDS};
 use serde_json::Value;
 
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 #[tokio::main]
 async fn main() {
-    let secs = arg("--secs", 5);
-    let clients = arg("--clients", 8);
+    let secs = common::arg("--secs", 5);
+    let clients = common::arg("--clients", 8);
     let options = SimOptions {
         rate_per_min: 0.0,
         backlog_days: 7,

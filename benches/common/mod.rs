@@ -25,6 +25,16 @@ use placewatch::x::{Client, UserAuth};
 use secrecy::SecretString;
 use serde_json::Value;
 
+/// The value after `name` on the bench's command line (`-- --days 3`), or `default`.
+pub fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// The reference configuration shipped in the repository.
 pub fn reference_config_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("config/placewatch.toml")
