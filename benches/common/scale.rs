@@ -29,7 +29,7 @@ pub fn cache_dir() -> PathBuf {
 }
 
 /// A small deterministic generator (xorshift64*), as in tests/it/store/perf.rs.
-pub struct Rng(u64);
+pub struct Rng(pub u64);
 
 impl Rng {
     pub fn next(&mut self) -> u64 {
@@ -75,7 +75,7 @@ const COMMON: &[&str] = &[
     "lost",
     "found",
 ];
-const TAGS: &[&str] = &[
+pub const TAGS: &[&str] = &[
     "waste",
     "roads",
     "transport",
@@ -85,7 +85,8 @@ const TAGS: &[&str] = &[
     "noise",
 ];
 
-fn text(rng: &mut Rng, place: &str) -> String {
+/// A resident's post about `place`: Zipf-distributed common words and rarer `wN` ones.
+pub fn text(rng: &mut Rng, place: &str) -> String {
     let mut words = vec![place.to_owned()];
     for _ in 0..(8 + rng.next() % 20) {
         let i = rng.zipf(3_000);

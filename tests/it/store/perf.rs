@@ -10,53 +10,13 @@ use placewatch::store::{ItemFilter, Store};
 
 use super::{TestStore, cycle, matched, post};
 
-/// A small deterministic generator (xorshift64*), enough for test data.
-struct Rng(u64);
+/// The benchmarks' scale-data generator (xorshift64* and resident-like text).
+#[path = "../../../benches/common/scale.rs"]
+#[allow(dead_code)] // the cached 1M-post store is the benches' business
+mod scale;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    /// Roughly Zipf: index `i` of `n` with weight about 1/(i+1).
-    fn zipf(&mut self, n: usize) -> usize {
-        let x = (self.next() % 1_000_000) as f64 / 1_000_000.0;
-        (((n as f64 + 1.0).powf(x)) as usize - 1).min(n - 1)
-    }
-}
+use scale::{Rng, TAGS, text};
 
-const COMMON: &[&str] = &[
-    "the",
-    "bins",
-    "road",
-    "litter",
-    "council",
-    "tram",
-    "bus",
-    "station",
-    "park",
-    "street",
-    "missed",
-    "again",
-    "today",
-    "pothole",
-    "flytipping",
-    "noise",
-    "café",
-    "market",
-    "school",
-    "library",
-    "parking",
-    "lights",
-    "broken",
-    "thanks",
-    "lovely",
-    "dump",
-    "lost",
-    "found",
-];
 const PLACES: &[&str] = &[
     "Croydon",
     "Purley",
@@ -79,28 +39,6 @@ const PLACES: &[&str] = &[
     "Monks Orchard",
     "Ashburton",
 ];
-const TAGS: &[&str] = &[
-    "waste",
-    "roads",
-    "transport",
-    "praise",
-    "abuse",
-    "parks",
-    "noise",
-];
-
-fn text(rng: &mut Rng, place: &str) -> String {
-    let mut words = vec![place.to_owned()];
-    for _ in 0..(8 + rng.next() % 20) {
-        let i = rng.zipf(3_000);
-        words.push(match COMMON.get(i) {
-            Some(w) => (*w).to_owned(),
-            None => format!("w{i}"),
-        });
-    }
-    words.join(" ")
-}
-
 async fn seed(store: &Store, items: u64, context_per_item: u64) {
     let mut rng = Rng(0x5EED);
     let mut next_id = 1_000_000_000_000u64;
