@@ -32,25 +32,13 @@ use tokio_util::sync::CancellationToken;
 const INBOX_TARGET: Duration = Duration::from_millis(20);
 const SEARCH_TARGET: Duration = Duration::from_millis(50);
 
-/// Spreads statuses, owners and priorities over the seeded items.
+/// The copied store with months of desk work spread over its items.
 async fn spread(path: &std::path::Path) {
     use sqlx::Connection;
     let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
         .await
         .expect("raw connection");
-    sqlx::query(
-        "UPDATE items SET \
-         status = CASE WHEN abs(random()) % 100 < 2 THEN 'new' \
-             WHEN abs(random()) % 100 < 2 THEN 'in_progress' \
-             WHEN abs(random()) % 100 < 8 THEN 'referred' \
-             WHEN abs(random()) % 100 < 25 THEN 'dismissed' ELSE 'replied' END, \
-         owner = CASE abs(random()) % 4 WHEN 0 THEN 'sam' ELSE NULL END, \
-         priority = CASE WHEN abs(random()) % 100 = 0 THEN 'urgent' \
-             WHEN abs(random()) % 10 = 0 THEN 'high' ELSE 'normal' END",
-    )
-    .execute(&mut conn)
-    .await
-    .expect("spreading statuses");
+    common::scale::spread_work(&mut conn, "sam").await;
     conn.close().await.expect("close");
 }
 

@@ -271,3 +271,23 @@ pub async fn cached_store(places: &[String]) -> PathBuf {
     println!("store: generated in {:.0} s", t.elapsed().as_secs_f64());
     path
 }
+
+/// Spreads statuses, owners (`owner` on a quarter of items) and priorities
+/// over the seeded items as months of desk work would leave them: few items
+/// still open, most replied or dismissed.
+pub async fn spread_work(conn: &mut sqlx::SqliteConnection, owner: &str) {
+    sqlx::query(
+        "UPDATE items SET \
+         status = CASE WHEN abs(random()) % 100 < 2 THEN 'new' \
+             WHEN abs(random()) % 100 < 2 THEN 'in_progress' \
+             WHEN abs(random()) % 100 < 8 THEN 'referred' \
+             WHEN abs(random()) % 100 < 25 THEN 'dismissed' ELSE 'replied' END, \
+         owner = CASE abs(random()) % 4 WHEN 0 THEN ? ELSE NULL END, \
+         priority = CASE WHEN abs(random()) % 100 = 0 THEN 'urgent' \
+             WHEN abs(random()) % 10 = 0 THEN 'high' ELSE 'normal' END",
+    )
+    .bind(owner)
+    .execute(conn)
+    .await
+    .expect("spreading statuses, owners and priorities");
+}

@@ -116,22 +116,8 @@ async fn p95(store: &Store, name: &str, filter: ItemFilter) -> Duration {
 async fn inbox_and_search_stay_fast_with_200k_items_and_1m_posts() {
     let t = TestStore::open().await;
     seed(&t.store, 200_000, 4).await;
-    // Spread statuses, owners and priorities as months of desk work would:
-    // few items still open, most replied or dismissed.
     let mut raw = t.raw().await;
-    sqlx::query(
-        "UPDATE items SET \
-         status = CASE WHEN abs(random()) % 100 < 2 THEN 'new' \
-             WHEN abs(random()) % 100 < 2 THEN 'in_progress' \
-             WHEN abs(random()) % 100 < 8 THEN 'referred' \
-             WHEN abs(random()) % 100 < 25 THEN 'dismissed' ELSE 'replied' END, \
-         owner = CASE abs(random()) % 4 WHEN 0 THEN 'priya' ELSE NULL END, \
-         priority = CASE WHEN abs(random()) % 100 = 0 THEN 'urgent' \
-             WHEN abs(random()) % 10 = 0 THEN 'high' ELSE 'normal' END",
-    )
-    .execute(&mut raw)
-    .await
-    .unwrap();
+    scale::spread_work(&mut raw, "priya").await;
     drop(raw);
     let store = Store::open(&t.path).await.unwrap();
 
