@@ -248,13 +248,12 @@ impl SimState {
                 "Twitter Web App",
             )
         } else {
-            let window: Vec<RecentPost> = recent.iter().cloned().collect();
             let g = self
                 .0
                 .generator
                 .lock()
                 .expect("generator lock")
-                .next_post(&window);
+                .next_post(recent.make_contiguous());
             let reference = g.target.map(|t| match t {
                 Target::Reply(id) => (Relation::Reply, id),
                 Target::Quote(id) => (Relation::Quote, id),
