@@ -6,13 +6,11 @@
 //! Multi-row `VALUES` is portable SQL.
 
 /// Chunk sizes, largest first. 1,024 rows of the widest table (posts, 14
-/// columns) bind 14,336 values, below SQLite's 32,766. Few chunks matter for
-/// FTS5 above all, which flushes its pending index data to a new segment at
-/// the start of every statement that writes (through the items triggers) to
-/// it. The poller stores a page at a time and a full page is 100 posts (X's
-/// maximum), so 100 is a size of its own: a page's items go in one statement
-/// (four before, 64 + 16 + 16 + 4), and its posts with their context in two
-/// or three.
+/// columns) bind 14,336 values, below SQLite's 32,766. A full page is 100
+/// posts (X's maximum), so 100 is a size of its own: a page's items go in
+/// one statement (four before, 64 + 16 + 16 + 4), and its posts with their
+/// context in two or three. (Search documents go in one statement whatever
+/// their number, as a JSON array: see `derive`.)
 const SIZES: [usize; 10] = [1024, 256, 100, 64, 32, 16, 8, 4, 2, 1];
 
 /// Splits `n` rows into chunk lengths drawn from [`SIZES`], largest first.

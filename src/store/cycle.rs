@@ -125,6 +125,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.checkpoint_in_background();
         Ok(outcome)
     }
 }

@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 use sqlx::SqliteConnection;
 
 use super::plan::fts_table;
-use super::{StoreError, batch};
+use super::{StoreError, batch, codec};
 use crate::domain::triage::Status;
 
 /// A new item, as its derived rows need it.
@@ -131,8 +131,12 @@ async fn counts(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<()
     Ok(())
 }
 
-/// Inserts each item's document into the index of its status, ascending post
-/// ids (FTS5 appends instead of starting a segment per out-of-order rowid).
+/// Inserts each item's document into the index of its status: one statement
+/// per status, ascending post ids. FTS5 flushes its pending index data to a
+/// new segment whenever a statement opens a savepoint in the transaction
+/// and whenever a rowid is not above the previous one, so the documents of
+/// a batch (several pages when commits are grouped) go in together, as one
+/// JSON array, to become one segment.
 async fn documents(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
     for status in Status::ALL {
         let mut docs: Vec<(i64, String)> = items
@@ -140,24 +144,21 @@ async fn documents(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result
             .filter(|i| i.status == status)
             .map(|i| (i.post_id, markers(i)))
             .collect();
-        docs.sort_unstable_by_key(|(post_id, _)| *post_id);
-        let mut rest = docs.as_slice();
-        for size in batch::chunks(docs.len()) {
-            let (chunk, tail) = rest.split_at(size);
-            rest = tail;
-            let sql = format!(
-                "WITH doc (post_id, markers) AS (VALUES {}) \
-                 INSERT INTO {} (rowid, document) \
-                 SELECT p.id, p.text || doc.markers FROM doc JOIN posts p ON p.id = doc.post_id",
-                batch::placeholders(size, 2),
-                fts_table(status)
-            );
-            let mut query = sqlx::query(&sql);
-            for (post_id, markers) in chunk {
-                query = query.bind(*post_id).bind(markers.as_str());
-            }
-            query.execute(&mut *conn).await?;
+        if docs.is_empty() {
+            continue;
         }
+        docs.sort_unstable_by_key(|(post_id, _)| *post_id);
+        let sql = format!(
+            "INSERT INTO {} (rowid, document) \
+             SELECT p.id, p.text || (doc.value ->> 1) \
+             FROM json_each(?) AS doc JOIN posts p ON p.id = (doc.value ->> 0) \
+             ORDER BY doc.key",
+            fts_table(status)
+        );
+        sqlx::query(&sql)
+            .bind(codec::to_json(&docs))
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

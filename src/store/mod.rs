@@ -43,6 +43,8 @@ mod replies;
 mod usage;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -122,6 +124,8 @@ pub enum StoreError {
 /// The triage store. Cheap to clone: clones share the connection pools.
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// Whether a background checkpoint is running (see [`Store::checkpoint_in_background`]).
+    checkpointing: Arc<AtomicBool>,
     /// One connection: writes queue here in process instead of spinning on
     /// SQLite's busy handler. Other processes (the CLI) are covered by
     /// `BEGIN IMMEDIATE` and the busy timeout.
@@ -176,7 +180,11 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(open_error)?;
-        Ok(Store { write, read })
+        Ok(Store {
+            write,
+            read,
+            checkpointing: Arc::default(),
+        })
     }
 
     /// Closes both pools, waiting for connections in use to come back. Optional:
@@ -184,6 +192,29 @@ impl Store {
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
+    }
+
+    /// Copies the WAL's committed pages into the database file from a reader
+    /// connection, in a task of its own, at most once a second. Each poll
+    /// commit calls this: SQLite would otherwise checkpoint on the writer's
+    /// thread, in the middle of a later commit, while a passive checkpoint
+    /// runs beside the writer and never blocks it or the readers. The
+    /// writer's own automatic checkpoint stays as the backstop.
+    fn checkpoint_in_background(&self) {
+        if self.checkpointing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (read, running) = (self.read.clone(), self.checkpointing.clone());
+        tokio::spawn(async move {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&read)
+                .await
+            {
+                tracing::debug!(error = %e, "background checkpoint failed");
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            running.store(false, Ordering::Release);
+        });
     }
 
     /// A write transaction that holds SQLite's write lock from its first
