@@ -2,7 +2,7 @@
 //! place names it matched (the same evaluator X's search uses, run locally),
 //! flagged, given its reply path, and run through the rules. Pure: no I/O.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::domain::post::{Author, Post};
 use crate::domain::query::{Keyword, KeywordSet, TextIndex};
@@ -32,6 +32,34 @@ pub struct Batch {
     pub reads: u64,
 }
 
+impl Batch {
+    /// Adds a later page's posts: a post, author or context post already
+    /// here keeps its place (an author's newer name wins), so the batch still
+    /// stores each once.
+    pub fn absorb(&mut self, later: Batch) {
+        let known: HashSet<u64> = self.matched.iter().map(|m| m.post.id).collect();
+        self.matched.extend(
+            later
+                .matched
+                .into_iter()
+                .filter(|m| !known.contains(&m.post.id)),
+        );
+        self.matched.sort_by_key(|m| m.post.id);
+        let mut authors: HashMap<u64, Author> = self.authors.drain(..).map(|a| (a.id, a)).collect();
+        authors.extend(later.authors.into_iter().map(|a| (a.id, a)));
+        self.authors = authors.into_values().collect();
+        self.authors.sort_by_key(|a| a.id);
+        let context: HashSet<u64> = self.context.iter().map(|p| p.id).collect();
+        self.context.extend(
+            later
+                .context
+                .into_iter()
+                .filter(|p| !context.contains(&p.id)),
+        );
+        self.reads += later.reads;
+    }
+}
+
 impl Tagger {
     /// Tags every post of `pages`. Retweets (which keyword search should not
     /// return) and posts seen twice in `pages` are skipped.
@@ -44,7 +72,7 @@ impl Tagger {
             authors.extend(page.authors.iter().map(|a| (a.id, a)));
             batch.reads += page.posts.len() as u64;
         }
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         for post in pages.iter().flat_map(|p| &p.posts) {
             if post.is_retweet || !seen.insert(post.id) {
                 continue;
@@ -115,5 +143,83 @@ impl Tagger {
             flags,
             reply_path,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::query::Keyword;
+
+    fn tagger() -> Tagger {
+        Tagger {
+            places: KeywordSet::new(vec![Keyword::parse("Croydon").unwrap()]),
+            abuse: AbuseList::uk_default(),
+            false_friend_words: Vec::new(),
+            rules: RuleSet::new(&[]).unwrap(),
+            council: Council {
+                id: 1,
+                handle: "yourcroydon".into(),
+            },
+        }
+    }
+
+    fn post(id: u64, author: u64, replied_to: Option<u64>) -> Post {
+        Post {
+            id,
+            text: format!("post {id} about Croydon"),
+            author_id: Some(author),
+            created_at: None,
+            conversation_id: Some(id),
+            in_reply_to_user_id: None,
+            replied_to,
+            quoted: None,
+            is_retweet: false,
+            lang: Some("en".into()),
+            reply_settings: None,
+            mentions: Vec::new(),
+            raw: format!("{{\"id\":\"{id}\"}}"),
+        }
+    }
+
+    fn author(id: u64, username: &str) -> Author {
+        Author {
+            id,
+            username: username.into(),
+            name: username.into(),
+        }
+    }
+
+    #[test]
+    fn pages_absorbed_into_one_batch_store_each_post_and_author_once() {
+        let tagger = tagger();
+        let first = Page {
+            posts: vec![post(30, 7, Some(5)), post(20, 8, None)],
+            authors: vec![author(7, "ann"), author(8, "bob")],
+            referenced: vec![post(5, 9, None)],
+            ..Page::default()
+        };
+        // The next page repeats post 20 (X may, across pages), an author with
+        // a new username, and the context post.
+        let second = Page {
+            posts: vec![post(20, 8, None), post(10, 7, Some(5))],
+            authors: vec![author(7, "ann_renamed"), author(8, "bob")],
+            referenced: vec![post(5, 9, None)],
+            ..Page::default()
+        };
+        let mut batch = tagger.batch(std::slice::from_ref(&first));
+        batch.absorb(tagger.batch(std::slice::from_ref(&second)));
+        let ids: Vec<u64> = batch.matched.iter().map(|m| m.post.id).collect();
+        assert_eq!(ids, [10, 20, 30], "once each, ascending");
+        assert!(batch.matched.iter().all(|m| m.places == ["Croydon"]));
+        let authors: Vec<(u64, &str)> = batch
+            .authors
+            .iter()
+            .map(|a| (a.id, a.username.as_str()))
+            .collect();
+        assert_eq!(authors, [(7, "ann_renamed"), (8, "bob")]);
+        let context: Vec<u64> = batch.context.iter().map(|p| p.id).collect();
+        assert_eq!(context, [5]);
+        assert_eq!(batch.reads, 4, "every post X returned is billed");
     }
 }

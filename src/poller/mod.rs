@@ -18,15 +18,23 @@
 //! older than what is stored. When the resumed cycle's last page is stored,
 //! `since_id` becomes `pending_newest_id` and the pending columns are cleared.
 //!
-//! Pages are pipelined: while page N commits (in a task of its own, so its
-//! statements keep flowing to SQLite), page N+1 is fetched, decoded and
-//! tagged; its commit starts once page N's has finished, so pages still
+//! Pages are pipelined and their commits grouped: while one commit runs (in
+//! a task of its own, so its statements keep flowing to SQLite), the next
+//! pages are fetched, decoded and tagged; when the commit is done, every page
+//! waiting goes in the next one (at most [`PAGES_PER_COMMIT`]; with a full
+//! batch waiting the fetching pauses until the commit is done). Pages still
 //! commit in order and each commit's resume point covers every page before
-//! it. A crash therefore re-reads at most two pages per monitor (the one
-//! committing and the one fetched); posts that arrive meanwhile are newer
-//! than `pending_newest_id` and come with the next cycle. Items are keyed by
-//! post id and merging is idempotent, so a page read twice never duplicates
-//! an item.
+//! it. Batches grow only while the store is slower than X: at X's rate limits
+//! (a page every few seconds) each page commits alone as it arrives, and at
+//! the simulator's speed a backfill commits up to eight pages at a time,
+//! which costs SQLite far less per post than one page at a time (each commit
+//! rewrites the index pages it touches, flushes a full-text segment and
+//! appends its pages to the WAL). A crash (SIGKILL) re-reads at most the
+//! pages read and not committed, [`PAGES_IN_FLIGHT`] per monitor; a shutdown
+//! or an error between pages commits every page read first. Posts that
+//! arrive meanwhile are newer than `pending_newest_id` and come with the next
+//! cycle. Items are keyed by post id and merging is idempotent, so a page
+//! read twice never duplicates an item.
 
 pub mod cycle;
 pub mod health;
@@ -44,7 +52,7 @@ use tracing::{info, instrument, warn};
 
 use self::cycle::CycleState;
 use self::health::{Health, MonitorLabel};
-use self::ingest::Tagger;
+use self::ingest::{Batch, Tagger};
 use self::plan::{Monitor, Source};
 use self::schedule::{Forecast, Inputs, forecast, next_interval, pages_allowed};
 use crate::store::{CursorMove, Cycle, CycleOutcome, ReadKind, Store, StoreError};
@@ -64,13 +72,15 @@ pub struct Settings {
     pub status_file: Option<std::path::PathBuf>,
 }
 
-/// Posts per page the poller asks X for (its maximum). A crash re-reads at
-/// most [`PAGES_IN_FLIGHT`] pages per monitor.
+/// Posts per page the poller asks X for (its maximum).
 pub const PAGE_SIZE: u8 = 100;
 
-/// Pages of a monitor read but not yet committed, at most: one committing
-/// while the next is fetched and tagged (see the module docs).
-pub const PAGES_IN_FLIGHT: u64 = 2;
+/// Pages committed together at most (group commit, see the module docs).
+pub const PAGES_PER_COMMIT: u64 = 8;
+
+/// Pages of a monitor read but not yet committed, at most: a batch
+/// committing while the next one is fetched and tagged.
+pub const PAGES_IN_FLIGHT: u64 = 2 * PAGES_PER_COMMIT;
 
 /// What one cycle (or the part of it this run did) did.
 #[derive(Debug, Clone, Default)]
@@ -126,24 +136,83 @@ pub struct Poller {
     pub health: Health,
 }
 
-/// A page's commit, running in a task of its own.
-type Commit = tokio::task::JoinHandle<Result<CycleOutcome, StoreError>>;
+/// Tagged pages waiting for the committer, merged into one batch, with the
+/// cursor move of the last of them.
+#[derive(Default)]
+struct Waiting {
+    batch: Batch,
+    cursor: Option<CursorMove>,
+    pages: u64,
+}
 
-/// Waits for the page committing, if any, and counts its new items.
-async fn finish_commit(
-    committing: &mut Option<Commit>,
-    outcome: &mut PollOutcome,
-) -> Result<(), PollError> {
-    let Some(handle) = committing.take() else {
-        return Ok(());
-    };
-    match handle.await {
-        Ok(stored) => {
-            outcome.new_items += stored?.new_items.len();
-            Ok(())
+impl Waiting {
+    fn add(&mut self, batch: Batch, cursor: CursorMove) {
+        self.batch.absorb(batch);
+        self.cursor = Some(cursor);
+        self.pages += 1;
+    }
+
+    /// The waiting pages as one transaction's worth, leaving none waiting.
+    fn take(&mut self, monitor: &Monitor) -> Option<Cycle> {
+        let cursor = self.cursor.take()?;
+        let batch = std::mem::take(&mut self.batch);
+        self.pages = 0;
+        let (read_kind, query) = match &monitor.source {
+            Source::Search { query } => (ReadKind::PostRead, query.clone()),
+            Source::Mentions { user_id } => (ReadKind::OwnedRead, format!("mentions of {user_id}")),
+        };
+        Some(Cycle {
+            monitor: monitor.key.clone(),
+            query,
+            cursor,
+            matched: batch.matched,
+            authors: batch.authors,
+            context: batch.context,
+            reads: batch.reads,
+            read_kind,
+            at: OffsetDateTime::now_utc()
+                .format(&Rfc3339)
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// The commit in flight, if any: a task of its own, so its statements keep
+/// flowing to SQLite while the next pages are fetched and tagged.
+#[derive(Default)]
+struct InFlight(Option<tokio::task::JoinHandle<Result<CycleOutcome, StoreError>>>);
+
+impl InFlight {
+    /// No commit running (none started, or the last one done).
+    fn is_idle(&self) -> bool {
+        self.0.as_ref().is_none_or(|h| h.is_finished())
+    }
+
+    /// Commits the waiting pages, if any, in a task. The caller has finished
+    /// the previous commit, so pages commit in order.
+    fn start(&mut self, poller: &Poller, monitor: &Monitor, waiting: &mut Waiting) {
+        debug_assert!(self.0.is_none(), "the previous commit is finished first");
+        if let Some(cycle) = waiting.take(monitor) {
+            let store = poller.store.clone();
+            self.0 = Some(tokio::spawn(
+                async move { store.record_cycle(&cycle).await },
+            ));
         }
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(_) => Err(PollError::CommitLost),
+    }
+
+    /// Waits for the commit in flight, if any, and counts its new items.
+    async fn finish(&mut self, outcome: &mut PollOutcome) -> Result<(), PollError> {
+        let Some(handle) = self.0.take() else {
+            return Ok(());
+        };
+        match handle.await {
+            Ok(stored) => {
+                outcome.new_items += stored?.new_items.len();
+                Ok(())
+            }
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(PollError::CommitLost),
+        }
     }
 }
 
@@ -208,23 +277,17 @@ impl Poller {
         // Fixed for the whole cycle, like since_id: next_token pages belong to it.
         let start_time = cycle.since_id.is_none().then(|| self.backfill_start());
         let mut token = None;
-        // The previous page's commit, running while this page is fetched.
-        let mut committing = None;
-        loop {
+        // Pages tagged and waiting for the committer, and the commit in flight.
+        let mut waiting = Waiting::default();
+        let mut committing = InFlight::default();
+        let stopped = loop {
             let fetched = tokio::select! {
                 page = self.fetch_page(monitor, &cycle, start_time.clone(), token.take()) => page,
-                () = shutdown.cancelled() => break,
+                () = shutdown.cancelled() => break None,
             };
             let page = match fetched {
                 Ok(page) => page,
-                Err(e) => {
-                    finish_commit(&mut committing, &mut outcome).await?;
-                    if outcome.pages > 0 {
-                        // The pages stored so far count; the cycle stays pending.
-                        self.record_success(monitor, &outcome, cycle.since_id);
-                    }
-                    return Err(e.into());
-                }
+                Err(e) => break Some(e),
             };
             outcome.pages += 1;
             token = page
@@ -234,27 +297,36 @@ impl Poller {
                 .filter(|_| (outcome.pages as u64) < max_pages);
             let oldest = page.meta.oldest_id.as_deref().and_then(|s| s.parse().ok());
             let movement = cycle.page(page.newest_id(), oldest, token.is_some());
-            let stored = self.tag_page(monitor, &page, movement);
-            outcome.posts_read += stored.reads;
+            let batch = self.tagger.batch(std::slice::from_ref(&page));
+            outcome.posts_read += batch.reads;
             outcome.limits = page.limits;
-            // Pages commit in order: this one once the previous one is in.
-            finish_commit(&mut committing, &mut outcome).await?;
-            let store = self.store.clone();
-            committing = Some(tokio::spawn(
-                async move { store.record_cycle(&stored).await },
-            ));
+            waiting.add(batch, movement);
             if let CursorMove::Complete { since_id } = movement {
-                finish_commit(&mut committing, &mut outcome).await?;
+                committing.finish(&mut outcome).await?;
+                committing.start(self, monitor, &mut waiting);
+                committing.finish(&mut outcome).await?;
                 self.record_success(monitor, &outcome, since_id.or(cycle.since_id));
                 return Ok(outcome);
             }
-        }
-        // Shut down between pages: the page committing finishes first.
-        finish_commit(&mut committing, &mut outcome).await?;
+            // Group commit: the waiting pages go together once the committer
+            // is free, or once a full batch waits (then after the commit).
+            if committing.is_idle() || waiting.pages >= PAGES_PER_COMMIT {
+                committing.finish(&mut outcome).await?;
+                committing.start(self, monitor, &mut waiting);
+            }
+        };
+        // Shut down or failed between pages: the pages read so far are stored
+        // (in order), and the cycle stays pending for the next poll to resume.
+        committing.finish(&mut outcome).await?;
+        committing.start(self, monitor, &mut waiting);
+        committing.finish(&mut outcome).await?;
         if outcome.pages > 0 {
             self.record_success(monitor, &outcome, cycle.since_id);
         }
-        Ok(outcome)
+        match stopped {
+            Some(e) => Err(e.into()),
+            None => Ok(outcome),
+        }
     }
 
     /// The backfill's `start_time`: the configured window back from now.
@@ -297,29 +369,6 @@ impl Poller {
                 };
                 self.client.user_mentions(*user_id, &req).await
             }
-        }
-    }
-
-    /// Tags a page: the cycle page to store, with the cursor's move, in one
-    /// transaction.
-    fn tag_page(&self, monitor: &Monitor, page: &Page, cursor: CursorMove) -> Cycle {
-        let batch = self.tagger.batch(std::slice::from_ref(page));
-        let (read_kind, query) = match &monitor.source {
-            Source::Search { query } => (ReadKind::PostRead, query.clone()),
-            Source::Mentions { user_id } => (ReadKind::OwnedRead, format!("mentions of {user_id}")),
-        };
-        Cycle {
-            monitor: monitor.key.clone(),
-            query,
-            cursor,
-            matched: batch.matched,
-            authors: batch.authors,
-            context: batch.context,
-            reads: batch.reads,
-            read_kind,
-            at: OffsetDateTime::now_utc()
-                .format(&Rfc3339)
-                .unwrap_or_default(),
         }
     }
 
