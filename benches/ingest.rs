@@ -184,6 +184,7 @@ async fn main() {
         .expect("store opens");
     let poller = common::poller(&sim, &config, store.clone());
     let never = CancellationToken::new();
+    let cpu_before = common::cpu_by_thread();
     let started = Instant::now();
     let (mut posts, mut items, mut rounds) = (0u64, 0u64, 0);
     loop {
@@ -200,12 +201,29 @@ async fn main() {
         }
     }
     let secs = started.elapsed().as_secs_f64();
+    let cpu = common::cpu_spent(&cpu_before, &common::cpu_by_thread());
     let stored = store.post_count().await.expect("post count");
     store.close().await;
     let rate = posts as f64 / secs;
     println!(
         "{} monitors, {rounds} rounds of poll_once; {posts} posts read, {items} items, {stored} posts stored (with context)",
         poller.monitors.len()
+    );
+    // CPU per post by thread: SQLite's writer (and checkpointing reader) run
+    // on sqlx's worker threads; the simulator, HTTP, decoding and tagging on
+    // the runtime's.
+    let total: Duration = cpu.iter().map(|(_, t)| *t).sum();
+    let per_post = |t: Duration| t.as_secs_f64() * 1e6 / posts.max(1) as f64;
+    let threads: Vec<String> = cpu
+        .iter()
+        .take(6)
+        .map(|(name, t)| format!("{name} {:.1}", per_post(*t)))
+        .collect();
+    println!(
+        "CPU: {:.1} µs per post in all ({:.2} s over {secs:.2} s on 2 cores); by thread, µs per post: {}",
+        per_post(total),
+        total.as_secs_f64(),
+        threads.join(", ")
     );
 
     if common::arg("--breakdown", 1) == 0 {

@@ -186,3 +186,41 @@ pub fn load_average() -> String {
         .and_then(|l| l.split_whitespace().next().map(str::to_owned))
         .unwrap_or_else(|| "?".into())
 }
+
+/// CPU time each thread of this process has run, by thread name, from
+/// `/proc/self/task/*/schedstat` (nanoseconds). Linux only; empty elsewhere.
+/// Threads that ended are not counted, so take it while the work's threads
+/// (the runtime's workers, SQLite's) are alive.
+pub fn cpu_by_thread() -> std::collections::BTreeMap<String, Duration> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        let path = task.path();
+        let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        let ns = std::fs::read_to_string(path.join("schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap_or(0);
+        *out.entry(name.trim().to_owned()).or_default() += Duration::from_nanos(ns);
+    }
+    out
+}
+
+/// `after - before`, per thread name, largest first.
+pub fn cpu_spent(
+    before: &std::collections::BTreeMap<String, Duration>,
+    after: &std::collections::BTreeMap<String, Duration>,
+) -> Vec<(String, Duration)> {
+    let mut spent: Vec<(String, Duration)> = after
+        .iter()
+        .map(|(name, t)| {
+            let was = before.get(name).copied().unwrap_or_default();
+            (name.clone(), t.saturating_sub(was))
+        })
+        .filter(|(_, t)| !t.is_zero())
+        .collect();
+    spent.sort_by_key(|(_, t)| std::cmp::Reverse(*t));
+    spent
+}

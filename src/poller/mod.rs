@@ -18,11 +18,10 @@
 //! older than what is stored. When the resumed cycle's last page is stored,
 //! `since_id` becomes `pending_newest_id` and the pending columns are cleared.
 //!
-//! Pages are pipelined and their commits grouped: while one commit runs (in
-//! a task of its own, so its statements keep flowing to SQLite), the next
-//! pages are fetched, decoded and tagged; when the commit is done, every page
-//! waiting goes in the next one (at most [`PAGES_PER_COMMIT`]; with a full
-//! batch waiting the fetching pauses until the commit is done). Pages still
+//! Pages are pipelined and their commits grouped: a committer task of the
+//! cycle commits while the next pages are fetched, decoded and tagged; when
+//! a commit is done, every page queued meanwhile goes in the next one (at
+//! most [`PAGES_PER_COMMIT`]; a full queue pauses the fetching). Pages still
 //! commit in order and each commit's resume point covers every page before
 //! it. Batches grow only while the store is slower than X: at X's rate limits
 //! (a page every few seconds) each page commits alone as it arrives, and at
@@ -55,7 +54,7 @@ use self::health::{Health, MonitorLabel};
 use self::ingest::{Batch, Tagger};
 use self::plan::{Monitor, Source};
 use self::schedule::{Forecast, Inputs, forecast, next_interval, pages_allowed};
-use crate::store::{CursorMove, Cycle, CycleOutcome, ReadKind, Store, StoreError};
+use crate::store::{CursorMove, Cycle, ReadKind, Store, StoreError};
 use crate::x::client::{SearchRequest, TimelineRequest};
 use crate::x::ratelimit::RateLimits;
 use crate::x::{Client, Page, XError};
@@ -79,8 +78,8 @@ pub const PAGE_SIZE: u8 = 100;
 pub const PAGES_PER_COMMIT: u64 = 8;
 
 /// Pages of a monitor read but not yet committed, at most: a batch
-/// committing while the next one is fetched and tagged.
-pub const PAGES_IN_FLIGHT: u64 = 2 * PAGES_PER_COMMIT;
+/// committing, a full queue behind it and the page waiting to join it.
+pub const PAGES_IN_FLIGHT: u64 = 2 * PAGES_PER_COMMIT + 1;
 
 /// What one cycle (or the part of it this run did) did.
 #[derive(Debug, Clone, Default)]
@@ -136,32 +135,35 @@ pub struct Poller {
     pub health: Health,
 }
 
-/// Tagged pages waiting for the committer, merged into one batch, with the
-/// cursor move of the last of them.
-#[derive(Default)]
-struct Waiting {
-    batch: Batch,
-    cursor: Option<CursorMove>,
-    pages: u64,
-}
+/// A tagged page on its way to the committer, with its cursor move.
+type Tagged = (Batch, CursorMove);
 
-impl Waiting {
-    fn add(&mut self, batch: Batch, cursor: CursorMove) {
-        self.batch.absorb(batch);
-        self.cursor = Some(cursor);
-        self.pages += 1;
-    }
-
-    /// The waiting pages as one transaction's worth, leaving none waiting.
-    fn take(&mut self, monitor: &Monitor) -> Option<Cycle> {
-        let cursor = self.cursor.take()?;
-        let batch = std::mem::take(&mut self.batch);
-        self.pages = 0;
+/// Commits a cycle's pages as they come, in order: whatever has queued
+/// while the previous commit ran goes in the next transaction (at most
+/// [`PAGES_PER_COMMIT`] pages), so SQLite's writer never waits for the
+/// fetching side to notice it is free. Returns the items created; stops at
+/// the first failed commit (the poller then sees the queue closed).
+async fn commit_pages(
+    store: Store,
+    monitor: Monitor,
+    mut pages: tokio::sync::mpsc::Receiver<Tagged>,
+) -> Result<usize, StoreError> {
+    let mut new_items = 0;
+    while let Some((mut batch, mut cursor)) = pages.recv().await {
+        let mut count = 1;
+        while count < PAGES_PER_COMMIT {
+            let Ok((next, move_to)) = pages.try_recv() else {
+                break;
+            };
+            batch.absorb(next);
+            cursor = move_to;
+            count += 1;
+        }
         let (read_kind, query) = match &monitor.source {
             Source::Search { query } => (ReadKind::PostRead, query.clone()),
             Source::Mentions { user_id } => (ReadKind::OwnedRead, format!("mentions of {user_id}")),
         };
-        Some(Cycle {
+        let cycle = Cycle {
             monitor: monitor.key.clone(),
             query,
             cursor,
@@ -173,47 +175,10 @@ impl Waiting {
             at: OffsetDateTime::now_utc()
                 .format(&Rfc3339)
                 .unwrap_or_default(),
-        })
-    }
-}
-
-/// The commit in flight, if any: a task of its own, so its statements keep
-/// flowing to SQLite while the next pages are fetched and tagged.
-#[derive(Default)]
-struct InFlight(Option<tokio::task::JoinHandle<Result<CycleOutcome, StoreError>>>);
-
-impl InFlight {
-    /// No commit running (none started, or the last one done).
-    fn is_idle(&self) -> bool {
-        self.0.as_ref().is_none_or(|h| h.is_finished())
-    }
-
-    /// Commits the waiting pages, if any, in a task. The caller has finished
-    /// the previous commit, so pages commit in order.
-    fn start(&mut self, poller: &Poller, monitor: &Monitor, waiting: &mut Waiting) {
-        debug_assert!(self.0.is_none(), "the previous commit is finished first");
-        if let Some(cycle) = waiting.take(monitor) {
-            let store = poller.store.clone();
-            self.0 = Some(tokio::spawn(
-                async move { store.record_cycle(&cycle).await },
-            ));
-        }
-    }
-
-    /// Waits for the commit in flight, if any, and counts its new items.
-    async fn finish(&mut self, outcome: &mut PollOutcome) -> Result<(), PollError> {
-        let Some(handle) = self.0.take() else {
-            return Ok(());
         };
-        match handle.await {
-            Ok(stored) => {
-                outcome.new_items += stored?.new_items.len();
-                Ok(())
-            }
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(_) => Err(PollError::CommitLost),
-        }
+        new_items += store.record_cycle(&cycle).await?.new_items.len();
     }
+    Ok(new_items)
 }
 
 /// This month as `YYYY-MM` and the fraction of it gone.
@@ -277,9 +242,10 @@ impl Poller {
         // Fixed for the whole cycle, like since_id: next_token pages belong to it.
         let start_time = cycle.since_id.is_none().then(|| self.backfill_start());
         let mut token = None;
-        // Pages tagged and waiting for the committer, and the commit in flight.
-        let mut waiting = Waiting::default();
-        let mut committing = InFlight::default();
+        // The committer, in a task of its own; a full queue pauses the fetching.
+        let (queue, pages) = tokio::sync::mpsc::channel(PAGES_PER_COMMIT as usize);
+        let committer = tokio::spawn(commit_pages(self.store.clone(), monitor.clone(), pages));
+        let mut since_id = cycle.since_id;
         let stopped = loop {
             let fetched = tokio::select! {
                 page = self.fetch_page(monitor, &cycle, start_time.clone(), token.take()) => page,
@@ -300,28 +266,25 @@ impl Poller {
             let batch = self.tagger.batch(std::slice::from_ref(&page));
             outcome.posts_read += batch.reads;
             outcome.limits = page.limits;
-            waiting.add(batch, movement);
-            if let CursorMove::Complete { since_id } = movement {
-                committing.finish(&mut outcome).await?;
-                committing.start(self, monitor, &mut waiting);
-                committing.finish(&mut outcome).await?;
-                self.record_success(monitor, &outcome, since_id.or(cycle.since_id));
-                return Ok(outcome);
+            if queue.send((batch, movement)).await.is_err() {
+                break None; // A commit failed: the committer says why below.
             }
-            // Group commit: the waiting pages go together once the committer
-            // is free, or once a full batch waits (then after the commit).
-            if committing.is_idle() || waiting.pages >= PAGES_PER_COMMIT {
-                committing.finish(&mut outcome).await?;
-                committing.start(self, monitor, &mut waiting);
+            if let CursorMove::Complete { since_id: newest } = movement {
+                since_id = newest.or(since_id);
+                break None;
             }
         };
-        // Shut down or failed between pages: the pages read so far are stored
-        // (in order), and the cycle stays pending for the next poll to resume.
-        committing.finish(&mut outcome).await?;
-        committing.start(self, monitor, &mut waiting);
-        committing.finish(&mut outcome).await?;
+        // Done, shut down or failed between pages: every page read is
+        // committed (in order) before this returns; a cycle cut short stays
+        // pending for the next poll to resume.
+        drop(queue);
+        outcome.new_items += match committer.await {
+            Ok(stored) => stored?,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => return Err(PollError::CommitLost),
+        };
         if outcome.pages > 0 {
-            self.record_success(monitor, &outcome, cycle.since_id);
+            self.record_success(monitor, &outcome, since_id);
         }
         match stopped {
             Some(e) => Err(e.into()),
