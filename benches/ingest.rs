@@ -26,19 +26,13 @@ use placewatch::poller::cycle::CycleState;
 use placewatch::poller::ingest::Batch;
 use placewatch::poller::plan::{Monitor, Source};
 use placewatch::poller::{PAGES_PER_COMMIT, Poller};
-use placewatch::store::{Cycle, ReadKind, Store};
+use placewatch::store::Store;
 use placewatch::x::client::{EXPANSIONS, TWEET_FIELDS, USER_FIELDS, decode_page};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio_util::sync::CancellationToken;
 
 const TARGET: f64 = 20_000.0;
-
-fn now_rfc3339() -> String {
-    OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default()
-}
 
 /// The step-by-step timings of the breakdown run.
 #[derive(Default)]
@@ -131,22 +125,8 @@ async fn timed_cycle(
         waiting.absorb(batch);
         waiting_pages += 1;
         if waiting_pages == PAGES_PER_COMMIT || next.is_none() {
-            let batch = std::mem::take(&mut waiting);
+            let cycle = std::mem::take(&mut waiting).into_cycle(monitor, cursor);
             waiting_pages = 0;
-            let cycle = Cycle {
-                monitor: monitor.key.clone(),
-                query: monitor.key.clone(),
-                cursor,
-                matched: batch.matched,
-                authors: batch.authors,
-                context: batch.context,
-                reads: batch.reads,
-                read_kind: match monitor.source {
-                    Source::Search { .. } => ReadKind::PostRead,
-                    Source::Mentions { .. } => ReadKind::OwnedRead,
-                },
-                at: now_rfc3339(),
-            };
             let outcome = poller
                 .store
                 .record_cycle(&cycle)

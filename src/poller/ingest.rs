@@ -1,13 +1,18 @@
 //! Turning fetched pages into triage material: each post is tagged with the
 //! place names it matched (the same evaluator X's search uses, run locally),
-//! flagged, given its reply path, and run through the rules. Pure: no I/O.
+//! flagged, given its reply path, and run through the rules. Pure: no I/O
+//! (a batch's cycle takes the clock's time).
 
 use std::collections::{HashMap, HashSet};
 
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::plan::{Monitor, Source};
 use crate::domain::post::{Author, Post};
 use crate::domain::query::{Keyword, KeywordSet, TextIndex};
 use crate::domain::triage::{self, AbuseList, Council, Facts, RuleSet};
-use crate::store::MatchedPost;
+use crate::store::{CursorMove, Cycle, MatchedPost, ReadKind};
 use crate::x::Page;
 
 /// What tagging needs, built once from the config.
@@ -33,6 +38,28 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// The batch as one transaction's worth for `monitor`, moving its cursor
+    /// as `cursor` says.
+    pub fn into_cycle(self, monitor: &Monitor, cursor: CursorMove) -> Cycle {
+        let (read_kind, query) = match &monitor.source {
+            Source::Search { query } => (ReadKind::PostRead, query.clone()),
+            Source::Mentions { user_id } => (ReadKind::OwnedRead, format!("mentions of {user_id}")),
+        };
+        Cycle {
+            monitor: monitor.key.clone(),
+            query,
+            cursor,
+            matched: self.matched,
+            authors: self.authors,
+            context: self.context,
+            reads: self.reads,
+            read_kind,
+            at: OffsetDateTime::now_utc()
+                .format(&Rfc3339)
+                .unwrap_or_default(),
+        }
+    }
+
     /// Adds a later page's posts: a post, author or context post already
     /// here keeps its place (an author's newer name wins), so the batch still
     /// stores each once.

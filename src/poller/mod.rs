@@ -54,7 +54,7 @@ use self::health::{Health, MonitorLabel};
 use self::ingest::{Batch, Tagger};
 use self::plan::{Monitor, Source};
 use self::schedule::{Forecast, Inputs, forecast, next_interval, pages_allowed};
-use crate::store::{CursorMove, Cycle, ReadKind, Store, StoreError};
+use crate::store::{CursorMove, Store, StoreError};
 use crate::x::client::{SearchRequest, TimelineRequest};
 use crate::x::ratelimit::RateLimits;
 use crate::x::{Client, Page, XError};
@@ -159,23 +159,7 @@ async fn commit_pages(
             cursor = move_to;
             count += 1;
         }
-        let (read_kind, query) = match &monitor.source {
-            Source::Search { query } => (ReadKind::PostRead, query.clone()),
-            Source::Mentions { user_id } => (ReadKind::OwnedRead, format!("mentions of {user_id}")),
-        };
-        let cycle = Cycle {
-            monitor: monitor.key.clone(),
-            query,
-            cursor,
-            matched: batch.matched,
-            authors: batch.authors,
-            context: batch.context,
-            reads: batch.reads,
-            read_kind,
-            at: OffsetDateTime::now_utc()
-                .format(&Rfc3339)
-                .unwrap_or_default(),
-        };
+        let cycle = batch.into_cycle(&monitor, cursor);
         new_items += store.record_cycle(&cycle).await?.new_items.len();
     }
     Ok(new_items)
