@@ -68,14 +68,11 @@ pub(super) async fn insert_many(
     entries: &[NewAudit],
     at: &str,
 ) -> Result<(), StoreError> {
-    let mut rest = entries;
-    for size in batch::chunks(entries.len()) {
-        let (chunk, tail) = rest.split_at(size);
-        rest = tail;
+    for chunk in batch::split(entries) {
         let sql = format!(
             "INSERT INTO audit (at, actor, action, item_id, state_before, state_after, detail) \
              VALUES {}",
-            batch::placeholders(size, 7)
+            batch::placeholders(chunk.len(), 7)
         );
         let mut query = sqlx::query(&sql);
         for entry in chunk {

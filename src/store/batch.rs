@@ -25,6 +25,16 @@ pub(super) fn chunks(mut n: usize) -> Vec<usize> {
     out
 }
 
+/// `rows` in chunks of the lengths [`chunks`] gives, in order.
+pub(super) fn split<T>(rows: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = rows;
+    chunks(rows.len()).into_iter().map(move |size| {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        chunk
+    })
+}
+
 /// `(?, ?), (?, ?)`: the `VALUES` list of `rows` rows of `columns` columns.
 pub(super) fn placeholders(rows: usize, columns: usize) -> String {
     let row = format!("({})", vec!["?"; columns].join(", "));
@@ -46,5 +56,12 @@ mod tests {
             assert_eq!(chunks(n).iter().sum::<usize>(), n);
         }
         assert_eq!(placeholders(2, 3), "(?, ?, ?), (?, ?, ?)");
+        let rows: Vec<usize> = (0..150).collect();
+        let split: Vec<&[usize]> = split(&rows).collect();
+        assert_eq!(
+            split.iter().map(|c| c.len()).collect::<Vec<_>>(),
+            [100, 32, 16, 2]
+        );
+        assert_eq!(split.concat(), rows);
     }
 }

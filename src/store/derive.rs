@@ -70,14 +70,11 @@ async fn facet_rows<'a>(
                 .map(move |(position, value)| (item, position, *value))
         })
         .collect();
-    let mut rest = rows.as_slice();
-    for size in batch::chunks(rows.len()) {
-        let (chunk, tail) = rest.split_at(size);
-        rest = tail;
+    for chunk in batch::split(&rows) {
         let sql = format!(
             "INSERT INTO {table} (item_id, {column}, position, status, post_id) VALUES {} \
              ON CONFLICT (item_id, {column}) DO NOTHING",
-            batch::placeholders(size, 5)
+            batch::placeholders(chunk.len(), 5)
         );
         let mut query = sqlx::query(&sql);
         for (item, position, value) in chunk {
@@ -113,14 +110,11 @@ async fn counts(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<()
         }
     }
     let rows: Vec<_> = n.into_iter().collect();
-    let mut rest = rows.as_slice();
-    for size in batch::chunks(rows.len()) {
-        let (chunk, tail) = rest.split_at(size);
-        rest = tail;
+    for chunk in batch::split(&rows) {
         let sql = format!(
             "INSERT INTO item_counts (facet, value, status, n) VALUES {} \
              ON CONFLICT (facet, value, status) DO UPDATE SET n = n + excluded.n",
-            batch::placeholders(size, 4)
+            batch::placeholders(chunk.len(), 4)
         );
         let mut query = sqlx::query(&sql);
         for ((facet, value, status), n) in chunk {

@@ -27,15 +27,12 @@ pub(super) async fn create_items(
     at: &str,
 ) -> Result<Vec<Option<i64>>, StoreError> {
     let mut created: HashMap<i64, i64> = HashMap::new();
-    let mut rest = matched;
-    for size in batch::chunks(matched.len()) {
-        let (chunk, tail) = rest.split_at(size);
-        rest = tail;
+    for chunk in batch::split(matched) {
         let sql = format!(
             "INSERT INTO items (post_id, conversation_id, status, priority, owner, reply_path, \
              summoned, places, tags, rules, flags, created_at, updated_at) VALUES {} \
              ON CONFLICT (post_id) DO NOTHING RETURNING id, post_id",
-            batch::placeholders(size, 13)
+            batch::placeholders(chunk.len(), 13)
         );
         let mut query = sqlx::query_as::<_, (i64, i64)>(&sql);
         for m in chunk {
@@ -130,13 +127,10 @@ pub(super) async fn existing_items(
     post_ids: &[i64],
 ) -> Result<HashMap<i64, Existing>, StoreError> {
     let mut found = HashMap::with_capacity(post_ids.len());
-    let mut rest = post_ids;
-    for size in batch::chunks(post_ids.len()) {
-        let (chunk, tail) = rest.split_at(size);
-        rest = tail;
+    for chunk in batch::split(post_ids) {
         let sql = format!(
             "SELECT post_id, id, places, tags, rules FROM items WHERE post_id IN ({})",
-            vec!["?"; size].join(", ")
+            vec!["?"; chunk.len()].join(", ")
         );
         let mut query = sqlx::query_as::<_, (i64, i64, String, String, String)>(&sql);
         for id in chunk {

@@ -72,15 +72,12 @@ pub(super) async fn upsert_authors(
     authors: &[Author],
     at: &str,
 ) -> Result<(), StoreError> {
-    let mut rest = authors;
-    for size in batch::chunks(authors.len()) {
-        let (chunk, tail) = rest.split_at(size);
-        rest = tail;
+    for chunk in batch::split(authors) {
         let sql = format!(
             "INSERT INTO authors (id, username, name, updated_at) VALUES {} \
              ON CONFLICT (id) DO UPDATE SET username = excluded.username, \
              name = excluded.name, updated_at = excluded.updated_at",
-            batch::placeholders(size, 4)
+            batch::placeholders(chunk.len(), 4)
         );
         let mut query = sqlx::query(&sql);
         for author in chunk {
@@ -103,15 +100,12 @@ pub(super) async fn insert_posts(
     at: &str,
 ) -> Result<u64, StoreError> {
     let mut new = 0;
-    let mut rest = posts;
-    for size in batch::chunks(posts.len()) {
-        let (chunk, tail) = rest.split_at(size);
-        rest = tail;
+    for chunk in batch::split(posts) {
         let sql = format!(
             "INSERT INTO posts (id, text, author_id, created_at, conversation_id, \
              in_reply_to_user_id, replied_to, quoted, is_retweet, lang, reply_settings, \
              mentions, raw, stored_at) VALUES {} ON CONFLICT (id) DO NOTHING",
-            batch::placeholders(size, 14)
+            batch::placeholders(chunk.len(), 14)
         );
         let mut query = sqlx::query(&sql);
         for post in chunk {
