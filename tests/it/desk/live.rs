@@ -5,23 +5,28 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use super::DeskTest;
+use super::{DeskTest, Officer};
 
-#[tokio::test]
-async fn open_inboxes_hear_of_new_items() {
-    let t = DeskTest::start().await;
-    let sam = t.login("sam").await;
-    let response = sam
+/// Opens the officer's event stream (`GET /events`).
+async fn open_events(officer: &Officer) -> reqwest::Response {
+    let response = officer
         .http
-        .get(format!("{}/events", t.base))
-        .header("Cookie", &sam.cookie)
+        .get(format!("{}/events", officer.base))
+        .header("Cookie", &officer.cookie)
         .header("Accept", "text/event-stream")
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+    response
+}
+
+#[tokio::test]
+async fn open_inboxes_hear_of_new_items() {
+    let t = DeskTest::start().await;
+    let sam = t.login("sam").await;
+    let mut response = open_events(&sam).await;
     assert_eq!(response.headers()["content-type"], "text/event-stream");
-    let mut response = response;
     let mut seen = String::new();
     let mut next_event = async || loop {
         let chunk = tokio::time::timeout(Duration::from_secs(20), response.chunk())
@@ -58,15 +63,7 @@ async fn open_inboxes_hear_of_new_items() {
 async fn an_event_stream_ends_with_its_session() {
     let t = DeskTest::start().await;
     let sam = t.login("sam").await;
-    let mut response = sam
-        .http
-        .get(format!("{}/events", t.base))
-        .header("Cookie", &sam.cookie)
-        .header("Accept", "text/event-stream")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    let mut response = open_events(&sam).await;
     let first = tokio::time::timeout(Duration::from_secs(20), response.chunk())
         .await
         .unwrap()
