@@ -8,9 +8,10 @@
 
 use std::collections::HashSet;
 
+use super::audit;
 use super::codec;
 use super::cursors::{self, CursorMove};
-use super::filing::{create_items, existing_items, merge_item};
+use super::filing::{Existing, create_items, existing_items, merge_item, update_merged};
 use super::posts::{insert_posts, upsert_authors};
 use super::usage::{self, ReadKind};
 use super::{Store, StoreError};
@@ -99,6 +100,10 @@ impl Store {
         let mut existing = existing_items(&mut tx, &to_merge).await?;
         let new_items: HashSet<i64> = created.iter().flatten().copied().collect();
         let mut merged = HashSet::new();
+        // Merges change the items in `existing`; each item is written once,
+        // with every merge of this page applied, and each merge audited.
+        let mut entries = Vec::new();
+        let (mut changed, mut seen) = (Vec::new(), HashSet::new());
         for (matched, created) in cycle.matched.iter().zip(created) {
             if let Some(id) = created {
                 outcome.new_items.push(id);
@@ -108,11 +113,19 @@ impl Store {
             let item = existing
                 .get_mut(&post_id)
                 .ok_or_else(|| StoreError::Corrupt(format!("post {post_id} has no item")))?;
-            merge_item(&mut tx, item, matched, &at).await?;
+            if let Some(entry) = merge_item(item, matched) {
+                entries.push(entry);
+                if seen.insert(post_id) {
+                    changed.push(post_id);
+                }
+            }
             if !new_items.contains(&item.id) && merged.insert(item.id) {
                 outcome.merged_items.push(item.id);
             }
         }
+        let changed: Vec<&Existing> = changed.iter().filter_map(|p| existing.get(p)).collect();
+        update_merged(&mut tx, &changed, &at).await?;
+        audit::insert_many(&mut tx, &entries, &at).await?;
         usage::add(&mut tx, &month, cycle.read_kind, cycle.reads).await?;
         let read = u64::try_from(cycle.matched.len()).unwrap_or(u64::MAX);
         cursors::advance(

@@ -149,16 +149,13 @@ pub(super) async fn existing_items(
     Ok(found)
 }
 
-/// Adds a matched post's places, tags and rules to its existing item (and to
-/// `existing`, so a later merge of the same post starts from them); audits
-/// `item.merged` when that changed anything. Status, priority, owner, flags
-/// and reply path stay: officers may have acted on them.
-pub(super) async fn merge_item(
-    conn: &mut SqliteConnection,
-    existing: &mut Existing,
-    matched: &MatchedPost,
-    at: &str,
-) -> Result<(), StoreError> {
+/// Adds a matched post's places, tags and rules to its existing item's (in
+/// `existing`, so a later merge of the same post starts from them). Returns
+/// the `item.merged` audit entry when that changed anything, `None` when the
+/// item already had them all. Status, priority, owner, flags and reply path
+/// stay: officers may have acted on them. Nothing is written: see
+/// [`update_merged`].
+pub(super) fn merge_item(existing: &mut Existing, matched: &MatchedPost) -> Option<NewAudit> {
     let places = union(&existing.places, &matched.places);
     let tags = union(&existing.tags, &matched.decision.tags);
     let rules = union(&existing.rules, &matched.decision.matched_rules);
@@ -169,16 +166,8 @@ pub(super) async fn merge_item(
             existing.rules.len(),
         )
     {
-        return Ok(());
+        return None;
     }
-    sqlx::query("UPDATE items SET places = ?, tags = ?, rules = ?, updated_at = ? WHERE id = ?")
-        .bind(codec::to_json(&places))
-        .bind(codec::to_json(&tags))
-        .bind(codec::to_json(&rules))
-        .bind(at)
-        .bind(existing.id)
-        .execute(&mut *conn)
-        .await?;
     let entry = NewAudit {
         actor: "placewatch".to_owned(),
         action: "item.merged".to_owned(),
@@ -189,11 +178,38 @@ pub(super) async fn merge_item(
         after: Some(json!({ "places": places, "tags": tags, "rules": rules })),
         detail: None,
     };
-    audit::insert(conn, &entry, at).await?;
     let owned = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect();
     existing.places = owned(places);
     existing.tags = owned(tags);
     existing.rules = owned(rules);
+    Some(entry)
+}
+
+/// Writes the places, tags and rules of merged items, as [`merge_item`]
+/// left them, in multi-row updates (the schema's `items_derive_update`
+/// trigger keeps their derived rows).
+pub(super) async fn update_merged(
+    conn: &mut SqliteConnection,
+    merged: &[&Existing],
+    at: &str,
+) -> Result<(), StoreError> {
+    for chunk in batch::split(merged) {
+        let sql = format!(
+            "UPDATE items SET places = m.column2, tags = m.column3, rules = m.column4, \
+             updated_at = m.column5 FROM (VALUES {}) AS m WHERE items.id = m.column1",
+            batch::placeholders(chunk.len(), 5)
+        );
+        let mut query = sqlx::query(&sql);
+        for item in chunk {
+            query = query
+                .bind(item.id)
+                .bind(codec::to_json(&item.places))
+                .bind(codec::to_json(&item.tags))
+                .bind(codec::to_json(&item.rules))
+                .bind(at);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -190,6 +190,71 @@ async fn two_monitors_finding_one_post_share_one_item_with_places_merged() {
 }
 
 #[tokio::test]
+async fn merges_of_one_item_within_a_page_apply_in_order_each_audited() {
+    let t = TestStore::open().await;
+    let text = "Purley Way and Thornton Heath, Croydon";
+    let first = t
+        .store
+        .record_cycle(&cycle("a", vec![matched(post(9, text), &["Croydon"])]))
+        .await
+        .unwrap();
+    let page = cycle(
+        "b",
+        vec![
+            matched(post(9, text), &["Purley Way"]),
+            matched(post(10, "Norbury"), &["Norbury"]),
+            matched(post(9, text), &["Thornton Heath", "Croydon"]),
+            matched(post(9, text), &["Croydon"]),
+        ],
+    );
+    let outcome = t.store.record_cycle(&page).await.unwrap();
+    assert_eq!(outcome.merged_items, first.new_items);
+    assert_eq!(outcome.new_items.len(), 1);
+
+    let item = t.store.item(first.new_items[0]).await.unwrap();
+    assert_eq!(item.places, ["Croydon", "Purley Way", "Thornton Heath"]);
+    let audit = t.store.audit(Some(item.id), 10).await.unwrap();
+    let merges: Vec<_> = audit
+        .iter()
+        .rev()
+        .filter(|a| a.action == "item.merged")
+        .map(|a| {
+            (
+                a.before.clone().unwrap()["places"].clone(),
+                a.after.clone().unwrap()["places"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        merges,
+        [
+            (
+                serde_json::json!(["Croydon"]),
+                serde_json::json!(["Croydon", "Purley Way"])
+            ),
+            (
+                serde_json::json!(["Croydon", "Purley Way"]),
+                serde_json::json!(["Croydon", "Purley Way", "Thornton Heath"])
+            ),
+        ],
+        "one entry per merge that changed something, in page order"
+    );
+    // The derived place rows follow the merged item.
+    for place in ["Croydon", "Purley Way", "Thornton Heath"] {
+        let page = t
+            .store
+            .list_items(&ItemFilter {
+                place: Some(place.into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let ids: Vec<i64> = page.items.iter().map(|i| i.id).collect();
+        assert_eq!(ids, [item.id], "{place}");
+    }
+}
+
+#[tokio::test]
 async fn a_dismissing_rule_files_the_item_as_dismissed() {
     let t = TestStore::open().await;
     let mut m = matched(
