@@ -34,6 +34,10 @@ use tokio_util::sync::CancellationToken;
 
 const TARGET: f64 = 20_000.0;
 
+/// The allocator of the placewatch binary (see src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The step-by-step timings of the breakdown run.
 #[derive(Default)]
 struct Steps {
@@ -129,7 +133,7 @@ async fn timed_cycle(
             waiting_pages = 0;
             let outcome = poller
                 .store
-                .record_cycle(&cycle)
+                .record_cycle(cycle)
                 .await
                 .expect("pages stored");
             steps.stored += outcome.new_posts;
@@ -189,9 +193,10 @@ async fn main() {
         "{} monitors, {rounds} rounds of poll_once; {posts} posts read, {items} items, {stored} posts stored (with context)",
         poller.monitors.len()
     );
-    // CPU per post by thread: SQLite's writer (and checkpointing reader) run
-    // on sqlx's worker threads; the simulator, HTTP, decoding and tagging on
-    // the runtime's.
+    // CPU per post by thread: SQLite's ingest writer on `store-writer`
+    // (checkpoints on sqlx's worker threads); the simulator, HTTP and
+    // decoding on the runtime's workers; tagging on the main thread, which
+    // runs `poll_once`.
     let total: Duration = cpu.iter().map(|(_, t)| *t).sum();
     let per_post = |t: Duration| t.as_secs_f64() * 1e6 / posts.max(1) as f64;
     let threads: Vec<String> = cpu

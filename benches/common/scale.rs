@@ -191,7 +191,7 @@ async fn seed(path: &Path, places: &[String]) {
             // A past month, so the seeded reads do not count against this month's budget.
             at: "2025-06-14T10:00:00Z".into(),
         };
-        store.record_cycle(&cycle).await.expect("seed cycle stored");
+        store.record_cycle(cycle).await.expect("seed cycle stored");
         if (batch + 1) % 40 == 0 {
             let done = (batch + 1) * BATCH_ITEMS;
             println!(

@@ -160,7 +160,7 @@ async fn commit_pages(
             count += 1;
         }
         let cycle = batch.into_cycle(&monitor, cursor);
-        new_items += store.record_cycle(&cycle).await?.new_items.len();
+        new_items += store.record_cycle(cycle).await?.new_items.len();
     }
     Ok(new_items)
 }
@@ -225,28 +225,40 @@ impl Poller {
         }
         // Fixed for the whole cycle, like since_id: next_token pages belong to it.
         let start_time = cycle.since_id.is_none().then(|| self.backfill_start());
-        let mut token = None;
         // The committer, in a task of its own; a full queue pauses the fetching.
         let (queue, pages) = tokio::sync::mpsc::channel(PAGES_PER_COMMIT as usize);
         let committer = tokio::spawn(commit_pages(self.store.clone(), monitor.clone(), pages));
         let mut since_id = cycle.since_id;
+        // The page on its way: the next one is asked for as soon as its
+        // token is known, so X (or the simulator) prepares it while this
+        // one is tagged.
+        let mut fetching = Some(self.fetch_page(monitor, &cycle, start_time.clone(), None));
         let stopped = loop {
+            let Some(next) = fetching.as_mut() else {
+                break None;
+            };
             let fetched = tokio::select! {
-                page = self.fetch_page(monitor, &cycle, start_time.clone(), token.take()) => page,
+                page = next => page,
                 () = shutdown.cancelled() => break None,
             };
+            fetching = None;
             let page = match fetched {
-                Ok(page) => page,
-                Err(e) => break Some(e),
+                Ok(Ok(page)) => page,
+                Ok(Err(e)) => break Some(e),
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => break None, // The runtime is shutting down.
             };
             outcome.pages += 1;
-            token = page
+            let token = page
                 .meta
                 .next_token
                 .clone()
                 .filter(|_| (outcome.pages as u64) < max_pages);
             let oldest = page.meta.oldest_id.as_deref().and_then(|s| s.parse().ok());
             let movement = cycle.page(page.newest_id(), oldest, token.is_some());
+            if token.is_some() {
+                fetching = Some(self.fetch_page(monitor, &cycle, start_time.clone(), token));
+            }
             let batch = self.tagger.batch(std::slice::from_ref(&page));
             outcome.posts_read += batch.reads;
             outcome.limits = page.limits;
@@ -258,6 +270,11 @@ impl Poller {
                 break None;
             }
         };
+        // A page asked for and not taken (shutdown, an error) is dropped:
+        // nothing of it is stored, so the cycle resumes before it.
+        if let Some(next) = fetching {
+            next.abort();
+        }
         // Done, shut down or failed between pages: every page read is
         // committed (in order) before this returns; a cycle cut short stays
         // pending for the next poll to resume.
@@ -286,14 +303,17 @@ impl Poller {
             .unwrap_or_default()
     }
 
-    /// One page of the cycle: the first (`token` is `None`) or the next.
-    async fn fetch_page(
+    /// Asks for one page of the cycle, the first (`token` is `None`) or the
+    /// next, in a task of its own: it is fetched and decoded while the
+    /// caller goes on.
+    fn fetch_page(
         &self,
         monitor: &Monitor,
         cycle: &CycleState,
         start_time: Option<String>,
         token: Option<String>,
-    ) -> Result<Page, XError> {
+    ) -> tokio::task::JoinHandle<Result<Page, XError>> {
+        let client = self.client.clone();
         match &monitor.source {
             Source::Search { query } => {
                 let req = SearchRequest {
@@ -304,7 +324,7 @@ impl Poller {
                     max_results: Some(PAGE_SIZE),
                     next_token: token,
                 };
-                self.client.search_recent(&req).await
+                tokio::spawn(async move { client.search_recent(&req).await })
             }
             Source::Mentions { user_id } => {
                 let req = TimelineRequest {
@@ -314,7 +334,8 @@ impl Poller {
                     pagination_token: token,
                     ..TimelineRequest::default()
                 };
-                self.client.user_mentions(*user_id, &req).await
+                let user_id = *user_id;
+                tokio::spawn(async move { client.user_mentions(user_id, &req).await })
             }
         }
     }

@@ -12,6 +12,7 @@
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 
+use super::writer::Params;
 use super::{Store, StoreError, batch, codec};
 
 /// An entry of the audit log.
@@ -62,9 +63,9 @@ pub(super) async fn insert(
     Ok(id)
 }
 
-/// Appends `entries` at time `at` inside the caller's transaction, in order.
-pub(super) async fn insert_many(
-    conn: &mut SqliteConnection,
+/// Appends `entries` at time `at` inside the caller's (ingest) transaction, in order.
+pub(super) fn insert_many(
+    conn: &rusqlite::Connection,
     entries: &[NewAudit],
     at: &str,
 ) -> Result<(), StoreError> {
@@ -74,18 +75,19 @@ pub(super) async fn insert_many(
              VALUES {}",
             batch::placeholders(chunk.len(), 7)
         );
-        let mut query = sqlx::query(&sql);
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut params = Params::new(&mut stmt);
         for entry in chunk {
-            query = query
-                .bind(at)
-                .bind(&entry.actor)
-                .bind(&entry.action)
-                .bind(entry.item_id)
-                .bind(entry.before.as_ref().map(codec::to_json))
-                .bind(entry.after.as_ref().map(codec::to_json))
-                .bind(&entry.detail);
+            params
+                .bind(at)?
+                .bind(&entry.actor)?
+                .bind(&entry.action)?
+                .bind(entry.item_id)?
+                .bind(entry.before.as_ref().map(codec::to_json))?
+                .bind(entry.after.as_ref().map(codec::to_json))?
+                .bind(&entry.detail)?;
         }
-        query.execute(&mut *conn).await?;
+        params.execute()?;
     }
     Ok(())
 }

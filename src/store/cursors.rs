@@ -10,7 +10,6 @@
 
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
 
 use super::codec::{self, opt_id_from_db, opt_id_to_db};
@@ -57,8 +56,8 @@ pub enum CursorMove {
 
 /// Moves `monitor`'s cursor inside the page's transaction as `movement`
 /// says, records the poll time, and counts `read` more posts.
-pub(super) async fn advance(
-    conn: &mut SqliteConnection,
+pub(super) fn advance(
+    conn: &rusqlite::Connection,
     monitor: &str,
     query: &str,
     movement: CursorMove,
@@ -91,16 +90,15 @@ pub(super) async fn advance(
          last_poll_at = excluded.last_poll_at, \
          posts_read = cursors.posts_read + excluded.posts_read"
     );
-    sqlx::query(&sql)
-        .bind(monitor)
-        .bind(query)
-        .bind(opt_id_to_db(since, "since_id")?)
-        .bind(opt_id_to_db(newest, "pending newest_id")?)
-        .bind(opt_id_to_db(until, "pending until_id")?)
-        .bind(at)
-        .bind(codec::count_to_db(read))
-        .execute(conn)
-        .await?;
+    conn.prepare_cached(&sql)?.execute((
+        monitor,
+        query,
+        opt_id_to_db(since, "since_id")?,
+        opt_id_to_db(newest, "pending newest_id")?,
+        opt_id_to_db(until, "pending until_id")?,
+        at,
+        codec::count_to_db(read),
+    ))?;
     Ok(())
 }
 

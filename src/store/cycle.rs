@@ -9,6 +9,8 @@
 use std::collections::HashSet;
 
 use super::audit;
+use rusqlite::Connection;
+
 use super::codec;
 use super::cursors::{self, CursorMove};
 use super::filing::{Existing, create_items, existing_items, merge_item, update_merged};
@@ -76,69 +78,69 @@ impl Store {
     /// and moves the monitor's cursor as `cycle.cursor` says. On any error
     /// nothing is stored and the cursor stays where it was. Storing the same
     /// page twice (a re-read after a crash) adds nothing but reads and usage.
-    pub async fn record_cycle(&self, cycle: &Cycle) -> Result<CycleOutcome, StoreError> {
-        let (at, month) = codec::timestamp_and_month(&cycle.at)?;
-        let mut tx = self.begin_write().await?;
-        let mut outcome = CycleOutcome::default();
-        upsert_authors(&mut tx, &cycle.authors, &at).await?;
-        let posts: Vec<&Post> = cycle
-            .matched
-            .iter()
-            .map(|m| &m.post)
-            .chain(&cycle.context)
-            .collect();
-        outcome.new_posts = insert_posts(&mut tx, &posts, &at).await?;
-        let created = create_items(&mut tx, &cycle.matched, &at).await?;
-        // Filed before, or earlier in this very page: merge, looked up at once.
-        let to_merge: Vec<i64> = cycle
-            .matched
-            .iter()
-            .zip(&created)
-            .filter(|(_, created)| created.is_none())
-            .map(|(m, _)| codec::id_to_db(m.post.id, "post id"))
-            .collect::<Result<_, _>>()?;
-        let mut existing = existing_items(&mut tx, &to_merge).await?;
-        let new_items: HashSet<i64> = created.iter().flatten().copied().collect();
-        let mut merged = HashSet::new();
-        // Merges change the items in `existing`; each item is written once,
-        // with every merge of this page applied, and each merge audited.
-        let mut entries = Vec::new();
-        let (mut changed, mut seen) = (Vec::new(), HashSet::new());
-        for (matched, created) in cycle.matched.iter().zip(created) {
-            if let Some(id) = created {
-                outcome.new_items.push(id);
-                continue;
-            }
-            let post_id = codec::id_to_db(matched.post.id, "post id")?;
-            let item = existing
-                .get_mut(&post_id)
-                .ok_or_else(|| StoreError::Corrupt(format!("post {post_id} has no item")))?;
-            if let Some(entry) = merge_item(item, matched) {
-                entries.push(entry);
-                if seen.insert(post_id) {
-                    changed.push(post_id);
-                }
-            }
-            if !new_items.contains(&item.id) && merged.insert(item.id) {
-                outcome.merged_items.push(item.id);
-            }
-        }
-        let changed: Vec<&Existing> = changed.iter().filter_map(|p| existing.get(p)).collect();
-        update_merged(&mut tx, &changed, &at).await?;
-        audit::insert_many(&mut tx, &entries, &at).await?;
-        usage::add(&mut tx, &month, cycle.read_kind, cycle.reads).await?;
-        let read = u64::try_from(cycle.matched.len()).unwrap_or(u64::MAX);
-        cursors::advance(
-            &mut tx,
-            &cycle.monitor,
-            &cycle.query,
-            cycle.cursor,
-            &at,
-            read,
-        )
-        .await?;
-        tx.commit().await?;
+    /// The transaction runs on the ingest writer's thread (see `writer`).
+    pub async fn record_cycle(&self, cycle: Cycle) -> Result<CycleOutcome, StoreError> {
+        let outcome = self
+            .writer
+            .transaction(move |tx| write_cycle(tx, &cycle))
+            .await?;
         self.checkpoint_in_background();
         Ok(outcome)
     }
+}
+
+/// The body of [`Store::record_cycle`], inside its transaction.
+fn write_cycle(tx: &Connection, cycle: &Cycle) -> Result<CycleOutcome, StoreError> {
+    let (at, month) = codec::timestamp_and_month(&cycle.at)?;
+    let mut outcome = CycleOutcome::default();
+    upsert_authors(tx, &cycle.authors, &at)?;
+    let posts: Vec<&Post> = cycle
+        .matched
+        .iter()
+        .map(|m| &m.post)
+        .chain(&cycle.context)
+        .collect();
+    outcome.new_posts = insert_posts(tx, &posts, &at)?;
+    let created = create_items(tx, &cycle.matched, &at)?;
+    // Filed before, or earlier in this very page: merge, looked up at once.
+    let to_merge: Vec<i64> = cycle
+        .matched
+        .iter()
+        .zip(&created)
+        .filter(|(_, created)| created.is_none())
+        .map(|(m, _)| codec::id_to_db(m.post.id, "post id"))
+        .collect::<Result<_, _>>()?;
+    let mut existing = existing_items(tx, &to_merge)?;
+    let new_items: HashSet<i64> = created.iter().flatten().copied().collect();
+    let mut merged = HashSet::new();
+    // Merges change the items in `existing`; each item is written once,
+    // with every merge of this page applied, and each merge audited.
+    let mut entries = Vec::new();
+    let (mut changed, mut seen) = (Vec::new(), HashSet::new());
+    for (matched, created) in cycle.matched.iter().zip(created) {
+        if let Some(id) = created {
+            outcome.new_items.push(id);
+            continue;
+        }
+        let post_id = codec::id_to_db(matched.post.id, "post id")?;
+        let item = existing
+            .get_mut(&post_id)
+            .ok_or_else(|| StoreError::Corrupt(format!("post {post_id} has no item")))?;
+        if let Some(entry) = merge_item(item, matched) {
+            entries.push(entry);
+            if seen.insert(post_id) {
+                changed.push(post_id);
+            }
+        }
+        if !new_items.contains(&item.id) && merged.insert(item.id) {
+            outcome.merged_items.push(item.id);
+        }
+    }
+    let changed: Vec<&Existing> = changed.iter().filter_map(|p| existing.get(p)).collect();
+    update_merged(tx, &changed, &at)?;
+    audit::insert_many(tx, &entries, &at)?;
+    usage::add_in(tx, &month, cycle.read_kind, cycle.reads)?;
+    let read = u64::try_from(cycle.matched.len()).unwrap_or(u64::MAX);
+    cursors::advance(tx, &cycle.monitor, &cycle.query, cycle.cursor, &at, read)?;
+    Ok(outcome)
 }

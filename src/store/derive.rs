@@ -18,9 +18,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use sqlx::SqliteConnection;
+use rusqlite::Connection;
 
 use super::plan::fts_table;
+use super::writer::Params;
 use super::{StoreError, batch, codec};
 use crate::domain::triage::Status;
 
@@ -40,22 +41,19 @@ pub(super) struct NewItem<'a> {
 
 /// Writes the place and tag rows, counters and search documents of `items`,
 /// which were just inserted in the caller's transaction.
-pub(super) async fn derive_new(
-    conn: &mut SqliteConnection,
-    items: &[NewItem<'_>],
-) -> Result<(), StoreError> {
+pub(super) fn derive_new(conn: &Connection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
     if items.is_empty() {
         return Ok(());
     }
-    facet_rows(conn, "item_places", "place", items, |i| &i.places).await?;
-    facet_rows(conn, "item_tags", "tag", items, |i| &i.tags).await?;
-    counts(conn, items).await?;
-    documents(conn, items).await
+    facet_rows(conn, "item_places", "place", items, |i| &i.places)?;
+    facet_rows(conn, "item_tags", "tag", items, |i| &i.tags)?;
+    counts(conn, items)?;
+    documents(conn, items)
 }
 
 /// `(item_id, value, position, status, post_id)` for each value of each item.
-async fn facet_rows<'a>(
-    conn: &mut SqliteConnection,
+fn facet_rows<'a>(
+    conn: &Connection,
     table: &str,
     column: &str,
     items: &'a [NewItem<'_>],
@@ -76,22 +74,23 @@ async fn facet_rows<'a>(
              ON CONFLICT (item_id, {column}) DO NOTHING",
             batch::placeholders(chunk.len(), 5)
         );
-        let mut query = sqlx::query(&sql);
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut params = Params::new(&mut stmt);
         for (item, position, value) in chunk {
-            query = query
-                .bind(item.id)
-                .bind(*value)
-                .bind(i64::try_from(*position).unwrap_or(i64::MAX))
-                .bind(item.status.as_str())
-                .bind(item.post_id);
+            params
+                .bind(item.id)?
+                .bind(*value)?
+                .bind(i64::try_from(*position).unwrap_or(i64::MAX))?
+                .bind(item.status.as_str())?
+                .bind(item.post_id)?;
         }
-        query.execute(&mut *conn).await?;
+        params.execute()?;
     }
     Ok(())
 }
 
 /// Adds the items to the counters: one row per (facet, value, status).
-async fn counts(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
+fn counts(conn: &Connection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
     let mut n: BTreeMap<(&str, &str, &str), i64> = BTreeMap::new();
     for item in items {
         let status = item.status.as_str();
@@ -116,11 +115,12 @@ async fn counts(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<()
              ON CONFLICT (facet, value, status) DO UPDATE SET n = n + excluded.n",
             batch::placeholders(chunk.len(), 4)
         );
-        let mut query = sqlx::query(&sql);
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut params = Params::new(&mut stmt);
         for ((facet, value, status), n) in chunk {
-            query = query.bind(*facet).bind(*value).bind(*status).bind(*n);
+            params.bind(*facet)?.bind(*value)?.bind(*status)?.bind(*n)?;
         }
-        query.execute(&mut *conn).await?;
+        params.execute()?;
     }
     Ok(())
 }
@@ -131,7 +131,7 @@ async fn counts(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<()
 /// and whenever a rowid is not above the previous one, so the documents of
 /// a batch (several pages when commits are grouped) go in together, as one
 /// JSON array, to become one segment.
-async fn documents(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
+fn documents(conn: &Connection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
     for status in Status::ALL {
         let mut docs: Vec<(i64, String)> = items
             .iter()
@@ -149,10 +149,8 @@ async fn documents(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result
              ORDER BY doc.key",
             fts_table(status)
         );
-        sqlx::query(&sql)
-            .bind(codec::to_json(&docs))
-            .execute(&mut *conn)
-            .await?;
+        conn.prepare_cached(&sql)?
+            .execute([codec::to_json(&docs)])?;
     }
     Ok(())
 }

@@ -8,21 +8,22 @@
 
 use std::collections::HashMap;
 
+use rusqlite::Connection;
 use serde_json::json;
-use sqlx::SqliteConnection;
 
 use super::audit::{self, NewAudit};
 use super::codec::{self, id_to_db, opt_id_to_db};
 use super::cycle::MatchedPost;
 use super::derive::{NewItem, derive_new};
+use super::writer::Params;
 use super::{StoreError, batch};
 use crate::domain::triage::Status;
 
 /// Files an item for each matched post that has none. Returns, per matched
 /// post, the new item's id, or `None` where the post already had an item
 /// (or appeared earlier in `matched`).
-pub(super) async fn create_items(
-    conn: &mut SqliteConnection,
+pub(super) fn create_items(
+    conn: &Connection,
     matched: &[MatchedPost],
     at: &str,
 ) -> Result<Vec<Option<i64>>, StoreError> {
@@ -34,25 +35,26 @@ pub(super) async fn create_items(
              ON CONFLICT (post_id) DO NOTHING RETURNING id, post_id",
             batch::placeholders(chunk.len(), 13)
         );
-        let mut query = sqlx::query_as::<_, (i64, i64)>(&sql);
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut params = Params::new(&mut stmt);
         for m in chunk {
             let decision = &m.decision;
-            query = query
-                .bind(id_to_db(m.post.id, "post id")?)
-                .bind(opt_id_to_db(m.post.conversation_id, "conversation id")?)
-                .bind(status_on_arrival(m).as_str())
-                .bind(decision.priority.as_str())
-                .bind(decision.owner.clone())
-                .bind(m.reply_path.as_str())
-                .bind(m.flags.summoned)
-                .bind(codec::to_json(&codec::dedup(&m.places)))
-                .bind(codec::to_json(&codec::dedup(&decision.tags)))
-                .bind(codec::to_json(&codec::dedup(&decision.matched_rules)))
-                .bind(codec::to_json(&m.flags))
-                .bind(at)
-                .bind(at);
+            params
+                .bind(id_to_db(m.post.id, "post id")?)?
+                .bind(opt_id_to_db(m.post.conversation_id, "conversation id")?)?
+                .bind(status_on_arrival(m).as_str())?
+                .bind(decision.priority.as_str())?
+                .bind(decision.owner.as_deref())?
+                .bind(m.reply_path.as_str())?
+                .bind(m.flags.summoned)?
+                .bind(codec::to_json(&codec::dedup(&m.places)))?
+                .bind(codec::to_json(&codec::dedup(&decision.tags)))?
+                .bind(codec::to_json(&codec::dedup(&decision.matched_rules)))?
+                .bind(codec::to_json(&m.flags))?
+                .bind(at)?
+                .bind(at)?;
         }
-        for (id, post_id) in query.fetch_all(&mut *conn).await? {
+        for (id, post_id) in params.collect(|row| Ok((row.get(0)?, row.get(1)?)))? {
             created.insert(post_id, id);
         }
     }
@@ -78,8 +80,8 @@ pub(super) async fn create_items(
         }
         ids.push(id);
     }
-    derive_new(conn, &new_items).await?;
-    audit::insert_many(conn, &entries, at).await?;
+    derive_new(conn, &new_items)?;
+    audit::insert_many(conn, &entries, at)?;
     Ok(ids)
 }
 
@@ -122,8 +124,8 @@ pub(super) struct Existing {
 
 /// The existing items of these posts, by post id: one `SELECT … IN (…)` per
 /// chunk instead of one per post.
-pub(super) async fn existing_items(
-    conn: &mut SqliteConnection,
+pub(super) fn existing_items(
+    conn: &Connection,
     post_ids: &[i64],
 ) -> Result<HashMap<i64, Existing>, StoreError> {
     let mut found = HashMap::with_capacity(post_ids.len());
@@ -132,11 +134,21 @@ pub(super) async fn existing_items(
             "SELECT post_id, id, places, tags, rules FROM items WHERE post_id IN ({})",
             vec!["?"; chunk.len()].join(", ")
         );
-        let mut query = sqlx::query_as::<_, (i64, i64, String, String, String)>(&sql);
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut params = Params::new(&mut stmt);
         for id in chunk {
-            query = query.bind(id);
+            params.bind(id)?;
         }
-        for (post_id, id, places, tags, rules) in query.fetch_all(&mut *conn).await? {
+        let rows = params.collect(|row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+            ))
+        })?;
+        for (post_id, id, places, tags, rules) in rows {
             let existing = Existing {
                 id,
                 places: codec::from_json(&places, "item places")?,
@@ -188,8 +200,8 @@ pub(super) fn merge_item(existing: &mut Existing, matched: &MatchedPost) -> Opti
 /// Writes the places, tags and rules of merged items, as [`merge_item`]
 /// left them, in multi-row updates (the schema's `items_derive_update`
 /// trigger keeps their derived rows).
-pub(super) async fn update_merged(
-    conn: &mut SqliteConnection,
+pub(super) fn update_merged(
+    conn: &Connection,
     merged: &[&Existing],
     at: &str,
 ) -> Result<(), StoreError> {
@@ -199,16 +211,17 @@ pub(super) async fn update_merged(
              updated_at = m.column5 FROM (VALUES {}) AS m WHERE items.id = m.column1",
             batch::placeholders(chunk.len(), 5)
         );
-        let mut query = sqlx::query(&sql);
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut params = Params::new(&mut stmt);
         for item in chunk {
-            query = query
-                .bind(item.id)
-                .bind(codec::to_json(&item.places))
-                .bind(codec::to_json(&item.tags))
-                .bind(codec::to_json(&item.rules))
-                .bind(at);
+            params
+                .bind(item.id)?
+                .bind(codec::to_json(&item.places))?
+                .bind(codec::to_json(&item.tags))?
+                .bind(codec::to_json(&item.rules))?
+                .bind(at)?;
         }
-        query.execute(&mut *conn).await?;
+        params.execute()?;
     }
     Ok(())
 }

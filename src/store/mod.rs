@@ -41,6 +41,7 @@ mod plan;
 mod posts;
 mod replies;
 mod usage;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -92,6 +93,9 @@ pub enum StoreError {
     /// The database refused or failed a statement.
     #[error("database error")]
     Db(#[from] sqlx::Error),
+    /// The database refused or failed a statement of the ingest writer.
+    #[error("database error")]
+    Ingest(#[from] rusqlite::Error),
     /// No such row.
     #[error("no {what} with id {id}")]
     NotFound { what: &'static str, id: i64 },
@@ -132,6 +136,8 @@ pub struct Store {
     write: SqlitePool,
     /// Readers, concurrent with the writer thanks to WAL.
     read: SqlitePool,
+    /// The connection that stores poll cycles (see `writer`).
+    writer: writer::Writer,
 }
 
 impl Store {
@@ -175,6 +181,7 @@ impl Store {
             .await
             .map_err(open_error)?;
         MIGRATOR.run(&write).await?;
+        let writer = writer::Writer::open(path).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(READERS)
             .connect_with(options)
@@ -183,6 +190,7 @@ impl Store {
         Ok(Store {
             write,
             read,
+            writer,
             checkpointing: Arc::default(),
         })
     }

@@ -34,6 +34,9 @@ pub struct Usage {
     pub owned_reads: u64,
 }
 
+const ADD: &str = "INSERT INTO usage (month, kind, reads) VALUES (?, ?, ?) \
+     ON CONFLICT (month, kind) DO UPDATE SET reads = usage.reads + excluded.reads";
+
 /// Adds `reads` of `kind` to `month` inside the caller's transaction.
 pub(super) async fn add(
     conn: &mut SqliteConnection,
@@ -44,15 +47,27 @@ pub(super) async fn add(
     if reads == 0 {
         return Ok(());
     }
-    sqlx::query(
-        "INSERT INTO usage (month, kind, reads) VALUES (?, ?, ?) \
-         ON CONFLICT (month, kind) DO UPDATE SET reads = usage.reads + excluded.reads",
-    )
-    .bind(month)
-    .bind(kind.as_str())
-    .bind(codec::count_to_db(reads))
-    .execute(conn)
-    .await?;
+    sqlx::query(ADD)
+        .bind(month)
+        .bind(kind.as_str())
+        .bind(codec::count_to_db(reads))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// [`add`] inside the caller's ingest transaction.
+pub(super) fn add_in(
+    conn: &rusqlite::Connection,
+    month: &str,
+    kind: ReadKind,
+    reads: u64,
+) -> Result<(), StoreError> {
+    if reads == 0 {
+        return Ok(());
+    }
+    conn.prepare_cached(ADD)?
+        .execute((month, kind.as_str(), codec::count_to_db(reads)))?;
     Ok(())
 }
 

@@ -139,7 +139,7 @@ impl ReplyTest {
             read_kind: ReadKind::PostRead,
             at: OffsetDateTime::now_utc().format(&Rfc3339).unwrap(),
         };
-        let outcome = self.store().record_cycle(&cycle).await.unwrap();
+        let outcome = self.store().record_cycle(cycle.clone()).await.unwrap();
         (outcome.new_items[0], id)
     }
 

@@ -311,7 +311,7 @@ async fn store_with_items() -> (TestStore, i64, i64) {
             summoned,
         ],
     );
-    let ids = t.store.record_cycle(&c).await.unwrap().new_items;
+    let ids = t.store.record_cycle(c.clone()).await.unwrap().new_items;
     t.store.close().await;
     (t, ids[0], ids[1])
 }

@@ -39,7 +39,7 @@ pub(super) async fn busy_desk(t: &TestStore) {
     }
     let ids = t
         .store
-        .record_cycle(&cycle("a", batch))
+        .record_cycle(cycle("a", batch))
         .await
         .unwrap()
         .new_items;
@@ -55,7 +55,7 @@ pub(super) async fn busy_desk(t: &TestStore) {
             m
         })
         .collect();
-    t.store.record_cycle(&cycle("b", merges)).await.unwrap();
+    t.store.record_cycle(cycle("b", merges)).await.unwrap();
     for (k, id) in ids.iter().enumerate() {
         let actions: &[Action] = match k % 5 {
             0 => &[Action::Claim],

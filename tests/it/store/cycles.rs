@@ -21,7 +21,7 @@ async fn a_cycle_stores_posts_items_usage_and_cursor_together() {
     );
     c.context = vec![post(90, "the post 102 replies to")];
     c.reads = 3;
-    let outcome = t.store.record_cycle(&c).await.unwrap();
+    let outcome = t.store.record_cycle(c.clone()).await.unwrap();
 
     assert_eq!(outcome.new_items.len(), 2);
     assert!(outcome.merged_items.is_empty());
@@ -58,7 +58,7 @@ async fn a_cycle_stores_posts_items_usage_and_cursor_together() {
 async fn a_failed_cycle_stores_nothing_and_leaves_the_cursor() {
     let t = TestStore::open().await;
     t.store
-        .record_cycle(&cycle("m1", vec![matched(post(10, "first"), &["Croydon"])]))
+        .record_cycle(cycle("m1", vec![matched(post(10, "first"), &["Croydon"])]))
         .await
         .unwrap();
     let snapshot = || async {
@@ -92,7 +92,7 @@ async fn a_failed_cycle_stores_nothing_and_leaves_the_cursor() {
     };
 
     for bad in [&bad_post, &bad_cursor] {
-        let err = t.store.record_cycle(bad).await.unwrap_err();
+        let err = t.store.record_cycle(bad.clone()).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
         assert!(
             snapshot().await == before,
@@ -102,7 +102,7 @@ async fn a_failed_cycle_stores_nothing_and_leaves_the_cursor() {
 
     // The store is still usable and the same cycle, fixed, goes through.
     bad_post.context.pop();
-    let outcome = t.store.record_cycle(&bad_post).await.unwrap();
+    let outcome = t.store.record_cycle(bad_post.clone()).await.unwrap();
     assert_eq!(outcome.new_posts, 71);
     assert_eq!(outcome.new_items.len(), 70);
     assert_eq!(
@@ -115,8 +115,8 @@ async fn a_failed_cycle_stores_nothing_and_leaves_the_cursor() {
 async fn the_same_post_twice_makes_one_item() {
     let t = TestStore::open().await;
     let c = cycle("m1", vec![matched(post(7, "Croydon bins"), &["Croydon"])]);
-    let first = t.store.record_cycle(&c).await.unwrap();
-    let second = t.store.record_cycle(&c).await.unwrap();
+    let first = t.store.record_cycle(c.clone()).await.unwrap();
+    let second = t.store.record_cycle(c.clone()).await.unwrap();
 
     assert_eq!(second.new_items, Vec::<i64>::new());
     assert_eq!(second.merged_items, first.new_items);
@@ -132,7 +132,7 @@ async fn the_same_post_twice_makes_one_item() {
             matched(post(8, "x"), &["Purley"]),
         ],
     );
-    let outcome = t.store.record_cycle(&twice).await.unwrap();
+    let outcome = t.store.record_cycle(twice.clone()).await.unwrap();
     assert_eq!(outcome.new_items.len(), 1);
     assert!(outcome.merged_items.is_empty());
     assert_eq!(
@@ -160,8 +160,8 @@ async fn two_monitors_finding_one_post_share_one_item_with_places_merged() {
         priority: Priority::High,
         ..Decision::default()
     };
-    let a = t.store.record_cycle(&cycle("a", vec![by_a])).await.unwrap();
-    let b = t.store.record_cycle(&cycle("b", vec![by_b])).await.unwrap();
+    let a = t.store.record_cycle(cycle("a", vec![by_a])).await.unwrap();
+    let b = t.store.record_cycle(cycle("b", vec![by_b])).await.unwrap();
     assert_eq!(b.merged_items, a.new_items);
 
     let items = t.all_items().await;
@@ -195,7 +195,7 @@ async fn merges_of_one_item_within_a_page_apply_in_order_each_audited() {
     let text = "Purley Way and Thornton Heath, Croydon";
     let first = t
         .store
-        .record_cycle(&cycle("a", vec![matched(post(9, text), &["Croydon"])]))
+        .record_cycle(cycle("a", vec![matched(post(9, text), &["Croydon"])]))
         .await
         .unwrap();
     let page = cycle(
@@ -207,7 +207,7 @@ async fn merges_of_one_item_within_a_page_apply_in_order_each_audited() {
             matched(post(9, text), &["Croydon"]),
         ],
     );
-    let outcome = t.store.record_cycle(&page).await.unwrap();
+    let outcome = t.store.record_cycle(page.clone()).await.unwrap();
     assert_eq!(outcome.merged_items, first.new_items);
     assert_eq!(outcome.new_items.len(), 1);
 
@@ -265,7 +265,7 @@ async fn a_dismissing_rule_files_the_item_as_dismissed() {
     m.decision.owner = Some("sam".into());
     let id = t
         .store
-        .record_cycle(&cycle("m", vec![m]))
+        .record_cycle(cycle("m", vec![m]))
         .await
         .unwrap()
         .new_items[0];
@@ -278,11 +278,11 @@ async fn a_dismissing_rule_files_the_item_as_dismissed() {
 async fn cursors_keep_since_id_on_empty_cycles_and_reset_drops_them() {
     let t = TestStore::open().await;
     t.store
-        .record_cycle(&cycle("m", vec![matched(post(50, "a"), &["Croydon"])]))
+        .record_cycle(cycle("m", vec![matched(post(50, "a"), &["Croydon"])]))
         .await
         .unwrap();
     let empty = cycle_at("m", vec![], "2026-11-26T11:00:00+00:00");
-    t.store.record_cycle(&empty).await.unwrap();
+    t.store.record_cycle(empty.clone()).await.unwrap();
     let c = t.store.cursor("m").await.unwrap().unwrap();
     assert_eq!(c.since_id, Some(50));
     assert_eq!(c.last_poll_at.as_deref(), Some("2026-11-26T11:00:00.000Z"));
@@ -308,7 +308,7 @@ async fn usage_counts_per_month_and_kind() {
     owned.reads = 3;
     owned.read_kind = ReadKind::OwnedRead;
     for c in [&nov, &dec, &owned] {
-        t.store.record_cycle(c).await.unwrap();
+        t.store.record_cycle(c.clone()).await.unwrap();
     }
     let n = t.store.usage("2026-11").await.unwrap();
     assert_eq!((n.post_reads, n.owned_reads), (100, 0));
@@ -332,7 +332,7 @@ async fn threads_list_a_conversation_oldest_first_with_item_ids() {
         vec![matched(reply, &["Croydon"]), matched(root, &["Croydon"])],
     );
     c.context = vec![context];
-    let outcome = t.store.record_cycle(&c).await.unwrap();
+    let outcome = t.store.record_cycle(c.clone()).await.unwrap();
 
     let thread = t.store.thread(200).await.unwrap();
     let ids: Vec<u64> = thread.iter().map(|p| p.post.id).collect();
@@ -354,7 +354,7 @@ async fn posts_after_pages_through_stored_posts_with_their_items() {
             .collect(),
     );
     c.context = vec![post(15, "context")];
-    t.store.record_cycle(&c).await.unwrap();
+    t.store.record_cycle(c.clone()).await.unwrap();
     let page = t.store.posts_after(10, 3).await.unwrap();
     let ids: Vec<u64> = page.iter().map(|(p, _, _)| p.id).collect();
     assert_eq!(ids, [15, 20, 30]);
@@ -370,7 +370,7 @@ async fn a_cycle_time_that_is_not_rfc3339_is_refused() {
     let t = TestStore::open().await;
     let c = cycle_at("m", vec![matched(post(1, "a"), &["Croydon"])], "yesterday");
     assert!(matches!(
-        t.store.record_cycle(&c).await,
+        t.store.record_cycle(c.clone()).await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(t.store.post_count().await.unwrap(), 0);
@@ -380,7 +380,7 @@ async fn a_cycle_time_that_is_not_rfc3339_is_refused() {
 async fn pages_of_an_unfinished_cycle_keep_since_id_and_record_where_to_resume() {
     let t = TestStore::open().await;
     t.store
-        .record_cycle(&cycle("m", vec![matched(post(10, "old"), &["Croydon"])]))
+        .record_cycle(cycle("m", vec![matched(post(10, "old"), &["Croydon"])]))
         .await
         .unwrap();
     // A cycle's first two pages: newest first, since_id untouched.
@@ -395,7 +395,7 @@ async fn pages_of_an_unfinished_cycle_keep_since_id_and_record_where_to_resume()
         until_id: Some(30),
     };
     for page in [&first, &second] {
-        t.store.record_cycle(page).await.unwrap();
+        t.store.record_cycle(page.clone()).await.unwrap();
     }
     let c = t.store.cursor("m").await.unwrap().unwrap();
     assert_eq!(c.since_id, Some(10));
@@ -409,7 +409,7 @@ async fn pages_of_an_unfinished_cycle_keep_since_id_and_record_where_to_resume()
     // The same page stored again (re-read after a crash) adds no item.
     assert!(
         t.store
-            .record_cycle(&second)
+            .record_cycle(second.clone())
             .await
             .unwrap()
             .new_items
@@ -418,7 +418,7 @@ async fn pages_of_an_unfinished_cycle_keep_since_id_and_record_where_to_resume()
     // The last page completes the cycle: since_id moves, pending clears.
     let mut last = cycle("m", vec![matched(post(20, "c"), &["Croydon"])]);
     last.cursor = CursorMove::Complete { since_id: Some(60) };
-    t.store.record_cycle(&last).await.unwrap();
+    t.store.record_cycle(last.clone()).await.unwrap();
     let c = t.store.cursor("m").await.unwrap().unwrap();
     assert_eq!((c.since_id, c.pending), (Some(60), None));
     assert_eq!(t.all_items().await.len(), 4);

@@ -24,7 +24,7 @@ fn old_insert_trigger() -> &'static str {
 async fn varied_items(t: &TestStore) {
     let mut context = cycle("ctx", vec![]);
     context.context = vec![post(107, "the first copy: Thornton Heath pond")];
-    t.store.record_cycle(&context).await.unwrap();
+    t.store.record_cycle(context.clone()).await.unwrap();
     let places = [
         "Croydon",
         "Café Nero",
@@ -67,7 +67,7 @@ async fn varied_items(t: &TestStore) {
     // Newest first, as X sends them.
     let mut batch: Vec<_> = batch;
     batch.reverse();
-    t.store.record_cycle(&cycle("a", batch)).await.unwrap();
+    t.store.record_cycle(cycle("a", batch)).await.unwrap();
 }
 
 /// A fresh store with the old trigger back, fed the same posts and items

@@ -9,7 +9,7 @@ use super::{TestStore, cycle, matched, post};
 
 async fn one_item(t: &TestStore) -> i64 {
     let c = cycle("m", vec![matched(post(1, "Croydon bins"), &["Croydon"])]);
-    t.store.record_cycle(&c).await.unwrap().new_items[0]
+    t.store.record_cycle(c.clone()).await.unwrap().new_items[0]
 }
 
 #[tokio::test]
@@ -200,7 +200,7 @@ async fn concurrent_writers_in_two_processes_wait_instead_of_failing() {
         let (a, b) = (t.store.clone(), other.clone());
         tasks.push(tokio::spawn(async move {
             let c = cycle("m", vec![matched(post(1000 + n, "Croydon"), &["Croydon"])]);
-            a.record_cycle(&c).await.unwrap();
+            a.record_cycle(c.clone()).await.unwrap();
             b.add_note(id, "officer", &format!("note {n}"))
                 .await
                 .unwrap();

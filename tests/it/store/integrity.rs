@@ -57,7 +57,7 @@ async fn hostile_text_round_trips_byte_exact() {
         p.raw = "not JSON at all {\"".into();
         p
     }];
-    t.store.record_cycle(&c).await.unwrap();
+    t.store.record_cycle(c.clone()).await.unwrap();
 
     for item in t.all_items().await {
         let original = posts.iter().find(|p| p.id == item.post.id).unwrap();
@@ -98,7 +98,7 @@ async fn hostile_text_round_trips_byte_exact() {
 async fn the_audit_log_cannot_be_updated_or_deleted() {
     let t = TestStore::open().await;
     let c = cycle("m", vec![matched(post(1, "Croydon"), &["Croydon"])]);
-    let id = t.store.record_cycle(&c).await.unwrap().new_items[0];
+    let id = t.store.record_cycle(c.clone()).await.unwrap().new_items[0];
     t.store
         .transition(id, Action::Claim, "priya")
         .await
@@ -123,7 +123,7 @@ async fn the_audit_log_cannot_be_updated_or_deleted() {
 async fn reopening_an_existing_file_migrates_nothing_and_keeps_the_data() {
     let t = TestStore::open().await;
     let c = cycle("m", vec![matched(post(1, "Croydon"), &["Croydon"])]);
-    t.store.record_cycle(&c).await.unwrap();
+    t.store.record_cycle(c.clone()).await.unwrap();
 
     let schema = |raw: sqlx::SqliteConnection| async move {
         let mut raw = raw;

@@ -67,7 +67,7 @@ async fn seed(store: &Store, items: u64, context_per_item: u64) {
         posts += matched_posts.len() + context.len();
         let mut c = cycle(&format!("m{}", batch % 3), matched_posts);
         c.context = context;
-        store.record_cycle(&c).await.unwrap();
+        store.record_cycle(c.clone()).await.unwrap();
     }
     let secs = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu_started;

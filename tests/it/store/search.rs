@@ -42,7 +42,7 @@ async fn seven_items(t: &TestStore) -> Vec<i64> {
         })
         .collect();
     t.store
-        .record_cycle(&cycle("m", matched))
+        .record_cycle(cycle("m", matched))
         .await
         .unwrap()
         .new_items
@@ -100,7 +100,7 @@ async fn pages_walk_newest_first_and_counts_ignore_status_and_page() {
         .await
         .unwrap();
     t.store
-        .record_cycle(&cycle("m", vec![matched(post(8, "new"), &["Croydon"])]))
+        .record_cycle(cycle("m", vec![matched(post(8, "new"), &["Croydon"])]))
         .await
         .unwrap();
     let next = ItemFilter {
