@@ -63,10 +63,20 @@ pub(super) async fn insert(
     Ok(id)
 }
 
+/// An entry as the ingest transaction appends it, its states already JSON.
+pub(super) struct AuditRow<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub item_id: Option<i64>,
+    pub before: Option<&'a str>,
+    pub after: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
 /// Appends `entries` at time `at` inside the caller's (ingest) transaction, in order.
 pub(super) fn insert_many(
     conn: &rusqlite::Connection,
-    entries: &[NewAudit],
+    entries: &[AuditRow<'_>],
     at: &str,
 ) -> Result<(), StoreError> {
     for chunk in batch::split(entries) {
@@ -80,12 +90,12 @@ pub(super) fn insert_many(
         for entry in chunk {
             params
                 .bind(at)?
-                .bind(&entry.actor)?
-                .bind(&entry.action)?
+                .bind(entry.actor)?
+                .bind(entry.action)?
                 .bind(entry.item_id)?
-                .bind(entry.before.as_ref().map(codec::to_json))?
-                .bind(entry.after.as_ref().map(codec::to_json))?
-                .bind(&entry.detail)?;
+                .bind(entry.before)?
+                .bind(entry.after)?
+                .bind(entry.detail)?;
         }
         params.execute()?;
     }

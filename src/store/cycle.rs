@@ -7,13 +7,16 @@
 //! exactly what was lost: at most the pages in flight (see `poller`).
 
 use std::collections::HashSet;
+use std::sync::{Arc, mpsc};
 
 use super::audit;
 use rusqlite::Connection;
 
 use super::codec;
 use super::cursors::{self, CursorMove};
-use super::filing::{Existing, create_items, existing_items, merge_item, update_merged};
+use super::filing::{
+    Existing, Filing, Merge, create_items, existing_items, merge_item, update_merged,
+};
 use super::posts::{insert_posts, upsert_authors};
 use super::usage::{self, ReadKind};
 use super::{Store, StoreError};
@@ -79,18 +82,32 @@ impl Store {
     /// nothing is stored and the cursor stays where it was. Storing the same
     /// page twice (a re-read after a crash) adds nothing but reads and usage.
     /// The transaction runs on the ingest writer's thread (see `writer`).
+    /// Meanwhile this task prepares the items' rows ([`Filing`]), which the
+    /// transaction needs only after it stored the authors and posts.
     pub async fn record_cycle(&self, cycle: Cycle) -> Result<CycleOutcome, StoreError> {
-        let outcome = self
-            .writer
-            .transaction(move |tx| write_cycle(tx, &cycle))
-            .await?;
+        let cycle = Arc::new(cycle);
+        let (prepared, filings) = mpsc::sync_channel(1);
+        let done = self.writer.submit({
+            let cycle = cycle.clone();
+            move |tx| write_cycle(tx, &cycle, &filings)
+        })?;
+        let filings: Result<Vec<Filing>, StoreError> =
+            cycle.matched.iter().map(Filing::new).collect();
+        // A failure goes to the transaction, which then stores nothing.
+        let _ = prepared.send(filings);
+        let outcome = done.await?;
         self.checkpoint_in_background();
         Ok(outcome)
     }
 }
 
-/// The body of [`Store::record_cycle`], inside its transaction.
-fn write_cycle(tx: &Connection, cycle: &Cycle) -> Result<CycleOutcome, StoreError> {
+/// The body of [`Store::record_cycle`], inside its transaction; `filings`
+/// brings the matched posts' prepared items.
+fn write_cycle(
+    tx: &Connection,
+    cycle: &Cycle,
+    filings: &mpsc::Receiver<Result<Vec<Filing>, StoreError>>,
+) -> Result<CycleOutcome, StoreError> {
     let (at, month) = codec::timestamp_and_month(&cycle.at)?;
     let mut outcome = CycleOutcome::default();
     upsert_authors(tx, &cycle.authors, &at)?;
@@ -101,15 +118,18 @@ fn write_cycle(tx: &Connection, cycle: &Cycle) -> Result<CycleOutcome, StoreErro
         .chain(&cycle.context)
         .collect();
     outcome.new_posts = insert_posts(tx, &posts, &at)?;
-    let created = create_items(tx, &cycle.matched, &at)?;
+    let filings = filings
+        .recv()
+        .map_err(|_| StoreError::Corrupt("the cycle's items were not prepared".to_owned()))??;
+    let filings = filings.as_slice();
+    let created = create_items(tx, &cycle.matched, filings, &at)?;
     // Filed before, or earlier in this very page: merge, looked up at once.
-    let to_merge: Vec<i64> = cycle
-        .matched
+    let to_merge: Vec<i64> = filings
         .iter()
         .zip(&created)
         .filter(|(_, created)| created.is_none())
-        .map(|(m, _)| codec::id_to_db(m.post.id, "post id"))
-        .collect::<Result<_, _>>()?;
+        .map(|(f, _)| f.post_id())
+        .collect();
     let mut existing = existing_items(tx, &to_merge)?;
     let new_items: HashSet<i64> = created.iter().flatten().copied().collect();
     let mut merged = HashSet::new();
@@ -117,12 +137,12 @@ fn write_cycle(tx: &Connection, cycle: &Cycle) -> Result<CycleOutcome, StoreErro
     // with every merge of this page applied, and each merge audited.
     let mut entries = Vec::new();
     let (mut changed, mut seen) = (Vec::new(), HashSet::new());
-    for (matched, created) in cycle.matched.iter().zip(created) {
+    for ((matched, filing), created) in cycle.matched.iter().zip(filings).zip(created) {
         if let Some(id) = created {
             outcome.new_items.push(id);
             continue;
         }
-        let post_id = codec::id_to_db(matched.post.id, "post id")?;
+        let post_id = filing.post_id();
         let item = existing
             .get_mut(&post_id)
             .ok_or_else(|| StoreError::Corrupt(format!("post {post_id} has no item")))?;
@@ -138,6 +158,7 @@ fn write_cycle(tx: &Connection, cycle: &Cycle) -> Result<CycleOutcome, StoreErro
     }
     let changed: Vec<&Existing> = changed.iter().filter_map(|p| existing.get(p)).collect();
     update_merged(tx, &changed, &at)?;
+    let entries: Vec<_> = entries.iter().map(Merge::audit).collect();
     audit::insert_many(tx, &entries, &at)?;
     usage::add_in(tx, &month, cycle.read_kind, cycle.reads)?;
     let read = u64::try_from(cycle.matched.len()).unwrap_or(u64::MAX);

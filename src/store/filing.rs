@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 use serde_json::json;
 
-use super::audit::{self, NewAudit};
+use super::audit::{self, AuditRow};
 use super::codec::{self, id_to_db, opt_id_to_db};
 use super::cycle::MatchedPost;
 use super::derive::{NewItem, derive_new};
@@ -19,16 +19,71 @@ use super::writer::Params;
 use super::{StoreError, batch};
 use crate::domain::triage::Status;
 
-/// Files an item for each matched post that has none. Returns, per matched
-/// post, the new item's id, or `None` where the post already had an item
-/// (or appeared earlier in `matched`).
+/// A matched post's item as it will be filed, prepared before the
+/// transaction on the caller's thread: its lists deduplicated and its JSON
+/// columns (and its `item.created` audit entry) serialised, so that the
+/// writer's thread, which every commit waits for, only binds them.
+pub(super) struct Filing {
+    post_id: i64,
+    conversation_id: Option<i64>,
+    status: Status,
+    places: Vec<String>,
+    tags: Vec<String>,
+    places_json: String,
+    tags_json: String,
+    rules_json: String,
+    flags_json: String,
+    /// The `item.created` entry's state after.
+    created_json: String,
+}
+
+impl Filing {
+    pub(super) fn new(m: &MatchedPost) -> Result<Filing, StoreError> {
+        let status = status_on_arrival(m);
+        let places = codec::dedup(&m.places);
+        let tags = codec::dedup(&m.decision.tags);
+        let rules = codec::dedup(&m.decision.matched_rules);
+        let created = json!({
+            "status": status.as_str(),
+            "priority": m.decision.priority.as_str(),
+            "owner": m.decision.owner,
+            "places": places,
+            "tags": tags,
+            "rules": rules,
+            "reply_path": m.reply_path.as_str(),
+        });
+        Ok(Filing {
+            post_id: id_to_db(m.post.id, "post id")?,
+            conversation_id: opt_id_to_db(m.post.conversation_id, "conversation id")?,
+            status,
+            places_json: codec::to_json(&places),
+            tags_json: codec::to_json(&tags),
+            rules_json: codec::to_json(&rules),
+            flags_json: codec::to_json(&m.flags),
+            created_json: codec::to_json(&created),
+            places: places.into_iter().map(str::to_owned).collect(),
+            tags: tags.into_iter().map(str::to_owned).collect(),
+        })
+    }
+
+    pub(super) fn post_id(&self) -> i64 {
+        self.post_id
+    }
+}
+
+/// Files an item for each matched post that has none (`filings` are the
+/// matched posts prepared, in the same order). Returns, per matched post,
+/// the new item's id, or `None` where the post already had an item (or
+/// appeared earlier in `matched`).
 pub(super) fn create_items(
     conn: &Connection,
     matched: &[MatchedPost],
+    filings: &[Filing],
     at: &str,
 ) -> Result<Vec<Option<i64>>, StoreError> {
     let mut created: HashMap<i64, i64> = HashMap::new();
-    for chunk in batch::split(matched) {
+    let rows: Vec<(&MatchedPost, &Filing)> = matched.iter().zip(filings).collect();
+    for chunk in batch::split(&rows) {
         let sql = format!(
             "INSERT INTO items (post_id, conversation_id, status, priority, owner, reply_path, \
              summoned, places, tags, rules, flags, created_at, updated_at) VALUES {} \
@@ -37,20 +92,19 @@ pub(super) fn create_items(
         );
         let mut stmt = conn.prepare_cached(&sql)?;
         let mut params = Params::new(&mut stmt);
-        for m in chunk {
-            let decision = &m.decision;
+        for (m, f) in chunk {
             params
-                .bind(id_to_db(m.post.id, "post id")?)?
-                .bind(opt_id_to_db(m.post.conversation_id, "conversation id")?)?
-                .bind(status_on_arrival(m).as_str())?
-                .bind(decision.priority.as_str())?
-                .bind(decision.owner.as_deref())?
+                .bind(f.post_id)?
+                .bind(f.conversation_id)?
+                .bind(f.status.as_str())?
+                .bind(m.decision.priority.as_str())?
+                .bind(m.decision.owner.as_deref())?
                 .bind(m.reply_path.as_str())?
                 .bind(m.flags.summoned)?
-                .bind(codec::to_json(&codec::dedup(&m.places)))?
-                .bind(codec::to_json(&codec::dedup(&decision.tags)))?
-                .bind(codec::to_json(&codec::dedup(&decision.matched_rules)))?
-                .bind(codec::to_json(&m.flags))?
+                .bind(&f.places_json)?
+                .bind(&f.tags_json)?
+                .bind(&f.rules_json)?
+                .bind(&f.flags_json)?
                 .bind(at)?
                 .bind(at)?;
         }
@@ -61,21 +115,27 @@ pub(super) fn create_items(
     let mut ids = Vec::with_capacity(matched.len());
     let mut entries = Vec::with_capacity(created.len());
     let mut new_items = Vec::with_capacity(created.len());
-    for m in matched {
+    for (m, f) in rows {
         // The first occurrence of a post takes the id; later ones merge.
-        let post_id = id_to_db(m.post.id, "post id")?;
-        let id = created.remove(&post_id);
+        let id = created.remove(&f.post_id);
         if let Some(id) = id {
-            entries.push(created_entry(id, m));
+            entries.push(AuditRow {
+                actor: "placewatch",
+                action: "item.created",
+                item_id: Some(id),
+                before: None,
+                after: Some(&f.created_json),
+                detail: None,
+            });
             new_items.push(NewItem {
                 id,
-                post_id,
-                status: status_on_arrival(m),
+                post_id: f.post_id,
+                status: f.status,
                 priority: m.decision.priority.as_str(),
                 owner: m.decision.owner.as_deref(),
                 reply_path: m.reply_path.as_str(),
-                places: codec::dedup(&m.places),
-                tags: codec::dedup(&m.decision.tags),
+                places: f.places.iter().map(String::as_str).collect(),
+                tags: f.tags.iter().map(String::as_str).collect(),
             });
         }
         ids.push(id);
@@ -91,26 +151,6 @@ fn status_on_arrival(matched: &MatchedPost) -> Status {
         Status::Dismissed
     } else {
         Status::New
-    }
-}
-
-/// The `item.created` audit entry of a new item.
-fn created_entry(id: i64, m: &MatchedPost) -> NewAudit {
-    NewAudit {
-        actor: "placewatch".to_owned(),
-        action: "item.created".to_owned(),
-        item_id: Some(id),
-        before: None,
-        after: Some(json!({
-            "status": status_on_arrival(m).as_str(),
-            "priority": m.decision.priority.as_str(),
-            "owner": m.decision.owner,
-            "places": codec::dedup(&m.places),
-            "tags": codec::dedup(&m.decision.tags),
-            "rules": codec::dedup(&m.decision.matched_rules),
-            "reply_path": m.reply_path.as_str(),
-        })),
-        detail: None,
     }
 }
 
@@ -163,11 +203,11 @@ pub(super) fn existing_items(
 
 /// Adds a matched post's places, tags and rules to its existing item's (in
 /// `existing`, so a later merge of the same post starts from them). Returns
-/// the `item.merged` audit entry when that changed anything, `None` when the
-/// item already had them all. Status, priority, owner, flags and reply path
+/// the merge to audit when that changed anything, `None` when the item
+/// already had them all. Status, priority, owner, flags and reply path
 /// stay: officers may have acted on them. Nothing is written: see
 /// [`update_merged`].
-pub(super) fn merge_item(existing: &mut Existing, matched: &MatchedPost) -> Option<NewAudit> {
+pub(super) fn merge_item(existing: &mut Existing, matched: &MatchedPost) -> Option<Merge> {
     let places = union(&existing.places, &matched.places);
     let tags = union(&existing.tags, &matched.decision.tags);
     let rules = union(&existing.rules, &matched.decision.matched_rules);
@@ -180,21 +220,39 @@ pub(super) fn merge_item(existing: &mut Existing, matched: &MatchedPost) -> Opti
     {
         return None;
     }
-    let entry = NewAudit {
-        actor: "placewatch".to_owned(),
-        action: "item.merged".to_owned(),
-        item_id: Some(existing.id),
-        before: Some(
-            json!({ "places": existing.places, "tags": existing.tags, "rules": existing.rules }),
+    let merge = Merge {
+        item_id: existing.id,
+        before: codec::to_json(
+            &json!({ "places": existing.places, "tags": existing.tags, "rules": existing.rules }),
         ),
-        after: Some(json!({ "places": places, "tags": tags, "rules": rules })),
-        detail: None,
+        after: codec::to_json(&json!({ "places": places, "tags": tags, "rules": rules })),
     };
     let owned = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect();
     existing.places = owned(places);
     existing.tags = owned(tags);
     existing.rules = owned(rules);
-    Some(entry)
+    Some(merge)
+}
+
+/// One merge that changed an item: its `item.merged` audit entry's states.
+pub(super) struct Merge {
+    item_id: i64,
+    before: String,
+    after: String,
+}
+
+impl Merge {
+    /// The `item.merged` audit entry.
+    pub(super) fn audit(&self) -> AuditRow<'_> {
+        AuditRow {
+            actor: "placewatch",
+            action: "item.merged",
+            item_id: Some(self.item_id),
+            before: Some(&self.before),
+            after: Some(&self.after),
+            detail: None,
+        }
+    }
 }
 
 /// Writes the places, tags and rules of merged items, as [`merge_item`]

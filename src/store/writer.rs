@@ -77,10 +77,14 @@ impl Writer {
         Ok(Writer { jobs })
     }
 
-    /// Runs `write` in one `BEGIN IMMEDIATE` transaction on the writer's
-    /// thread and commits it, or rolls it back if `write` fails (or panics:
-    /// the panic is resumed here).
-    pub(super) async fn transaction<T, F>(&self, write: F) -> Result<T, StoreError>
+    /// Queues `write`, to run in one `BEGIN IMMEDIATE` transaction on the
+    /// writer's thread and commit, or roll back if `write` fails (or panics:
+    /// the panic is resumed in the returned future). The future only waits
+    /// for the outcome, so the caller can work meanwhile.
+    pub(super) fn submit<T, F>(
+        &self,
+        write: F,
+    ) -> Result<impl Future<Output = Result<T, StoreError>> + use<T, F>, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
@@ -95,13 +99,18 @@ impl Writer {
             });
             let _ = done.send(std::panic::catch_unwind(run));
         });
-        let stopped = || StoreError::Corrupt("the ingest writer stopped".to_owned());
         self.jobs.send(job).map_err(|_| stopped())?;
-        match result.await.map_err(|_| stopped())? {
-            Ok(result) => result,
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
+        Ok(async move {
+            match result.await.map_err(|_| stopped())? {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        })
     }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Corrupt("the ingest writer stopped".to_owned())
 }
 
 /// The writer's connection, set up as `Store::open` sets up sqlx's.
