@@ -34,7 +34,8 @@ use tokio_util::sync::CancellationToken;
 
 const TARGET: f64 = 20_000.0;
 
-/// The allocator of the placewatch binary (see src/main.rs).
+/// The placewatch binary's allocator (see src/main.rs), so the figure is the
+/// daemon's.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
