@@ -78,8 +78,9 @@ pub const PAGE_SIZE: u8 = 100;
 pub const PAGES_PER_COMMIT: u64 = 8;
 
 /// Pages of a monitor read but not yet committed, at most: a batch
-/// committing, a full queue behind it and the page waiting to join it.
-pub const PAGES_IN_FLIGHT: u64 = 2 * PAGES_PER_COMMIT + 1;
+/// committing, a full queue behind it, the page waiting to join it and the
+/// next page, already asked for.
+pub const PAGES_IN_FLIGHT: u64 = 2 * PAGES_PER_COMMIT + 2;
 
 /// What one cycle (or the part of it this run did) did.
 #[derive(Debug, Clone, Default)]

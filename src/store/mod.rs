@@ -20,7 +20,8 @@
 //! a trigger in the schema, so every write path keeps them exact. See `inbox` and `plan` for how the
 //! inbox stays within milliseconds at 200,000 items.
 //!
-//! Depends on `domain`, sqlx, serde_json and time; never on `x`, `poller` or `web`.
+//! Depends on `domain`, sqlx (rusqlite for the ingest writer, see `writer`),
+//! serde_json and time; never on `x`, `poller` or `web`.
 //! The SQL is portable where SQLite allows (`ON CONFLICT`, `RETURNING`,
 //! multi-row `VALUES`); full-text search (FTS5) and the triggers are SQLite's
 //! own and will get PostgreSQL counterparts with that backend.
