@@ -9,9 +9,9 @@
 use std::collections::HashSet;
 use std::sync::{Arc, mpsc};
 
-use super::audit;
 use rusqlite::Connection;
 
+use super::audit;
 use super::codec;
 use super::cursors::{self, CursorMove};
 use super::filing::{
@@ -160,7 +160,7 @@ fn write_cycle(
     update_merged(tx, &changed, &at)?;
     let entries: Vec<_> = entries.iter().map(Merge::audit).collect();
     audit::insert_many(tx, &entries, &at)?;
-    usage::add_in(tx, &month, cycle.read_kind, cycle.reads)?;
+    usage::add(tx, &month, cycle.read_kind, cycle.reads)?;
     let read = u64::try_from(cycle.matched.len()).unwrap_or(u64::MAX);
     cursors::advance(tx, &cycle.monitor, &cycle.query, cycle.cursor, &at, read)?;
     Ok(outcome)

@@ -380,9 +380,8 @@ impl Store {
             return Ok(());
         }
         let (_, month) = codec::timestamp_and_month(&codec::now())?;
-        let mut tx = self.begin_write().await?;
-        usage::add(&mut tx, &month, ReadKind::OwnedRead, reads).await?;
-        tx.commit().await?;
-        Ok(())
+        self.writer
+            .submit(move |tx| usage::add(tx, &month, ReadKind::OwnedRead, reads))?
+            .await
     }
 }

@@ -3,7 +3,7 @@
 //! transaction as the posts they read, for the budget and its forecast.
 
 use serde::Serialize;
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
 
 use super::{Store, StoreError, codec};
 
@@ -34,30 +34,9 @@ pub struct Usage {
     pub owned_reads: u64,
 }
 
-const ADD: &str = "INSERT INTO usage (month, kind, reads) VALUES (?, ?, ?) \
-     ON CONFLICT (month, kind) DO UPDATE SET reads = usage.reads + excluded.reads";
-
-/// Adds `reads` of `kind` to `month` inside the caller's transaction.
-pub(super) async fn add(
-    conn: &mut SqliteConnection,
-    month: &str,
-    kind: ReadKind,
-    reads: u64,
-) -> Result<(), StoreError> {
-    if reads == 0 {
-        return Ok(());
-    }
-    sqlx::query(ADD)
-        .bind(month)
-        .bind(kind.as_str())
-        .bind(codec::count_to_db(reads))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// [`add`] inside the caller's ingest transaction.
-pub(super) fn add_in(
+/// Adds `reads` of `kind` to `month` inside the caller's transaction (the
+/// ingest writer's: usage is counted on that one connection).
+pub(super) fn add(
     conn: &rusqlite::Connection,
     month: &str,
     kind: ReadKind,
@@ -66,8 +45,11 @@ pub(super) fn add_in(
     if reads == 0 {
         return Ok(());
     }
-    conn.prepare_cached(ADD)?
-        .execute((month, kind.as_str(), codec::count_to_db(reads)))?;
+    conn.prepare_cached(
+        "INSERT INTO usage (month, kind, reads) VALUES (?, ?, ?) \
+         ON CONFLICT (month, kind) DO UPDATE SET reads = usage.reads + excluded.reads",
+    )?
+    .execute((month, kind.as_str(), codec::count_to_db(reads)))?;
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! The ingest writer: the connection that stores poll cycles
-//! ([`Store::record_cycle`](super::Store::record_cycle)), driven synchronously
-//! through rusqlite on a blocking thread.
+//! ([`Store::record_cycle`](super::Store::record_cycle)) and counts reads,
+//! driven synchronously through rusqlite on a thread of its own.
 //!
 //! A cycle's transaction is some fifty multi-row statements. Through sqlx
 //! each is a round trip between the async task that binds it and the
@@ -71,9 +71,7 @@ impl Writer {
                 }
             })
             .map_err(|e| StoreError::Corrupt(format!("could not start the ingest writer: {e}")))?;
-        open_result
-            .await
-            .map_err(|_| StoreError::Corrupt("the ingest writer stopped".to_owned()))??;
+        open_result.await.map_err(|_| stopped())??;
         Ok(Writer { jobs })
     }
 
