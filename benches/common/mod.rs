@@ -187,40 +187,44 @@ pub fn load_average() -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-/// CPU time each thread of this process has run, by thread name, from
-/// `/proc/self/task/*/schedstat` (nanoseconds). Linux only; empty elsewhere.
+/// CPU time each thread of this process has run, by thread id with its
+/// name, from `/proc/self/task/*/schedstat` (nanoseconds). Linux only; empty elsewhere.
 /// Threads that ended are not counted, so take it while the work's threads
 /// (the runtime's workers, SQLite's) are alive.
-pub fn cpu_by_thread() -> std::collections::BTreeMap<String, Duration> {
+pub fn cpu_by_thread() -> std::collections::BTreeMap<u64, (String, Duration)> {
     let mut out = std::collections::BTreeMap::new();
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return out;
     };
     for task in tasks.flatten() {
         let path = task.path();
+        let Some(tid) = task.file_name().to_str().and_then(|t| t.parse().ok()) else {
+            continue;
+        };
         let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
         let ns = std::fs::read_to_string(path.join("schedstat"))
             .ok()
             .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
             .unwrap_or(0);
-        *out.entry(name.trim().to_owned()).or_default() += Duration::from_nanos(ns);
+        out.insert(tid, (name.trim().to_owned(), Duration::from_nanos(ns)));
     }
     out
 }
 
-/// `after - before`, per thread name, largest first.
+/// `after - before` per thread, summed by thread name, largest first. A
+/// thread that started in between (a second store's writer, say) counts
+/// whole; one that ended in between is not counted.
 pub fn cpu_spent(
-    before: &std::collections::BTreeMap<String, Duration>,
-    after: &std::collections::BTreeMap<String, Duration>,
+    before: &std::collections::BTreeMap<u64, (String, Duration)>,
+    after: &std::collections::BTreeMap<u64, (String, Duration)>,
 ) -> Vec<(String, Duration)> {
-    let mut spent: Vec<(String, Duration)> = after
-        .iter()
-        .map(|(name, t)| {
-            let was = before.get(name).copied().unwrap_or_default();
-            (name.clone(), t.saturating_sub(was))
-        })
-        .filter(|(_, t)| !t.is_zero())
-        .collect();
+    let mut by_name: std::collections::BTreeMap<String, Duration> = Default::default();
+    for (tid, (name, t)) in after {
+        let was = before.get(tid).map(|(_, t)| *t).unwrap_or_default();
+        *by_name.entry(name.clone()).or_default() += t.saturating_sub(was);
+    }
+    let mut spent: Vec<(String, Duration)> =
+        by_name.into_iter().filter(|(_, t)| !t.is_zero()).collect();
     spent.sort_by_key(|(_, t)| std::cmp::Reverse(*t));
     spent
 }
