@@ -134,7 +134,7 @@ async fn timed_cycle(
         waiting.absorb(batch);
         waiting_pages += 1;
         if waiting_pages == PAGES_PER_COMMIT || next.is_none() {
-            let cycle = std::mem::take(&mut waiting).into_cycle(monitor, cursor);
+            let cycle = std::mem::take(&mut waiting).into_cycle(monitor, cursor, None);
             waiting_pages = 0;
             let outcome = poller
                 .store

@@ -17,6 +17,7 @@ use crate::domain::triage::{Council, RuleSet};
 use crate::poller::health::Health;
 use crate::poller::ingest::Tagger;
 use crate::poller::plan::plan;
+use crate::poller::spool::Spool;
 use crate::poller::{Poller, Settings};
 use crate::store::Store;
 use crate::web::{self, Desk};
@@ -160,6 +161,9 @@ impl App {
             monitors,
             settings,
             health: Health::default(),
+            spool: Some(Spool::open(&config.data.dir).with_context(|| {
+                format!("opening the page spool in {}", config.data.dir.display())
+            })?),
         };
         let (listener, addr) = match listen {
             Some(addr) => {

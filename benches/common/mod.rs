@@ -18,6 +18,7 @@ use placewatch::domain::triage::{Council, RuleSet};
 use placewatch::poller::health::Health;
 use placewatch::poller::ingest::Tagger;
 use placewatch::poller::plan::plan;
+use placewatch::poller::spool::Spool;
 use placewatch::poller::{Poller, Settings};
 use placewatch::sim::{Limit, LimitSettings, SimOptions, SimServer};
 use placewatch::store::Store;
@@ -119,7 +120,8 @@ pub async fn start_sim(config: &Config, days: u32, per_day: u32) -> SimServer {
 
 /// A poller over `store` reading `sim`, built as `App::build` builds it, but
 /// with the council logged in (the sim's ready user token), so mentions come
-/// from the mentions timeline, and with no monthly budget.
+/// from the mentions timeline, and with no monthly budget. It spools its
+/// pages in the config's data directory, as the daemon does.
 pub fn poller(sim: &SimServer, config: &Config, store: Store) -> Poller {
     let creds = &sim.credentials;
     let client = Client::builder(
@@ -157,6 +159,7 @@ pub fn poller(sim: &SimServer, config: &Config, store: Store) -> Poller {
             status_file: None,
         },
         health: Health::default(),
+        spool: Some(Spool::open(&config.data.dir).expect("the spool opens")),
     }
 }
 

@@ -190,6 +190,7 @@ async fn seed(path: &Path, places: &[String]) {
             read_kind: ReadKind::PostRead,
             // A past month, so the seeded reads do not count against this month's budget.
             at: "2025-06-14T10:00:00Z".into(),
+            spooled_through: None,
         };
         store.record_cycle(cycle).await.expect("seed cycle stored");
         if (batch + 1) % 40 == 0 {

@@ -39,8 +39,13 @@ pub struct Batch {
 
 impl Batch {
     /// The batch as one transaction's worth for `monitor`, moving its cursor
-    /// as `cursor` says.
-    pub fn into_cycle(self, monitor: &Monitor, cursor: CursorMove) -> Cycle {
+    /// as `cursor` says; `spooled_through` is its last spooled page.
+    pub fn into_cycle(
+        self,
+        monitor: &Monitor,
+        cursor: CursorMove,
+        spooled_through: Option<u64>,
+    ) -> Cycle {
         let (read_kind, query) = match &monitor.source {
             Source::Search { query } => (ReadKind::PostRead, query.clone()),
             Source::Mentions { user_id } => (ReadKind::OwnedRead, format!("mentions of {user_id}")),
@@ -57,6 +62,7 @@ impl Batch {
             at: OffsetDateTime::now_utc()
                 .format(&Rfc3339)
                 .unwrap_or_default(),
+            spooled_through,
         }
     }
 

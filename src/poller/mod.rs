@@ -28,10 +28,12 @@
 //! the simulator's speed a backfill commits up to eight pages at a time,
 //! which costs SQLite far less per post than one page at a time (each commit
 //! rewrites the index pages it touches, flushes a full-text segment and
-//! appends its pages to the WAL). A crash (SIGKILL) re-reads at most the
-//! pages read and not committed, [`PAGES_IN_FLIGHT`] per monitor; a shutdown
-//! or an error between pages commits every page read first. Posts that
-//! arrive meanwhile are newer than `pending_newest_id` and come with the next
+//! appends its pages to the WAL). Each page is written to the spool
+//! (`spool`) as it arrives, so a crash (SIGKILL) loses none of the up to
+//! [`PAGES_IN_FLIGHT`] pages read and not committed: the next poll stores
+//! them first, and only the page on the wire is read again. A shutdown or
+//! an error between pages commits every page read first. Posts that arrive
+//! meanwhile are newer than `pending_newest_id` and come with the next
 //! cycle. Items are keyed by post id and merging is idempotent, so a page
 //! read twice never duplicates an item.
 
@@ -41,6 +43,7 @@ pub mod ingest;
 pub mod plan;
 pub mod report;
 pub mod schedule;
+pub mod spool;
 
 use std::time::Duration;
 
@@ -54,6 +57,7 @@ use self::health::{Health, MonitorLabel};
 use self::ingest::{Batch, Tagger};
 use self::plan::{Monitor, Source};
 use self::schedule::{Forecast, Inputs, forecast, next_interval, pages_allowed};
+use self::spool::Spool;
 use crate::store::{CursorMove, Store, StoreError};
 use crate::x::client::{SearchRequest, TimelineRequest};
 use crate::x::ratelimit::RateLimits;
@@ -79,7 +83,7 @@ pub const PAGES_PER_COMMIT: u64 = 8;
 
 /// Pages of a monitor read but not yet committed, at most: a batch
 /// committing, a full queue behind it, the page waiting to join it and the
-/// next page, already asked for.
+/// next page, already asked for. All but the last are in the spool.
 pub const PAGES_IN_FLIGHT: u64 = 2 * PAGES_PER_COMMIT + 2;
 
 /// What one cycle (or the part of it this run did) did.
@@ -106,6 +110,8 @@ pub enum PollError {
     /// down); whether the page is stored, the next poll finds out.
     #[error("a page's commit did not finish")]
     CommitLost,
+    #[error("reading the page spool failed: {0}")]
+    Spool(std::io::Error),
 }
 
 impl PollError {
@@ -119,7 +125,7 @@ impl PollError {
             PollError::X(XError::Decode { .. }) => "decode",
             PollError::X(XError::Unauthorized { .. } | XError::Auth(_)) => "auth",
             PollError::X(_) => "api",
-            PollError::Store(_) | PollError::CommitLost => "store",
+            PollError::Store(_) | PollError::CommitLost | PollError::Spool(_) => "store",
             PollError::BudgetSpent { .. } => "budget",
         }
     }
@@ -134,36 +140,64 @@ pub struct Poller {
     pub monitors: Vec<Monitor>,
     pub settings: Settings,
     pub health: Health,
+    /// Where pages wait between being read and being stored; `None`: not
+    /// spooled (a crash then re-reads the pages in flight).
+    pub spool: Option<Spool>,
 }
 
-/// A tagged page on its way to the committer, with its cursor move.
-type Tagged = (Batch, CursorMove);
+/// A tagged page on its way to the committer.
+struct Tagged {
+    batch: Batch,
+    cursor: CursorMove,
+    /// The page's spool number, if it was spooled.
+    spooled: Option<u64>,
+}
 
 /// Commits a cycle's pages as they come, in order: whatever has queued
 /// while the previous commit ran goes in the next transaction (at most
 /// [`PAGES_PER_COMMIT`] pages), so SQLite's writer never waits for the
 /// fetching side to notice it is free. Returns the items created; stops at
 /// the first failed commit (the poller then sees the queue closed).
+/// Spooled pages' files are deleted once they are stored.
 async fn commit_pages(
     store: Store,
+    spool: Option<Spool>,
     monitor: Monitor,
     mut pages: tokio::sync::mpsc::Receiver<Tagged>,
 ) -> Result<usize, StoreError> {
     let mut new_items = 0;
-    while let Some((mut batch, mut cursor)) = pages.recv().await {
+    while let Some(first) = pages.recv().await {
+        let (mut batch, mut cursor) = (first.batch, first.cursor);
+        let (mut first_spooled, mut last_spooled) = (first.spooled, first.spooled);
         let mut count = 1;
         while count < PAGES_PER_COMMIT {
-            let Ok((next, move_to)) = pages.try_recv() else {
+            let Ok(next) = pages.try_recv() else {
                 break;
             };
-            batch.absorb(next);
-            cursor = move_to;
+            batch.absorb(next.batch);
+            cursor = next.cursor;
+            first_spooled = first_spooled.or(next.spooled);
+            last_spooled = next.spooled.or(last_spooled);
             count += 1;
         }
-        let cycle = batch.into_cycle(&monitor, cursor);
+        let cycle = batch.into_cycle(&monitor, cursor, last_spooled);
         new_items += store.record_cycle(cycle).await?.new_items.len();
+        if let (Some(spool), Some(first), Some(last)) = (&spool, first_spooled, last_spooled) {
+            spool.remove(&monitor.key, first, last);
+        }
     }
     Ok(new_items)
+}
+
+/// What a cycle's committer stored: its new items.
+async fn committed(
+    committer: tokio::task::JoinHandle<Result<usize, StoreError>>,
+) -> Result<usize, PollError> {
+    match committer.await {
+        Ok(stored) => Ok(stored?),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(PollError::CommitLost),
+    }
 }
 
 /// This month as `YYYY-MM` and the fraction of it gone.
@@ -202,6 +236,14 @@ impl Poller {
         monitor: &Monitor,
         shutdown: &CancellationToken,
     ) -> Result<PollOutcome, PollError> {
+        let mut outcome = PollOutcome::default();
+        let mut cursor = self.store.cursor(&monitor.key).await?;
+        if self
+            .store_spooled(monitor, cursor.as_ref(), &mut outcome)
+            .await?
+        {
+            cursor = self.store.cursor(&monitor.key).await?;
+        }
         let budget = self.forecast().await?;
         if budget.exhausted {
             return Err(PollError::BudgetSpent {
@@ -212,28 +254,27 @@ impl Poller {
         let max_pages = pages_allowed(&budget, u64::from(PAGE_SIZE))
             .unwrap_or(u64::MAX)
             .max(1);
-        let cursor = self.store.cursor(&monitor.key).await?;
         let mut cycle = CycleState::new(
             cursor.as_ref().and_then(|c| c.since_id),
             cursor.as_ref().and_then(|c| c.pending),
         );
-        let mut outcome = PollOutcome {
-            resumed: cycle.resumed(),
-            ..PollOutcome::default()
-        };
-        if outcome.resumed {
+        // Pages are numbered for the spool after the last one stored.
+        let mut number = cursor.as_ref().map_or(0, |c| c.spooled_through);
+        if cycle.resumed() {
+            outcome.resumed = true;
             info!(monitor = %monitor.key, until_id = ?cycle.until_id, "resuming an unfinished cycle");
         }
         // Fixed for the whole cycle, like since_id: next_token pages belong to it.
         let start_time = cycle.since_id.is_none().then(|| self.backfill_start());
         // The committer, in a task of its own; a full queue pauses the fetching.
         let (queue, pages) = tokio::sync::mpsc::channel(PAGES_PER_COMMIT as usize);
-        let committer = tokio::spawn(commit_pages(self.store.clone(), monitor.clone(), pages));
+        let committer = self.committer(monitor, pages);
         let mut since_id = cycle.since_id;
         // The page on its way: the next one is asked for as soon as its
         // token is known, so X (or the simulator) prepares it while this
         // one is tagged.
-        let mut fetching = Some(self.fetch_page(monitor, &cycle, start_time.clone(), None));
+        number += 1;
+        let mut fetching = Some(self.fetch_page(monitor, &cycle, start_time.clone(), None, number));
         let stopped = loop {
             let Some(next) = fetching.as_mut() else {
                 break None;
@@ -243,8 +284,8 @@ impl Poller {
                 () = shutdown.cancelled() => break None,
             };
             fetching = None;
-            let page = match fetched {
-                Ok(Ok(page)) => page,
+            let (page, spooled) = match fetched {
+                Ok(Ok(fetched)) => fetched,
                 Ok(Err(e)) => break Some(e),
                 Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
                 Err(_) => break None, // The runtime is shutting down.
@@ -255,15 +296,17 @@ impl Poller {
                 .next_token
                 .clone()
                 .filter(|_| (outcome.pages as u64) < max_pages);
-            let oldest = page.meta.oldest_id.as_deref().and_then(|s| s.parse().ok());
-            let movement = cycle.page(page.newest_id(), oldest, token.is_some());
-            if token.is_some() {
-                fetching = Some(self.fetch_page(monitor, &cycle, start_time.clone(), token));
+            let more = token.is_some();
+            if more {
+                number += 1;
+                let next = self.fetch_page(monitor, &cycle, start_time.clone(), token, number);
+                fetching = Some(next);
             }
-            let batch = self.tagger.batch(std::slice::from_ref(&page));
-            outcome.posts_read += batch.reads;
+            let tagged = self.tag(&mut cycle, &page, more, spooled);
+            let movement = tagged.cursor;
+            outcome.posts_read += tagged.batch.reads;
             outcome.limits = page.limits;
-            if queue.send((batch, movement)).await.is_err() {
+            if queue.send(tagged).await.is_err() {
                 break None; // A commit failed: the committer says why below.
             }
             if let CursorMove::Complete { since_id: newest } = movement {
@@ -280,17 +323,81 @@ impl Poller {
         // committed (in order) before this returns; a cycle cut short stays
         // pending for the next poll to resume.
         drop(queue);
-        outcome.new_items += match committer.await {
-            Ok(stored) => stored?,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(_) => return Err(PollError::CommitLost),
-        };
+        outcome.new_items += committed(committer).await?;
         if outcome.pages > 0 {
             self.record_success(monitor, &outcome, since_id);
         }
         match stopped {
             Some(e) => Err(e.into()),
             None => Ok(outcome),
+        }
+    }
+
+    /// Stores the pages of `monitor` that an earlier run read and spooled but
+    /// did not store (it was killed first), as that run would have: in
+    /// order, tagged now, each moving the cursor, with the cycle as the
+    /// cursor left it. True when it stored any (the cursor moved).
+    async fn store_spooled(
+        &self,
+        monitor: &Monitor,
+        cursor: Option<&crate::store::Cursor>,
+        outcome: &mut PollOutcome,
+    ) -> Result<bool, PollError> {
+        let Some(spool) = &self.spool else {
+            return Ok(false);
+        };
+        let stored_through = cursor.map_or(0, |c| c.spooled_through);
+        let spooled = spool
+            .pages(&monitor.key, stored_through)
+            .map_err(PollError::Spool)?;
+        if spooled.pages.is_empty() {
+            return Ok(false);
+        }
+        info!(
+            monitor = %monitor.key,
+            pages = spooled.pages.len(),
+            "storing the pages an earlier run read and did not store"
+        );
+        let mut cycle = CycleState::new(
+            cursor.and_then(|c| c.since_id),
+            cursor.and_then(|c| c.pending),
+        );
+        outcome.resumed = true;
+        let (queue, pages) = tokio::sync::mpsc::channel(PAGES_PER_COMMIT as usize);
+        let committer = self.committer(monitor, pages);
+        for (number, page) in spooled.pages {
+            let page = page.into_page();
+            let more = page.meta.next_token.is_some();
+            let tagged = self.tag(&mut cycle, &page, more, Some(number));
+            outcome.pages += 1;
+            outcome.posts_read += tagged.batch.reads;
+            if queue.send(tagged).await.is_err() || !more {
+                break;
+            }
+        }
+        drop(queue);
+        outcome.new_items += committed(committer).await?;
+        Ok(true)
+    }
+
+    /// A cycle's committer, in a task of its own (see [`commit_pages`]).
+    fn committer(
+        &self,
+        monitor: &Monitor,
+        pages: tokio::sync::mpsc::Receiver<Tagged>,
+    ) -> tokio::task::JoinHandle<Result<usize, StoreError>> {
+        let (store, spool) = (self.store.clone(), self.spool.clone());
+        tokio::spawn(commit_pages(store, spool, monitor.clone(), pages))
+    }
+
+    /// A page tagged for the committer, with the cursor's move it makes:
+    /// pending while `more` pages follow.
+    fn tag(&self, cycle: &mut CycleState, page: &Page, more: bool, spooled: Option<u64>) -> Tagged {
+        let oldest = page.meta.oldest_id.as_deref().and_then(|s| s.parse().ok());
+        Tagged {
+            cursor: cycle.page(page.newest_id(), oldest, more),
+            batch: self.tagger.batch(std::slice::from_ref(page)),
+            spooled,
         }
     }
 
@@ -305,16 +412,31 @@ impl Poller {
     }
 
     /// Asks for one page of the cycle, the first (`token` is `None`) or the
-    /// next, in a task of its own: it is fetched and decoded while the
-    /// caller goes on.
+    /// next, in a task of its own: it is fetched, decoded and spooled as page
+    /// `number` (the `Some` beside it says it was) while the caller goes on.
     fn fetch_page(
         &self,
         monitor: &Monitor,
         cycle: &CycleState,
         start_time: Option<String>,
         token: Option<String>,
-    ) -> tokio::task::JoinHandle<Result<Page, XError>> {
+        number: u64,
+    ) -> tokio::task::JoinHandle<Result<(Page, Option<u64>), XError>> {
         let client = self.client.clone();
+        let (spool, key) = (self.spool.clone(), monitor.key.clone());
+        let spooled = move |page: Page| {
+            let Some(spool) = spool else {
+                return (page, None);
+            };
+            // A failure only costs a re-read after a crash: go on without.
+            match spool.write(&key, number, &page) {
+                Ok(()) => (page, Some(number)),
+                Err(e) => {
+                    warn!(monitor = %key, error = %e, "could not spool a page");
+                    (page, None)
+                }
+            }
+        };
         match &monitor.source {
             Source::Search { query } => {
                 let req = SearchRequest {
@@ -325,7 +447,7 @@ impl Poller {
                     max_results: Some(PAGE_SIZE),
                     next_token: token,
                 };
-                tokio::spawn(async move { client.search_recent(&req).await })
+                tokio::spawn(async move { client.search_recent(&req).await.map(spooled) })
             }
             Source::Mentions { user_id } => {
                 let req = TimelineRequest {
@@ -336,7 +458,7 @@ impl Poller {
                     ..TimelineRequest::default()
                 };
                 let user_id = *user_id;
-                tokio::spawn(async move { client.user_mentions(user_id, &req).await })
+                tokio::spawn(async move { client.user_mentions(user_id, &req).await.map(spooled) })
             }
         }
     }

@@ -29,6 +29,9 @@ pub struct Cursor {
     /// RFC 3339 UTC.
     pub last_poll_at: Option<String>,
     pub posts_read: u64,
+    /// The number of the last spooled page stored (see `poller::spool`);
+    /// 0 before any.
+    pub spooled_through: u64,
 }
 
 /// An unfinished cycle: where it resumes and what it will move `since_id` to.
@@ -54,17 +57,24 @@ pub enum CursorMove {
     },
 }
 
-/// Moves `monitor`'s cursor inside the page's transaction as `movement`
-/// says, records the poll time, and counts `read` more posts.
-pub(super) fn advance(
-    conn: &rusqlite::Connection,
-    monitor: &str,
-    query: &str,
-    movement: CursorMove,
-    at: &str,
-    read: u64,
-) -> Result<(), StoreError> {
-    let (since, newest, until, on_conflict) = match movement {
+/// A cursor's move, as a stored page makes it.
+pub(super) struct Advance<'a> {
+    pub monitor: &'a str,
+    pub query: &'a str,
+    pub movement: CursorMove,
+    /// The last spooled page the transaction stores, if the pages were spooled.
+    pub spooled_through: Option<u64>,
+    /// When the page was read, RFC 3339.
+    pub at: &'a str,
+    /// Posts the page read.
+    pub read: u64,
+}
+
+/// Moves a monitor's cursor inside the page's transaction as `a.movement`
+/// says, records the poll time and the spooled page stored, and counts the
+/// posts read.
+pub(super) fn advance(conn: &rusqlite::Connection, a: &Advance<'_>) -> Result<(), StoreError> {
+    let (since, newest, until, on_conflict) = match a.movement {
         CursorMove::Complete { since_id } => (
             since_id,
             None,
@@ -85,25 +95,27 @@ pub(super) fn advance(
     };
     let sql = format!(
         "INSERT INTO cursors (monitor, query, since_id, pending_newest_id, pending_until_id, \
-         last_poll_at, posts_read) VALUES (?, ?, ?, ?, ?, ?, ?) \
+         last_poll_at, posts_read, spooled_through) VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE(?, 0)) \
          ON CONFLICT (monitor) DO UPDATE SET query = excluded.query, {on_conflict}, \
          last_poll_at = excluded.last_poll_at, \
-         posts_read = cursors.posts_read + excluded.posts_read"
+         posts_read = cursors.posts_read + excluded.posts_read, \
+         spooled_through = max(cursors.spooled_through, excluded.spooled_through)"
     );
     conn.prepare_cached(&sql)?.execute((
-        monitor,
-        query,
+        a.monitor,
+        a.query,
         opt_id_to_db(since, "since_id")?,
         opt_id_to_db(newest, "pending newest_id")?,
         opt_id_to_db(until, "pending until_id")?,
-        at,
-        codec::count_to_db(read),
+        a.at,
+        codec::count_to_db(a.read),
+        a.spooled_through.map(codec::count_to_db),
     ))?;
     Ok(())
 }
 
-const COLUMNS: &str =
-    "monitor, query, since_id, pending_newest_id, pending_until_id, last_poll_at, posts_read";
+const COLUMNS: &str = "monitor, query, since_id, pending_newest_id, pending_until_id, \
+    last_poll_at, posts_read, spooled_through";
 
 fn decode(row: &SqliteRow) -> Result<Cursor, StoreError> {
     let until = opt_id_from_db(row.try_get("pending_until_id")?, "pending until_id")?;
@@ -118,6 +130,7 @@ fn decode(row: &SqliteRow) -> Result<Cursor, StoreError> {
         }),
         last_poll_at: row.try_get("last_poll_at")?,
         posts_read: codec::count_from_db(row.try_get("posts_read")?, "posts read")?,
+        spooled_through: codec::count_from_db(row.try_get("spooled_through")?, "spooled page")?,
     })
 }
 

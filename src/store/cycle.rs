@@ -45,6 +45,10 @@ pub struct Cycle {
     pub read_kind: ReadKind,
     /// When the page was read, RFC 3339; also the month its reads count in.
     pub at: String,
+    /// The spool number of the last page of this commit, when the poller
+    /// spooled its pages (see `poller::spool`): stored with the cursor, so
+    /// that a restart stores only the spooled pages after it.
+    pub spooled_through: Option<u64>,
 }
 
 /// A post that matched, with what placewatch decided about it on arrival.
@@ -162,6 +166,14 @@ fn write_cycle(
     audit::insert_many(tx, &entries, &at)?;
     usage::add(tx, &month, cycle.read_kind, cycle.reads)?;
     let read = u64::try_from(cycle.matched.len()).unwrap_or(u64::MAX);
-    cursors::advance(tx, &cycle.monitor, &cycle.query, cycle.cursor, &at, read)?;
+    let advance = cursors::Advance {
+        monitor: &cycle.monitor,
+        query: &cycle.query,
+        movement: cycle.cursor,
+        spooled_through: cycle.spooled_through,
+        at: &at,
+        read,
+    };
+    cursors::advance(tx, &advance)?;
     Ok(outcome)
 }

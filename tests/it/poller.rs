@@ -11,10 +11,11 @@ use placewatch::domain::triage::{Council, RuleSet};
 use placewatch::poller::health::Health;
 use placewatch::poller::ingest::Tagger;
 use placewatch::poller::plan::{Source, plan};
+use placewatch::poller::spool::Spool;
 use placewatch::poller::{PAGE_SIZE, PollError, Poller, Settings};
 use placewatch::store::{ItemFilter, Pending, Store};
 use placewatch::x::client::RetryPolicy;
-use placewatch::x::{Client, UserAuth};
+use placewatch::x::{Client, SearchRequest, UserAuth};
 use secrecy::SecretString;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -93,6 +94,7 @@ pub async fn poller_for(sim: &TestSim, dir: Option<tempfile::TempDir>) -> TestPo
             status_file: None,
         },
         health: Health::default(),
+        spool: Some(Spool::open(dir.path()).unwrap()),
     };
     TestPoller { poller, dir }
 }
@@ -346,4 +348,79 @@ async fn a_cycle_cut_between_pages_resumes_below_what_it_stored_and_rereads_one_
         param(&requests[0], "since_id"),
         Some(truth[0].to_string().as_str())
     );
+}
+
+#[tokio::test]
+async fn pages_read_and_not_stored_before_a_crash_are_stored_from_the_spool_not_read_again() {
+    let sim = TestSim::start().await;
+    let p = poller_for(&sim, None).await;
+    let search = p.poller.monitors[0].clone();
+    let Source::Search { query } = &search.source else {
+        unreachable!("the first monitor is the packed search")
+    };
+    let truth = sim.truth(query).await;
+    let page = usize::from(PAGE_SIZE);
+    assert!(
+        truth.len() > 2 * page,
+        "more than two pages: {}",
+        truth.len()
+    );
+
+    // What a run killed after reading the first two pages of its backfill,
+    // and before committing either, left behind: two spooled pages.
+    let spool = p.poller.spool.clone().expect("the daemon spools");
+    let mut req = SearchRequest {
+        query: query.clone(),
+        start_time: Some(
+            (time::OffsetDateTime::now_utc() - p.poller.settings.backfill)
+                .replace_nanosecond(0)
+                .unwrap()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap(),
+        ),
+        max_results: Some(PAGE_SIZE),
+        ..SearchRequest::default()
+    };
+    for number in 1..=2 {
+        let read = p.poller.client.search_recent(&req).await.unwrap();
+        spool.write(&search.key, number, &read).unwrap();
+        req.next_token = read.meta.next_token.clone();
+    }
+    let never = CancellationToken::new();
+    sim.clear_requests().await;
+    let outcome = p.poller.poll_once(&search, &never).await.unwrap();
+    assert!(outcome.resumed, "the spooled pages continue their cycle");
+    let requests = sim.requests().await;
+    let until = truth[2 * page - 1].to_string();
+    for r in &requests {
+        assert_eq!(
+            param(r, "until_id"),
+            Some(until.as_str()),
+            "X is asked only for what is older than the spooled pages: {r}"
+        );
+    }
+    assert_eq!(
+        sim.stats().await["posts_served_twice"],
+        0,
+        "nothing read twice"
+    );
+    assert_same(
+        &stored_items(&p.poller.store).await,
+        &truth.iter().copied().collect(),
+    );
+    let cursor = p.poller.store.cursor(&search.key).await.unwrap().unwrap();
+    assert_eq!(
+        cursor.since_id,
+        Some(truth[0]),
+        "the first page's newest_id"
+    );
+    assert_eq!(cursor.pending, None);
+    assert!(cursor.spooled_through >= 3, "{}", cursor.spooled_through);
+    let left = spool.pages(&search.key, 0).unwrap();
+    assert!(
+        left.pages.is_empty() && left.discarded == 0,
+        "stored pages leave the spool: {left:?}"
+    );
+    // The usage counts each post read once: two spooled pages, then the rest.
+    assert_eq!(outcome.posts_read, truth.len() as u64);
 }

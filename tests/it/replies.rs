@@ -138,6 +138,7 @@ impl ReplyTest {
             reads: 0,
             read_kind: ReadKind::PostRead,
             at: OffsetDateTime::now_utc().format(&Rfc3339).unwrap(),
+            spooled_through: None,
         };
         let outcome = self.store().record_cycle(cycle.clone()).await.unwrap();
         (outcome.new_items[0], id)

@@ -108,6 +108,7 @@ pub fn cycle_at(monitor: &str, matched: Vec<MatchedPost>, at: &str) -> Cycle {
         context: vec![],
         read_kind: ReadKind::PostRead,
         at: at.to_owned(),
+        spooled_through: None,
     }
 }
 
