@@ -164,6 +164,7 @@ impl App {
             spool: Some(Spool::open(&config.data.dir).with_context(|| {
                 format!("opening the page spool in {}", config.data.dir.display())
             })?),
+            reads: Default::default(),
         };
         let (listener, addr) = match listen {
             Some(addr) => {

@@ -160,6 +160,7 @@ pub fn poller(sim: &SimServer, config: &Config, store: Store) -> Poller {
         },
         health: Health::default(),
         spool: Some(Spool::open(&config.data.dir).expect("the spool opens")),
+        reads: Default::default(),
     }
 }
 

@@ -45,6 +45,7 @@ pub mod report;
 pub mod schedule;
 pub mod spool;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -56,7 +57,7 @@ use self::cycle::CycleState;
 use self::health::{Health, MonitorLabel};
 use self::ingest::{Batch, Tagger};
 use self::plan::{Monitor, Source};
-use self::schedule::{Forecast, Inputs, forecast, next_interval, pages_allowed};
+use self::schedule::{Forecast, Inputs, ReadLedger, forecast, next_interval};
 use self::spool::Spool;
 use crate::store::{CursorMove, Store, StoreError};
 use crate::x::client::{SearchRequest, TimelineRequest};
@@ -143,6 +144,8 @@ pub struct Poller {
     /// Where pages wait between being read and being stored; `None`: not
     /// spooled (a crash then re-reads the pages in flight).
     pub spool: Option<Spool>,
+    /// The month's reads, granted page by page to every monitor's cycles.
+    pub reads: Arc<Mutex<ReadLedger>>,
 }
 
 /// A tagged page on its way to the committer.
@@ -189,6 +192,11 @@ async fn commit_pages(
     Ok(new_items)
 }
 
+/// A granted page size as `max_results` (at most [`PAGE_SIZE`]).
+fn page_size(granted: u64) -> u8 {
+    u8::try_from(granted).map_or(PAGE_SIZE, |n| n.min(PAGE_SIZE))
+}
+
 /// What a cycle's committer stored: its new items.
 async fn committed(
     committer: tokio::task::JoinHandle<Result<usize, StoreError>>,
@@ -216,8 +224,13 @@ impl Poller {
     pub async fn forecast(&self) -> Result<Forecast, StoreError> {
         let (month, elapsed) = month_progress(OffsetDateTime::now_utc());
         let usage = self.store.usage(&month).await?;
+        let used = {
+            let mut reads = self.ledger();
+            reads.sync(&month, usage.post_reads + usage.owned_reads);
+            reads.used()
+        };
         let f = forecast(
-            usage.post_reads + usage.owned_reads,
+            used,
             self.settings.monthly_post_reads,
             elapsed,
             self.settings.warn_at_percent,
@@ -251,9 +264,12 @@ impl Poller {
                 limit: budget.limit.unwrap_or_default(),
             });
         }
-        let max_pages = pages_allowed(&budget, u64::from(PAGE_SIZE))
-            .unwrap_or(u64::MAX)
-            .max(1);
+        let Some(first_page) = self.grant() else {
+            return Err(PollError::BudgetSpent {
+                used: self.ledger().used(),
+                limit: budget.limit.unwrap_or_default(),
+            });
+        };
         let mut cycle = CycleState::new(
             cursor.as_ref().and_then(|c| c.since_id),
             cursor.as_ref().and_then(|c| c.pending),
@@ -274,7 +290,15 @@ impl Poller {
         // token is known, so X (or the simulator) prepares it while this
         // one is tagged.
         number += 1;
-        let mut fetching = Some(self.fetch_page(monitor, &cycle, start_time.clone(), None, number));
+        let first = self.fetch_page(
+            monitor,
+            &cycle,
+            start_time.clone(),
+            None,
+            number,
+            first_page,
+        );
+        let mut fetching = Some(first);
         let stopped = loop {
             let Some(next) = fetching.as_mut() else {
                 break None;
@@ -291,16 +315,28 @@ impl Poller {
                 Err(_) => break None, // The runtime is shutting down.
             };
             outcome.pages += 1;
-            let token = page
-                .meta
-                .next_token
-                .clone()
-                .filter(|_| (outcome.pages as u64) < max_pages);
-            let more = token.is_some();
-            if more {
-                number += 1;
-                let next = self.fetch_page(monitor, &cycle, start_time.clone(), token, number);
-                fetching = Some(next);
+            let more = page.meta.next_token.is_some();
+            if let Some(token) = page.meta.next_token.clone() {
+                // A page is asked for only if the budget has room for it;
+                // otherwise the cycle stays pending until the budget does.
+                match self.grant() {
+                    Some(max_results) => {
+                        number += 1;
+                        let (cycle, start_time) = (&cycle, start_time.clone());
+                        let next = self.fetch_page(
+                            monitor,
+                            cycle,
+                            start_time,
+                            Some(token),
+                            number,
+                            max_results,
+                        );
+                        fetching = Some(next);
+                    }
+                    None => {
+                        info!(monitor = %monitor.key, "the month's read budget is spent: the cycle resumes when it allows more")
+                    }
+                }
             }
             let tagged = self.tag(&mut cycle, &page, more, spooled);
             let movement = tagged.cursor;
@@ -411,9 +447,24 @@ impl Poller {
             .unwrap_or_default()
     }
 
+    /// The month's read ledger.
+    fn ledger(&self) -> std::sync::MutexGuard<'_, ReadLedger> {
+        self.reads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Reads for one more page (its `max_results`), if the budget has room.
+    fn grant(&self) -> Option<u64> {
+        self.ledger()
+            .grant(self.settings.monthly_post_reads, u64::from(PAGE_SIZE))
+    }
+
     /// Asks for one page of the cycle, the first (`token` is `None`) or the
-    /// next, in a task of its own: it is fetched, decoded and spooled as page
-    /// `number` (the `Some` beside it says it was) while the caller goes on.
+    /// next, of at most `max_results` posts (granted by the ledger, which gets
+    /// back what the page came without), in a task of its own: it is
+    /// fetched, decoded and spooled as page `number` (the `Some` beside it
+    /// says it was) while the caller goes on.
     fn fetch_page(
         &self,
         monitor: &Monitor,
@@ -421,19 +472,34 @@ impl Poller {
         start_time: Option<String>,
         token: Option<String>,
         number: u64,
+        max_results: u64,
     ) -> tokio::task::JoinHandle<Result<(Page, Option<u64>), XError>> {
         let client = self.client.clone();
-        let (spool, key) = (self.spool.clone(), monitor.key.clone());
-        let spooled = move |page: Page| {
+        let (spool, key, reads) = (self.spool.clone(), monitor.key.clone(), self.reads.clone());
+        let spooled = move |fetched: Result<Page, XError>| {
+            // What X did not serve is free again. A body cut short may have
+            // been billed whole: its grant stays spent.
+            let served = match &fetched {
+                Ok(page) => Some(page.posts.len() as u64),
+                Err(XError::Transport(_) | XError::Decode { .. }) => None,
+                Err(_) => Some(0),
+            };
+            if let Some(served) = served {
+                reads
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .settle(max_results, served);
+            }
+            let page = fetched?;
             let Some(spool) = spool else {
-                return (page, None);
+                return Ok((page, None));
             };
             // A failure only costs a re-read after a crash: go on without.
             match spool.write(&key, number, &page) {
-                Ok(()) => (page, Some(number)),
+                Ok(()) => Ok((page, Some(number))),
                 Err(e) => {
                     warn!(monitor = %key, error = %e, "could not spool a page");
-                    (page, None)
+                    Ok((page, None))
                 }
             }
         };
@@ -444,21 +510,21 @@ impl Poller {
                     since_id: cycle.since_id,
                     until_id: cycle.until_id,
                     start_time,
-                    max_results: Some(PAGE_SIZE),
+                    max_results: Some(page_size(max_results)),
                     next_token: token,
                 };
-                tokio::spawn(async move { client.search_recent(&req).await.map(spooled) })
+                tokio::spawn(async move { spooled(client.search_recent(&req).await) })
             }
             Source::Mentions { user_id } => {
                 let req = TimelineRequest {
                     since_id: cycle.since_id,
                     until_id: cycle.until_id,
-                    max_results: Some(PAGE_SIZE),
+                    max_results: Some(page_size(max_results)),
                     pagination_token: token,
                     ..TimelineRequest::default()
                 };
                 let user_id = *user_id;
-                tokio::spawn(async move { client.user_mentions(user_id, &req).await.map(spooled) })
+                tokio::spawn(async move { spooled(client.user_mentions(user_id, &req).await) })
             }
         }
     }

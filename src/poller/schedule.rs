@@ -6,7 +6,9 @@
 //! `min_interval` nor above `max_interval`. The monthly post-read budget is
 //! forecast linearly from what the month has used so far; when the forecast
 //! exceeds the budget, polling slows in proportion, a warning is raised at the
-//! configured percentage, and polling stops when the budget is spent.
+//! configured percentage, and polling stops when the budget is spent: every
+//! page is granted its size from what is left before it is asked for
+//! ([`ReadLedger`]), so the budget is never passed.
 
 use std::time::Duration;
 
@@ -51,11 +53,66 @@ pub fn forecast(used: u64, limit: Option<u64>, elapsed: f64, warn_at_percent: u8
     }
 }
 
-/// How many pages of `page_size` a cycle may read without passing the budget.
-pub fn pages_allowed(forecast: &Forecast, page_size: u64) -> Option<u64> {
-    forecast
-        .limit
-        .map(|l| l.saturating_sub(forecast.used) / page_size.max(1))
+/// X's smallest page: `max_results` below 10 is refused.
+pub const MIN_PAGE: u64 = 10;
+
+/// The month's post reads this process has asked X for, shared by every
+/// monitor's cycle, so that cycles running at once never ask for more posts
+/// than the budget has left. Each page is granted its `max_results` before
+/// it is asked for, and what it came back without is returned when it
+/// arrives, so the ledger never counts fewer reads than X will bill.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadLedger {
+    month: String,
+    /// Reads stored before this process's first grant of the month (or by
+    /// another process since: the CLI reads too).
+    stored_before: u64,
+    /// Reads granted since: pages asked for, less what they came back without.
+    granted: u64,
+}
+
+impl ReadLedger {
+    /// Brings the ledger up to date with the store, which has `stored` reads
+    /// for `month` (`YYYY-MM`); a new month starts afresh.
+    pub fn sync(&mut self, month: &str, stored: u64) {
+        if self.month != month {
+            *self = ReadLedger {
+                month: month.to_owned(),
+                stored_before: stored,
+                granted: 0,
+            };
+        } else {
+            // Grants this process stored are in `stored` too; reads another
+            // process stored are not in `granted`.
+            self.stored_before = self.stored_before.max(stored.saturating_sub(self.granted));
+        }
+    }
+
+    /// Reads counted for the month: stored, plus granted to pages in flight.
+    pub fn used(&self) -> u64 {
+        self.stored_before + self.granted
+    }
+
+    /// Grants a page up to `page` reads within `limit`: its `max_results`,
+    /// or `None` when fewer than [`MIN_PAGE`] are left.
+    pub fn grant(&mut self, limit: Option<u64>, page: u64) -> Option<u64> {
+        let n = match limit {
+            Some(limit) => limit.saturating_sub(self.used()).min(page),
+            None => page,
+        };
+        if n < MIN_PAGE {
+            return None;
+        }
+        self.granted += n;
+        Some(n)
+    }
+
+    /// A page granted `granted` reads came back with `read` posts: the rest
+    /// is free again. (A page that failed is not settled: X may have
+    /// served it.)
+    pub fn settle(&mut self, granted: u64, read: u64) {
+        self.granted -= granted.saturating_sub(read).min(self.granted);
+    }
 }
 
 /// What the interval is computed from.
@@ -168,8 +225,36 @@ mod tests {
         assert_eq!(f.projected, 1600);
         assert!(forecast(1000, Some(1000), 0.9, 80).exhausted);
         assert!(!forecast(10, None, 0.1, 80).warn);
-        assert_eq!(pages_allowed(&f, 100), Some(2));
-        assert_eq!(pages_allowed(&forecast(1, None, 0.1, 80), 100), None);
+    }
+
+    #[test]
+    fn the_ledger_grants_pages_within_the_budget_across_cycles() {
+        let mut l = ReadLedger::default();
+        l.sync("2026-11", 780);
+        // Two cycles at once: each page is granted from what is left.
+        assert_eq!(l.grant(Some(1000), 100), Some(100));
+        assert_eq!(l.grant(Some(1000), 100), Some(100));
+        assert_eq!(l.grant(Some(1000), 100), Some(20), "the last 20");
+        assert_eq!(l.grant(Some(1000), 100), None);
+        // A page came back with 37 posts: 63 are free again.
+        l.settle(100, 37);
+        assert_eq!(l.used(), 937);
+        assert_eq!(l.grant(Some(1000), 100), Some(63));
+        assert_eq!(l.grant(Some(1000), 100), None);
+        // Fewer than X's smallest page left: nothing.
+        l.settle(63, 55);
+        assert_eq!(l.used(), 992);
+        assert_eq!(l.grant(Some(1000), 100), None, "8 left, below 10");
+        // The store caught up with what was granted: no change; another
+        // process read 5 more: counted.
+        l.sync("2026-11", 992);
+        assert_eq!(l.used(), 992);
+        l.sync("2026-11", 997);
+        assert_eq!(l.used(), 997);
+        // A new month starts from the store.
+        l.sync("2026-12", 0);
+        assert_eq!(l.grant(Some(1000), 100), Some(100));
+        assert_eq!(l.grant(None, 100), Some(100), "no budget");
     }
 
     #[test]

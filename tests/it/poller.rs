@@ -95,6 +95,7 @@ pub async fn poller_for(sim: &TestSim, dir: Option<tempfile::TempDir>) -> TestPo
         },
         health: Health::default(),
         spool: Some(Spool::open(dir.path()).unwrap()),
+        reads: Default::default(),
     };
     TestPoller { poller, dir }
 }
@@ -423,4 +424,52 @@ async fn pages_read_and_not_stored_before_a_crash_are_stored_from_the_spool_not_
     );
     // The usage counts each post read once: two spooled pages, then the rest.
     assert_eq!(outcome.posts_read, truth.len() as u64);
+}
+
+#[tokio::test]
+async fn cycles_running_at_once_never_read_past_the_budget_and_resume_when_it_allows() {
+    let sim = TestSim::start().await;
+    let mut p = poller_for(&sim, None).await;
+    let truth = ground_truth(&sim, &p).await;
+    assert!(truth.len() > 300, "more than the budget: {}", truth.len());
+    p.poller.settings.monthly_post_reads = Some(250);
+    let never = CancellationToken::new();
+    // Both monitors backfill at once, as the daemon runs them.
+    let cycles = p
+        .poller
+        .monitors
+        .iter()
+        .map(|m| p.poller.poll_once(m, &never));
+    for outcome in futures::future::join_all(cycles).await {
+        outcome.unwrap();
+    }
+    let served = sim.stats().await["posts_served"].as_u64().unwrap();
+    assert!(
+        (200..=250).contains(&served),
+        "X served {served} posts for a budget of 250"
+    );
+    let (month, _) = placewatch::poller::month_progress(time::OffsetDateTime::now_utc());
+    let usage = p.poller.store.usage(&month).await.unwrap();
+    assert_eq!(
+        usage.post_reads + usage.owned_reads,
+        served,
+        "every read counted"
+    );
+    let pending = p.poller.store.cursors().await.unwrap();
+    assert!(
+        pending.iter().any(|c| c.pending.is_some()),
+        "a cut cycle stays pending: {pending:?}"
+    );
+    for m in &p.poller.monitors {
+        let err = p.poller.poll_once(m, &never).await.unwrap_err();
+        assert!(matches!(err, PollError::BudgetSpent { .. }), "{err:?}");
+    }
+    assert_eq!(sim.stats().await["posts_served"].as_u64().unwrap(), served);
+
+    // A bigger budget (next month's, say): the cycles resume where they
+    // stopped, and nothing is missing or read twice.
+    p.poller.settings.monthly_post_reads = Some(1_000_000);
+    poll_all(&p).await;
+    assert_same(&stored_items(&p.poller.store).await, &truth);
+    assert_eq!(sim.stats().await["posts_served_twice"], 0);
 }
