@@ -154,6 +154,18 @@ impl App {
         for m in &monitors {
             info!(monitor = %m.key, places = m.places.len(), "monitor planned");
         }
+        let spool = Spool::open(&config.data.dir)
+            .with_context(|| format!("opening the page spool in {}", config.data.dir.display()))?;
+        let keys: Vec<&str> = monitors.iter().map(|m| m.key.as_str()).collect();
+        let dropped = spool
+            .retain(&keys)
+            .with_context(|| format!("tidying the page spool in {}", config.data.dir.display()))?;
+        if dropped > 0 {
+            info!(
+                monitors = dropped,
+                "dropped the spooled pages of queries no longer configured"
+            );
+        }
         let poller = Poller {
             client,
             store,
@@ -161,9 +173,7 @@ impl App {
             monitors,
             settings,
             health: Health::default(),
-            spool: Some(Spool::open(&config.data.dir).with_context(|| {
-                format!("opening the page spool in {}", config.data.dir.display())
-            })?),
+            spool: Some(spool),
             reads: Default::default(),
         };
         let (listener, addr) = match listen {

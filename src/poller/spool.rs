@@ -15,7 +15,8 @@
 //! a temporary name and renamed, so a file is whole or absent. They are not
 //! synced: the OS keeps them if the process dies, as SQLite's WAL in the
 //! store's `synchronous = NORMAL`; a power cut loses at most re-reads.
-//! Committed pages' files are deleted after the commit.
+//! Committed pages' files are deleted after the commit, and the pages of
+//! monitors the config no longer has when the daemon starts (`retain`).
 
 use std::fs;
 use std::io::{self, Write as _};
@@ -89,6 +90,26 @@ impl Spool {
         let dir = data_dir.join("spool");
         fs::create_dir_all(&dir)?;
         Ok(Spool { dir })
+    }
+
+    /// Removes the spooled pages of monitors other than `monitors` (keys):
+    /// the config dropped or changed their queries, and a changed query's
+    /// monitor starts afresh. Returns how many monitors' pages it removed.
+    pub fn retain(&self, monitors: &[&str]) -> io::Result<usize> {
+        let keep: Vec<PathBuf> = monitors.iter().map(|m| self.monitor_dir(m)).collect();
+        let mut removed = 0;
+        for entry in fs::read_dir(&self.dir)? {
+            let path = entry?.path();
+            let ours = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.len() == 16 && n.bytes().all(|b| b.is_ascii_hexdigit()));
+            if ours && path.is_dir() && !keep.contains(&path) {
+                fs::remove_dir_all(&path)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     fn monitor_dir(&self, monitor: &str) -> PathBuf {
@@ -264,6 +285,26 @@ mod tests {
         spool.remove("search:a", 3, 4);
         let left = spool.pages("search:a", 2).unwrap();
         assert!(left.pages.is_empty() && left.discarded == 0);
+    }
+
+    #[test]
+    fn pages_of_monitors_no_longer_configured_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path()).unwrap();
+        spool
+            .write("search:a", 1, &page("search:a", 9).into_page())
+            .unwrap();
+        spool
+            .write("search:old", 1, &page("search:old", 9).into_page())
+            .unwrap();
+        fs::create_dir(dir.path().join("spool/not-ours")).unwrap();
+        assert_eq!(spool.retain(&["search:a", "search:b"]).unwrap(), 1);
+        assert_eq!(spool.pages("search:a", 0).unwrap().pages.len(), 1);
+        assert!(spool.pages("search:old", 0).unwrap().pages.is_empty());
+        assert!(
+            dir.path().join("spool/not-ours").exists(),
+            "only the spool's own"
+        );
     }
 
     #[test]
