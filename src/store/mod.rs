@@ -230,7 +230,9 @@ impl Store {
     /// statement. A deferred `BEGIN` that reads first and writes later fails
     /// with `SQLITE_BUSY` (no busy wait) when another process wrote in
     /// between; `IMMEDIATE` waits for the lock up front instead.
+    /// The ingest writer lets it go first (see `writer`).
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        let _turn = self.writer.desk_turn();
         Ok(self.write.begin_with("BEGIN IMMEDIATE").await?)
     }
 }

@@ -13,11 +13,16 @@
 //!
 //! Everything else (the desk's writes, migrations, every read) stays on
 //! sqlx. Both writers take SQLite's write lock with `BEGIN IMMEDIATE` and wait
-//! for each other through the busy timeout, as two processes would.
+//! for each other through the busy timeout, as two processes would. During a
+//! backfill this thread queues transaction after transaction, and SQLite's
+//! busy handler, which polls, would rarely find the lock free between two:
+//! an officer's claim could wait seconds, then fail. So the desk announces
+//! its writes ([`Writer::desk_turn`]) and this thread lets them go first.
 
 use std::path::Path;
-use std::sync::mpsc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
 use rusqlite::types::ToSql;
 use rusqlite::{CachedStatement, Connection, OpenFlags, TransactionBehavior};
@@ -29,6 +34,10 @@ use super::{StoreError, WAL_AUTOCHECKPOINT};
 /// size (see `batch`), about seventy in all.
 const STATEMENT_CACHE: usize = 128;
 
+/// The longest the writer waits for the desk's writes before its next
+/// transaction: SQLite's busy handler retries at most every 100 ms.
+const DESK_TURN: Duration = Duration::from_millis(250);
+
 /// A transaction for the writer's thread to run.
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
@@ -38,6 +47,17 @@ type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 #[derive(Clone)]
 pub(super) struct Writer {
     jobs: mpsc::Sender<Job>,
+    /// Desk writes waiting for SQLite's write lock.
+    desk_waiting: Arc<AtomicUsize>,
+}
+
+/// A desk write waiting for the write lock; dropped once it has it (or gave up).
+pub(super) struct DeskTurn(Arc<AtomicUsize>);
+
+impl Drop for DeskTurn {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl std::fmt::Debug for Writer {
@@ -53,6 +73,8 @@ impl Writer {
         let path = path.to_owned();
         let (opened, open_result) = oneshot::channel();
         let (jobs, queue) = mpsc::channel::<Job>();
+        let desk_waiting = Arc::new(AtomicUsize::new(0));
+        let waiting = desk_waiting.clone();
         std::thread::Builder::new()
             .name("store-writer".to_owned())
             .spawn(move || {
@@ -67,12 +89,24 @@ impl Writer {
                     }
                 };
                 for job in queue {
+                    let since = Instant::now();
+                    while waiting.load(Ordering::Acquire) > 0 && since.elapsed() < DESK_TURN {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
                     job(&mut conn);
                 }
             })
             .map_err(|e| StoreError::Corrupt(format!("could not start the ingest writer: {e}")))?;
         open_result.await.map_err(|_| stopped())??;
-        Ok(Writer { jobs })
+        Ok(Writer { jobs, desk_waiting })
+    }
+
+    /// Announces a desk write about to take SQLite's write lock: until the
+    /// returned turn is dropped, this writer starts no transaction (for up
+    /// to [`DESK_TURN`] each).
+    pub(super) fn desk_turn(&self) -> DeskTurn {
+        self.desk_waiting.fetch_add(1, Ordering::AcqRel);
+        DeskTurn(self.desk_waiting.clone())
     }
 
     /// Queues `write`, to run in one `BEGIN IMMEDIATE` transaction on the

@@ -423,3 +423,60 @@ async fn pages_of_an_unfinished_cycle_keep_since_id_and_record_where_to_resume()
     assert_eq!((c.since_id, c.pending), (Some(60), None));
     assert_eq!(t.all_items().await.len(), 4);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn desk_writes_go_between_the_transactions_of_a_backfill() {
+    let t = TestStore::open().await;
+    let first = t
+        .store
+        .record_cycle(cycle("m0", vec![matched(post(1, "Croydon"), &["Croydon"])]))
+        .await
+        .unwrap();
+    let item = first.new_items[0];
+    // Three monitors backfilling at once keep the ingest writer's queue full
+    // for the whole test: transaction after transaction of 800 posts.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut backfills = Vec::new();
+    for m in 0..3u64 {
+        let (store, stop) = (t.store.clone(), stop.clone());
+        backfills.push(tokio::spawn(async move {
+            let mut id = 1_000_000 * (m + 1);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let posts = (0..800)
+                    .map(|i| {
+                        matched(
+                            post(id + i, "Litter all down Cherry Orchard Road, Croydon"),
+                            &["Croydon"],
+                        )
+                    })
+                    .collect();
+                store
+                    .record_cycle(cycle(&format!("m{}", m + 1), posts))
+                    .await
+                    .unwrap();
+                id += 800;
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let mut slowest = std::time::Duration::ZERO;
+    for n in 0..10 {
+        let started = std::time::Instant::now();
+        t.store
+            .add_note(item, "sam", &format!("note {n} while the backfill runs"))
+            .await
+            .expect("a desk write is not starved by the ingest writer");
+        slowest = slowest.max(started.elapsed());
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for b in backfills {
+        b.await.unwrap();
+    }
+    assert_eq!(t.store.notes(item).await.unwrap().len(), 10);
+    eprintln!("slowest of 10 notes during a backfill: {slowest:?}");
+    // SQLite's busy timeout is 5 s; a note waits for one ingest transaction.
+    assert!(
+        slowest < std::time::Duration::from_secs(1),
+        "slowest note took {slowest:?}"
+    );
+}
