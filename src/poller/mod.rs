@@ -401,13 +401,23 @@ impl Poller {
         outcome.resumed = true;
         let (queue, pages) = tokio::sync::mpsc::channel(PAGES_PER_COMMIT as usize);
         let committer = self.committer(monitor, pages);
+        let last = spooled.last;
         for (number, page) in spooled.pages {
             let page = page.into_page();
             let more = page.meta.next_token.is_some();
             let tagged = self.tag(&mut cycle, &page, more, Some(number));
             outcome.pages += 1;
             outcome.posts_read += tagged.batch.reads;
-            if queue.send(tagged).await.is_err() || !more {
+            if queue.send(tagged).await.is_err() {
+                break;
+            }
+            if !more {
+                // The cycle's last page: nothing read after it belongs to
+                // this cycle (none should exist), so none is replayed later.
+                if number < last {
+                    warn!(monitor = %monitor.key, "dropping spooled pages after a cycle's last page");
+                    spool.remove(&monitor.key, number + 1, last);
+                }
                 break;
             }
         }
