@@ -81,6 +81,31 @@ async fn the_demo_prints_a_working_login_and_stops_cleanly_on_ctrl_c() {
     }
     assert!(items > 0, "the demo's inbox fills");
 
+    // The CLI, pointed at the running demo with the config it wrote.
+    let config = dir.path().join("placewatch-demo.toml");
+    let out = placewatch()
+        .args(["triage", "list", "--json", "--config"])
+        .arg(&config)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // One JSON object per item.
+    let listed: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert!(!listed.is_empty(), "the demo's items, from the CLI");
+    assert!(
+        listed.iter().all(|item| item["status"].is_string()),
+        "{listed:?}"
+    );
+
     let pid = child.id().to_string();
     Command::new("kill").args(["-INT", &pid]).status().unwrap();
     let started = Instant::now();
