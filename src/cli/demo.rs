@@ -100,10 +100,10 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    write_config(&config_path, &env)?;
     let env = move |name: &str| env.get(name).cloned();
     let config = Config::from_str_with_env(REFERENCE_CONFIG, &config_path, &env)
         .context("the demo's config")?;
+    write_config(&config_path, &env)?;
 
     let account = crate::x::auth::login_auto_approved(&config, &env)
         .await
@@ -174,35 +174,15 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
 
 /// Writes the demo's config to `path` (in its data directory), so that the
 /// CLI can be pointed at the running demo (`placewatch triage list --config
-/// FILE`): the reference config with the demo's `PLACEWATCH__SECTION__KEY`
-/// settings written in. The app token stays in the environment variable the
-/// reference config names (commands that only read the store need none).
-fn write_config(path: &std::path::Path, env: &HashMap<String, String>) -> anyhow::Result<()> {
-    let mut table: toml::Table = REFERENCE_CONFIG
-        .parse()
-        .context("the built-in reference config")?;
-    for (name, value) in env {
-        let Some(key) = name.strip_prefix("PLACEWATCH__") else {
-            continue;
-        };
-        let Some((section, key)) = key
-            .to_lowercase()
-            .split_once("__")
-            .map(|(s, k)| (s.to_owned(), k.to_owned()))
-        else {
-            continue;
-        };
-        let value = match value.parse::<i64>() {
-            Ok(n) => toml::Value::Integer(n),
-            Err(_) => toml::Value::String(value.clone()),
-        };
-        let section = table
-            .entry(section)
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        if let toml::Value::Table(section) = section {
-            section.insert(key, value);
-        }
-    }
+/// FILE`): the reference config with the demo's settings (`env`) written in.
+/// The app token stays in the environment variable the reference config
+/// names (commands that only read the store need none).
+fn write_config(
+    path: &std::path::Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<()> {
+    let table =
+        crate::config::table_with_env(REFERENCE_CONFIG, path, env).context("the demo's config")?;
     let text = format!(
         "# Written by `placewatch demo`: the reference config (config/placewatch.toml)\n\
          # with the demo's settings. Point the CLI at the running demo with\n\

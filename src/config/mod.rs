@@ -222,13 +222,45 @@ fn read_secret(env: &dyn Fn(&str) -> Option<String>, var: &str) -> Option<Secret
 }
 
 /// Parse, override, deserialize, validate.
-fn build(source: &str, path: &Path, overrides: &[env::Override]) -> Result<Config, ConfigError> {
+/// `source` (the text of `path`) parsed, with the overrides `env` sets
+/// spliced in as [`Config::from_str_with_env`] splices them, as a plain TOML
+/// table: what the config says in that environment, to write to a file for
+/// a process that has not that environment (`placewatch demo` does). Not
+/// validated: load it, or the file written from it, for that.
+pub fn table_with_env(
+    source: &str,
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<toml::Table, ConfigError> {
+    let overrides = env::probe(env);
+    let (doc, _) = parse(source, path, &overrides)?;
+    toml::Table::deserialize(toml::de::Deserializer::from(doc)).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        line: 1,
+        column: 1,
+        key: None,
+        message: e.to_string(),
+    })
+}
+
+/// Parses `source` and splices `overrides` in; returns the document and the
+/// offset where the overrides' synthetic spans begin (see `env`).
+fn parse<'s>(
+    source: &'s str,
+    path: &Path,
+    overrides: &'s [env::Override],
+) -> Result<(toml::Spanned<toml::de::DeTable<'s>>, usize), ConfigError> {
     let (mut doc, errors) = toml::de::DeTable::parse_recoverable(source);
     if let Some(err) = errors.first() {
         return Err(locate::syntax_error(path, source, doc.get_ref(), err));
     }
     let env_base = source.len() + 1;
     env::apply(doc.get_mut(), overrides, env_base)?;
+    Ok((doc, env_base))
+}
+
+fn build(source: &str, path: &Path, overrides: &[env::Override]) -> Result<Config, ConfigError> {
+    let (doc, env_base) = parse(source, path, overrides)?;
     let ctx = locate::Ctx {
         path,
         source,

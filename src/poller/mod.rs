@@ -192,6 +192,14 @@ async fn commit_pages(
     Ok(new_items)
 }
 
+/// The read ledger, even if a thread panicked holding it (its counts stay
+/// whole: every change is one arithmetic step).
+fn lock(reads: &Mutex<ReadLedger>) -> std::sync::MutexGuard<'_, ReadLedger> {
+    reads
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A granted page size as `max_results` (at most [`PAGE_SIZE`]).
 fn page_size(granted: u64) -> u8 {
     u8::try_from(granted).map_or(PAGE_SIZE, |n| n.min(PAGE_SIZE))
@@ -459,9 +467,7 @@ impl Poller {
 
     /// The month's read ledger.
     fn ledger(&self) -> std::sync::MutexGuard<'_, ReadLedger> {
-        self.reads
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.reads)
     }
 
     /// Reads for one more page (its `max_results`), if the budget has room.
@@ -495,10 +501,7 @@ impl Poller {
                 Err(_) => Some(0),
             };
             if let Some(served) = served {
-                reads
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .settle(max_results, served);
+                lock(&reads).settle(max_results, served);
             }
             let page = fetched?;
             let Some(spool) = spool else {

@@ -13,7 +13,7 @@ use placewatch::poller::ingest::Tagger;
 use placewatch::poller::plan::{Source, plan};
 use placewatch::poller::spool::Spool;
 use placewatch::poller::{PAGE_SIZE, PollError, Poller, Settings};
-use placewatch::store::{ItemFilter, Pending, Store};
+use placewatch::store::{Cursor, ItemFilter, Pending, Store};
 use placewatch::x::client::RetryPolicy;
 use placewatch::x::{Client, SearchRequest, UserAuth};
 use secrecy::SecretString;
@@ -138,6 +138,15 @@ async fn poll_all(p: &TestPoller) {
     for m in &p.poller.monitors {
         p.poller.poll_once(m, &never).await.unwrap();
     }
+}
+
+/// The cursor of `monitor`, whose cycle completed with `newest` (its first
+/// page's newest_id) as the new since_id.
+async fn completed_cycle(p: &TestPoller, monitor: &str, newest: u64) -> Cursor {
+    let cursor = p.poller.store.cursor(monitor).await.unwrap().unwrap();
+    assert_eq!(cursor.since_id, Some(newest), "the first page's newest_id");
+    assert_eq!(cursor.pending, None);
+    cursor
 }
 
 fn assert_same(stored: &[u64], truth: &BTreeSet<u64>) {
@@ -320,13 +329,7 @@ async fn a_cycle_cut_between_pages_resumes_below_what_it_stored_and_rereads_one_
             "a backfill resumes as one: {r}"
         );
     }
-    let cursor = p.poller.store.cursor(&search.key).await.unwrap().unwrap();
-    assert_eq!(
-        cursor.since_id,
-        Some(truth[0]),
-        "the first page's newest_id"
-    );
-    assert_eq!(cursor.pending, None);
+    completed_cycle(&p, &search.key, truth[0]).await;
     let twice = sim.stats().await["posts_served_twice"].as_u64().unwrap();
     assert!(
         (1..=u64::from(PAGE_SIZE)).contains(&twice),
@@ -409,13 +412,7 @@ async fn pages_read_and_not_stored_before_a_crash_are_stored_from_the_spool_not_
         &stored_items(&p.poller.store).await,
         &truth.iter().copied().collect(),
     );
-    let cursor = p.poller.store.cursor(&search.key).await.unwrap().unwrap();
-    assert_eq!(
-        cursor.since_id,
-        Some(truth[0]),
-        "the first page's newest_id"
-    );
-    assert_eq!(cursor.pending, None);
+    let cursor = completed_cycle(&p, &search.key, truth[0]).await;
     assert!(cursor.spooled_through >= 3, "{}", cursor.spooled_through);
     let left = spool.pages(&search.key, 0).unwrap();
     assert!(
