@@ -1,5 +1,6 @@
 //! Checks `domain::text` against twitter-text's own conformance cases
-//! (`shared/twitter-text/validate.yml`, copied byte-for-byte from upstream).
+//! (`tests/data/twitter-text/validate.yml`, copied byte-for-byte from upstream;
+//! source and licence in `tests/data/twitter-text/`).
 //!
 //! Upstream's harnesses run `WeightedTweetsCounterTest` with the v2 configuration,
 //! `WeightedTweetsWithDiscountedEmojiCounterTest` with v3, and
@@ -13,7 +14,7 @@ use serde::Deserialize;
 
 const VALIDATE_YML: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/twitter-text/validate.yml"
+    "/tests/data/twitter-text/validate.yml"
 );
 
 #[derive(Deserialize)]

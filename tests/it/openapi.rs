@@ -1,6 +1,8 @@
 //! Every response of every implemented X route, success and error, validated
-//! against the official OpenAPI spec (../shared/x-api/openapi.json, v2.166);
-//! every example in ../shared/x-api/examples/ read with our own wire types.
+//! against the official OpenAPI spec (tests/data/x-api/openapi.json, v2.166);
+//! every example in tests/data/x-api/examples/ read with our own wire types.
+//! The spec and examples are copied into the repository (source and terms in
+//! tests/data/x-api/SOURCE.md), so a fresh clone tests with nothing beside it.
 
 use std::sync::OnceLock;
 
@@ -10,17 +12,17 @@ use crate::helpers::{TestSim, encode};
 use placewatch::sim::{Limit, LimitSettings};
 use placewatch::x::wire;
 
-fn shared(path: &str) -> std::path::PathBuf {
+fn data(path: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
+        .join("tests/data")
         .join(path)
 }
 
 fn spec() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let text = std::fs::read_to_string(shared("x-api/openapi.json"))
-            .expect("the spec beside the repo");
+        let text =
+            std::fs::read_to_string(data("x-api/openapi.json")).expect("the spec in tests/data");
         let mut spec: Value = serde_json::from_str(&text).unwrap();
         // The spec contradicts itself: `ReplySettingsWithVerifiedUsers` lists
         // "mentionedUsers" (14 letters, what X really sends) in its enum but also
@@ -242,7 +244,7 @@ async fn every_route_answers_in_the_shape_of_the_spec() {
 
 #[test]
 fn every_example_reads_with_our_wire_types() {
-    let dir = shared("x-api/examples");
+    let dir = data("x-api/examples");
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
