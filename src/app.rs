@@ -27,9 +27,10 @@ use crate::x::{Client, UserAuth};
 /// The store's file name in the data directory.
 pub const DB_FILE: &str = "placewatch.db";
 
-/// Opens the store of a config's data directory.
+/// Opens the store of a config's data directory, which is made owner-only
+/// (0700): it holds officers' password hashes, sessions and residents' posts.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    std::fs::create_dir_all(&config.data.dir)
+    crate::files::private_dir(&config.data.dir)
         .with_context(|| format!("creating the data directory {}", config.data.dir.display()))?;
     let path = config.data.dir.join(DB_FILE);
     Store::open(&path)
@@ -59,20 +60,6 @@ pub async fn x_client_with_env(
         builder = builder.user(UserAuth::Session(s.clone()));
     }
     Ok((builder.build()?, session))
-}
-
-/// The month's post-read budget: the configured count, or what the configured
-/// money buys at the post-read price, whichever is smaller.
-pub fn read_budget(config: &Config) -> Option<u64> {
-    let b = &config.budget;
-    let from_money = b
-        .monthly_usd
-        .filter(|_| b.post_read_usd > 0.0)
-        .map(|usd| (usd / b.post_read_usd).floor() as u64);
-    match (b.monthly_post_reads, from_money) {
-        (Some(a), Some(m)) => Some(a.min(m)),
-        (a, m) => a.or(m),
-    }
 }
 
 /// A built daemon, ready to run.
@@ -147,7 +134,7 @@ impl App {
             backfill: std::time::Duration::from_secs(
                 u64::from(config.monitor.backfill_days) * 86_400,
             ),
-            monthly_post_reads: read_budget(config),
+            monthly_post_reads: config.budget.monthly_read_cap(),
             warn_at_percent: config.budget.warn_at_percent,
             status_file: Some(config.data.dir.join(crate::poller::health::STATUS_FILE)),
         };
@@ -198,27 +185,26 @@ impl App {
 
     /// Runs the poller, the outbox and the desk until `shutdown` fires.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let server = self.listener.map(|listener| {
+        let server = self.listener.zip(self.addr).map(|(listener, addr)| {
             let desk = Desk::new(
                 self.poller.store.clone(),
                 self.outbox.clone(),
                 self.council.clone(),
                 self.config.clone(),
                 self.poller.health.clone(),
+                addr,
                 shutdown.clone(),
             );
-            let stop = shutdown.clone();
-            tokio::spawn(async move {
-                let service = web::router(desk).into_make_service_with_connect_info::<SocketAddr>();
-                axum::serve(listener, service)
-                    .with_graceful_shutdown(async move { stop.cancelled().await })
-                    .await
-            })
+            tokio::spawn(web::serve(listener, web::router(desk), shutdown.clone()))
         });
         let store = self.poller.store.clone();
-        let replies = self.outbox.map(|outbox| {
-            let interval = self.poller.settings.max_interval;
-            tokio::spawn(run_outbox(outbox, interval, shutdown.clone()))
+        let replies = self.outbox.map(|mut outbox| {
+            outbox.in_flight_grace = self.config.replies.in_flight_grace;
+            let every = crate::reply::Schedule {
+                stuck: self.config.replies.reconcile_interval,
+                manual: self.poller.settings.max_interval,
+            };
+            tokio::spawn(outbox.run_until_stopped(every, shutdown.clone()))
         });
         self.poller.run_until_stopped(shutdown).await;
         if let Some(replies) = replies {
@@ -229,31 +215,5 @@ impl App {
         }
         store.close().await;
         Ok(())
-    }
-}
-
-/// Reconciles replies left `sending` by a crash before anything else, then
-/// looks for officers' manual replies in X on every interval until shutdown.
-async fn run_outbox(
-    outbox: crate::reply::Outbox,
-    interval: std::time::Duration,
-    shutdown: CancellationToken,
-) {
-    match outbox.reconcile().await {
-        Ok(report) => info!(?report, "replies reconciled"),
-        Err(e) => {
-            warn!(error = %e, "reconciling replies failed; `placewatch outbox reconcile` retries")
-        }
-    }
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = tokio::time::sleep(interval) => {}
-        }
-        match outbox.detect_manual_replies().await {
-            Ok(found) if !found.is_empty() => info!(count = found.len(), "manual replies linked"),
-            Ok(_) => {}
-            Err(e) => warn!(error = %e, "looking for manual replies failed"),
-        }
     }
 }

@@ -55,7 +55,7 @@ pub fn run(args: DemoArgs) -> Result<(), Failure> {
 async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let (data_dir, _temporary) = match &args.data {
         Some(dir) => {
-            std::fs::create_dir_all(dir)
+            crate::files::private_dir(dir)
                 .with_context(|| format!("creating the data directory {}", dir.display()))?;
             (std::path::absolute(dir)?, None)
         }
@@ -63,6 +63,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             let temp = tempfile::Builder::new()
                 .prefix("placewatch-demo-")
                 .tempdir()?;
+            crate::files::private_dir(temp.path())?;
             (temp.path().to_owned(), Some(temp))
         }
     };

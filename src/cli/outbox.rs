@@ -171,12 +171,15 @@ pub fn outbox(args: OutboxArgs) -> Result<(), Failure> {
                 Ok(())
             })
         }
-        OutboxCommand::Retry { id, common } => act(common, |outbox, officer| async move {
+        OutboxCommand::Retry { id, common } => act(common, |outbox, officer, _| async move {
             outbox.retry(id, &officer).await
         }),
-        OutboxCommand::Approve { id, common } => act(common, |outbox, officer| async move {
-            outbox.approve(id, &officer).await
-        }),
+        OutboxCommand::Approve { id, common } => {
+            act(common, |outbox, officer, config| async move {
+                let allow_self = config.desk.allow_self_approval;
+                outbox.approve(id, &officer, allow_self).await
+            })
+        }
         OutboxCommand::Reconcile { common, grace } => {
             let config = Config::load(&common.config)?;
             block_on(reconcile(config, common, grace))
@@ -226,14 +229,14 @@ async fn open_outbox(config: &Config, grace: Option<Duration>) -> anyhow::Result
         handle: account.username,
     };
     let mut outbox = Outbox::new(client, store, council);
-    outbox.in_flight_grace = grace.unwrap_or(config.x.request_timeout * 2);
+    outbox.in_flight_grace = grace.unwrap_or(config.replies.in_flight_grace);
     Ok(outbox)
 }
 
 /// Reconciles, prints what it settled (on stderr), then runs `f`.
 fn act<F, Fut>(common: Common, f: F) -> Result<(), Failure>
 where
-    F: FnOnce(Outbox, String) -> Fut,
+    F: FnOnce(Outbox, String, Config) -> Fut,
     Fut: std::future::Future<Output = Result<ReplyOutcome, crate::reply::ReplyError>>,
 {
     let config = Config::load(&common.config)?;
@@ -241,7 +244,7 @@ where
         let outbox = open_outbox(&config, None).await?;
         report_reconcile(&outbox.reconcile().await?);
         let store = outbox.store.clone();
-        let outcome = f(outbox, common.officer).await?;
+        let outcome = f(outbox, common.officer, config.clone()).await?;
         let result = print_outcome(&outcome, common.json);
         store.close().await;
         result

@@ -59,6 +59,33 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
         "officer_replies_need_approval",
         &config.desk.officer_replies_need_approval.to_string(),
     );
+    kv(
+        &mut out,
+        "allow_self_approval",
+        &config.desk.allow_self_approval.to_string(),
+    );
+    let proxies: Vec<String> = config
+        .desk
+        .trusted_proxies
+        .iter()
+        .map(|ip| format!("\"{ip}\""))
+        .collect();
+    kv(
+        &mut out,
+        "trusted_proxies",
+        &format!("[{}]", proxies.join(", ")),
+    );
+    let _ = writeln!(out, "\n[replies]");
+    kv(
+        &mut out,
+        "in_flight_grace_secs",
+        &config.replies.in_flight_grace.as_secs().to_string(),
+    );
+    kv(
+        &mut out,
+        "reconcile_interval_secs",
+        &config.replies.reconcile_interval.as_secs().to_string(),
+    );
     out.push('\n');
     triage(&mut out, config);
     rules(&mut out, &config.rules);

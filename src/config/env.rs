@@ -97,6 +97,15 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
             ("public_url", Str),
             ("session_hours", Int),
             ("officer_replies_need_approval", Bool),
+            ("allow_self_approval", Bool),
+            ("trusted_proxies", List),
+        ],
+    ),
+    (
+        "replies",
+        &[
+            ("in_flight_grace_secs", Int),
+            ("reconcile_interval_secs", Int),
         ],
     ),
     (

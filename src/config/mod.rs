@@ -45,7 +45,8 @@ use serde::Deserialize as _;
 pub use error::ConfigError;
 pub use places::{MAX_PLACE_NAME_CHARS, parse_place_name, validate_place_name};
 pub use schema::{
-    Access, Budget, ClientType, Council, Data, DeskConfig, Monitor, SimConfig, Triage, XConfig,
+    Access, Budget, ClientType, Council, Data, DeskConfig, Monitor, RepliesConfig, SimConfig,
+    Triage, XConfig,
 };
 pub use templates::Templates;
 
@@ -69,6 +70,8 @@ pub struct Config {
     pub sim: SimConfig,
     /// `[desk]`
     pub desk: DeskConfig,
+    /// `[replies]`: settling replies left in `sending`.
+    pub replies: RepliesConfig,
     /// `[triage]`: the abuse list and false-friend words (defaults when the
     /// section is left out).
     pub triage: Triage,

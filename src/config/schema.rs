@@ -51,6 +51,10 @@ pub(crate) mod defaults {
     pub(crate) const SIM_RATE_PER_MIN: f64 = 3.0;
     pub(crate) const SIM_BACKLOG_DAYS: i64 = 3;
     pub(crate) const SESSION_HOURS: i64 = 12;
+    /// `replies.in_flight_grace_secs` when not set: this many times
+    /// `x.request_timeout_secs` (30 s → 60 s).
+    pub(crate) const IN_FLIGHT_GRACE_TIMEOUTS: u32 = 2;
+    pub(crate) const RECONCILE_INTERVAL_SECS: i64 = 20;
 }
 
 // ---------------------------------------------------------------- raw (serde)
@@ -70,6 +74,8 @@ pub(crate) struct RawConfig {
     pub(crate) sim: RawSim,
     #[serde(default)]
     pub(crate) desk: RawDesk,
+    #[serde(default)]
+    pub(crate) replies: RawReplies,
     #[serde(default)]
     pub(crate) triage: RawTriage,
     /// `[[rules]]`: the domain type itself (`deny_unknown_fields` there too).
@@ -212,6 +218,8 @@ pub(crate) struct RawDesk {
     pub(crate) public_url: Option<String>,
     pub(crate) session_hours: i64,
     pub(crate) officer_replies_need_approval: bool,
+    pub(crate) allow_self_approval: bool,
+    pub(crate) trusted_proxies: Vec<String>,
 }
 
 impl Default for RawDesk {
@@ -220,6 +228,25 @@ impl Default for RawDesk {
             public_url: None,
             session_hours: defaults::SESSION_HOURS,
             officer_replies_need_approval: false,
+            allow_self_approval: false,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawReplies {
+    /// `None`: derived from `x.request_timeout_secs`.
+    pub(crate) in_flight_grace_secs: Option<i64>,
+    pub(crate) reconcile_interval_secs: i64,
+}
+
+impl Default for RawReplies {
+    fn default() -> Self {
+        Self {
+            in_flight_grace_secs: None,
+            reconcile_interval_secs: defaults::RECONCILE_INTERVAL_SECS,
         }
     }
 }
@@ -382,6 +409,20 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// The month's post-read cap: the configured count, or what the
+    /// configured money buys at the post-read price, whichever is smaller;
+    /// `None` when neither is set.
+    pub fn monthly_read_cap(&self) -> Option<u64> {
+        let from_money = self
+            .monthly_usd
+            .filter(|_| self.post_read_usd > 0.0)
+            .map(|usd| (usd / self.post_read_usd).floor() as u64);
+        match (self.monthly_post_reads, from_money) {
+            (Some(a), Some(m)) => Some(a.min(m)),
+            (a, m) => a.or(m),
+        }
+    }
+
     /// The prices of posting a reply, for `domain::text::ReplyCost`.
     pub fn reply_prices(&self) -> ReplyPrices {
         ReplyPrices {
@@ -421,6 +462,28 @@ pub struct DeskConfig {
     pub session_ttl: Duration,
     /// Replies written by officers (role `officer`) wait for an approver.
     pub officer_replies_need_approval: bool,
+    /// An approver may approve a reply she wrote herself (off by default:
+    /// approval is a second pair of eyes).
+    pub allow_self_approval: bool,
+    /// Reverse proxies in front of the desk: only from these addresses is
+    /// `X-Forwarded-For` believed (for login throttling and logs).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+/// `[replies]`: how the reply outbox settles replies left in `sending` (a
+/// process killed, or X's answer lost, while a reply was being sent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepliesConfig {
+    /// A `sending` reply whose send began less than this ago may still be in
+    /// flight in another process (the CLI, or a daemon just killed):
+    /// reconciliation marks it sent if the council's timeline has it, but
+    /// does not send it again before this has passed. Default: twice
+    /// `x.request_timeout` (60 s).
+    pub in_flight_grace: Duration,
+    /// How often `placewatch run` looks for replies stuck in `sending` past
+    /// the grace (a cheap local query; the council's timeline is read only
+    /// when there is one) and reconciles them. Default: 20 s.
+    pub reconcile_interval: Duration,
 }
 
 /// `[triage]`: what triage flags on arrival.

@@ -25,15 +25,16 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
     let monitor = monitor(raw.monitor, ctx)?;
     Ok(Config {
         council,
-        x,
         budget: budget(raw.budget, ctx)?,
         data: data(raw.data, ctx)?,
         sim: sim(raw.sim, ctx)?,
         desk: desk(raw.desk, ctx)?,
+        replies: replies(raw.replies, &x, ctx)?,
         triage: triage::triage(raw.triage, &monitor.places, ctx)?,
         rules: triage::rules(raw.rules, &monitor.places, ctx)?,
         templates: templates::templates(raw.templates, ctx)?,
         monitor,
+        x,
         source: ctx.path.to_path_buf(),
     })
 }
@@ -387,10 +388,44 @@ fn desk(raw: RawDesk, ctx: &Ctx<'_>) -> Result<DeskConfig> {
         .map(|u| http_url(ctx, "desk.public_url", &u))
         .transpose()?;
     let hours = int_in(ctx, "desk.session_hours", raw.session_hours, 1, 24 * 30)?;
+    let trusted_proxies = raw
+        .trusted_proxies
+        .iter()
+        .map(|a| {
+            a.trim().parse().map_err(|_| {
+                ctx.invalid(
+                    "desk.trusted_proxies",
+                    format!("{a:?} is not an IP address (such as \"10.0.0.5\" or \"::1\")"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(DeskConfig {
         public_url,
         session_ttl: Duration::from_secs(hours * 3600),
         officer_replies_need_approval: raw.officer_replies_need_approval,
+        allow_self_approval: raw.allow_self_approval,
+        trusted_proxies,
+    })
+}
+
+fn replies(raw: RawReplies, x: &XConfig, ctx: &Ctx<'_>) -> Result<RepliesConfig> {
+    let in_flight_grace = match raw.in_flight_grace_secs {
+        Some(secs) => {
+            Duration::from_secs(int_in(ctx, "replies.in_flight_grace_secs", secs, 0, 3600)?)
+        }
+        None => x.request_timeout * defaults::IN_FLIGHT_GRACE_TIMEOUTS,
+    };
+    let every = int_in(
+        ctx,
+        "replies.reconcile_interval_secs",
+        raw.reconcile_interval_secs,
+        1,
+        600,
+    )?;
+    Ok(RepliesConfig {
+        in_flight_grace,
+        reconcile_interval: Duration::from_secs(every),
     })
 }
 

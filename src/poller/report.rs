@@ -85,7 +85,7 @@ impl StatusReport {
         let usage = store.usage(&month).await?;
         let forecast = forecast(
             usage.post_reads + usage.owned_reads,
-            crate::app::read_budget(config),
+            config.budget.monthly_read_cap(),
             elapsed,
             config.budget.warn_at_percent,
         );

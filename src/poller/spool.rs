@@ -88,7 +88,7 @@ impl Spool {
     /// The spool under `data_dir`, created if missing.
     pub fn open(data_dir: &Path) -> io::Result<Spool> {
         let dir = data_dir.join("spool");
-        fs::create_dir_all(&dir)?;
+        crate::files::private_dir(&dir)?;
         Ok(Spool { dir })
     }
 
@@ -127,7 +127,7 @@ impl Spool {
     /// personal data).
     pub fn write(&self, monitor: &str, number: u64, page: &Page) -> io::Result<()> {
         let dir = self.monitor_dir(monitor);
-        fs::create_dir_all(&dir)?;
+        crate::files::private_dir(&dir)?;
         let path = self.file(monitor, number);
         let tmp = dir.join(format!(".{number:020}.tmp"));
         let body = serde_json::to_vec(&SpooledRef {

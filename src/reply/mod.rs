@@ -11,6 +11,12 @@
 //!   and after an unknown outcome: a reply found in `sending` is looked for in
 //!   the council's own timeline (owned reads) and marked sent if it is there;
 //!   only if it is not may it be sent again, at most once per pass;
+//!   [`Outbox::reconcile_stuck`] does the same for replies `sending` longer
+//!   than the in-flight grace;
+//! - `run`: [`Outbox::run_until_stopped`], the daemon's outbox loop:
+//!   reconciles at start-up, then settles stuck replies on a short tick
+//!   (a killed process's send is settled within a couple of minutes, with
+//!   no restart) and links manual replies;
 //! - `manual`: posts only a person can answer (X's 2026 reply restriction,
 //!   conversation controls) get X's web intent link, and
 //!   [`Outbox::detect_manual_replies`] links the officer's reply on x.com
@@ -21,15 +27,18 @@
 //!
 //! [`ReplyText`]: crate::domain::text::ReplyText
 
+mod delivering;
 mod manual;
 mod outbox;
 mod reconcile;
+mod run;
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
 pub use outbox::{Outbox, ReplyError, ReplyOutcome, ReplyRequest};
 pub use reconcile::ReconcileReport;
+pub use run::Schedule;
 
 /// The environment variable that arms a failpoint. **Test-only**: it exists so
 /// that the kill tests can crash the real binary at each step between

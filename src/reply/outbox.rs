@@ -7,7 +7,7 @@
 //! | 403 not allowed (restriction, conversation controls) | `manual_pending` with the reason and the intent link; the item's path `manual`; never retried |
 //! | 403 duplicate content | reconciled: `sent` with the earlier post's id if the timeline has one, else `failed` |
 //! | 401 after the client's one refresh, or no usable login | `failed`: log in again |
-//! | no answer, a 5xx, an unreadable 2xx | unknown: stays `sending`; reconciled now (found → `sent`; absent → sent again once) or at the next start |
+//! | no answer, a 5xx, an unreadable 2xx | unknown: stays `sending`; reconciled now (found → `sent`; absent → sent again once), else by the daemon's outbox loop once the in-flight grace has passed |
 //! | anything else (429, 402, 400, other 403s) | `failed` with X's reason; a person may retry |
 
 use std::time::Duration;
@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tracing::{info, instrument, warn};
 
+use super::delivering::Delivering;
 use super::failpoint;
 use crate::domain::outbox::{ReplyState, intent_url};
 use crate::domain::text::{ReplyText, ReplyTextError};
@@ -29,7 +30,8 @@ use crate::x::wire::{CreateTweetRequest, ReplyTo};
 pub(super) const OUTBOX_ACTOR: &str = "placewatch";
 
 /// How long after its send began a `sending` reply may still be in flight in
-/// another process, by default: twice the default request timeout.
+/// another process, by default: twice the default request timeout (the
+/// config's `replies.in_flight_grace_secs`).
 const DEFAULT_IN_FLIGHT_GRACE: Duration = Duration::from_secs(60);
 
 /// Sends replies exactly once. Cheap to clone.
@@ -43,8 +45,12 @@ pub struct Outbox {
     /// A `sending` reply whose send began less than this ago may be in flight
     /// in another process: reconciliation marks it sent if X has it, but does
     /// not send it again until the grace has passed. Zero when no other
-    /// process can be sending (tests, `outbox reconcile --grace 0`).
+    /// process can be sending (tests, `outbox reconcile --grace 0`). Replies
+    /// this process is sending need no grace: reconciliation skips them.
     pub in_flight_grace: Duration,
+    /// The replies this process is sending (by target post), which its
+    /// reconciliation leaves alone.
+    pub(super) delivering: Delivering,
 }
 
 /// A reply to submit.
@@ -101,7 +107,8 @@ pub enum ReplyOutcome {
     /// X refused it; a person may retry it.
     Failed { reply: Reply, reason: String },
     /// X's answer never arrived: the reply stays `sending` and is reconciled
-    /// at the next start (or `placewatch outbox reconcile`).
+    /// once its in-flight grace has passed, by the running daemon's outbox
+    /// loop, the next command that talks to X, or `placewatch outbox reconcile`.
     Unknown { reply: Reply, cause: String },
 }
 
@@ -188,6 +195,7 @@ impl Outbox {
             store,
             council,
             in_flight_grace: DEFAULT_IN_FLIGHT_GRACE,
+            delivering: Delivering::default(),
         }
     }
 
@@ -220,6 +228,9 @@ impl Outbox {
     pub async fn submit_request(&self, req: &ReplyRequest<'_>) -> Result<ReplyOutcome, ReplyError> {
         let text = ReplyText::parse(req.text)?;
         let item = self.store.item(req.item_id).await?;
+        // Held from before the reply is committed as `sending` until it is
+        // settled, so this process's reconciliation never takes it for stuck.
+        let _delivering = self.delivering.hold(item.post.id);
         let mut new = NewReply {
             item_id: req.item_id,
             text,
@@ -270,13 +281,25 @@ impl Outbox {
                 reply.intent_url.as_deref().unwrap_or("no intent link")
             )));
         }
+        let _delivering = self.delivering.hold(reply.target_post_id);
         let reply = self.store.retry_reply(reply_id, actor).await?;
         self.deliver(reply, actor, 1).await
     }
 
-    /// An approver lets an awaiting reply go out, and it is sent.
-    pub async fn approve(&self, reply_id: i64, approver: &str) -> Result<ReplyOutcome, ReplyError> {
-        let reply = self.store.approve_reply(reply_id, approver).await?;
+    /// An approver lets an awaiting reply go out, and it is sent. Unless
+    /// `allow_self`, the reply's own officer is refused (and audited).
+    pub async fn approve(
+        &self,
+        reply_id: i64,
+        approver: &str,
+        allow_self: bool,
+    ) -> Result<ReplyOutcome, ReplyError> {
+        let target = self.store.reply(reply_id).await?.target_post_id;
+        let _delivering = self.delivering.hold(target);
+        let reply = self
+            .store
+            .approve_reply(reply_id, approver, allow_self)
+            .await?;
         self.deliver(reply, approver, 1).await
     }
 
@@ -295,6 +318,7 @@ impl Outbox {
         actor: &str,
         mut resends: u32,
     ) -> Result<ReplyOutcome, ReplyError> {
+        let _delivering = self.delivering.hold(reply.target_post_id);
         loop {
             let error = match self.post(&reply).await {
                 Ok(x_post_id) => {

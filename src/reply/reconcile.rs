@@ -5,12 +5,19 @@
 //! replies to the reply's target, marks the reply sent with that post's id.
 //! Only if none exists may it be sent again, at most once per pass.
 //!
+//! [`Outbox::reconcile`] runs at start-up and before each command that talks
+//! to X; [`Outbox::reconcile_stuck`] runs on every tick of the daemon's
+//! outbox loop (`run`) and settles replies that have been `sending` longer
+//! than the in-flight grace, such as one whose send a killed process left
+//! behind. Neither touches a reply this process is delivering.
+//!
 //! A post of the council's counts for at most one reply (`x_post_id` is
 //! unique), so a second reply to the same post (an administrator's override)
 //! is never mistaken for the first. When several unlinked posts reply to the
 //! same target, the one with the reply's exact text wins, else the oldest.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -84,13 +91,48 @@ pub(super) fn pick<'p>(
 }
 
 impl Outbox {
-    /// Reconciles every reply in `sending`: marks sent those the council's
-    /// timeline holds, sends the others again once (unless their send began
-    /// within [`in_flight_grace`](Outbox::in_flight_grace)). Run it at startup
+    /// Reconciles every reply in `sending` (except those this process is
+    /// delivering): marks sent those the council's timeline holds, sends the
+    /// others again once (unless their send began within
+    /// [`in_flight_grace`](Outbox::in_flight_grace)). Run it at startup
     /// before anything else. Without replies in `sending` it reads nothing.
     #[instrument(skip_all)]
     pub async fn reconcile(&self) -> Result<ReconcileReport, ReplyError> {
-        let pending = self.store.replies_in_state(ReplyState::Sending).await?;
+        let pending = self.sending_elsewhere().await?;
+        self.reconcile_replies(pending, false).await
+    }
+
+    /// Reconciles the replies stuck in `sending`: those whose send began more
+    /// than [`in_flight_grace`](Outbox::in_flight_grace) ago and that this
+    /// process is not delivering (a process killed while sending, X's answer
+    /// lost and not yet settled). Found in the council's timeline: marked
+    /// sent; absent: sent again once. Each is logged (warn) as stuck, with
+    /// how long. A local query when none is stuck; the timeline is read only
+    /// when one is.
+    #[instrument(skip_all)]
+    pub async fn reconcile_stuck(&self) -> Result<ReconcileReport, ReplyError> {
+        let mut pending = self.sending_elsewhere().await?;
+        pending.retain(|reply| !self.in_flight(reply));
+        self.reconcile_replies(pending, true).await
+    }
+
+    /// The replies in `sending` that this process is not delivering. The
+    /// store is read before the held targets are: a delivery holds its
+    /// target before its reply can be `sending`, so one of ours read here
+    /// is still held when checked, or already settled.
+    async fn sending_elsewhere(&self) -> Result<Vec<Reply>, ReplyError> {
+        let mut pending = self.store.replies_in_state(ReplyState::Sending).await?;
+        pending.retain(|reply| !self.delivering.holds(reply.target_post_id));
+        Ok(pending)
+    }
+
+    /// Settles `pending` against the council's timeline; `stuck` when they
+    /// are past the grace (logged as such).
+    async fn reconcile_replies(
+        &self,
+        pending: Vec<Reply>,
+        stuck: bool,
+    ) -> Result<ReconcileReport, ReplyError> {
         let mut report = ReconcileReport {
             checked: pending.len(),
             ..ReconcileReport::default()
@@ -106,13 +148,22 @@ impl Outbox {
             if let Some(post) = pick(&posts, &reply, &linked) {
                 linked.insert(post.id);
                 match self.store.mark_sent(reply.id, post.id, OUTBOX_ACTOR).await {
-                    Ok(reply) => {
-                        info!(
-                            reply.id = reply.id,
-                            x.post_id = post.id,
-                            "reconciled: X has the reply"
-                        );
-                        report.found.push(reply);
+                    Ok(settled) => {
+                        if stuck {
+                            warn!(
+                                reply.id = reply.id,
+                                x.post_id = post.id,
+                                stuck_secs = sending_for(&reply).as_secs(),
+                                "reconciled a reply stuck in `sending`: X has it; marked sent"
+                            );
+                        } else {
+                            info!(
+                                reply.id = reply.id,
+                                x.post_id = post.id,
+                                "reconciled: X has the reply"
+                            );
+                        }
+                        report.found.push(settled);
                     }
                     // Settled meanwhile by another process.
                     Err(StoreError::ReplyTransition(e)) => {
@@ -126,10 +177,19 @@ impl Outbox {
                 report.in_flight.push(reply);
                 continue;
             }
-            info!(
-                reply.id = reply.id,
-                "reconciled: X does not have the reply; sending it again"
-            );
+            if stuck {
+                warn!(
+                    reply.id = reply.id,
+                    stuck_secs = sending_for(&reply).as_secs(),
+                    "reconciling a reply stuck in `sending`: X does not have it; sending it again"
+                );
+            } else {
+                info!(
+                    reply.id = reply.id,
+                    "reconciled: X does not have the reply; sending it again"
+                );
+            }
+            let _delivering = self.delivering.hold(reply.target_post_id);
             let reply = match self.store.note_resend(reply.id, OUTBOX_ACTOR).await {
                 Ok(reply) => reply,
                 Err(StoreError::ReplyTransition(e)) => {
@@ -139,6 +199,13 @@ impl Outbox {
                 Err(e) => return Err(e.into()),
             };
             let outcome = self.deliver(reply, OUTBOX_ACTOR, 0).await?;
+            if stuck {
+                warn!(
+                    reply.id = outcome.reply().id,
+                    state = %outcome.reply().state,
+                    "reconciled a reply stuck in `sending`: sent again"
+                );
+            }
             report.resent.push(outcome);
         }
         Ok(report)
@@ -214,15 +281,19 @@ impl Outbox {
 
     /// Whether `reply`'s send began within the in-flight grace.
     fn in_flight(&self, reply: &Reply) -> bool {
-        if self.in_flight_grace.is_zero() {
-            return false;
-        }
-        let Some(updated) = unix_ms(&reply.updated_at) else {
-            return false;
-        };
-        let now = i64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
-            .unwrap_or(i64::MAX);
-        let grace = i64::try_from(self.in_flight_grace.as_millis()).unwrap_or(i64::MAX);
-        now.saturating_sub(updated) < grace
+        !self.in_flight_grace.is_zero()
+            && unix_ms(&reply.updated_at).is_some()
+            && sending_for(reply) < self.in_flight_grace
     }
+}
+
+/// How long ago `reply`'s send began (its last change); zero if unreadable
+/// or in the future.
+fn sending_for(reply: &Reply) -> Duration {
+    let Some(updated) = unix_ms(&reply.updated_at) else {
+        return Duration::ZERO;
+    };
+    let now = i64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
+        .unwrap_or(i64::MAX);
+    Duration::from_millis(u64::try_from(now.saturating_sub(updated)).unwrap_or(0))
 }

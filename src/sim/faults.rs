@@ -1,7 +1,7 @@
 //! Fault injection: latency, 5xx, 429 with a reset, malformed or truncated
 //! bodies and dropped connections, for the next N requests or with a probability,
-//! optionally only on routes starting with a prefix. Control routes (`/_sim/`)
-//! are never faulted.
+//! optionally only on routes starting with a prefix and/or one method. Control
+//! routes (`/_sim/`) are never faulted.
 
 use std::time::Duration;
 
@@ -19,8 +19,14 @@ use super::state::{SimState, now_ms};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
-    /// Delay the response by `latency_ms`, then answer normally.
+    /// Delay the response by `latency_ms`, then answer normally: X slow
+    /// before acting (a client that goes away meanwhile cancels the request,
+    /// so nothing is done).
     Latency,
+    /// Act on the request at once, then hold the answer for `latency_ms`: X
+    /// slow to answer after acting (a `POST /2/tweets` has created the post
+    /// even if the client goes away).
+    SlowAnswer,
     /// Answer with `status` (default 503).
     Error,
     /// Answer 429 with `x-rate-limit-remaining: 0` and a reset `reset_secs` ahead.
@@ -41,6 +47,10 @@ pub struct FaultSpec {
     /// Only requests whose path starts with this.
     #[serde(default)]
     pub route: Option<String>,
+    /// Only requests with this method (e.g. `"POST"`, so `/2/tweets` does
+    /// not also catch searches).
+    #[serde(default)]
+    pub method: Option<String>,
     /// Apply to the next `count` matching requests…
     #[serde(default)]
     pub count: Option<u32>,
@@ -62,10 +72,13 @@ pub struct Faults {
 }
 
 impl Faults {
-    /// The fault to apply to a request on `path`, consuming one use of it.
-    fn take(&mut self, path: &str) -> Option<FaultSpec> {
+    /// The fault to apply to a `method` request on `path`, consuming one use of it.
+    fn take(&mut self, method: &str, path: &str) -> Option<FaultSpec> {
         let i = self.rules.iter().position(|r| {
             r.route.as_deref().is_none_or(|p| path.starts_with(p))
+                && r.method
+                    .as_deref()
+                    .is_none_or(|m| m.eq_ignore_ascii_case(method))
                 && match (r.count, r.probability) {
                     (Some(n), _) => n > 0,
                     (None, Some(p)) => rand::random::<f64>() < p,
@@ -90,7 +103,13 @@ pub async fn inject(State(state): State<SimState>, request: Request, next: Next)
     if path.starts_with("/_sim/") {
         return next.run(request).await;
     }
-    let fault = state.0.faults.lock().expect("faults lock").take(&path);
+    let method = request.method().as_str().to_owned();
+    let fault = state
+        .0
+        .faults
+        .lock()
+        .expect("faults lock")
+        .take(&method, &path);
     let Some(fault) = fault else {
         return next.run(request).await;
     };
@@ -99,6 +118,11 @@ pub async fn inject(State(state): State<SimState>, request: Request, next: Next)
         FaultKind::Latency => {
             tokio::time::sleep(Duration::from_millis(fault.latency_ms.unwrap_or(1000))).await;
             next.run(request).await
+        }
+        FaultKind::SlowAnswer => {
+            let response = next.run(request).await;
+            tokio::time::sleep(Duration::from_millis(fault.latency_ms.unwrap_or(1000))).await;
+            response
         }
         FaultKind::Error => {
             let status = fault

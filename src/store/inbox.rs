@@ -9,12 +9,16 @@
 //! status's full-text index for words or several filters (words and filter
 //! markers, no join); a counting query for a conversation (a handful of items).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
 use serde::Serialize;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::items::{ItemRow, items_by_ids};
 use super::plan::{Driver, Plan, fts_table};
-use super::{Store, StoreError, codec};
+use super::{SEARCH_BUDGET, SearchError, Store, StoreError, codec};
 use crate::domain::triage::{Priority, ReplyPath, Status};
 
 /// The largest page [`Store::list_items`] returns.
@@ -77,46 +81,125 @@ impl Store {
     pub async fn list_items(&self, filter: &ItemFilter) -> Result<ItemPage, StoreError> {
         let plan = Plan::new(filter)?;
         let limit = filter.limit.clamp(1, MAX_PAGE);
-        let mut conn = self.read.acquire().await?;
-        let before = match filter.before {
-            None => None,
-            Some(id) => Some(
-                sqlx::query_scalar::<_, i64>("SELECT post_id FROM items WHERE id = ?")
-                    .bind(id)
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .ok_or(StoreError::NotFound { what: "item", id })?,
-            ),
-        };
-        if plan.matches_nothing {
-            return Ok(ItemPage {
-                items: Vec::new(),
-                next_before: None,
-                counts: Status::ALL.iter().map(|s| (*s, 0)).collect(),
-            });
+        if plan.driver != Driver::Text {
+            let mut conn = self.read.acquire().await?;
+            return list(&mut conn, &plan, filter, limit).await;
         }
-
-        let mut qb = page_query("", &plan, before, limit);
-        let mut ids: Vec<i64> = qb
-            .build()
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|row| row.try_get("id"))
-            .collect::<Result<_, _>>()?;
-        let more = ids.len() > limit as usize;
-        ids.truncate(limit as usize);
-        let mut items = items_by_ids(&mut conn, &ids).await?;
-        items.sort_by_key(|item| ids.iter().position(|id| *id == item.id));
-        let next_before = more.then(|| ids.last().copied()).flatten();
-
-        let counts = counts(&mut conn, &plan).await?;
-        Ok(ItemPage {
-            items,
-            next_before,
-            counts,
-        })
+        // A full-text search: one of a few places, and a time budget.
+        let _place = self
+            .searches
+            .acquire()
+            .await
+            .expect("the search semaphore is never closed");
+        let mut conn = self.read.acquire().await?;
+        let budget = TimeBudget::start(&mut conn, SEARCH_BUDGET).await?;
+        let result = list(&mut conn, &plan, filter, limit).await;
+        match result {
+            Err(StoreError::Db(e)) if budget.ran_out() && is_interrupt(&e) => {
+                Err(SearchError::TooSlow {
+                    budget: SEARCH_BUDGET,
+                }
+                .into())
+            }
+            other => other,
+        }
     }
+}
+
+/// Whether SQLite stopped a statement because its progress handler said so.
+fn is_interrupt(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "9")
+}
+
+/// A deadline for the statements of one connection, enforced by SQLite's
+/// progress handler (checked every few thousand virtual-machine steps), so
+/// a search that would run for seconds is interrupted instead of holding
+/// its connection. Dropping the budget lifts it, even when the request is
+/// abandoned mid-query and the connection goes back to the pool.
+struct TimeBudget {
+    active: Arc<AtomicBool>,
+    expired: Arc<AtomicBool>,
+}
+
+impl TimeBudget {
+    async fn start(
+        conn: &mut SqliteConnection,
+        budget: Duration,
+    ) -> Result<TimeBudget, StoreError> {
+        let deadline = Instant::now() + budget;
+        let active = Arc::new(AtomicBool::new(true));
+        let expired = Arc::new(AtomicBool::new(false));
+        let (on, out) = (active.clone(), expired.clone());
+        conn.lock_handle()
+            .await?
+            .set_progress_handler(10_000, move || {
+                if !on.load(Ordering::Relaxed) || Instant::now() < deadline {
+                    return true;
+                }
+                out.store(true, Ordering::Relaxed);
+                false
+            });
+        Ok(TimeBudget { active, expired })
+    }
+
+    fn ran_out(&self) -> bool {
+        self.expired.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for TimeBudget {
+    fn drop(&mut self) {
+        self.active.store(false, Ordering::Relaxed);
+    }
+}
+
+/// [`Store::list_items`] on one connection.
+async fn list(
+    conn: &mut SqliteConnection,
+    plan: &Plan<'_>,
+    filter: &ItemFilter,
+    limit: u32,
+) -> Result<ItemPage, StoreError> {
+    let before = match filter.before {
+        None => None,
+        Some(id) => Some(
+            sqlx::query_scalar::<_, i64>("SELECT post_id FROM items WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or(StoreError::NotFound { what: "item", id })?,
+        ),
+    };
+    if plan.matches_nothing {
+        return Ok(ItemPage {
+            items: Vec::new(),
+            next_before: None,
+            counts: Status::ALL.iter().map(|s| (*s, 0)).collect(),
+        });
+    }
+
+    let mut qb = page_query("", plan, before, limit);
+    let mut ids: Vec<i64> = qb
+        .build()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| row.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    let more = ids.len() > limit as usize;
+    ids.truncate(limit as usize);
+    let mut items = items_by_ids(conn, &ids).await?;
+    items.sort_by_key(|item| ids.iter().position(|id| *id == item.id));
+    let next_before = more.then(|| ids.last().copied()).flatten();
+
+    let counts = counts(conn, plan).await?;
+    Ok(ItemPage {
+        items,
+        next_before,
+        counts,
+    })
 }
 
 /// The ids of a page's items (and one more, to tell whether a page follows),
@@ -194,6 +277,62 @@ async fn counts(
 mod tests {
     use super::*;
     use crate::domain::triage::{Priority, ReplyPath};
+
+    /// Counts to `n` the slow way: a statement whose running time is its size.
+    fn count_to(n: u64) -> String {
+        format!(
+            "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {n}) \
+             SELECT count(*) FROM c"
+        )
+    }
+
+    #[tokio::test]
+    async fn a_statement_past_its_time_budget_is_interrupted_and_the_connection_recovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("budget.db")).await.unwrap();
+        let mut conn = store.read.acquire().await.unwrap();
+        {
+            let budget = TimeBudget::start(&mut conn, Duration::from_millis(20))
+                .await
+                .unwrap();
+            // Minutes of work without the budget.
+            let error = sqlx::query_scalar::<_, i64>(&count_to(10_000_000_000))
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap_err();
+            assert!(budget.ran_out(), "{error}");
+            assert!(is_interrupt(&error), "{error}");
+        }
+        // The budget is gone with its guard: the same connection (its
+        // deadline long past) runs a statement of its own to the end.
+        let n: i64 = sqlx::query_scalar(&count_to(300_000))
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(n, 300_000);
+    }
+
+    #[tokio::test]
+    async fn searches_past_the_limits_are_refused_before_they_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("limits.db")).await.unwrap();
+        let search = |text: String| ItemFilter {
+            text: Some(text),
+            ..Default::default()
+        };
+        let huge = "a ".repeat(30_000);
+        assert!(matches!(
+            store.list_items(&search(huge)).await,
+            Err(StoreError::Search(SearchError::TooLong { chars: 60_000 }))
+        ));
+        let many = "bins ".repeat(super::super::MAX_SEARCH_WORDS + 1);
+        assert!(matches!(
+            store.list_items(&search(many)).await,
+            Err(StoreError::Search(SearchError::TooManyWords { .. }))
+        ));
+        let fine = "bins ".repeat(super::super::MAX_SEARCH_WORDS);
+        assert!(store.list_items(&search(fine)).await.is_ok());
+    }
 
     /// Every filter shape's page walks indexes in order: no sort of the
     /// matches (which would grow with the items), whatever the statuses.

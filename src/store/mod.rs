@@ -65,6 +65,7 @@ pub use inbox::{ItemFilter, ItemPage};
 pub use items::ItemRow;
 pub use notes::Note;
 pub use officers::{NewOfficer, Officer, Session};
+pub use plan::{MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, SearchError};
 pub use posts::ThreadPost;
 pub use replies::{NewReply, Reply, ReplyFilter};
 pub use usage::{ReadKind, Usage};
@@ -74,6 +75,13 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
 /// Connections for reads. WAL lets them read while the one writer writes.
 const READERS: u32 = 4;
+
+/// Full-text searches running at once: at most half the readers, so a slow
+/// search never holds every reader while others wait for the inbox.
+const SEARCHES: usize = READERS as usize / 2;
+
+/// How long one full-text search may run before SQLite interrupts it.
+const SEARCH_BUDGET: Duration = Duration::from_millis(1500);
 
 /// WAL pages (4 KiB) between automatic checkpoints: up to ~40 MB of WAL.
 const WAL_AUTOCHECKPOINT: u32 = 10_000;
@@ -107,19 +115,28 @@ pub enum StoreError {
     #[error(transparent)]
     ReplyTransition(#[from] ReplyTransitionError),
     /// The target post already has a live reply (the idempotency key); only
-    /// an administrator's override records a second.
-    #[error(
-        "post {target} already has reply {reply_id} ({state}); cancel it first, or override as an administrator"
-    )]
+    /// an administrator's override records a second. `next` says what
+    /// becomes of that reply and what, if anything, to do (written where the
+    /// error is produced, `store::replies`).
+    #[error("post {target} already has reply {reply_id} ({state}); {next}")]
     ReplyExists {
         target: u64,
         reply_id: i64,
         state: ReplyState,
+        next: String,
     },
     /// The request cannot be stored as given: an X id beyond `i64::MAX`, a time
     /// that is not RFC 3339, or a contradiction with what is stored.
     #[error("{0}")]
     Conflict(String),
+    /// An officer tried to approve her own reply (see `Store::approve_reply`).
+    #[error(
+        "{officer} wrote reply {reply_id}, so another approver must approve it: approval is a second pair of eyes"
+    )]
+    SelfApproval { reply_id: i64, officer: String },
+    /// A search the store will not run, or stopped when it ran too long.
+    #[error(transparent)]
+    Search(#[from] plan::SearchError),
     /// Stored data that cannot be read back as domain values (an unknown
     /// status, malformed JSON, a negative id).
     #[error("corrupt data in the store: {0}")]
@@ -139,11 +156,34 @@ pub struct Store {
     read: SqlitePool,
     /// The connection that stores poll cycles (see `writer`).
     writer: writer::Writer,
+    /// Places for full-text searches (see [`SEARCHES`]).
+    searches: Arc<tokio::sync::Semaphore>,
+}
+
+/// Creates the database file owner-only (0600) if it is missing, and makes
+/// it and its WAL and shared-memory files owner-only if they exist: they
+/// hold password hashes, sessions and residents' posts. SQLite creates the
+/// `-wal` and `-shm` files with the database file's mode, whatever the umask.
+fn make_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)?;
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        crate::files::private_file_if_exists(Path::new(&name))?;
+    }
+    Ok(())
 }
 
 impl Store {
     /// Opens (creating) the SQLite file at `path` and brings its schema up to
-    /// date; running it on an up-to-date file changes nothing.
+    /// date; running it on an up-to-date file changes nothing. The file and
+    /// its WAL are owner-only (0600).
     ///
     /// Every connection runs in WAL mode with foreign keys on, a 5 s busy
     /// timeout and `synchronous = NORMAL`; the writer checkpoints the WAL
@@ -154,6 +194,11 @@ impl Store {
     /// corrupt the file); FULL would fsync the WAL on every commit to cover
     /// that too, at a cost the daemon and the desk do not need.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_error = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        make_private(path).map_err(|e| open_error(sqlx::Error::Io(e)))?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -163,10 +208,6 @@ impl Store {
             .busy_timeout(Duration::from_secs(5))
             .pragma("temp_store", "memory")
             .optimize_on_close(true, 400);
-        let open_error = |source| StoreError::Open {
-            path: path.to_owned(),
-            source,
-        };
         // The writer checkpoints the WAL every WAL_AUTOCHECKPOINT pages: each
         // checkpoint syncs the WAL and the database (the only syncs in WAL
         // mode with NORMAL), so a backfill that commits page by page spends
@@ -193,6 +234,7 @@ impl Store {
             read,
             writer,
             checkpointing: Arc::default(),
+            searches: Arc::new(tokio::sync::Semaphore::new(SEARCHES)),
         })
     }
 

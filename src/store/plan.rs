@@ -37,6 +37,44 @@ pub(super) fn fts_table(status: Status) -> &'static str {
 /// letter or digit, which the tokenizer would reduce to nothing (FTS5 ignores
 /// an empty string in a query, which would widen it). `None` when no word is
 /// left.
+/// The longest search the desk accepts, in characters.
+pub const MAX_SEARCH_CHARS: usize = 200;
+/// The most words a search may have.
+pub const MAX_SEARCH_WORDS: usize = 12;
+
+/// Why a search is refused before it runs, or was stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SearchError {
+    #[error(
+        "that search is {chars} characters long; searches are limited to {MAX_SEARCH_CHARS}: \
+         search for a few distinctive words"
+    )]
+    TooLong { chars: usize },
+    #[error(
+        "that search has {words} words; searches are limited to {MAX_SEARCH_WORDS}: \
+         search for a few distinctive words"
+    )]
+    TooManyWords { words: usize },
+    #[error(
+        "that search took longer than {} s and was stopped: search for fewer or more \
+         distinctive words, or narrow it with a status or place", budget.as_secs_f32()
+    )]
+    TooSlow { budget: std::time::Duration },
+}
+
+/// Refuses a search the desk will not run: too long, or too many words.
+pub(super) fn check_search(text: &str) -> Result<(), SearchError> {
+    let chars = text.chars().count();
+    if chars > MAX_SEARCH_CHARS {
+        return Err(SearchError::TooLong { chars });
+    }
+    let words = text.split_whitespace().count();
+    if words > MAX_SEARCH_WORDS {
+        return Err(SearchError::TooManyWords { words });
+    }
+    Ok(())
+}
+
 pub(super) fn fts_query(text: &str) -> Option<String> {
     let words: Vec<String> = text
         .split(char::is_whitespace)
@@ -98,6 +136,9 @@ impl<'a> Plan<'a> {
     pub(super) fn new(filter: &'a ItemFilter) -> Result<Self, StoreError> {
         // Blank text is no filter; text without a searchable word matches nothing.
         let text = filter.text.as_deref().filter(|t| !t.trim().is_empty());
+        if let Some(text) = text {
+            check_search(text)?;
+        }
         let fts = text.and_then(fts_query);
         let matches_nothing = text.is_some() && fts.is_none();
         let conversation = filter

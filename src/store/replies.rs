@@ -173,13 +173,15 @@ async fn update_item(
     Ok(())
 }
 
-/// The live reply holding `target`, if any (overrides aside).
+/// The live reply holding `target`, if any (overrides aside), as the
+/// [`StoreError::ReplyExists`] that refuses another: with what becomes of it
+/// and what, if anything, the officer should do.
 async fn live_reply(
     conn: &mut SqliteConnection,
     target: u64,
-) -> Result<Option<(i64, ReplyState)>, StoreError> {
+) -> Result<Option<StoreError>, StoreError> {
     let row = sqlx::query(
-        "SELECT id, state FROM replies WHERE target_post_id = ? \
+        "SELECT id, state, updated_at FROM replies WHERE target_post_id = ? \
          AND state NOT IN ('cancelled', 'failed') AND override_by IS NULL LIMIT 1",
     )
     .bind(id_to_db(target, "post id")?)
@@ -189,9 +191,30 @@ async fn live_reply(
         let state: &str = row.try_get("state")?;
         let state = ReplyState::parse(state)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown reply state {state:?}")))?;
-        Ok((row.try_get("id")?, state))
+        let updated_at: String = row.try_get("updated_at")?;
+        Ok(StoreError::ReplyExists {
+            target,
+            reply_id: row.try_get("id")?,
+            state,
+            next: what_happens_next(state, &updated_at),
+        })
     })
     .transpose()
+}
+
+/// What becomes of a live reply that refuses another to the same post.
+fn what_happens_next(state: ReplyState, updated_at: &str) -> String {
+    match state {
+        // A send that was interrupted (the process killed, X's answer lost)
+        // or is still in flight: the outbox settles it on its own.
+        ReplyState::Sending => format!(
+            "it is being sent (its send began at {updated_at} and was interrupted or is still \
+             in flight): placewatch checks the council's timeline and marks it sent, or sends \
+             it once, within about 2 minutes (`placewatch run` does this on its own, as \
+             does the next command that talks to X); nothing more to do"
+        ),
+        _ => "cancel it first, or override as an administrator".to_owned(),
+    }
 }
 
 /// The reply's part of an audit entry.
@@ -237,12 +260,8 @@ impl Store {
         let before = item_state(&mut tx, new.item_id).await?;
         let target = before.post_id;
         if new.override_by.is_none() {
-            if let Some((reply_id, state)) = live_reply(&mut tx, target).await? {
-                return Err(StoreError::ReplyExists {
-                    target,
-                    reply_id,
-                    state,
-                });
+            if let Some(exists) = live_reply(&mut tx, target).await? {
+                return Err(exists);
             }
             if !before.status.is_open() {
                 return Err(StoreError::Conflict(format!(
@@ -285,12 +304,7 @@ impl Store {
         let id: i64 = match inserted {
             Ok(id) => id,
             Err(e) if is_unique_violation(&e) => {
-                let (reply_id, state) = live_reply(&mut tx, target).await?.ok_or(e)?;
-                return Err(StoreError::ReplyExists {
-                    target,
-                    reply_id,
-                    state,
-                });
+                return Err(live_reply(&mut tx, target).await?.ok_or(e)?);
             }
             Err(e) => return Err(e.into()),
         };

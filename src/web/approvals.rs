@@ -15,7 +15,8 @@ use super::guard::Me;
 use super::render::{Chrome, age, back, html, truncate};
 use crate::domain::officer::Permission;
 use crate::domain::outbox::ReplyState;
-use crate::reply::Outbox;
+use crate::reply::{Outbox, ReplyError};
+use crate::store::StoreError;
 
 /// A reply awaiting approval, with what it answers.
 pub(crate) struct Awaiting {
@@ -27,6 +28,8 @@ pub(crate) struct Awaiting {
     pub age: String,
     pub post_author: String,
     pub post_text: String,
+    /// The officer looking wrote it, and may not approve it.
+    pub own: bool,
 }
 
 #[derive(Template)]
@@ -56,6 +59,7 @@ async fn render_page(desk: &Desk, me: &Me, done: Option<String>) -> Result<Respo
             id: reply.id,
             item_id: reply.item_id,
             age: age(&reply.created_at),
+            own: reply.officer == me.name() && !desk.config.desk.allow_self_approval,
             officer: reply.officer,
             template: reply.template,
             text: reply.text,
@@ -93,7 +97,15 @@ pub(crate) async fn approve(
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
     me.require(Permission::Approve)?;
-    let outcome = outbox(&desk)?.approve(id, me.name()).await?;
+    let approved = outbox(&desk)?
+        .approve(id, me.name(), desk.config.desk.allow_self_approval)
+        .await;
+    let outcome = match approved {
+        Err(ReplyError::Store(e @ StoreError::SelfApproval { .. })) => {
+            return Ok(back("/approvals", &format!("Not approved: {e}.")));
+        }
+        other => other?,
+    };
     Ok(back(
         "/approvals",
         &format!("Reply {id} approved. {}", describe_outcome(&outcome)),

@@ -5,13 +5,15 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 use askama::Template;
 use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
@@ -21,6 +23,7 @@ use rand::RngExt;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
+use tokio::sync::Semaphore;
 use tracing::{info, warn};
 
 use super::Desk;
@@ -76,52 +79,205 @@ pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// Failed logins in a sliding window, per username and per address. Kept in
+/// Login attempts in a sliding window, per username and per address. Kept in
 /// memory: a restart forgets them, which an attacker cannot cause from outside.
+///
+/// An attempt is counted *before* its password is checked ([`reserve`]: the
+/// check and the count are one step under the lock), so a burst of
+/// simultaneous attempts gets no more checks than the limit allows; a
+/// successful login takes its attempt back and clears the username's count.
+///
+/// The per-address limit locks an address out, except for an address where
+/// an officer logged in successfully lately (an office behind one NAT, or a
+/// proxy not configured as trusted): there it slows attempts down to one per
+/// [`SLOW_DOWN`](Self::SLOW_DOWN) instead, so one officer's typos or an
+/// attacker next door cannot lock the whole team out.
+///
+/// [`reserve`]: LoginThrottle::reserve
 #[derive(Debug, Default)]
 pub(crate) struct LoginThrottle {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    state: Mutex<ThrottleState>,
+}
+
+#[derive(Debug, Default)]
+struct ThrottleState {
+    /// Attempt times (failed or being checked), oldest first, by key.
+    attempts: HashMap<String, Vec<Instant>>,
+    /// When an officer last logged in successfully from each address.
+    good_addresses: HashMap<IpAddr, Instant>,
+}
+
+/// An attempt allowed to check a password. It stays counted as a failure
+/// unless [`LoginThrottle::succeeded`] or [`LoginThrottle::release`] takes it back.
+#[derive(Debug)]
+pub(crate) struct Attempt {
+    username: String,
+    ip: IpAddr,
+    at: Instant,
 }
 
 impl LoginThrottle {
     const WINDOW: Duration = Duration::from_secs(15 * 60);
     const PER_USERNAME: usize = 5;
     const PER_ADDRESS: usize = 20;
+    /// Beyond its limit, an address with a recent good login gets one attempt this often.
+    const SLOW_DOWN: Duration = Duration::from_secs(5);
+    /// How long a good login vouches for its address.
+    const GOOD_ADDRESS_FOR: Duration = Duration::from_secs(12 * 3600);
 
-    fn keys(username: &str, ip: IpAddr) -> [(String, usize); 2] {
-        [
-            (format!("user:{username}"), Self::PER_USERNAME),
-            (format!("ip:{ip}"), Self::PER_ADDRESS),
-        ]
+    fn user_key(username: &str) -> String {
+        format!("user:{username}")
     }
 
-    /// How long until another attempt is allowed, if it is not now.
-    fn wait(&self, username: &str, ip: IpAddr) -> Option<Duration> {
-        let now = Instant::now();
-        let mut failures = self.failures.lock().expect("throttle lock");
-        failures.retain(|_, times| {
-            times.retain(|t| now.duration_since(*t) < Self::WINDOW);
+    fn ip_key(ip: IpAddr) -> String {
+        format!("ip:{ip}")
+    }
+
+    /// Checks and counts an attempt in one step: the attempt, or how long
+    /// until one is allowed.
+    pub(crate) fn reserve(
+        &self,
+        username: &str,
+        ip: IpAddr,
+        now: Instant,
+    ) -> Result<Attempt, Duration> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.attempts.retain(|_, times| {
+            times.retain(|t| now.saturating_duration_since(*t) < Self::WINDOW);
             !times.is_empty()
         });
-        Self::keys(username, ip)
-            .iter()
-            .filter_map(|(key, limit)| {
-                let times = failures.get(key)?;
-                (times.len() >= *limit).then(|| Self::WINDOW - now.duration_since(times[0]))
-            })
-            .max()
+        state
+            .good_addresses
+            .retain(|_, at| now.saturating_duration_since(*at) < Self::GOOD_ADDRESS_FOR);
+        let (user_key, ip_key) = (Self::user_key(username), Self::ip_key(ip));
+        let empty = Vec::new();
+        let user = state.attempts.get(&user_key).unwrap_or(&empty);
+        let address = state.attempts.get(&ip_key).unwrap_or(&empty);
+        // The oldest attempt that must leave the window before another fits.
+        let expiry = |times: &[Instant], limit: usize| {
+            Self::WINDOW.saturating_sub(now.saturating_duration_since(times[times.len() - limit]))
+        };
+        let mut wait = None;
+        if user.len() >= Self::PER_USERNAME {
+            wait = Some(expiry(user, Self::PER_USERNAME));
+        }
+        if address.len() >= Self::PER_ADDRESS {
+            let address_wait = if state.good_addresses.contains_key(&ip) {
+                let last = *address.last().expect("over the limit, so not empty");
+                Self::SLOW_DOWN.saturating_sub(now.saturating_duration_since(last))
+            } else {
+                expiry(address, Self::PER_ADDRESS)
+            };
+            wait = wait.max((!address_wait.is_zero()).then_some(address_wait));
+        }
+        if let Some(wait) = wait.filter(|w| !w.is_zero()) {
+            return Err(wait.max(Duration::from_secs(1)));
+        }
+        for key in [user_key, ip_key] {
+            state.attempts.entry(key).or_default().push(now);
+        }
+        Ok(Attempt {
+            username: username.to_owned(),
+            ip,
+            at: now,
+        })
     }
 
-    fn failed(&self, username: &str, ip: IpAddr) {
-        let mut failures = self.failures.lock().expect("throttle lock");
-        for (key, _) in Self::keys(username, ip) {
-            failures.entry(key).or_default().push(Instant::now());
+    /// Takes back an attempt whose password was never checked.
+    pub(crate) fn release(&self, attempt: Attempt) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        for key in [Self::user_key(&attempt.username), Self::ip_key(attempt.ip)] {
+            if let Some(times) = state.attempts.get_mut(&key)
+                && let Some(i) = times.iter().rposition(|t| *t == attempt.at)
+            {
+                times.remove(i);
+            }
         }
     }
 
-    fn succeeded(&self, username: &str) {
-        let mut failures = self.failures.lock().expect("throttle lock");
-        failures.remove(&format!("user:{username}"));
+    /// The attempt logged in: the username's failures are forgiven, the
+    /// attempt is not counted against the address, and the address is
+    /// known good for a while.
+    pub(crate) fn succeeded(&self, attempt: Attempt, now: Instant) {
+        let ip = attempt.ip;
+        let username = attempt.username.clone();
+        self.release(attempt);
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.attempts.remove(&Self::user_key(&username));
+        state.good_addresses.insert(ip, now);
+    }
+}
+
+/// Password checks running at once, bounded: each argon2id check holds
+/// 19 MiB, so a burst of logins must queue for a few checks instead of
+/// running hundreds together. The queue is bounded too: a login that finds
+/// it full is told to come back ([`Busy`]) rather than wait in an unbounded line.
+#[derive(Debug)]
+pub(crate) struct PasswordChecks {
+    running: Arc<Semaphore>,
+    queued: Arc<Semaphore>,
+    /// Hashes being computed now, and the most there ever were at once.
+    hashing: Arc<(AtomicUsize, AtomicUsize)>,
+}
+
+/// Every password-check slot and queue place is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Busy;
+
+impl PasswordChecks {
+    /// Places in the queue per check that may run.
+    const QUEUE_PER_CHECK: usize = 4;
+
+    /// As many checks at once as the machine has cores (at most 8), and a
+    /// queue four times that.
+    pub(crate) fn sized_to_machine() -> PasswordChecks {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        PasswordChecks::new(cores.clamp(1, 8))
+    }
+
+    pub(crate) fn new(at_once: usize) -> PasswordChecks {
+        PasswordChecks {
+            running: Arc::new(Semaphore::new(at_once)),
+            queued: Arc::new(Semaphore::new(at_once * Self::QUEUE_PER_CHECK)),
+            hashing: Arc::default(),
+        }
+    }
+
+    /// The most hashes that ever ran at once.
+    #[cfg(test)]
+    pub(crate) fn peak(&self) -> usize {
+        self.hashing.1.load(Ordering::Relaxed)
+    }
+
+    /// Whether `password` matches `phc` (the dummy hash when there is no
+    /// such officer, so the time spent does not tell), off the async
+    /// threads. The slot is held until the hash is done, even if the
+    /// request is abandoned meanwhile.
+    pub(crate) async fn verify(&self, password: String, phc: Option<String>) -> Result<bool, Busy> {
+        let queued = self.queued.clone().try_acquire_owned().map_err(|_| Busy)?;
+        let running = self
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Busy)?;
+        let hashing = self.hashing.clone();
+        tokio::task::spawn_blocking(move || {
+            let _slots = (queued, running);
+            let now = hashing.0.fetch_add(1, Ordering::Relaxed) + 1;
+            hashing.1.fetch_max(now, Ordering::Relaxed);
+            let matches = match phc {
+                Some(phc) => verify_password(&password, &phc),
+                None => {
+                    let _ = verify_password(&password, dummy_hash());
+                    false
+                }
+            };
+            hashing.0.fetch_sub(1, Ordering::Relaxed);
+            matches
+        })
+        .await
+        .map_err(|_| Busy)
     }
 }
 
@@ -177,10 +333,12 @@ pub(crate) struct LoginForm {
 }
 
 /// `POST /login`: checks the double-submit token, the throttle and the
-/// password; on success starts a session and goes on to `next`.
+/// password; on success starts a session (ending the one this browser had)
+/// and goes on to `next`.
 pub(crate) async fn login(
     State(desk): State<Desk>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
@@ -188,6 +346,7 @@ pub(crate) async fn login(
     if expected.as_deref() != Some(form.csrf.as_str()) || form.csrf.is_empty() {
         return Err(WebError::Csrf);
     }
+    let client = client_address(peer.ip(), &headers, &desk.config.desk.trusted_proxies);
     let username = form.username.trim().to_lowercase();
     let next = local_path(form.next.as_deref());
     let refuse = |jar: CookieJar, status, error: String| -> Result<Response, WebError> {
@@ -201,53 +360,79 @@ pub(crate) async fn login(
         })?;
         Ok((status, jar, body).into_response())
     };
-    if let Some(wait) = desk.throttle.wait(&username, peer.ip()) {
-        warn!(officer.name = %username, client.address = %peer.ip(), "login throttled");
-        let minutes = wait.as_secs().div_ceil(60);
-        return refuse(
-            jar,
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            format!("Too many failed attempts. Try again in {minutes} minute(s)."),
+    let come_back = |jar: CookieJar, status, wait: Duration, error: String| {
+        let mut response = refuse(jar, status, error)?;
+        let secs = wait.as_secs().max(1).to_string();
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_str(&secs).expect("digits are a header value"),
         );
-    }
-    let found = desk.store.officer_credentials(&username).await?;
-    let password = form.password;
-    let officer = tokio::task::spawn_blocking(move || {
-        if password.len() > MAX_PASSWORD_BYTES {
-            return None;
+        Ok::<_, WebError>(response)
+    };
+    let attempt = match desk.throttle.reserve(&username, client, Instant::now()) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            warn!(officer.name = %username, client.address = %client, "login throttled");
+            let minutes = wait.as_secs().div_ceil(60);
+            return come_back(
+                jar,
+                StatusCode::TOO_MANY_REQUESTS,
+                wait,
+                format!("Too many failed attempts. Try again in {minutes} minute(s)."),
+            );
         }
-        match found {
-            Some((officer, hash)) => verify_password(&password, &hash).then_some(officer),
-            None => {
-                // Spend the same time as a real check, so timing does not
-                // tell which usernames exist.
-                let _ = verify_password(&password, dummy_hash());
-                None
+    };
+    let found = match desk.store.officer_credentials(&username).await {
+        Ok(found) => found,
+        Err(e) => {
+            desk.throttle.release(attempt);
+            return Err(e.into());
+        }
+    };
+    let (officer, hash) = found.map_or((None, None), |(o, h)| (Some(o), Some(h)));
+    let password = form.password;
+    let matches = if password.len() > MAX_PASSWORD_BYTES {
+        false
+    } else {
+        match desk.checks.verify(password, hash).await {
+            Ok(matches) => matches,
+            Err(Busy) => {
+                desk.throttle.release(attempt);
+                warn!(client.address = %client, "login refused: every password check is busy");
+                return come_back(
+                    jar,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Duration::from_secs(2),
+                    "The desk is busy checking other logins. Try again in a few seconds.".into(),
+                );
             }
         }
-    })
-    .await
-    .map_err(|e| WebError::Internal(e.to_string()))?;
+    };
     let officer = match officer {
-        Some(o) if !o.disabled => o,
+        Some(o) if matches && !o.disabled => o,
         _ => {
-            desk.throttle.failed(&username, peer.ip());
-            warn!(officer.name = %username, client.address = %peer.ip(), "login failed");
+            warn!(officer.name = %username, client.address = %client, "login failed");
             return refuse(
                 jar,
-                axum::http::StatusCode::UNAUTHORIZED,
+                StatusCode::UNAUTHORIZED,
                 "That username and password do not match an active account.".into(),
             );
         }
     };
-    desk.throttle.succeeded(&username);
+    desk.throttle.succeeded(attempt, Instant::now());
+    // A login replaces the session this browser had, whoever it belonged to.
+    if let Some(previous) = jar.get(session_cookie(desk.secure_cookies())) {
+        desk.store
+            .end_session(&token_hash(previous.value()))
+            .await?;
+    }
     let token = random_token();
     let ttl = desk.config.desk.session_ttl;
     let expires = OffsetDateTime::now_utc() + ttl;
     desk.store
         .create_session(&officer, &token_hash(&token), &random_token(), expires)
         .await?;
-    info!(officer.name = %officer.username, "logged in");
+    info!(officer.name = %officer.username, client.address = %client, "logged in");
     let cookie = Cookie::build((session_cookie(desk.secure_cookies()), token))
         .path("/")
         .http_only(true)
@@ -259,6 +444,33 @@ pub(crate) async fn login(
         .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
         .add(cookie);
     Ok((jar, Redirect::to(&next)).into_response())
+}
+
+/// The address a request comes from: the peer, or, when the peer is one of
+/// the configured reverse proxies, the address the proxies recorded in
+/// `X-Forwarded-For` (the rightmost one that is not itself a trusted proxy;
+/// anything to its left was written by the client and proves nothing).
+pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let mut hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    hops.reverse();
+    for hop in hops {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return ip,
+            // Unreadable: stop trusting the chain here.
+            Err(_) => return peer,
+        }
+    }
+    peer
 }
 
 /// A valid argon2id hash of nothing anyone types, for unknown usernames.
@@ -293,18 +505,128 @@ mod tests {
         assert_ne!(phc, hash_password("correct horse battery"), "salted");
     }
 
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
     #[test]
-    fn throttle_locks_a_username_after_five_failures() {
+    fn throttle_locks_a_username_after_five_attempts_counted_before_the_check() {
         let t = LoginThrottle::default();
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        for _ in 0..LoginThrottle::PER_USERNAME {
-            assert_eq!(t.wait("sam", ip), None);
-            t.failed("sam", ip);
-        }
-        let wait = t.wait("sam", ip).expect("locked");
+        let now = Instant::now();
+        let me = ip("127.0.0.1");
+        // Five reserved at once, none of them checked yet: the sixth is refused.
+        let held: Vec<Attempt> = (0..LoginThrottle::PER_USERNAME)
+            .map(|_| t.reserve("sam", me, now).expect("within the limit"))
+            .collect();
+        let wait = t.reserve("sam", me, now).expect_err("locked");
         assert!(wait <= LoginThrottle::WINDOW && wait > Duration::from_secs(14 * 60));
-        assert_eq!(t.wait("jo", ip), None, "others may still log in");
-        t.succeeded("sam");
-        assert_eq!(t.wait("sam", ip), None);
+        assert!(t.reserve("jo", me, now).is_ok(), "others may still log in");
+        // One of them turns out right: the username is forgiven.
+        let mut held = held.into_iter();
+        t.succeeded(held.next().unwrap(), now);
+        assert!(t.reserve("sam", me, now).is_ok());
+        // The window passes.
+        let later = now + LoginThrottle::WINDOW;
+        for _ in 0..LoginThrottle::PER_USERNAME {
+            t.reserve("kim", me, later).unwrap();
+        }
+        assert!(t.reserve("kim", me, later).is_err());
+        assert!(
+            t.reserve("kim", me, later + LoginThrottle::WINDOW).is_ok(),
+            "attempts leave the window"
+        );
+    }
+
+    #[test]
+    fn released_attempts_do_not_count() {
+        let t = LoginThrottle::default();
+        let now = Instant::now();
+        for _ in 0..20 {
+            let a = t.reserve("sam", ip("10.0.0.1"), now).unwrap();
+            t.release(a);
+        }
+        assert!(t.reserve("sam", ip("10.0.0.1"), now).is_ok());
+    }
+
+    #[test]
+    fn an_address_is_locked_out_unless_it_logged_in_lately_then_slowed_down() {
+        let t = LoginThrottle::default();
+        let now = Instant::now();
+        let (office, stranger) = (ip("192.0.2.1"), ip("192.0.2.2"));
+        let good = t.reserve("sam", office, now).unwrap();
+        t.succeeded(good, now);
+        for n in 0..LoginThrottle::PER_ADDRESS {
+            let user = format!("user{n}");
+            t.reserve(&user, office, now).unwrap();
+            t.reserve(&user, stranger, now).unwrap();
+        }
+        let locked = t.reserve("priya", stranger, now).expect_err("locked out");
+        assert!(locked > Duration::from_secs(14 * 60), "{locked:?}");
+        let slowed = t.reserve("priya", office, now).expect_err("slowed");
+        assert!(slowed <= LoginThrottle::SLOW_DOWN, "{slowed:?}");
+        let after = now + LoginThrottle::SLOW_DOWN;
+        assert!(
+            t.reserve("priya", office, after).is_ok(),
+            "one more after the pause"
+        );
+        assert!(
+            t.reserve("jo", office, after).is_err(),
+            "and then a pause again"
+        );
+        assert!(t.reserve("jo", stranger, after).is_err());
+    }
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let proxy = ip("10.0.0.5");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 203.0.113.9, 10.0.0.5"),
+        );
+        let trusted = [proxy];
+        assert_eq!(
+            client_address(proxy, &headers, &trusted),
+            ip("203.0.113.9"),
+            "the rightmost hop the proxies did not write themselves"
+        );
+        assert_eq!(
+            client_address(ip("198.51.100.7"), &headers, &trusted),
+            ip("198.51.100.7"),
+            "a client cannot claim another address"
+        );
+        assert_eq!(client_address(proxy, &HeaderMap::new(), &trusted), proxy);
+        headers.insert("x-forwarded-for", HeaderValue::from_static("junk"));
+        assert_eq!(client_address(proxy, &headers, &trusted), proxy);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn password_checks_run_a_few_at_a_time_and_turn_the_rest_away() {
+        let checks = Arc::new(PasswordChecks::new(2));
+        let phc = hash_password("right");
+        let tasks: Vec<_> = (0..40)
+            .map(|_| {
+                let (checks, phc) = (checks.clone(), phc.clone());
+                tokio::spawn(async move { checks.verify("wrong".into(), Some(phc)).await })
+            })
+            .collect();
+        let mut outcomes = (0, 0);
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(matched) => {
+                    assert!(!matched);
+                    outcomes.0 += 1;
+                }
+                Err(Busy) => outcomes.1 += 1,
+            }
+        }
+        assert_eq!(outcomes.0 + outcomes.1, 40);
+        assert!(
+            outcomes.0 <= 2 * PasswordChecks::QUEUE_PER_CHECK,
+            "at most the queue's places were checked: {outcomes:?}"
+        );
+        assert!(outcomes.1 >= 40 - 2 * PasswordChecks::QUEUE_PER_CHECK);
+        assert_eq!(checks.peak(), 2, "never more than two hashes at once");
+        assert!(checks.verify("right".into(), Some(phc)).await.unwrap());
     }
 }

@@ -36,6 +36,14 @@ impl From<StoreError> for WebError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound { what, id } => WebError::NotFound(format!("no {what} {id}")),
+            e @ StoreError::SelfApproval { .. } => WebError::Refused {
+                status: StatusCode::FORBIDDEN,
+                message: e.to_string(),
+            },
+            e @ StoreError::Search(_) => WebError::Refused {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: e.to_string(),
+            },
             e @ (StoreError::Transition(_)
             | StoreError::ReplyTransition(_)
             | StoreError::ReplyExists { .. }

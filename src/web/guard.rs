@@ -7,7 +7,12 @@
 //!   active officer (pages redirect to the login, other requests get 401);
 //!   for every state-changing request the session's CSRF token must come
 //!   back, in the `X-CSRF-Token` header or the form's `_csrf` field, and an
-//!   `Origin` header, when the browser sends one, must be the desk's own.
+//!   `Origin` header, when the browser sends one, must be the desk's own
+//!   (scheme, host and port: [`Origins`]).
+//!
+//! - [`require_host`]: the `Host` header must name this desk (see
+//!   [`Origins`]), so a page on another name that resolves here (DNS
+//!   rebinding) gets nothing.
 //!
 //! Handlers take [`Me`], the officer of the request, and ask it for the
 //! permission their action needs ([`Me::require`]).
@@ -15,7 +20,9 @@
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, header};
+use std::net::SocketAddr;
+
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -31,8 +38,9 @@ pub(crate) const CSP: &str = "default-src 'none'; script-src 'self'; style-src '
      img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
      frame-ancestors 'none'";
 
-/// Largest form body the CSRF check reads (a reply is at most a few KB).
-const MAX_FORM_BYTES: usize = 256 * 1024;
+/// Largest request body the desk reads, in the CSRF check and every
+/// extractor (a reply is at most a few KB); larger ones get 413.
+pub(crate) const MAX_FORM_BYTES: usize = 256 * 1024;
 
 /// Adds the security headers to every response.
 pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
@@ -50,6 +58,88 @@ pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
     response
+}
+
+/// Where the desk is reached, which the `Host` and `Origin` headers of its
+/// requests must name: `desk.public_url` when it is set (scheme, host and
+/// port), and the address the desk listens on (what a reverse proxy on the
+/// same machine, or an officer on it, sends). A loopback listener also
+/// answers as `localhost`; one on every address (`0.0.0.0`, `[::]`) with no
+/// public URL answers any name on its port, since it cannot know its names.
+#[derive(Debug, Clone)]
+pub(crate) struct Origins {
+    public: Option<url::Url>,
+    listen: SocketAddr,
+}
+
+impl Origins {
+    pub fn new(public_url: Option<&url::Url>, listen: SocketAddr) -> Origins {
+        Origins {
+            public: public_url.cloned(),
+            listen,
+        }
+    }
+
+    /// Whether `host` (a `Host` header: name or address, and port) is this desk.
+    pub fn host_ok(&self, host: &str) -> bool {
+        let named = |scheme: &str| url::Url::parse(&format!("{scheme}://{host}/")).ok();
+        if let Some(public) = &self.public
+            && let Some(asked) = named(public.scheme())
+            && asked.host() == public.host()
+            && asked.port_or_known_default() == public.port_or_known_default()
+            && asked.path() == "/"
+        {
+            return true;
+        }
+        named("http").is_some_and(|asked| self.is_listen_address(&asked))
+    }
+
+    /// Whether `origin` (an `Origin` header) is this desk's own.
+    pub fn origin_ok(&self, origin: &str) -> bool {
+        let Ok(asked) = url::Url::parse(origin) else {
+            return false;
+        };
+        match &self.public {
+            Some(public) => asked.origin() == public.origin(),
+            None => asked.scheme() == "http" && self.is_listen_address(&asked),
+        }
+    }
+
+    fn is_listen_address(&self, asked: &url::Url) -> bool {
+        if asked.port_or_known_default() != Some(self.listen.port()) {
+            return false;
+        }
+        let ip = self.listen.ip();
+        let named = match asked.host() {
+            Some(url::Host::Ipv4(v4)) => ip == std::net::IpAddr::V4(v4),
+            Some(url::Host::Ipv6(v6)) => ip == std::net::IpAddr::V6(v6),
+            Some(url::Host::Domain(name)) => ip.is_loopback() && name == "localhost",
+            None => false,
+        };
+        named || (ip.is_unspecified() && self.public.is_none())
+    }
+}
+
+/// Refuses (421) a request whose `Host` header does not name this desk.
+pub(crate) async fn require_host(
+    State(desk): State<Desk>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| request.uri().authority().map(|a| a.to_string()));
+    match host {
+        Some(host) if desk.origins.host_ok(&host) => next.run(request).await,
+        _ => WebError::Refused {
+            status: StatusCode::MISDIRECTED_REQUEST,
+            message: "This desk is not served under that name: use its own address.".into(),
+        }
+        .into_response(),
+    }
 }
 
 /// The officer making a request, with their session's CSRF token.
@@ -130,7 +220,7 @@ pub(crate) async fn require_session(
         token_hash: hash,
     };
     let mut request = if changes_state(request.method()) {
-        match check_csrf(request, &me.csrf).await {
+        match check_csrf(request, &me.csrf, &desk.origins).await {
             Ok(request) => request,
             Err(e) => return e.into_response(),
         }
@@ -156,21 +246,16 @@ fn changes_state(method: &Method) -> bool {
 
 /// Checks the Origin and the CSRF token, handing the request on with its
 /// body intact.
-async fn check_csrf(request: Request, expected: &str) -> Result<Request, WebError> {
+async fn check_csrf(
+    request: Request,
+    expected: &str,
+    origins: &Origins,
+) -> Result<Request, WebError> {
     let headers = request.headers();
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-        let origin_host = origin
-            .to_str()
-            .ok()
-            .and_then(|o| url::Url::parse(o).ok())
-            .map(|u| match u.port() {
-                Some(port) => format!("{}:{port}", u.host_str().unwrap_or_default()),
-                None => u.host_str().unwrap_or_default().to_owned(),
-            });
-        if host.is_none() || origin_host.as_deref() != host {
-            return Err(WebError::Csrf);
-        }
+    if let Some(origin) = headers.get(header::ORIGIN)
+        && !origin.to_str().is_ok_and(|o| origins.origin_ok(o))
+    {
+        return Err(WebError::Csrf);
     }
     if let Some(token) = headers.get("x-csrf-token") {
         return if constant_time_eq(token.as_bytes(), expected.as_bytes()) {
@@ -213,6 +298,46 @@ pub(crate) fn urlencode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_and_origins_must_name_the_desk() {
+        let local = Origins::new(None, "127.0.0.1:8080".parse().unwrap());
+        assert!(local.host_ok("127.0.0.1:8080"));
+        assert!(local.host_ok("localhost:8080"));
+        assert!(!local.host_ok("127.0.0.1:8081"));
+        assert!(!local.host_ok("evil.example:8080"), "DNS rebinding");
+        assert!(!local.host_ok("127.0.0.1"));
+        assert!(local.origin_ok("http://127.0.0.1:8080"));
+        assert!(
+            !local.origin_ok("https://127.0.0.1:8080"),
+            "the scheme counts"
+        );
+        assert!(!local.origin_ok("http://evil.example:8080"));
+        assert!(!local.origin_ok("null"));
+
+        let public = url::Url::parse("https://desk.example.gov.uk/").unwrap();
+        let proxied = Origins::new(Some(&public), "127.0.0.1:8080".parse().unwrap());
+        assert!(proxied.host_ok("desk.example.gov.uk"));
+        assert!(proxied.host_ok("desk.example.gov.uk:443"));
+        assert!(
+            proxied.host_ok("127.0.0.1:8080"),
+            "the proxy's own upstream name"
+        );
+        assert!(!proxied.host_ok("desk.example.gov.uk:8443"));
+        assert!(proxied.origin_ok("https://desk.example.gov.uk"));
+        assert!(
+            !proxied.origin_ok("http://desk.example.gov.uk"),
+            "the scheme counts"
+        );
+        assert!(!proxied.origin_ok("https://desk.example.gov.uk:8443"));
+        assert!(!proxied.origin_ok("http://127.0.0.1:8080"));
+
+        let everywhere = Origins::new(None, "0.0.0.0:8080".parse().unwrap());
+        assert!(everywhere.host_ok("desk.internal:8080"));
+        assert!(!everywhere.host_ok("desk.internal:9090"));
+        assert!(everywhere.origin_ok("http://10.1.2.3:8080"));
+        assert!(!everywhere.origin_ok("https://10.1.2.3:8080"));
+    }
 
     #[test]
     fn constant_time_comparison() {

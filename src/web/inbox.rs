@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -18,7 +18,7 @@ use super::guard::Me;
 use super::render::{Chrome, age, back, html, local_path, truncate, wants_json};
 use crate::domain::officer::Permission;
 use crate::domain::triage::{Action, Priority, ReplyPath, Status};
-use crate::store::{ItemFilter, ItemRow};
+use crate::store::{ItemFilter, ItemPage, ItemRow, MAX_SEARCH_CHARS, StoreError};
 
 /// Inbox pages show this many items.
 const PAGE: u32 = 50;
@@ -223,6 +223,9 @@ struct InboxPage {
     chrome: Chrome,
     rows: Vec<Row>,
     tabs: Vec<Tab>,
+    /// Why the search was not run, shown beside the search field.
+    search_error: Option<String>,
+    max_search_chars: usize,
     q: InboxQuery,
     places: Vec<String>,
     tags: Vec<String>,
@@ -250,8 +253,23 @@ pub(crate) async fn page(
     me: Me,
     Query(q): Query<InboxQuery>,
 ) -> Result<Response, WebError> {
+    let mut q = q;
     let filter = q.filter(&me)?;
-    let list = desk.store.list_items(&filter).await?;
+    // A search the store refuses (too long, too many words, too slow) shows
+    // the inbox empty with the reason beside the search field.
+    let (list, search_error) = match desk.store.list_items(&filter).await {
+        Ok(list) => (list, None),
+        Err(StoreError::Search(e)) => {
+            q.q = truncate(&q.q, MAX_SEARCH_CHARS);
+            let empty = ItemPage {
+                items: Vec::new(),
+                next_before: None,
+                counts: Status::ALL.iter().map(|s| (*s, 0)).collect(),
+            };
+            (empty, Some(e.to_string()))
+        }
+        Err(e) => return Err(e.into()),
+    };
     let rows = rows_of(&desk, &list.items, &me).await?;
     let keep_all = q.keep(Some(""));
     let total: u64 = list.counts.iter().map(|(_, n)| n).sum();
@@ -303,10 +321,17 @@ pub(crate) async fn page(
     let chrome = Chrome::new(&desk, &me, "inbox")
         .await?
         .with_flash(q.done.clone());
-    html(&InboxPage {
+    let status = if search_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = html(&InboxPage {
         chrome,
         rows,
         tabs,
+        search_error,
+        max_search_chars: MAX_SEARCH_CHARS,
         places: desk
             .config
             .monitor
@@ -322,7 +347,8 @@ pub(crate) async fn page(
         heading,
         csrf: me.csrf.clone(),
         q,
-    })
+    })?;
+    Ok((status, page).into_response())
 }
 
 /// `GET /inbox/rows`: the first page's rows alone (same filters), for the

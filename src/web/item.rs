@@ -382,9 +382,12 @@ impl<S: Send + Sync> FromRequest<S> for BackTo {
         }
         let Form(form) = Form::<BackForm>::from_request(request, state)
             .await
-            .map_err(|e| WebError::Refused {
-                status: StatusCode::BAD_REQUEST,
-                message: e.body_text(),
+            .map_err(|e| match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge,
+                status => WebError::Refused {
+                    status,
+                    message: e.body_text(),
+                },
             })?;
         Ok(BackTo(form.back))
     }

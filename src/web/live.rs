@@ -5,24 +5,69 @@
 //! officers are watching, none when nobody is. Streams end when the desk
 //! shuts down.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures::Stream;
+use axum::response::{IntoResponse, Response};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
 use super::Desk;
+use super::error::WebError;
 use super::guard::Me;
 use crate::store::Store;
 
-/// The latest change marks: (newest item id, newest audit id).
+/// Live streams one session may hold open at once (a few tabs; more is a
+/// runaway script or an attempt to tie up the desk).
+pub(crate) const STREAMS_PER_SESSION: usize = 6;
+
+/// The latest change marks: (newest item id, newest audit id), and the
+/// streams open per session.
 #[derive(Clone)]
 pub(crate) struct Live {
     marks: watch::Receiver<(i64, i64)>,
+    open: Arc<Mutex<HashMap<Vec<u8>, usize>>>,
+}
+
+/// One open stream of a session; counted until dropped (the stream ends or
+/// the browser goes away).
+struct StreamSlot {
+    open: Arc<Mutex<HashMap<Vec<u8>, usize>>>,
+    session: Vec<u8>,
+}
+
+impl Live {
+    /// A slot for another stream of `session`, unless it has its share open.
+    fn open_stream(&self, session: &[u8]) -> Option<StreamSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let count = open.entry(session.to_vec()).or_default();
+        if *count >= STREAMS_PER_SESSION {
+            return None;
+        }
+        *count += 1;
+        Some(StreamSlot {
+            open: self.open.clone(),
+            session: session.to_vec(),
+        })
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = open.get_mut(&self.session) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.session);
+            }
+        }
+    }
 }
 
 impl Live {
@@ -53,7 +98,10 @@ impl Live {
                 }
             }
         });
-        Live { marks: rx }
+        Live {
+            marks: rx,
+            open: Arc::default(),
+        }
     }
 }
 
@@ -61,14 +109,20 @@ impl Live {
 /// newest audit id}` whenever either moves, starting with the current marks.
 /// The stream ends when the session does (logout, expiry, a disabled
 /// account): the session is checked again before every event.
-pub(crate) async fn events(
-    State(desk): State<Desk>,
-    me: Me,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+/// A session with [`STREAMS_PER_SESSION`] streams open gets 429.
+pub(crate) async fn events(State(desk): State<Desk>, me: Me) -> Result<Response, WebError> {
+    let Some(slot) = desk.live.open_stream(&me.token_hash) else {
+        return Err(WebError::Refused {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: format!(
+                "this session already has {STREAMS_PER_SESSION} live updates open: close some tabs"
+            ),
+        });
+    };
     let mut rx = desk.live.marks.clone();
     rx.mark_changed();
-    let state = (rx, desk.store.clone(), me.token_hash);
-    let stream = futures::stream::unfold(state, |(mut rx, store, token)| async move {
+    let state = (rx, desk.store.clone(), me.token_hash, slot);
+    let stream = futures::stream::unfold(state, |(mut rx, store, token, slot)| async move {
         rx.changed().await.ok()?;
         let (item, audit) = *rx.borrow_and_update();
         if !matches!(store.session(&token).await, Ok(Some(_))) {
@@ -77,7 +131,9 @@ pub(crate) async fn events(
         let event = Event::default()
             .event("change")
             .data(format!(r#"{{"item":{item},"audit":{audit}}}"#));
-        Some((Ok(event), (rx, store, token)))
+        Some((Ok::<_, Infallible>(event), (rx, store, token, slot)))
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
 }

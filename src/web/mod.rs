@@ -10,7 +10,9 @@
 //! - `inbox`, `item` (with `compose`, the reply composer), `approvals`, `status`,
 //!   `officers`: the pages and their actions;
 //! - `live`: server-sent events telling open inboxes that items arrived;
-//! - `assets`: the stylesheet and script, embedded in the binary.
+//! - `assets`: the stylesheet and script, embedded in the binary;
+//! - `server`: the accept loop ([`serve`]), with a deadline for request
+//!   headers and a graceful shutdown.
 //!
 //! Depends on `domain`, `store`, `reply`, `config` and `poller::health`
 //! (read-only); the daemon and the desk share one store and one HTTP server.
@@ -26,8 +28,10 @@ mod item;
 mod live;
 mod officers;
 mod render;
+mod server;
 mod status;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,6 +49,7 @@ use crate::reply::Outbox;
 use crate::store::Store;
 
 pub use auth::{hash_password, verify_password};
+pub use server::{HEADER_READ_TIMEOUT, serve};
 
 /// Everything the desk's handlers share. Cheap to clone.
 #[derive(Clone)]
@@ -57,20 +62,25 @@ pub struct Desk {
     /// The daemon's health, for the status page.
     pub health: Health,
     pub(crate) throttle: Arc<auth::LoginThrottle>,
+    pub(crate) checks: Arc<auth::PasswordChecks>,
+    pub(crate) origins: Arc<guard::Origins>,
     pub(crate) live: live::Live,
 }
 
 impl Desk {
-    /// A desk over `store`, watching it for new items until `shutdown`.
+    /// A desk over `store`, served on `listen`, watching the store for new
+    /// items until `shutdown`.
     pub fn new(
         store: Store,
         outbox: Option<Outbox>,
         council: Council,
         config: Arc<Config>,
         health: Health,
+        listen: SocketAddr,
         shutdown: CancellationToken,
     ) -> Desk {
         let live = live::Live::watch(store.clone(), Duration::from_secs(1), shutdown);
+        let origins = guard::Origins::new(config.desk.public_url.as_ref(), listen);
         Desk {
             store,
             outbox,
@@ -78,6 +88,8 @@ impl Desk {
             config,
             health,
             throttle: Arc::new(auth::LoginThrottle::default()),
+            checks: Arc::new(auth::PasswordChecks::sized_to_machine()),
+            origins: Arc::new(origins),
             live,
         }
     }
@@ -128,8 +140,13 @@ pub fn router(desk: Desk) -> Router {
     let health = health_router(desk.health.clone());
     pages
         .merge(open)
+        .layer(axum::middleware::from_fn_with_state(
+            desk.clone(),
+            guard::require_host,
+        ))
         .with_state(desk)
         .merge(health)
+        .layer(axum::extract::DefaultBodyLimit::max(guard::MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn(guard::security_headers))
 }
 

@@ -81,10 +81,20 @@ pub(crate) fn back(to: &str, message: &str) -> Response {
     Redirect::to(&target).into_response()
 }
 
-/// A local path to return to from a form's `back` field; the inbox otherwise.
+/// A path on this desk to go on to (a form's `back`, the login's `next`);
+/// the inbox for anything else. Only one leading `/`, no backslash and no
+/// control or whitespace character: browsers drop tabs and newlines from
+/// URLs and read `\\` as `/`, so `/\t/host` or `/\\host` would leave the desk.
 pub(crate) fn local_path(back: Option<&str>) -> String {
     match back {
-        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_owned(),
+        Some(b)
+            if b.starts_with('/')
+                && !b.starts_with("//")
+                && !b.contains('\\')
+                && !b.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            b.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -130,7 +140,25 @@ mod tests {
     #[test]
     fn only_local_paths_come_back() {
         assert_eq!(local_path(Some("/items/4")), "/items/4");
-        assert_eq!(local_path(Some("//x.example")), "/");
+        assert_eq!(
+            local_path(Some("/?status=new&q=bins")),
+            "/?status=new&q=bins"
+        );
         assert_eq!(local_path(None), "/");
+        for away in [
+            "//x.example",
+            "/\t/127.0.0.1:18999/phish",
+            "/\n/x.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\\x.example",
+            "\\\\x.example",
+            "https://x.example/",
+            "x.example",
+            "/\u{0}x",
+            "/ /x.example",
+            "",
+        ] {
+            assert_eq!(local_path(Some(away)), "/", "{away:?}");
+        }
     }
 }

@@ -7,6 +7,7 @@ mod access;
 mod actions;
 mod live;
 mod replies;
+mod security;
 
 use std::time::Duration;
 
@@ -142,6 +143,11 @@ requires_approval = true
             running: Some(running),
             _dir: dir,
         }
+    }
+
+    /// The desk's data directory.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("data")
     }
 
     /// Stops the daemon and desk, waiting for a clean exit.
@@ -285,6 +291,16 @@ impl Officer {
 
     /// GET /login then POST the form with its double-submit token.
     pub async fn try_login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.try_login_to(username, password, "/").await
+    }
+
+    /// [`try_login`](Self::try_login) going on to `next` afterwards.
+    pub async fn try_login_to(
+        &self,
+        username: &str,
+        password: &str,
+        next: &str,
+    ) -> reqwest::Response {
         let page = self.get("/login").await;
         let login_cookie = page
             .headers()
@@ -303,7 +319,7 @@ impl Officer {
                 ("username", username),
                 ("password", password),
                 ("_csrf", &token),
-                ("next", "/"),
+                ("next", next),
             ])
             .send()
             .await

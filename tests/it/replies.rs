@@ -15,6 +15,7 @@ mod kill;
 mod manual;
 mod reconcile;
 mod sending;
+mod stuck;
 
 use std::time::Duration;
 

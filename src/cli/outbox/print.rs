@@ -47,8 +47,9 @@ pub(super) fn print_outcome(outcome: &ReplyOutcome, json: bool) -> anyhow::Resul
             reply.id
         )),
         ReplyOutcome::Unknown { reply, cause } => Err(anyhow!(
-            "reply {}: X's answer did not arrive ({cause}); it will be reconciled at the next \
-             start, or run `placewatch outbox reconcile`",
+            "reply {}: X's answer did not arrive ({cause}); a running `placewatch run` \
+             reconciles it within a couple of minutes (found on X: marked sent; absent: sent \
+             again once), or run `placewatch outbox reconcile`",
             reply.id
         )),
         _ => Ok(()),

@@ -255,3 +255,21 @@ fn type_errors_speak_toml() {
         "config/placewatch.toml:1:5: x: must be a table [x], not a single value"
     );
 }
+
+#[test]
+fn a_trusted_proxy_that_is_not_an_address_names_the_key_and_line() {
+    let e = err(&with_monitor(
+        "[desk]\ntrusted_proxies = [\"10.0.0.5\", \"proxy.internal\"]",
+    ));
+    assert!(e.starts_with("config/placewatch.toml:8"), "{e}");
+    assert!(
+        e.contains("desk.trusted_proxies: \"proxy.internal\" is not an IP address"),
+        "{e}"
+    );
+    let c = parse(&with_monitor(
+        "[desk]\ntrusted_proxies = [\"10.0.0.5\", \"::1\"]",
+    ))
+    .unwrap();
+    assert_eq!(c.desk.trusted_proxies.len(), 2);
+    assert!(!c.desk.allow_self_approval, "off by default");
+}

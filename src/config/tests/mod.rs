@@ -81,6 +81,35 @@ fn minimal_file_gets_every_default() {
 }
 
 #[test]
+fn replies_grace_follows_the_request_timeout_unless_set() {
+    let c = parse(MINIMAL).unwrap();
+    assert_eq!(c.replies.in_flight_grace, Duration::from_secs(60));
+    assert_eq!(c.replies.reconcile_interval, Duration::from_secs(20));
+    let c = parse(&with_monitor("[x]\nrequest_timeout_secs = 45")).unwrap();
+    assert_eq!(c.replies.in_flight_grace, Duration::from_secs(90));
+    let c = parse(&with_monitor(
+        "[replies]\nin_flight_grace_secs = 3\nreconcile_interval_secs = 1",
+    ))
+    .unwrap();
+    assert_eq!(c.replies.in_flight_grace, Duration::from_secs(3));
+    assert_eq!(c.replies.reconcile_interval, Duration::from_secs(1));
+    let c = parse_env(
+        MINIMAL,
+        &[("PLACEWATCH__REPLIES__IN_FLIGHT_GRACE_SECS", "0")],
+    )
+    .unwrap();
+    assert_eq!(c.replies.in_flight_grace, Duration::ZERO);
+    assert_eq!(
+        err(&with_monitor("[replies]\nreconcile_interval_secs = 0")),
+        "config/placewatch.toml:8: replies.reconcile_interval_secs: must be between 1 and 600, got 0"
+    );
+    assert_eq!(
+        err(&with_monitor("[replies]\nin_flight_grace_secs = -1")),
+        "config/placewatch.toml:8: replies.in_flight_grace_secs: must be between 0 and 3600, got -1"
+    );
+}
+
+#[test]
 fn reference_file_loads() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/placewatch.toml");
     let source = std::fs::read_to_string(&path).unwrap();
@@ -229,4 +258,29 @@ fn render_effective_round_trips_and_masks_secrets() {
     let back = Config::from_str_with_env(&rendered, &path, &no_env).unwrap();
     assert_eq!(back, c);
     assert!(rendered.parse::<toml::Table>().is_ok());
+}
+
+#[test]
+fn the_monthly_read_cap_is_the_smaller_of_reads_and_money() {
+    let cap = |extra: &str| {
+        parse(&with_monitor(&format!("[budget]\n{extra}")))
+            .unwrap()
+            .budget
+            .monthly_read_cap()
+    };
+    assert_eq!(cap("monthly_post_reads = 15000"), Some(15_000));
+    assert_eq!(cap("monthly_post_reads = 0"), None, "0 is no cap");
+    // $50 at $0.005 a read buys 10,000 reads.
+    assert_eq!(
+        cap("monthly_post_reads = 15000\nmonthly_usd = 50.0"),
+        Some(10_000)
+    );
+    assert_eq!(
+        cap("monthly_post_reads = 0\nmonthly_usd = 50.0"),
+        Some(10_000)
+    );
+    assert_eq!(
+        cap("monthly_post_reads = 5000\nmonthly_usd = 50.0"),
+        Some(5_000)
+    );
 }

@@ -37,6 +37,8 @@ struct Change<'a> {
     /// The event is followed by a POST.
     attempt: bool,
     item: ItemEffect,
+    /// Whether the reply's own officer may do this (false for approval).
+    author_may_act: bool,
 }
 
 impl<'a> Change<'a> {
@@ -52,6 +54,7 @@ impl<'a> Change<'a> {
             approved_by: None,
             attempt: false,
             item: ItemEffect::None,
+            author_may_act: true,
         }
     }
 }
@@ -157,10 +160,20 @@ impl Store {
     }
 
     /// An approver lets an awaiting reply go out: `sending`, one attempt.
-    pub async fn approve_reply(&self, id: i64, actor: &str) -> Result<Reply, StoreError> {
+    /// Approval is a second pair of eyes: the officer who wrote the reply
+    /// may not approve it unless `allow_self` (the desk's
+    /// `allow_self_approval`); the refusal is audited
+    /// (`reply.approval_refused`) and is a [`StoreError::SelfApproval`].
+    pub async fn approve_reply(
+        &self,
+        id: i64,
+        actor: &str,
+        allow_self: bool,
+    ) -> Result<Reply, StoreError> {
         let mut change = Change::new(ReplyEvent::Approve, actor, "reply.approved");
         change.approved_by = Some(actor);
         change.attempt = true;
+        change.author_may_act = allow_self;
         self.apply_event(id, change).await
     }
 
@@ -201,16 +214,31 @@ impl Store {
             return Ok(before);
         }
         let next = before.state.apply(change.event)?;
+        if !change.author_may_act && before.officer == change.actor {
+            let entry = NewAudit {
+                actor: change.actor.to_owned(),
+                action: "reply.approval_refused".to_owned(),
+                item_id: Some(before.item_id),
+                before: Some(json!({ "reply": reply_json(&before) })),
+                after: None,
+                detail: Some(format!(
+                    "{} wrote reply {id} and may not approve it: another approver must",
+                    change.actor
+                )),
+            };
+            audit::insert(&mut tx, &entry, &codec::now()).await?;
+            tx.commit().await?;
+            return Err(StoreError::SelfApproval {
+                reply_id: id,
+                officer: change.actor.to_owned(),
+            });
+        }
         if next.holds_target()
             && !before.state.holds_target()
             && before.override_by.is_none()
-            && let Some((reply_id, state)) = live_reply(&mut tx, before.target_post_id).await?
+            && let Some(exists) = live_reply(&mut tx, before.target_post_id).await?
         {
-            return Err(StoreError::ReplyExists {
-                target: before.target_post_id,
-                reply_id,
-                state,
-            });
+            return Err(exists);
         }
         let at = codec::now();
         let error = change

@@ -80,7 +80,10 @@ async fn every_action_leaves_exactly_one_audit_entry() {
     step!(
         "Admin Ada",
         "reply.approved",
-        store.approve_reply(reply.id, "Admin Ada").await.unwrap()
+        store
+            .approve_reply(reply.id, "Admin Ada", false)
+            .await
+            .unwrap()
     );
     step!(
         "placewatch",

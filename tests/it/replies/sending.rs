@@ -259,7 +259,12 @@ async fn failed_replies_are_retried_by_a_person_and_approvals_send_once() {
         panic!("awaiting approval")
     };
     assert_eq!(t.posts_tried().await, 2, "nothing sent before approval");
-    let approved = sent(t.outbox.approve(reply.id, "Admin Ada").await.unwrap());
+    let approved = sent(
+        t.outbox
+            .approve(reply.id, "Admin Ada", false)
+            .await
+            .unwrap(),
+    );
     assert_eq!(approved.approved_by.as_deref(), Some("Admin Ada"));
     assert_eq!(approved.template.as_deref(), Some("thanks"));
     assert_eq!(t.council_replies_to(post2).await.len(), 1);
