@@ -1,15 +1,17 @@
 //! Wiring: one clear path from a validated `Config` to running tasks.
 //! `App::build` opens the store, builds the X client, works out who the council
 //! account is, plans the monitors and binds the HTTP listener; `run_until_stopped`
-//! runs the poller and the HTTP endpoints until shutdown.
+//! runs the poller, the outbox and the desk as one until shutdown.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::config::Config;
 use crate::domain::query::KeywordSet;
@@ -23,6 +25,9 @@ use crate::store::Store;
 use crate::web::{self, Desk};
 use crate::x::auth::{self, UserSession};
 use crate::x::{Client, UserAuth};
+
+/// How long the poller, the outbox and the desk get to finish once stopping.
+pub const DRAIN_DEADLINE: Duration = Duration::from_secs(30);
 
 /// The store's file name in the data directory.
 pub const DB_FILE: &str = "placewatch.db";
@@ -183,11 +188,18 @@ impl App {
         })
     }
 
-    /// Runs the poller, the outbox and the desk until `shutdown` fires.
+    /// Runs the poller, the outbox and the desk as one, until `shutdown`
+    /// fires or one of them ends on its own (the desk failing to serve, a
+    /// panic), which stops the others at once and is the error returned.
+    /// Then everything still running gets [`DRAIN_DEADLINE`] to finish
+    /// (the poller its page in flight, the outbox its send, the desk its
+    /// requests) before it is abandoned.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let server = self.listener.zip(self.addr).map(|(listener, addr)| {
+        let store = self.poller.store.clone();
+        let mut tasks: JoinSet<Task> = JoinSet::new();
+        if let (Some(listener), Some(addr)) = (self.listener, self.addr) {
             let desk = Desk::new(
-                self.poller.store.clone(),
+                store.clone(),
                 self.outbox.clone(),
                 self.council.clone(),
                 self.config.clone(),
@@ -195,25 +207,134 @@ impl App {
                 addr,
                 shutdown.clone(),
             );
-            tokio::spawn(web::serve(listener, web::router(desk), shutdown.clone()))
-        });
-        let store = self.poller.store.clone();
-        let replies = self.outbox.map(|mut outbox| {
+            let stop = shutdown.clone();
+            tasks.spawn(async move {
+                let served = web::serve(listener, web::router(desk), stop).await;
+                ("desk", served.with_context(|| format!("serving the desk on {addr}")))
+            });
+        }
+        if let Some(mut outbox) = self.outbox {
             outbox.in_flight_grace = self.config.replies.in_flight_grace;
             let every = crate::reply::Schedule {
                 stuck: self.config.replies.reconcile_interval,
                 manual: self.poller.settings.max_interval,
             };
-            tokio::spawn(outbox.run_until_stopped(every, shutdown.clone()))
+            let stop = shutdown.clone();
+            tasks.spawn(async move {
+                outbox.run_until_stopped(every, stop).await;
+                ("outbox", Ok(()))
+            });
+        }
+        let (poller, stop) = (self.poller, shutdown.clone());
+        tasks.spawn(async move {
+            poller.run_until_stopped(stop).await;
+            ("poller", Ok(()))
         });
-        self.poller.run_until_stopped(shutdown).await;
-        if let Some(replies) = replies {
-            replies.await?;
-        }
-        if let Some(server) = server {
-            server.await??;
-        }
+
+        let outcome = run_as_one(tasks, &shutdown, DRAIN_DEADLINE).await;
         store.close().await;
-        Ok(())
+        outcome
+    }
+}
+
+/// A task of the daemon: its name and how it ended.
+type Task = (&'static str, anyhow::Result<()>);
+
+/// Waits for `shutdown`, or for a task to end on its own (an error: nothing
+/// ends before shutdown unless something went wrong), which cancels
+/// `shutdown` for the others; then gives the tasks still running `deadline`
+/// to finish and abandons the rest. The first task's failure is the result.
+async fn run_as_one(
+    mut tasks: JoinSet<Task>,
+    shutdown: &CancellationToken,
+    deadline: Duration,
+) -> anyhow::Result<()> {
+    let mut outcome = Ok(());
+    tokio::select! {
+        () = shutdown.cancelled() => {}
+        Some(ended) = tasks.join_next() => {
+            let failure = match ended {
+                Ok((task, Err(e))) => e.context(format!("the {task} failed")),
+                Ok((task, Ok(()))) => anyhow::anyhow!("the {task} stopped on its own"),
+                Err(e) => anyhow::anyhow!("a task panicked: {e}"),
+            };
+            error!(error = format!("{failure:#}"), "stopping everything");
+            outcome = Err(failure);
+            shutdown.cancel();
+        }
+    }
+    let drained = tokio::time::timeout(deadline, async {
+        while let Some(ended) = tasks.join_next().await {
+            match ended {
+                Ok((_, Ok(()))) => {}
+                Ok((task, Err(e))) => {
+                    warn!(task, error = format!("{e:#}"), "failed while stopping")
+                }
+                Err(e) => warn!(error = %e, "a task panicked while stopping"),
+            }
+        }
+    })
+    .await;
+    if drained.is_err() {
+        warn!(
+            tasks = tasks.len(),
+            "still running {} s after the stop began: abandoned",
+            deadline.as_secs()
+        );
+        tasks.abort_all();
+    }
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A task that runs until `stop`, taking `linger` to finish afterwards.
+    fn until_stopped(
+        name: &'static str,
+        stop: &CancellationToken,
+        linger: Duration,
+    ) -> impl Future<Output = Task> + use<> {
+        let stop = stop.clone();
+        async move {
+            stop.cancelled().await;
+            tokio::time::sleep(linger).await;
+            (name, Ok(()))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_task_that_fails_stops_the_others_and_is_the_error() {
+        let shutdown = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        tasks.spawn(until_stopped("poller", &shutdown, Duration::from_secs(1)));
+        tasks.spawn(async { ("desk", Err(anyhow::anyhow!("address in use"))) });
+        let outcome = run_as_one(tasks, &shutdown, DRAIN_DEADLINE).await;
+        let message = format!("{:#}", outcome.unwrap_err());
+        assert_eq!(message, "the desk failed: address in use");
+        assert!(shutdown.is_cancelled(), "the others were told to stop");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn shutdown_drains_within_the_deadline_and_abandons_the_rest() {
+        let shutdown = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        tasks.spawn(until_stopped("outbox", &shutdown, Duration::from_secs(5)));
+        tasks.spawn(until_stopped("poller", &shutdown, Duration::from_secs(3600)));
+        shutdown.cancel();
+        let started = tokio::time::Instant::now();
+        run_as_one(tasks, &shutdown, DRAIN_DEADLINE).await.unwrap();
+        assert_eq!(started.elapsed(), DRAIN_DEADLINE, "the slow one is abandoned");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_task_that_panics_is_an_error() {
+        let shutdown = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        tasks.spawn(until_stopped("poller", &shutdown, Duration::ZERO));
+        tasks.spawn(async { panic!("bug") });
+        let outcome = run_as_one(tasks, &shutdown, DRAIN_DEADLINE).await;
+        assert!(format!("{:#}", outcome.unwrap_err()).contains("panicked"));
     }
 }

@@ -160,12 +160,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     println!("Press Ctrl-C to stop.");
 
     let shutdown = CancellationToken::new();
-    let stop = shutdown.clone();
-    tokio::spawn(async move {
-        super::wait_for_signal().await;
-        tracing::info!("stopping the demo");
-        stop.cancel();
-    });
+    super::stop_on_signal(shutdown.clone(), "stopping the demo");
     let simulator = tokio::spawn(sim.run_until_stopped(shutdown.clone()));
     app.run_until_stopped(shutdown).await?;
     simulator.await?;

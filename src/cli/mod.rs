@@ -189,13 +189,21 @@ async fn run_daemon(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
         tracing::info!(%addr, "serving the desk on http://{addr}/ (and /metrics, /healthz)");
     }
     let shutdown = CancellationToken::new();
-    let stop = shutdown.clone();
+    stop_on_signal(shutdown.clone(), "stopping: finishing the page and send in flight");
+    app.run_until_stopped(shutdown).await
+}
+
+/// Cancels `shutdown` at the first SIGINT or SIGTERM (logging `stopping`),
+/// and exits the process at once on a second one.
+pub(crate) fn stop_on_signal(shutdown: CancellationToken, stopping: &'static str) {
     tokio::spawn(async move {
         wait_for_signal().await;
-        tracing::info!("stopping: finishing the cycle in flight");
-        stop.cancel();
+        tracing::info!("{stopping} (a second Ctrl-C exits at once)");
+        shutdown.cancel();
+        wait_for_signal().await;
+        tracing::warn!("second signal: exiting without waiting");
+        std::process::exit(130);
     });
-    app.run_until_stopped(shutdown).await
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -116,11 +116,7 @@ async fn serve(args: SimArgs, options: SimOptions) -> anyhow::Result<()> {
         "    curl -H \"Authorization: Bearer $TOKEN\" '{base}/2/tweets/search/recent?query=Croydon&max_results=100'"
     );
     let shutdown = CancellationToken::new();
-    let stop = shutdown.clone();
-    tokio::spawn(async move {
-        super::wait_for_signal().await;
-        stop.cancel();
-    });
+    super::stop_on_signal(shutdown.clone(), "stopping the simulator");
     server.run_until_stopped(shutdown).await;
     tracing::info!("simulator stopped");
     Ok(())

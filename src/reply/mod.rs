@@ -33,7 +33,9 @@ mod outbox;
 mod reconcile;
 mod run;
 
+#[cfg(feature = "failpoints")]
 use std::sync::OnceLock;
+#[cfg(feature = "failpoints")]
 use std::time::Duration;
 
 pub use outbox::{Outbox, ReplyError, ReplyOutcome, ReplyRequest};
@@ -42,7 +44,9 @@ pub use run::Schedule;
 
 /// The environment variable that arms a failpoint. **Test-only**: it exists so
 /// that the kill tests can crash the real binary at each step between
-/// recording a reply and marking it sent. Never set it in production.
+/// recording a reply and marking it sent. Failpoints are compiled only with
+/// the `failpoints` feature, which only test builds turn on (the package's
+/// dev-dependency on itself); a release build ignores the variable.
 ///
 /// `PLACEWATCH_FAILPOINT=STEP` aborts the process (`std::process::abort`, as
 /// abrupt as SIGKILL: no destructor, no flush) when it reaches `STEP`;
@@ -56,6 +60,7 @@ pub use run::Schedule;
 pub const FAILPOINT_ENV: &str = "PLACEWATCH_FAILPOINT";
 
 /// Crashes the process here if [`FAILPOINT_ENV`] names `step` (read once).
+#[cfg(feature = "failpoints")]
 pub(crate) fn failpoint(step: &str) {
     static ARMED: OnceLock<Option<(String, bool)>> = OnceLock::new();
     let armed = ARMED.get_or_init(|| {
@@ -78,3 +83,8 @@ pub(crate) fn failpoint(step: &str) {
     }
     std::process::abort();
 }
+
+/// Without the `failpoints` feature (every build but the tests'), nothing.
+#[cfg(not(feature = "failpoints"))]
+#[inline(always)]
+pub(crate) fn failpoint(_step: &str) {}

@@ -41,6 +41,9 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use tokio_util::sync::CancellationToken;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::config::Config;
 use crate::domain::triage::Council;
@@ -50,6 +53,9 @@ use crate::store::Store;
 
 pub use auth::{hash_password, verify_password};
 pub use server::{HEADER_READ_TIMEOUT, serve};
+
+/// The longest a desk request (other than a live-update stream) may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Everything the desk's handlers share. Cheap to clone.
 #[derive(Clone)]
@@ -106,6 +112,10 @@ impl Desk {
 
 /// The desk's routes, with `/metrics` and `/healthz` (which need no session).
 pub fn router(desk: Desk) -> Router {
+    // Live-update streams stay open for the whole session; everything else
+    // answers within REQUEST_TIMEOUT (a reply's send included: X's own
+    // timeout is shorter, and a send cut short is reconciled by the outbox).
+    let streams = Router::new().route("/events", get(live::events));
     let pages = Router::new()
         .route("/", get(inbox::page))
         .route("/inbox/rows", get(inbox::rows))
@@ -128,8 +138,12 @@ pub fn router(desk: Desk) -> Router {
         .route("/officers", get(officers::page))
         .route("/officers/{username}/disable", post(officers::disable))
         .route("/officers/{username}/enable", post(officers::enable))
-        .route("/events", get(live::events))
         .route("/logout", post(auth::logout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .merge(streams)
         .layer(axum::middleware::from_fn_with_state(
             desk.clone(),
             guard::require_session,
@@ -148,6 +162,20 @@ pub fn router(desk: Desk) -> Router {
         .merge(health)
         .layer(axum::extract::DefaultBodyLimit::max(guard::MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn(guard::security_headers))
+        .layer(
+            TraceLayer::new_for_http()
+                // The path only: query strings hold search words and tokens.
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    tracing::info_span!(
+                        "desk",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                    )
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::DEBUG))
+                .on_failure(DefaultOnFailure::new().level(Level::WARN)),
+        )
 }
 
 /// `/metrics` (Prometheus text) and `/healthz` (JSON snapshot; 503 while
