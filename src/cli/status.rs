@@ -4,21 +4,18 @@
 
 use crate::app::open_store;
 use crate::config::Config;
+use crate::poller::health::{STATUS_FILE, Snapshot};
 use crate::poller::report::StatusReport;
 
 pub async fn run(config: Config, json: bool) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     // What the running daemon last wrote: next polls and rate limits.
-    let daemon: serde_json::Value =
-        std::fs::read(config.data.dir.join(crate::poller::health::STATUS_FILE))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
+    let daemon = Snapshot::read(&config.data.dir.join(STATUS_FILE));
     let report = StatusReport::gather(&config, &store, &daemon).await?;
     store.close().await;
     if json {
         let mut out = serde_json::to_value(&report)?;
-        out["daemon"] = daemon;
+        out["daemon"] = serde_json::to_value(&daemon)?;
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }

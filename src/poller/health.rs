@@ -38,7 +38,8 @@ pub struct Metrics {
 }
 
 /// The state of one monitor.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct MonitorState {
     pub query: String,
     pub last_poll: Option<String>,
@@ -49,7 +50,10 @@ pub struct MonitorState {
     pub limits: Option<RateLimits>,
 }
 
-#[derive(Debug, Default, Serialize)]
+/// What the running daemon knows about its monitors: served by `/healthz`,
+/// written to [`STATUS_FILE`] for `placewatch status`, read by the desk.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Snapshot {
     pub monitors: BTreeMap<String, MonitorState>,
     pub forecast: Option<Forecast>,
@@ -133,6 +137,22 @@ impl Health {
     }
 
     pub fn snapshot_json(&self) -> serde_json::Value {
-        serde_json::to_value(&*self.snapshot.lock().expect("health lock")).unwrap_or_default()
+        serde_json::to_value(self.current()).unwrap_or_default()
+    }
+
+    /// A copy of the snapshot as it is now.
+    pub fn current(&self) -> Snapshot {
+        self.snapshot.lock().expect("health lock").clone()
+    }
+}
+
+impl Snapshot {
+    /// What a daemon last wrote to `path` ([`STATUS_FILE`]); empty when no
+    /// daemon has run or the file is unreadable.
+    pub fn read(path: &std::path::Path) -> Snapshot {
+        std::fs::read(path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default()
     }
 }

@@ -9,7 +9,9 @@
 
 use serde::Serialize;
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
+use super::health::Snapshot;
 use super::month_progress;
 use super::plan::plan;
 use super::schedule::{Forecast, forecast};
@@ -60,11 +62,11 @@ pub enum ReportError {
 
 impl StatusReport {
     /// Gathers the report; `daemon` is the running daemon's health snapshot
-    /// (`Value::Null` when none runs).
+    /// (empty when none runs).
     pub async fn gather(
         config: &Config,
         store: &Store,
-        daemon: &serde_json::Value,
+        daemon: &Snapshot,
     ) -> Result<StatusReport, ReportError> {
         let session = UserSession::open(config)?;
         let token = session.as_ref().map(UserSession::status);
@@ -92,22 +94,25 @@ impl StatusReport {
         let monitors = planned
             .iter()
             .map(|m| {
-                let d = &daemon["monitors"][&m.key];
-                let window = &d["limits"]["window"];
-                let limits = match (window["remaining"].as_u64(), window["limit"].as_u64()) {
-                    (Some(r), Some(l)) => Some(format!(
-                        "{r} of {l} requests left in the 15-minute window (resets {})",
-                        window["reset"].as_str().unwrap_or("?")
-                    )),
-                    _ => None,
-                };
+                let d = daemon.monitors.get(&m.key);
+                let window = d.and_then(|d| d.limits).and_then(|l| l.window);
+                let limits = window.map(|w| {
+                    let reset = OffsetDateTime::from_unix_timestamp(w.reset)
+                        .ok()
+                        .and_then(|t| t.format(&Rfc3339).ok())
+                        .unwrap_or_else(|| "at an unknown time".to_owned());
+                    format!(
+                        "{} of {} requests left in the 15-minute window (resets {reset})",
+                        w.remaining, w.limit
+                    )
+                });
                 MonitorReport {
                     key: m.key.clone(),
                     places: m.places.clone(),
                     cursor: cursors.iter().find(|c| c.monitor == m.key).cloned(),
-                    next_poll: d["next_poll"].as_str().map(str::to_owned),
+                    next_poll: d.and_then(|d| d.next_poll.clone()),
                     limits,
-                    last_error: d["last_error"].as_str().map(str::to_owned),
+                    last_error: d.and_then(|d| d.last_error.clone()),
                 }
             })
             .collect();
@@ -125,7 +130,7 @@ impl StatusReport {
             token,
             items_by_status: items.counts,
             events: store.recent_events(10).await?,
-            paused: daemon["paused"].as_str().map(str::to_owned),
+            paused: daemon.paused.clone(),
             login_command: format!("placewatch auth login --config {}", config.source.display()),
         })
     }

@@ -18,7 +18,7 @@ use serde::Serialize;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// The month's post reads against the budget.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Forecast {
     pub used: u64,
     pub limit: Option<u64>,

@@ -23,7 +23,7 @@ struct StatusPage {
 
 /// `GET /status`.
 pub(crate) async fn page(State(desk): State<Desk>, me: Me) -> Result<Response, WebError> {
-    let daemon = desk.health.snapshot_json();
+    let daemon = desk.health.current();
     let report = StatusReport::gather(&desk.config, &desk.store, &daemon)
         .await
         .map_err(|e| WebError::Internal(e.to_string()))?;

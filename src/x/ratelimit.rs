@@ -3,10 +3,10 @@
 //! (`x-app-limit-24hour-*`, `x-user-limit-24hour-*`) on endpoints with daily caps.
 
 use reqwest::header::HeaderMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One limit window as the headers describe it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
     pub limit: u64,
     pub remaining: u64,
@@ -15,7 +15,7 @@ pub struct Window {
 }
 
 /// Every limit a response reported.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RateLimits {
     pub window: Option<Window>,
     pub app_day: Option<Window>,

@@ -113,9 +113,11 @@ async fn the_demo_prints_a_working_login_and_stops_cleanly_on_ctrl_c() {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
+        // Generous: the daemon's tasks get 30 s to drain (app::DRAIN_DEADLINE),
+        // and a busy machine must not fail this.
         assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "the demo stops within 15 s of Ctrl-C"
+            started.elapsed() < Duration::from_secs(90),
+            "the demo stops within 90 s of Ctrl-C"
         );
         std::thread::sleep(Duration::from_millis(50));
     };

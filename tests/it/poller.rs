@@ -438,7 +438,13 @@ async fn cycles_running_at_once_never_read_past_the_budget_and_resume_when_it_al
         .iter()
         .map(|m| p.poller.poll_once(m, &never));
     for outcome in futures::future::join_all(cycles).await {
-        outcome.unwrap();
+        match outcome {
+            Ok(_) => {}
+            // On a busy machine one cycle may start only after the other
+            // has spent the whole budget: it reads nothing, rightly.
+            Err(PollError::BudgetSpent { .. }) => {}
+            Err(e) => panic!("a cycle failed: {e:?}"),
+        }
     }
     let served = sim.stats().await["posts_served"].as_u64().unwrap();
     assert!(

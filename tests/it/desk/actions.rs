@@ -225,3 +225,21 @@ async fn the_item_page_shows_thread_matches_flags_notes_and_history() {
     );
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_status_page_shows_each_querys_rate_limit_window_from_the_running_daemon() {
+    let t = DeskTest::start().await;
+    t.arrive("resident30", "Croydon street lights out").await;
+    let sam = t.login("sam").await;
+    let page = sam.get("/status").await.text().await.unwrap();
+    let year = time::OffsetDateTime::now_utc().year();
+    assert!(
+        page.contains("requests left in the 15-minute window (resets "),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("(resets {year}-")),
+        "the reset time is shown, not '?'"
+    );
+    t.stop().await;
+}
