@@ -46,17 +46,17 @@ pub const MAX_SEARCH_WORDS: usize = 12;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SearchError {
     #[error(
-        "that search is {chars} characters long; searches are limited to {MAX_SEARCH_CHARS}: \
+        "That search is {chars} characters long; searches are limited to {MAX_SEARCH_CHARS}: \
          search for a few distinctive words"
     )]
     TooLong { chars: usize },
     #[error(
-        "that search has {words} words; searches are limited to {MAX_SEARCH_WORDS}: \
+        "That search has {words} words; searches are limited to {MAX_SEARCH_WORDS}: \
          search for a few distinctive words"
     )]
     TooManyWords { words: usize },
     #[error(
-        "that search took longer than {} s and was stopped: search for fewer or more \
+        "That search took longer than {} s and was stopped: search for fewer or more \
          distinctive words, or narrow it with a status or place", budget.as_secs_f32()
     )]
     TooSlow { budget: std::time::Duration },
