@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use crate::config::Config;
+use crate::config::{ClientType, Config, Secrets};
 use crate::domain::query::KeywordSet;
 use crate::domain::triage::{Council, RuleSet};
 use crate::poller::health::Health;
@@ -23,7 +23,7 @@ use crate::poller::spool::Spool;
 use crate::poller::{Poller, Settings};
 use crate::store::Store;
 use crate::web::{self, Desk};
-use crate::x::auth::{self, UserSession};
+use crate::x::auth::{self, AppCredentials, AuthSettings, OAuthClientKind, UserSession};
 use crate::x::{Client, UserAuth};
 
 /// How long the poller, the outbox and the desk get to finish once stopping.
@@ -43,22 +43,48 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
         .with_context(|| format!("opening the store {}", path.display()))
 }
 
-/// Builds the X client: app-only bearer for reads, the council's session (if
-/// logged in) for its own timelines and replies.
-pub async fn x_client(config: &Config) -> anyhow::Result<(Client, Option<UserSession>)> {
-    x_client_with_env(config, &auth::process_env).await
+/// What `x::auth` needs, from the config and the secrets read at start-up.
+pub fn auth_settings(config: &Config, secrets: &Secrets) -> AuthSettings {
+    let x = &config.x;
+    AuthSettings {
+        api_base: x.api_base.clone(),
+        authorize_url: x.authorize_url.clone(),
+        redirect_uri: x.redirect_uri.clone(),
+        client_id: x.client_id.clone(),
+        client: match x.client_type {
+            ClientType::Public => OAuthClientKind::Public,
+            ClientType::Confidential => OAuthClientKind::Confidential {
+                secret: secrets.client_secret.clone(),
+                var: x.client_secret_env.clone(),
+            },
+        },
+        council_handle: config.council.handle.clone(),
+        token_dir: config.data.dir.clone(),
+        request_timeout: x.request_timeout,
+        connect_timeout: x.connect_timeout,
+        app: AppCredentials {
+            bearer_token: secrets.bearer_token.clone(),
+            api_key_pair: secrets.api_key_pair.clone(),
+            bearer_var: x.bearer_token_env.clone(),
+            key_var: x.api_key_env.clone(),
+            secret_var: x.api_secret_env.clone(),
+        },
+        login_command: format!("placewatch auth login --config {}", config.source.display()),
+    }
 }
 
-/// [`x_client`], reading secrets' environment variables through `env`.
-pub async fn x_client_with_env(
+/// Builds the X client: app-only bearer for reads, the council's session (if
+/// logged in) for its own timelines and replies.
+pub async fn x_client(
     config: &Config,
-    env: &(dyn Fn(&str) -> Option<String> + Sync),
+    secrets: &Secrets,
 ) -> anyhow::Result<(Client, Option<UserSession>)> {
+    let settings = auth_settings(config, secrets);
     let http = reqwest::Client::builder()
         .user_agent(crate::x::client::USER_AGENT)
         .build()?;
-    let bearer = auth::app_bearer_with_env(config, &http, env).await?;
-    let session = UserSession::open_with_env(config, env)?;
+    let bearer = auth::app_bearer(&settings, &http).await?;
+    let session = UserSession::open(&settings)?;
     let mut builder = Client::builder(config.x.api_base.clone(), bearer)
         .timeouts(config.x.connect_timeout, config.x.request_timeout);
     if let Some(s) = &session {
@@ -81,21 +107,15 @@ pub struct App {
 }
 
 impl App {
-    /// Builds everything `placewatch run` needs. `listen` serves the desk,
-    /// `/metrics` and `/healthz`.
-    pub async fn build(config: &Config, listen: Option<SocketAddr>) -> anyhow::Result<App> {
-        Self::build_with_env(config, listen, &auth::process_env).await
-    }
-
-    /// [`App::build`], reading secrets' environment variables through `env`
-    /// (`placewatch demo` hands in the simulator's).
-    pub async fn build_with_env(
+    /// Builds everything `placewatch run` needs, with the secrets read at
+    /// start-up. `listen` serves the desk, `/metrics` and `/healthz`.
+    pub async fn build(
         config: &Config,
+        secrets: &Secrets,
         listen: Option<SocketAddr>,
-        env: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> anyhow::Result<App> {
         let store = open_store(config).await?;
-        let (client, session) = x_client_with_env(config, env).await?;
+        let (client, session) = x_client(config, secrets).await?;
         let council = match &session {
             Some(s) if s.status().refused.is_none() => {
                 let account = s.account();
@@ -210,7 +230,10 @@ impl App {
             let stop = shutdown.clone();
             tasks.spawn(async move {
                 let served = web::serve(listener, web::router(desk), stop).await;
-                ("desk", served.with_context(|| format!("serving the desk on {addr}")))
+                (
+                    "desk",
+                    served.with_context(|| format!("serving the desk on {addr}")),
+                )
             });
         }
         if let Some(mut outbox) = self.outbox {
@@ -321,11 +344,19 @@ mod tests {
         let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
         tasks.spawn(until_stopped("outbox", &shutdown, Duration::from_secs(5)));
-        tasks.spawn(until_stopped("poller", &shutdown, Duration::from_secs(3600)));
+        tasks.spawn(until_stopped(
+            "poller",
+            &shutdown,
+            Duration::from_secs(3600),
+        ));
         shutdown.cancel();
         let started = tokio::time::Instant::now();
         run_as_one(tasks, &shutdown, DRAIN_DEADLINE).await.unwrap();
-        assert_eq!(started.elapsed(), DRAIN_DEADLINE, "the slow one is abandoned");
+        assert_eq!(
+            started.elapsed(),
+            DRAIN_DEADLINE,
+            "the slow one is abandoned"
+        );
     }
 
     #[tokio::test(start_paused = true)]

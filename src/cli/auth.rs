@@ -2,9 +2,12 @@
 
 use std::path::PathBuf;
 
+use std::process::{Command, Stdio};
+
 use super::{Failure, block_on};
-use crate::config::Config;
-use crate::x::auth::{self, LoginOptions};
+use crate::app::auth_settings;
+use crate::config::{Config, Secrets};
+use crate::x::auth::{self, AuthSettings, LoginOptions, OpenBrowser};
 
 #[derive(Debug, clap::Args)]
 pub struct AuthArgs {
@@ -44,31 +47,75 @@ pub fn run(args: AuthArgs) -> Result<(), Failure> {
             paste,
             no_browser,
         } => {
-            let config = Config::load(&config)?;
+            let settings = settings(&config)?;
             block_on(async move {
                 let options = LoginOptions {
                     paste,
-                    open_browser: !no_browser,
+                    open_browser: (!no_browser).then_some(open_browser as OpenBrowser),
                 };
                 let mut out = std::io::stdout();
                 let mut input = std::io::BufReader::new(std::io::stdin());
-                auth::login(&config, options, &mut out, &mut input).await?;
+                auth::login(&settings, options, &mut out, &mut input).await?;
                 Ok(())
             })
         }
         AuthCommand::Status { config } => {
-            let config = Config::load(&config)?;
-            let report = auth::status_report(&config).map_err(anyhow::Error::from)?;
+            let report = auth::status_report(&settings(&config)?).map_err(anyhow::Error::from)?;
             print!("{report}");
             Ok(())
         }
         AuthCommand::Logout { config } => {
-            let config = Config::load(&config)?;
+            let settings = settings(&config)?;
             block_on(async move {
-                let outcome = auth::logout(&config).await?;
+                let outcome = auth::logout(&settings).await?;
                 println!("{outcome}");
                 Ok(())
             })
         }
     }
+}
+
+/// The login settings of the config at `path`, with the secrets the
+/// process environment holds.
+fn settings(path: &std::path::Path) -> Result<AuthSettings, Failure> {
+    let config = Config::load(path)?;
+    Ok(auth_settings(&config, &Secrets::from_process(&config)))
+}
+
+/// Opens `url` in the user's browser when there is one: `$BROWSER`, else
+/// `xdg-open` under X11 or Wayland (`open` on macOS). Never waits for it and
+/// never fails the login: the URL is printed anyway.
+fn open_browser(url: &str) -> Result<(), String> {
+    let env = |name: &str| std::env::var(name).ok();
+    let set = |name: &str| env(name).is_some_and(|v| !v.is_empty());
+    let command = match env("BROWSER").filter(|b| !b.trim().is_empty()) {
+        // $BROWSER may be a colon-separated list; the first entry is enough.
+        Some(list) => list
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        None if cfg!(target_os = "macos") => "open".to_string(),
+        None if set("DISPLAY") || set("WAYLAND_DISPLAY") => "xdg-open".to_string(),
+        None => return Err("no browser found (no $BROWSER, $DISPLAY or $WAYLAND_DISPLAY)".into()),
+    };
+    let mut words = command.split_whitespace();
+    let program = words.next().ok_or("$BROWSER is empty")?;
+    let mut args: Vec<String> = words.map(String::from).collect();
+    if args.iter().any(|a| a.contains("%s")) {
+        args = args.iter().map(|a| a.replace("%s", url)).collect();
+    } else {
+        args.push(url.to_string());
+    }
+    let mut child = Command::new(program)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{program}: {e}"))?;
+    // Reap it whenever it exits, so it does not linger as a zombie.
+    std::thread::spawn(move || child.wait());
+    Ok(())
 }

@@ -13,8 +13,8 @@ use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
 use super::{Failure, block_on};
-use crate::app::{App, open_store};
-use crate::config::Config;
+use crate::app::{App, auth_settings, open_store};
+use crate::config::{Config, Secrets};
 use crate::domain::officer::Role;
 use crate::sim::SimServer;
 use crate::store::NewOfficer;
@@ -105,8 +105,9 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let config = Config::from_str_with_env(REFERENCE_CONFIG, &config_path, &env)
         .context("the demo's config")?;
     write_config(&config_path, &env)?;
+    let secrets = Secrets::resolve(&config, &env);
 
-    let account = crate::x::auth::login_auto_approved(&config, &env)
+    let account = crate::x::auth::login_auto_approved(&auth_settings(&config, &secrets))
         .await
         .context("logging the council account in to the simulator")?;
 
@@ -134,7 +135,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     }
     store.close().await;
 
-    let app = App::build_with_env(&config, Some(args.listen), &env).await?;
+    let app = App::build(&config, &secrets, Some(args.listen)).await?;
     let addr = app.addr.context("the desk's listener")?;
     println!();
     println!("placewatch demo is running: nothing here talks to the real X.");

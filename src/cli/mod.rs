@@ -184,12 +184,16 @@ pub(crate) fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(
 }
 
 async fn run_daemon(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
-    let app = crate::app::App::build(&config, Some(listen)).await?;
+    let secrets = crate::config::Secrets::from_process(&config);
+    let app = crate::app::App::build(&config, &secrets, Some(listen)).await?;
     if let Some(addr) = app.addr {
         tracing::info!(%addr, "serving the desk on http://{addr}/ (and /metrics, /healthz)");
     }
     let shutdown = CancellationToken::new();
-    stop_on_signal(shutdown.clone(), "stopping: finishing the page and send in flight");
+    stop_on_signal(
+        shutdown.clone(),
+        "stopping: finishing the page and send in flight",
+    );
     app.run_until_stopped(shutdown).await
 }
 

@@ -10,7 +10,7 @@ use anyhow::{Context, anyhow, bail};
 
 use super::{Failure, block_on};
 use crate::app::{open_store, x_client};
-use crate::config::Config;
+use crate::config::{Config, Secrets};
 use crate::domain::outbox::ReplyState;
 use crate::domain::text::{RenderContext, ReplyCost};
 use crate::domain::triage::Council;
@@ -209,7 +209,7 @@ pub fn audit(args: AuditArgs) -> Result<(), Failure> {
 /// session, and the council account from that session.
 async fn open_outbox(config: &Config, grace: Option<Duration>) -> anyhow::Result<Outbox> {
     let store = open_store(config).await?;
-    let (client, session) = x_client(config).await?;
+    let (client, session) = x_client(config, &Secrets::from_process(config)).await?;
     let login = || {
         anyhow!(
             "the council account is not logged in: run `placewatch auth login --config {}`",

@@ -13,8 +13,8 @@
 //! line for semantic errors — with no extra dependency.
 //!
 //! Secrets never live in `Config`: it holds only the *names* of the
-//! environment variables, and `client_secret()` & co. read them at call time
-//! into `secrecy::SecretString`.
+//! environment variables; [`Secrets::resolve`] reads them once, at start-up,
+//! into `secrecy::SecretString`s that are handed to whoever needs them.
 //!
 //! Place names, exclusions and triage words are parsed by
 //! `domain::query::Keyword::parse` (the parser the query packer and the
@@ -150,50 +150,6 @@ impl Config {
         Self::from_str_with_env(source, path, &|name| known.get(name).cloned())
     }
 
-    /// The OAuth 2.0 client secret, read now from the variable named by
-    /// `x.client_secret_env`. `None` if unset or empty.
-    pub fn client_secret(&self) -> Option<SecretString> {
-        self.client_secret_with_env(&process_env)
-    }
-
-    /// `client_secret`, reading variables through `env`.
-    pub fn client_secret_with_env(
-        &self,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Option<SecretString> {
-        read_secret(env, &self.x.client_secret_env)
-    }
-
-    /// The app-only bearer token, read now from the variable named by
-    /// `x.bearer_token_env`. `None` if unset or empty.
-    pub fn bearer_token(&self) -> Option<SecretString> {
-        self.bearer_token_with_env(&process_env)
-    }
-
-    /// `bearer_token`, reading variables through `env`.
-    pub fn bearer_token_with_env(
-        &self,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Option<SecretString> {
-        read_secret(env, &self.x.bearer_token_env)
-    }
-
-    /// API key and secret for the client_credentials grant, read now from
-    /// `x.api_key_env` and `x.api_secret_env`. `None` unless both are set.
-    pub fn api_key_pair(&self) -> Option<(SecretString, SecretString)> {
-        self.api_key_pair_with_env(&process_env)
-    }
-
-    /// `api_key_pair`, reading variables through `env`.
-    pub fn api_key_pair_with_env(
-        &self,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Option<(SecretString, SecretString)> {
-        let key = read_secret(env, &self.x.api_key_env)?;
-        let secret = read_secret(env, &self.x.api_secret_env)?;
-        Some((key, secret))
-    }
-
     /// The words that mark a post as a likely false friend, as
     /// `domain::triage::flags` wants them: the monitor's exclusions first,
     /// then `triage.false_friend_words`, without repeats (ignoring case).
@@ -222,6 +178,45 @@ impl Config {
 
 fn read_secret(env: &dyn Fn(&str) -> Option<String>, var: &str) -> Option<SecretString> {
     env(var).filter(|v| !v.is_empty()).map(SecretString::from)
+}
+
+/// The secrets the config names, read once from the environment: the OAuth
+/// client secret, the app-only bearer token and the API key pair. Each is
+/// `None` when its variable is unset or empty (the key pair unless both are
+/// set). Never printed: `Debug` shows only which are set.
+#[derive(Clone, Default)]
+pub struct Secrets {
+    pub client_secret: Option<SecretString>,
+    pub bearer_token: Option<SecretString>,
+    pub api_key_pair: Option<(SecretString, SecretString)>,
+}
+
+impl Secrets {
+    /// Reads the variables `config` names from the process environment.
+    pub fn from_process(config: &Config) -> Secrets {
+        Secrets::resolve(config, &process_env)
+    }
+
+    /// Reads the variables `config` names through `env` (`placewatch demo`
+    /// and the tests hand in their own).
+    pub fn resolve(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Secrets {
+        let x = &config.x;
+        Secrets {
+            client_secret: read_secret(env, &x.client_secret_env),
+            bearer_token: read_secret(env, &x.bearer_token_env),
+            api_key_pair: read_secret(env, &x.api_key_env).zip(read_secret(env, &x.api_secret_env)),
+        }
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secrets")
+            .field("client_secret", &self.client_secret.is_some())
+            .field("bearer_token", &self.bearer_token.is_some())
+            .field("api_key_pair", &self.api_key_pair.is_some())
+            .finish()
+    }
 }
 
 /// Parse, override, deserialize, validate.

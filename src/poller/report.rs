@@ -18,7 +18,7 @@ use super::schedule::{Forecast, forecast};
 use crate::config::Config;
 use crate::domain::triage::{Council, Status};
 use crate::store::{Cursor, Event, ItemFilter, Store, StoreError, Usage};
-use crate::x::auth::{SessionStatus, UserSession};
+use crate::x::auth::{SessionStatus, stored_status};
 
 /// One monitor's state.
 #[derive(Debug, Clone, Serialize)]
@@ -68,8 +68,7 @@ impl StatusReport {
         store: &Store,
         daemon: &Snapshot,
     ) -> Result<StatusReport, ReportError> {
-        let session = UserSession::open(config)?;
-        let token = session.as_ref().map(UserSession::status);
+        let token = stored_status(&config.data.dir)?;
         let council = match &token {
             Some(t) if t.refused.is_none() => Council {
                 id: t.account.id.parse().unwrap_or_default(),

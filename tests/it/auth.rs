@@ -3,8 +3,9 @@
 //! rotation under concurrency, refused refresh tokens, logout, the token
 //! file, and no secret in any log or report.
 //!
-//! Secrets reach placewatch through an injected environment (`*_with_env`):
-//! the crate forbids `unsafe`, so tests cannot `std::env::set_var`.
+//! Secrets reach placewatch through an injected environment
+//! (`Secrets::resolve`): the crate forbids `unsafe`, so tests cannot
+//! `std::env::set_var`.
 
 mod login;
 mod logout;
@@ -16,8 +17,10 @@ use std::io::Write;
 use std::net::TcpListener;
 use std::path::PathBuf;
 
+use placewatch::app::auth_settings;
 use placewatch::config::Config;
-use placewatch::x::auth::{self, Account, AuthError, LoginOptions, UserSession};
+use placewatch::config::Secrets;
+use placewatch::x::auth::{self, Account, AuthError, AuthSettings, LoginOptions, UserSession};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -103,6 +106,16 @@ dir = "{data}"
         |name| self.env.get(name).cloned()
     }
 
+    /// The login settings with the injected environment's secrets.
+    pub fn auth(&self) -> AuthSettings {
+        self.auth_with(&self.env())
+    }
+
+    /// The login settings with the secrets `env` holds.
+    pub fn auth_with(&self, env: &dyn Fn(&str) -> Option<String>) -> AuthSettings {
+        auth_settings(&self.config, &Secrets::resolve(&self.config, env))
+    }
+
     pub fn client_secret(&self) -> String {
         self.sim.creds().client_secret.clone()
     }
@@ -121,9 +134,7 @@ dir = "{data}"
     }
 
     pub fn open(&self) -> UserSession {
-        UserSession::open_with_env(&self.config, &self.env())
-            .unwrap()
-            .expect("logged in")
+        UserSession::open(&self.auth()).unwrap().expect("logged in")
     }
 
     pub async fn settings(&self, body: Value) {
@@ -138,10 +149,10 @@ dir = "{data}"
         let mut input = std::io::empty();
         let options = LoginOptions {
             paste: false,
-            open_browser: false,
+            open_browser: None,
         };
-        let env = self.env();
-        let login = auth::login_with_env(&self.config, options, &mut out, &mut input, &env);
+        let settings = self.auth();
+        let login = auth::login(&settings, options, &mut out, &mut input);
         let mut text = String::new();
         let browser = async {
             let url = authorize_url_from(&mut printed, &mut text, &self.sim).await;

@@ -104,10 +104,13 @@ requires_approval = true
         let bearer = sim.creds().bearer_token.clone();
         let env = move |name: &str| (name == "PLACEWATCH_BEARER_TOKEN").then(|| bearer.clone());
         let config = Config::from_str_with_env(&source, &path, &|_| None).unwrap();
-        placewatch::x::auth::login_auto_approved(&config, &env)
-            .await
-            .expect("the council logs in");
-        let app = App::build_with_env(&config, Some("127.0.0.1:0".parse().unwrap()), &env)
+        let secrets = placewatch::config::Secrets::resolve(&config, &env);
+        placewatch::x::auth::login_auto_approved(&placewatch::app::auth_settings(
+            &config, &secrets,
+        ))
+        .await
+        .expect("the council logs in");
+        let app = App::build(&config, &secrets, Some("127.0.0.1:0".parse().unwrap()))
             .await
             .unwrap();
         let addr = app.addr.unwrap();

@@ -219,18 +219,17 @@ const SECRETS: [&str; 3] = ["cs-very-secret", "AAAA-bearer-secret", "key-secret"
 #[test]
 fn secrets_are_read_from_the_named_variables() {
     let c = parse(MINIMAL).unwrap();
-    let secret = c.client_secret_with_env(&secret_env).unwrap();
+    let secrets = Secrets::resolve(&c, &secret_env);
+    let secret = secrets.client_secret.clone().unwrap();
     assert_eq!(secret.expose_secret(), "cs-very-secret");
     assert_eq!(
-        c.bearer_token_with_env(&secret_env)
-            .unwrap()
-            .expose_secret(),
+        secrets.bearer_token.as_ref().unwrap().expose_secret(),
         SECRETS[1]
     );
     // An empty API secret counts as unset, so there is no pair.
-    assert!(c.api_key_pair_with_env(&secret_env).is_none());
-    assert!(c.client_secret_with_env(&no_env).is_none());
-    let debug = format!("{c:?} {secret:?}");
+    assert!(secrets.api_key_pair.is_none());
+    assert!(Secrets::resolve(&c, &no_env).client_secret.is_none());
+    let debug = format!("{c:?} {secret:?} {secrets:?}");
     for s in SECRETS {
         assert!(!debug.contains(s), "{debug}");
     }

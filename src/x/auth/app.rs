@@ -1,5 +1,5 @@
 //! The app-only bearer token placewatch reads X with (search, timelines):
-//! a ready token from the variable named by `x.bearer_token_env`, or one
+//! a ready token (from the variable named by `x.bearer_token_env`), or one
 //! obtained with the `client_credentials` grant from the API key and secret
 //! (`POST {api_base}/oauth2/token`, HTTP Basic; x-api/FACTS.md §5).
 
@@ -9,38 +9,29 @@ use tracing::{debug, instrument};
 
 use super::AuthError;
 use super::error::reqwest_error;
-use crate::config::Config;
+use super::settings::AuthSettings;
 
-/// The app-only bearer: the environment variable named by
-/// `x.bearer_token_env`, else `client_credentials` with the API key and
-/// secret variables, else an error naming both options.
-pub async fn app_bearer(
-    config: &Config,
-    http: &reqwest::Client,
-) -> Result<SecretString, AuthError> {
-    app_bearer_with_env(config, http, &super::process_env).await
-}
-
-/// `app_bearer`, reading the variables through `env`.
+/// The app-only bearer: the ready token, else one obtained with the
+/// `client_credentials` grant from the API key pair, else an error naming the
+/// variables for both.
 #[instrument(skip_all)]
-pub async fn app_bearer_with_env(
-    config: &Config,
+pub async fn app_bearer(
+    settings: &AuthSettings,
     http: &reqwest::Client,
-    env: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<SecretString, AuthError> {
-    if let Some(token) = config.bearer_token_with_env(env) {
-        debug!(source = %config.x.bearer_token_env, "app-only bearer from the environment");
-        return Ok(token);
+    let app = &settings.app;
+    if let Some(token) = &app.bearer_token {
+        debug!(source = %app.bearer_var, "app-only bearer from the environment");
+        return Ok(token.clone());
     }
-    let Some((key, secret)) = config.api_key_pair_with_env(env) else {
+    let Some((key, secret)) = &app.api_key_pair else {
         return Err(AuthError::AppCredentialsMissing {
-            bearer_var: config.x.bearer_token_env.clone(),
-            key_var: config.x.api_key_env.clone(),
-            secret_var: config.x.api_secret_env.clone(),
+            bearer_var: app.bearer_var.clone(),
+            key_var: app.key_var.clone(),
+            secret_var: app.secret_var.clone(),
         });
     };
-    let url = config
-        .x
+    let url = settings
         .api_base
         .join("oauth2/token")
         .map_err(|e| AuthError::Transport(format!("x.api_base: {e}")))?;
@@ -50,7 +41,7 @@ pub async fn app_bearer_with_env(
     };
     let response = http
         .post(url)
-        .basic_auth(encode(&key), Some(encode(&secret)))
+        .basic_auth(encode(key), Some(encode(secret)))
         .form(&[("grant_type", "client_credentials")])
         .send()
         .await

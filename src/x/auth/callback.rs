@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -214,41 +213,4 @@ pub(crate) fn read_pasted(
         .map_err(term)?;
     }
     Err(AuthError::Login("no usable redirect URL was pasted".into()))
-}
-
-/// Opens `url` in the user's browser when there is one: `$BROWSER`, else
-/// `xdg-open` under X11 or Wayland (`open` on macOS). Never waits for it and
-/// never fails the login: the URL is printed anyway.
-pub(crate) fn open_browser(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
-    let set = |name: &str| env(name).is_some_and(|v| !v.is_empty());
-    let command = match env("BROWSER").filter(|b| !b.trim().is_empty()) {
-        // $BROWSER may be a colon-separated list; the first entry is enough.
-        Some(list) => list
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_string(),
-        None if cfg!(target_os = "macos") => "open".to_string(),
-        None if set("DISPLAY") || set("WAYLAND_DISPLAY") => "xdg-open".to_string(),
-        None => return Err("no browser found (no $BROWSER, $DISPLAY or $WAYLAND_DISPLAY)".into()),
-    };
-    let mut words = command.split_whitespace();
-    let program = words.next().ok_or("$BROWSER is empty")?;
-    let mut args: Vec<String> = words.map(String::from).collect();
-    if args.iter().any(|a| a.contains("%s")) {
-        args = args.iter().map(|a| a.replace("%s", url)).collect();
-    } else {
-        args.push(url.to_string());
-    }
-    let mut child = Command::new(program)
-        .args(&args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("{program}: {e}"))?;
-    // Reap it whenever it exits, so it does not linger as a zombie.
-    std::thread::spawn(move || child.wait());
-    Ok(())
 }

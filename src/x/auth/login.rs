@@ -18,45 +18,36 @@ use url::Url;
 use super::callback::{self, LOGIN_TIMEOUT};
 use super::oauth::{OAuthClient, TokenKind};
 use super::session::SessionStatus;
+use super::settings::{AuthSettings, OAuthClientKind};
 use super::store::{StoredTokens, TokenStore};
-use super::{Account, AuthError, process_env, unix_now};
-use crate::config::{ClientType, Config};
+use super::{Account, AuthError, unix_now};
+
+/// Opens a URL in the user's browser, or says why it could not.
+pub type OpenBrowser = fn(&str) -> Result<(), String>;
 
 /// How `login` receives the redirect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct LoginOptions {
     /// Do not listen on the callback; ask for the redirect URL on `input`
     /// (headless servers).
     pub paste: bool,
-    /// Try to open the authorize URL in a browser.
-    pub open_browser: bool,
+    /// Opens the authorize URL in a browser (the CLI's; `None`: print it only).
+    pub open_browser: Option<OpenBrowser>,
 }
 
 /// Logs the council account in: prints the authorize URL (and opens a
 /// browser when asked and possible), receives the redirect on the loopback
 /// callback or as a pasted URL, checks `state`, exchanges the code, asks X
 /// who logged in, and stores the tokens and the account.
-pub async fn login(
-    config: &Config,
-    options: LoginOptions,
-    out: &mut (dyn Write + Send),
-    input: &mut (dyn BufRead + Send),
-) -> Result<Account, AuthError> {
-    login_with_env(config, options, out, input, &process_env).await
-}
-
-/// `login`, reading environment variables (client secret, `$BROWSER`,
-/// `$DISPLAY`) through `env`.
 #[instrument(skip_all, fields(paste = options.paste))]
-pub async fn login_with_env(
-    config: &Config,
+pub async fn login(
+    settings: &AuthSettings,
     options: LoginOptions,
     out: &mut (dyn Write + Send),
     input: &mut (dyn BufRead + Send),
-    env: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<Account, AuthError> {
-    let oauth = OAuthClient::new(config, env)?;
-    let redirect_uri = &config.x.redirect_uri;
+    let oauth = OAuthClient::new(settings)?;
+    let redirect_uri = &settings.redirect_uri;
     let listener = match options.paste {
         true => None,
         false => Some(callback::bind(redirect_uri).await?),
@@ -66,11 +57,11 @@ pub async fn login_with_env(
         out,
         &format!(
             "Log in to X as @{handle} and authorize placewatch at:\n\n  {url}\n",
-            handle = config.council.handle
+            handle = settings.council_handle
         ),
     )?;
-    if options.open_browser {
-        match callback::open_browser(url.as_str(), env) {
+    if let Some(open_browser) = options.open_browser {
+        match open_browser(url.as_str()) {
             Ok(()) => say(out, "(opened in your browser)")?,
             Err(why) => say(out, &format!("(open it yourself: {why})"))?,
         }
@@ -85,7 +76,7 @@ pub async fn login_with_env(
         }
         None => callback::read_pasted(out, input, redirect_uri, &state)?,
     };
-    let (account, store) = finish(config, &oauth, code, verifier).await?;
+    let (account, store) = finish(settings, &oauth, code, verifier).await?;
     say(
         out,
         &format!(
@@ -97,14 +88,17 @@ pub async fn login_with_env(
     )?;
     if !account
         .username
-        .eq_ignore_ascii_case(&config.council.handle)
+        .eq_ignore_ascii_case(&settings.council_handle)
     {
         say(
             out,
             &format!(
                 "Note: [council].handle is @{}, but X says you logged in as @{}; replies \
                  will come from @{}. Log in again as @{} if that is wrong.",
-                config.council.handle, account.username, account.username, config.council.handle
+                settings.council_handle,
+                account.username,
+                account.username,
+                settings.council_handle
             ),
         )?;
     }
@@ -113,14 +107,14 @@ pub async fn login_with_env(
 
 /// Exchanges the code, asks X who logged in, and stores the tokens.
 async fn finish(
-    config: &Config,
+    settings: &AuthSettings,
     oauth: &OAuthClient,
     code: SecretString,
     verifier: PkceCodeVerifier,
 ) -> Result<(Account, TokenStore), AuthError> {
     let issued = oauth.exchange_code(code, verifier).await?;
     let account = oauth.users_me(&issued.access_token).await?;
-    let store = TokenStore::new(config);
+    let store = TokenStore::new(&settings.token_dir);
     let tokens = StoredTokens::from_login(issued, account.clone());
     {
         let _lock = store.lock().await?;
@@ -135,11 +129,8 @@ async fn finish(
 /// flow with PKCE and `state` as [`login`], with placewatch following the
 /// authorize URL's redirect itself instead of a browser. Against the real X
 /// this fails (a person must consent), and nothing is stored.
-pub async fn login_auto_approved(
-    config: &Config,
-    env: &(dyn Fn(&str) -> Option<String> + Sync),
-) -> Result<Account, AuthError> {
-    let oauth = OAuthClient::new(config, env)?;
+pub async fn login_auto_approved(settings: &AuthSettings) -> Result<Account, AuthError> {
+    let oauth = OAuthClient::new(settings)?;
     let (url, state, verifier) = oauth.authorize_url();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -164,7 +155,7 @@ pub async fn login_auto_approved(
         })?;
     let params = callback::parse_query(location.query().unwrap_or_default());
     let code = callback::code_from(&params, state.secret())?;
-    let (account, _) = finish(config, &oauth, code, verifier).await?;
+    let (account, _) = finish(settings, &oauth, code, verifier).await?;
     Ok(account)
 }
 
@@ -221,17 +212,9 @@ impl fmt::Display for LogoutOutcome {
 /// Revokes the stored refresh and access tokens at X, then deletes the
 /// token file. The file is deleted even if X cannot be reached (the outcome
 /// says what was not revoked); no token file is not an error.
-pub async fn logout(config: &Config) -> Result<LogoutOutcome, AuthError> {
-    logout_with_env(config, &process_env).await
-}
-
-/// `logout`, reading the client secret's variable through `env`.
 #[instrument(skip_all)]
-pub async fn logout_with_env(
-    config: &Config,
-    env: &(dyn Fn(&str) -> Option<String> + Sync),
-) -> Result<LogoutOutcome, AuthError> {
-    let store = TokenStore::new(config);
+pub async fn logout(settings: &AuthSettings) -> Result<LogoutOutcome, AuthError> {
+    let store = TokenStore::new(&settings.token_dir);
     let _lock = store.lock().await?;
     let mut outcome = LogoutOutcome {
         account: None,
@@ -248,7 +231,7 @@ pub async fn logout_with_env(
         }
         Err(e) => return Err(e),
     };
-    match OAuthClient::new(config, env) {
+    match OAuthClient::new(settings) {
         Ok(oauth) => {
             if let Some(refresh) = tokens.refresh_token.as_ref()
                 && let Err(e) = oauth.revoke(refresh, TokenKind::Refresh).await
@@ -273,17 +256,9 @@ pub async fn logout_with_env(
 /// `placewatch auth status`: who is logged in, scopes, expiry, whether a
 /// refresh token is held, whether X refused it and what fixes that. Never a
 /// secret.
-pub fn status_report(config: &Config) -> Result<String, AuthError> {
-    status_report_with_env(config, &process_env)
-}
-
-/// `status_report`, asking `env` whether the client secret's variable is set.
-pub fn status_report_with_env(
-    config: &Config,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<String, AuthError> {
-    let store = TokenStore::new(config);
-    let fix = format!("placewatch auth login --config {}", config.source.display());
+pub fn status_report(settings: &AuthSettings) -> Result<String, AuthError> {
+    let store = TokenStore::new(&settings.token_dir);
+    let fix = &settings.login_command;
     let Some(tokens) = store.load()? else {
         return Ok(format!(
             "Not logged in to X as the council account (no token file at {}).\n\
@@ -315,9 +290,8 @@ pub fn status_report_with_env(
             }
         },
     );
-    if config.x.client_type == ClientType::Confidential {
-        let var = &config.x.client_secret_env;
-        let set = config.client_secret_with_env(env).is_some();
+    if let OAuthClientKind::Confidential { secret, var } = &settings.client {
+        let set = secret.is_some();
         line(
             "client secret:",
             format!(

@@ -8,17 +8,18 @@
 //! - `store`: the token file (`{data.dir}/x-user-token.json`, mode 0600,
 //!   written atomically) and its lock file.
 //! - `oauth`: the `oauth2` client set up for X (token, revoke, users/me).
-//! - `callback`: the one-shot loopback server, the paste prompt, the browser.
+//! - `callback`: the one-shot loopback server and the paste prompt.
 //! - `app`: [`app_bearer`], the app-only token used for reading.
+//! - `settings`: [`AuthSettings`], everything the above need, resolved once
+//!   from the config and the environment by `app::auth_settings`.
 //!
 //! Secrets are `secrecy::SecretString` from the moment they arrive until the
 //! moment they are written to the token file or an HTTP request: nothing here
 //! prints, logs or `Debug`s a token, the client secret or an authorization
-//! code. The client secret is read only from the environment variable named
-//! in the config.
+//! code, and nothing here reads the config or the environment.
 //!
-//! Depends on `config`, `files` and the wire types of `x`; not on the API
-//! client (which depends on this).
+//! Depends on `files` and the wire types of `x`; not on the API client
+//! (which depends on this), nor on `config`.
 
 mod app;
 mod callback;
@@ -26,19 +27,20 @@ mod error;
 mod login;
 mod oauth;
 mod session;
+mod settings;
 mod store;
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use app::{app_bearer, app_bearer_with_env};
+pub use app::app_bearer;
 pub use error::AuthError;
 pub use login::{
-    LoginOptions, LogoutOutcome, login, login_auto_approved, login_with_env, logout,
-    logout_with_env, status_report, status_report_with_env,
+    LoginOptions, LogoutOutcome, OpenBrowser, login, login_auto_approved, logout, status_report,
 };
-pub use session::{SessionStatus, UserSession};
+pub use session::{SessionStatus, UserSession, stored_status};
+pub use settings::{AppCredentials, AuthSettings, OAuthClientKind};
 
 /// The scopes placewatch asks for: read and write posts, read accounts, and
 /// `offline.access` so that X issues a refresh token.
@@ -60,11 +62,6 @@ pub struct Account {
     pub id: String,
     /// The handle, without `@`.
     pub username: String,
-}
-
-/// The process environment.
-pub fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
 }
 
 /// Seconds since the Unix epoch, now.

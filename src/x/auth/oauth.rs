@@ -16,8 +16,8 @@ use tracing::{debug, instrument};
 use url::Url;
 
 use super::error::{TokenFailure, classify, reqwest_error};
+use super::settings::{AuthSettings, OAuthClientKind};
 use super::{Account, AuthError, SCOPES, unix_now};
-use crate::config::{ClientType, Config};
 use crate::x::wire;
 
 /// `BasicClient` with the authorize and token URLs set.
@@ -52,13 +52,9 @@ pub(crate) struct OAuthClient {
 }
 
 impl OAuthClient {
-    /// Builds the client from the config; the client secret is read now
-    /// through `env` (confidential clients fail here when it is unset).
-    pub(crate) fn new(
-        config: &Config,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<OAuthClient, AuthError> {
-        let x = &config.x;
+    /// Builds the client (confidential clients fail here when their secret
+    /// is missing).
+    pub(crate) fn new(x: &AuthSettings) -> Result<OAuthClient, AuthError> {
         if x.client_id.is_empty() {
             return Err(AuthError::Login(
                 "x.client_id is empty: copy the OAuth 2.0 Client ID from the X developer \
@@ -71,15 +67,13 @@ impl OAuthClient {
                 .join(path)
                 .map_err(|e| AuthError::Login(format!("x.api_base cannot take {path}: {e}")))
         };
-        let secret = match x.client_type {
-            ClientType::Confidential => {
-                Some(config.client_secret_with_env(env).ok_or_else(|| {
-                    AuthError::ClientSecretMissing {
-                        var: x.client_secret_env.clone(),
-                    }
-                })?)
-            }
-            ClientType::Public => None,
+        let secret = match &x.client {
+            OAuthClientKind::Confidential { secret, var } => Some(
+                secret
+                    .clone()
+                    .ok_or_else(|| AuthError::ClientSecretMissing { var: var.clone() })?,
+            ),
+            OAuthClientKind::Public => None,
         };
         let oauth = BasicClient::new(ClientId::new(x.client_id.clone()))
             .set_auth_uri(AuthUrl::from_url(x.authorize_url.clone()))
@@ -94,7 +88,7 @@ impl OAuthClient {
         Ok(OAuthClient {
             oauth,
             secret,
-            http: http_client(config)?,
+            http: http_client(x)?,
             revoke: endpoint("2/oauth2/revoke")?,
             users_me: endpoint("2/users/me")?,
         })
@@ -236,11 +230,11 @@ impl OAuthClient {
 /// The HTTP client for the token endpoint: no redirects (a redirect there is
 /// a misconfiguration, and following one would resend credentials), the
 /// config's timeouts, a User-Agent naming placewatch.
-pub(crate) fn http_client(config: &Config) -> Result<reqwest::Client, AuthError> {
+pub(crate) fn http_client(x: &AuthSettings) -> Result<reqwest::Client, AuthError> {
     oauth2::reqwest::Client::builder()
         .redirect(oauth2::reqwest::redirect::Policy::none())
-        .timeout(config.x.request_timeout)
-        .connect_timeout(config.x.connect_timeout)
+        .timeout(x.request_timeout)
+        .connect_timeout(x.connect_timeout)
         .user_agent(concat!("placewatch/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| AuthError::Transport(reqwest_error(&e)))

@@ -31,9 +31,9 @@ use tracing::{Instrument, debug, info, instrument, warn};
 
 use super::error::TokenFailure;
 use super::oauth::OAuthClient;
+use super::settings::AuthSettings;
 use super::store::{StoredTokens, TokenStore};
-use super::{Account, AuthError, REFRESH_MARGIN, process_env, unix_now};
-use crate::config::Config;
+use super::{Account, AuthError, REFRESH_MARGIN, unix_now};
 
 /// The council account's user-context session: tokens on disk, refreshed as
 /// needed. Cheap to clone (an `Arc` inside); all clones share one cache and
@@ -98,25 +98,16 @@ impl SessionStatus {
 }
 
 impl UserSession {
-    /// Opens the stored session in `config.data.dir` (`None` when nobody has
-    /// logged in). A confidential client needs its secret in the environment
-    /// variable named by `x.client_secret_env`.
-    pub fn open(config: &Config) -> Result<Option<UserSession>, AuthError> {
-        Self::open_with_env(config, &process_env)
-    }
-
-    /// `open`, reading the client secret's variable through `env`.
+    /// Opens the stored session in the settings' token directory (`None`
+    /// when nobody has logged in). A confidential client needs its secret.
     #[instrument(skip_all)]
-    pub fn open_with_env(
-        config: &Config,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Option<UserSession>, AuthError> {
-        let store = TokenStore::new(config);
+    pub fn open(settings: &AuthSettings) -> Result<Option<UserSession>, AuthError> {
+        let store = TokenStore::new(&settings.token_dir);
         let Some(tokens) = store.load()? else {
             debug!("no stored user session");
             return Ok(None);
         };
-        let oauth = OAuthClient::new(config, env)?;
+        let oauth = OAuthClient::new(settings)?;
         debug!(account.username = %tokens.account.username, "user session opened");
         Ok(Some(UserSession {
             inner: Arc::new(Inner {
@@ -324,4 +315,13 @@ impl fmt::Debug for UserSession {
             .field("token_file", &self.inner.store.path())
             .finish_non_exhaustive()
     }
+}
+
+/// The council account's stored login as `placewatch status` and the status
+/// page show it, read from the token file in `token_dir` (`None` when nobody
+/// has logged in). Needs no secret: it only reads.
+pub fn stored_status(token_dir: &std::path::Path) -> Result<Option<SessionStatus>, AuthError> {
+    Ok(TokenStore::new(token_dir)
+        .load()?
+        .map(|tokens| SessionStatus::from_tokens(&tokens)))
 }

@@ -23,7 +23,6 @@ use tracing::{debug, instrument, warn};
 
 use super::oauth::Issued;
 use super::{Account, AuthError, LOCK_FILE, TOKEN_FILE, unix_now};
-use crate::config::Config;
 
 /// What the token file holds. `Debug` shows `[REDACTED]` for the tokens.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -108,8 +107,8 @@ pub(crate) struct TokenStore {
 }
 
 impl TokenStore {
-    pub(crate) fn new(config: &Config) -> TokenStore {
-        let dir = config.data.dir.clone();
+    pub(crate) fn new(dir: &Path) -> TokenStore {
+        let dir = dir.to_owned();
         TokenStore {
             path: dir.join(TOKEN_FILE),
             lock_path: dir.join(LOCK_FILE),

@@ -10,7 +10,7 @@ use super::{AuthTest, ChannelWriter, authorize_url_from, query_param, redirect_l
 
 const HEADLESS: LoginOptions = LoginOptions {
     paste: false,
-    open_browser: false,
+    open_browser: None,
 };
 
 #[tokio::test]
@@ -119,10 +119,10 @@ async fn paste_login_on_a_headless_server() {
     });
     let options = LoginOptions {
         paste: true,
-        open_browser: false,
+        open_browser: None,
     };
     let env = t.env();
-    let account = auth::login_with_env(&t.config, options, &mut out, &mut input, &env)
+    let account = auth::login(&t.auth_with(&env), options, &mut out, &mut input)
         .await
         .unwrap();
     drop(out);
@@ -142,10 +142,10 @@ async fn a_pasted_url_with_another_state_is_refused_and_nothing_is_stored() {
     let mut input = Cursor::new("http://127.0.0.1:1/callback?state=forged&code=abc\n");
     let options = LoginOptions {
         paste: true,
-        open_browser: false,
+        open_browser: None,
     };
     let env = t.env();
-    let err = auth::login_with_env(&t.config, options, &mut Vec::new(), &mut input, &env)
+    let err = auth::login(&t.auth_with(&env), options, &mut Vec::new(), &mut input)
         .await
         .unwrap_err();
     assert!(matches!(err, AuthError::StateMismatch), "{err}");
@@ -157,9 +157,9 @@ async fn a_pasted_url_with_another_state_is_refused_and_nothing_is_stored() {
 async fn a_callback_with_another_state_fails_the_login() {
     let t = AuthTest::start().await;
     let (mut out, mut printed) = ChannelWriter::new();
-    let env = t.env();
+    let settings = t.auth();
     let mut input = std::io::empty();
-    let login = auth::login_with_env(&t.config, HEADLESS, &mut out, &mut input, &env);
+    let login = auth::login(&settings, HEADLESS, &mut out, &mut input);
     let browser = async {
         let url = authorize_url_from(&mut printed, &mut String::new(), &t.sim).await;
         let location = redirect_location(&url).await;
@@ -180,12 +180,11 @@ async fn a_callback_with_another_state_fails_the_login() {
 async fn a_confidential_client_without_its_secret_says_which_variable_to_set() {
     let t = AuthTest::start().await;
     let mut out = Vec::new();
-    let err = auth::login_with_env(
-        &t.config,
+    let err = auth::login(
+        &t.auth_with(&|_| None),
         HEADLESS,
         &mut out,
         &mut std::io::empty(),
-        &|_| None,
     )
     .await
     .unwrap_err();
@@ -200,7 +199,7 @@ async fn a_confidential_client_without_its_secret_says_which_variable_to_set() {
 #[tokio::test]
 async fn status_report_shows_the_account_and_what_fixes_a_missing_login() {
     let t = AuthTest::start().await;
-    let report = auth::status_report(&t.config).unwrap();
+    let report = auth::status_report(&t.auth()).unwrap();
     assert!(report.contains("Not logged in"), "{report}");
     assert!(
         report.contains("placewatch auth login --config"),
@@ -209,7 +208,7 @@ async fn status_report_shows_the_account_and_what_fixes_a_missing_login() {
     assert!(no_session(&t));
 
     t.login().await;
-    let report = auth::status_report_with_env(&t.config, &t.env()).unwrap();
+    let report = auth::status_report(&t.auth()).unwrap();
     assert!(report.contains("@yourcroydon"), "{report}");
     assert!(report.contains(&t.sim.creds().council.id), "{report}");
     assert!(report.contains("offline.access"), "{report}");
@@ -221,7 +220,5 @@ async fn status_report_shows_the_account_and_what_fixes_a_missing_login() {
 }
 
 fn no_session(t: &AuthTest) -> bool {
-    auth::UserSession::open_with_env(&t.config, &t.env())
-        .unwrap()
-        .is_none()
+    auth::UserSession::open(&t.auth()).unwrap().is_none()
 }

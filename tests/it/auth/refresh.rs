@@ -162,7 +162,7 @@ async fn a_refused_refresh_token_is_a_persisted_state_not_a_retry_loop() {
         t.stored()["refresh_token"].is_null(),
         "the dead token is dropped"
     );
-    let report = auth::status_report(&t.config).unwrap();
+    let report = auth::status_report(&t.auth()).unwrap();
     assert!(report.contains("REPLYING IS UNAVAILABLE"), "{report}");
     assert!(
         report.contains("placewatch auth login --config"),

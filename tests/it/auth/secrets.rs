@@ -87,7 +87,7 @@ async fn no_secret_in_logs_reports_or_debug_output_through_login_refresh_and_ref
     let outputs = [
         ("logs", logs),
         ("login output", printed),
-        ("status_report", auth::status_report(&t.config).unwrap()),
+        ("status_report", auth::status_report(&t.auth()).unwrap()),
         ("Debug of the session", format!("{session:?}")),
         ("Debug of its status", format!("{status:?}")),
         ("the refusal", format!("{refused} {refused:?}")),
@@ -112,9 +112,7 @@ async fn app_bearer_comes_from_the_environment_or_client_credentials() {
     let x = &t.config.x;
 
     let ready = |name: &str| (name == x.bearer_token_env).then(|| "ready-token".to_string());
-    let token = auth::app_bearer_with_env(&t.config, &http, &ready)
-        .await
-        .unwrap();
+    let token = auth::app_bearer(&t.auth_with(&ready), &http).await.unwrap();
     assert_eq!(expose(&token), "ready-token");
 
     let keys = |name: &str| match name {
@@ -122,9 +120,7 @@ async fn app_bearer_comes_from_the_environment_or_client_credentials() {
         n if n == x.api_secret_env => Some(creds.api_secret.clone()),
         _ => None,
     };
-    let token = auth::app_bearer_with_env(&t.config, &http, &keys)
-        .await
-        .unwrap();
+    let token = auth::app_bearer(&t.auth_with(&keys), &http).await.unwrap();
     let search = t
         .sim
         .http
@@ -137,7 +133,7 @@ async fn app_bearer_comes_from_the_environment_or_client_credentials() {
 
     let wrong =
         |name: &str| (name == x.api_key_env || name == x.api_secret_env).then(|| "wrong".into());
-    let err = auth::app_bearer_with_env(&t.config, &http, &wrong)
+    let err = auth::app_bearer(&t.auth_with(&wrong), &http)
         .await
         .unwrap_err();
     assert!(
@@ -145,7 +141,7 @@ async fn app_bearer_comes_from_the_environment_or_client_credentials() {
         "{err}"
     );
 
-    let err = auth::app_bearer_with_env(&t.config, &http, &|_| None)
+    let err = auth::app_bearer(&t.auth_with(&|_| None), &http)
         .await
         .unwrap_err();
     let message = err.to_string();
