@@ -154,7 +154,11 @@ impl App {
             council,
         };
         let settings = Settings {
-            min_interval: config.monitor.min_interval,
+            min_interval: crate::poller::schedule::min_interval(
+                config.monitor.min_interval,
+                config.monitor.max_interval,
+                crate::poller::plan::searches(&monitors),
+            ),
             max_interval: config.monitor.max_interval,
             backfill: std::time::Duration::from_secs(
                 u64::from(config.monitor.backfill_days) * 86_400,

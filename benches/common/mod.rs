@@ -145,13 +145,18 @@ pub fn poller(sim: &SimServer, config: &Config, store: Store) -> Poller {
         rules: RuleSet::new(&config.rules).expect("the reference rules are valid"),
         council,
     };
+    let min_interval = placewatch::poller::schedule::min_interval(
+        config.monitor.min_interval,
+        config.monitor.max_interval,
+        placewatch::poller::plan::searches(&monitors),
+    );
     Poller {
         client,
         store,
         tagger: Arc::new(tagger),
         monitors,
         settings: Settings {
-            min_interval: config.monitor.min_interval,
+            min_interval,
             max_interval: config.monitor.max_interval,
             backfill: Duration::from_secs(u64::from(config.monitor.backfill_days) * 86_400),
             monthly_post_reads: None,

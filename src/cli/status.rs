@@ -56,8 +56,8 @@ fn print(config: &Config, report: &StatusReport) {
         }
     }
     println!(
-        "Poll interval: between {:?} and {:?}, adapted to rate limits and budget (next polls: see /healthz of the running daemon)",
-        config.monitor.min_interval, config.monitor.max_interval
+        "Poll interval: {} (next polls: see /healthz of the running daemon)",
+        report.interval
     );
     let budget = &report.forecast;
     println!(

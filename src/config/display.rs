@@ -146,11 +146,15 @@ fn monitor(out: &mut String, config: &Config) {
     list(out, "exclusions", m.exclusions.iter().map(Keyword::as_str));
     list(out, "languages", m.languages.iter().map(String::as_str));
     kv(out, "backfill_days", &m.backfill_days.to_string());
-    kv(
-        out,
-        "min_interval_secs",
-        &m.min_interval.as_secs().to_string(),
-    );
+    match m.min_interval {
+        Some(min) => kv(out, "min_interval_secs", &min.as_secs().to_string()),
+        None => {
+            let _ = writeln!(
+                out,
+                "# min_interval_secs not set: derived from X's rate limits for the monitors"
+            );
+        }
+    }
     kv(
         out,
         "max_interval_secs",

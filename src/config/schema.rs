@@ -34,7 +34,6 @@ pub(crate) mod defaults {
     pub(crate) const CONNECT_TIMEOUT_SECS: i64 = 10;
     pub(crate) const LANGUAGES: &[&str] = &["en"];
     pub(crate) const BACKFILL_DAYS: i64 = 7;
-    pub(crate) const MIN_INTERVAL_SECS: i64 = 60;
     pub(crate) const MAX_INTERVAL_SECS: i64 = 900;
     pub(crate) const MONTHLY_POST_READS: i64 = 15_000;
     // Pay-per-use unit prices (x-api/FACTS.md §4, prices from 2026-04-20).
@@ -141,8 +140,9 @@ pub(crate) struct RawMonitor {
     pub(crate) languages: Vec<String>,
     #[serde(default = "default_backfill_days")]
     pub(crate) backfill_days: i64,
-    #[serde(default = "default_min_interval_secs")]
-    pub(crate) min_interval_secs: i64,
+    /// Unset: derived from the rate limits (see `Monitor::min_interval`).
+    #[serde(default)]
+    pub(crate) min_interval_secs: Option<i64>,
     #[serde(default = "default_max_interval_secs")]
     pub(crate) max_interval_secs: i64,
 }
@@ -152,9 +152,6 @@ fn default_languages() -> Vec<String> {
 }
 fn default_backfill_days() -> i64 {
     defaults::BACKFILL_DAYS
-}
-fn default_min_interval_secs() -> i64 {
-    defaults::MIN_INTERVAL_SECS
 }
 fn default_max_interval_secs() -> i64 {
     defaults::MAX_INTERVAL_SECS
@@ -379,8 +376,10 @@ pub struct Monitor {
     pub languages: Vec<String>,
     /// How far back the first poll reaches (1..=7 days, the search window).
     pub backfill_days: u32,
-    /// Shortest time between polls.
-    pub min_interval: Duration,
+    /// Shortest time between polls; `None` (the default) lets the daemon
+    /// derive it from the rate limits for the monitors it plans
+    /// (`poller::schedule::rate_limited_interval`: about 10 s for two searches).
+    pub min_interval: Option<Duration>,
     /// Longest time between polls.
     pub max_interval: Duration,
 }

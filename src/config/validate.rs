@@ -303,10 +303,13 @@ fn monitor(raw: RawMonitor, ctx: &Ctx<'_>) -> Result<Monitor> {
     }
     let languages = languages(ctx, raw.languages)?;
     let backfill_days = int_in(ctx, "monitor.backfill_days", raw.backfill_days, 1, 7)?;
-    let (min, max) = (raw.min_interval_secs, raw.max_interval_secs);
-    let min_interval = int_in(ctx, "monitor.min_interval_secs", min, 1, i64::MAX)?;
+    let max = raw.max_interval_secs;
     let max_interval = int_in(ctx, "monitor.max_interval_secs", max, 1, i64::MAX)?;
-    if min > max {
+    let min_interval = raw
+        .min_interval_secs
+        .map(|min| int_in(ctx, "monitor.min_interval_secs", min, 1, i64::MAX))
+        .transpose()?;
+    if let Some(min) = raw.min_interval_secs.filter(|min| *min > max) {
         // Blame the key the user actually wrote.
         let key = if ctx.index.contains("monitor.min_interval_secs") {
             "monitor.min_interval_secs"
@@ -323,7 +326,7 @@ fn monitor(raw: RawMonitor, ctx: &Ctx<'_>) -> Result<Monitor> {
         exclusions,
         languages,
         backfill_days: backfill_days as u32,
-        min_interval: Duration::from_secs(min_interval),
+        min_interval: min_interval.map(Duration::from_secs),
         max_interval: Duration::from_secs(max_interval),
     })
 }

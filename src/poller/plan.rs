@@ -27,6 +27,15 @@ pub struct Monitor {
     pub places: Vec<String>,
 }
 
+/// How many of `monitors` are recent searches (they share the app's search
+/// rate limit).
+pub fn searches(monitors: &[Monitor]) -> usize {
+    monitors
+        .iter()
+        .filter(|m| matches!(m.source, Source::Search { .. }))
+        .count()
+}
+
 /// Builds the monitors. With `mentions_timeline`, posts mentioning the council
 /// are read from its mentions timeline and excluded from the searches.
 pub fn plan(

@@ -13,8 +13,8 @@ use time::format_description::well_known::Rfc3339;
 
 use super::health::Snapshot;
 use super::month_progress;
-use super::plan::plan;
-use super::schedule::{Forecast, forecast};
+use super::plan::{plan, searches};
+use super::schedule::{Forecast, forecast, min_interval};
 use crate::config::Config;
 use crate::domain::triage::{Council, Status};
 use crate::store::{Cursor, Event, ItemFilter, Store, StoreError, Usage};
@@ -48,6 +48,34 @@ pub struct StatusReport {
     pub paused: Option<String>,
     /// The command that logs the council account in.
     pub login_command: String,
+    /// How often the monitors poll at most and at least, and whether the
+    /// shortest interval comes from the rate limit (no `min_interval_secs`).
+    pub interval: PollInterval,
+}
+
+/// The bounds of the polling interval.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PollInterval {
+    pub min_secs: u64,
+    pub max_secs: u64,
+    pub min_from_rate_limit: bool,
+}
+
+impl std::fmt::Display for PollInterval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "every {} s at most often ({}), every {} s when quiet; adapted to the rate \
+             limits and the budget",
+            self.min_secs,
+            if self.min_from_rate_limit {
+                "what X's search rate limit allows the planned queries"
+            } else {
+                "monitor.min_interval_secs"
+            },
+            self.max_secs
+        )
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +109,16 @@ impl StatusReport {
         };
         let planned = plan(config, &council, council.id != 0)
             .map_err(|e| ReportError::Plan(e.to_string()))?;
+        let interval = PollInterval {
+            min_secs: min_interval(
+                config.monitor.min_interval,
+                config.monitor.max_interval,
+                searches(&planned),
+            )
+            .as_secs(),
+            max_secs: config.monitor.max_interval.as_secs(),
+            min_from_rate_limit: config.monitor.min_interval.is_none(),
+        };
         let cursors = store.cursors().await?;
         let (month, elapsed) = month_progress(OffsetDateTime::now_utc());
         let usage = store.usage(&month).await?;
@@ -131,6 +169,7 @@ impl StatusReport {
             events: store.recent_events(10).await?,
             paused: daemon.paused.clone(),
             login_command: format!("placewatch auth login --config {}", config.source.display()),
+            interval,
         })
     }
 }

@@ -131,6 +131,29 @@ pub struct Inputs {
     pub forecast: Forecast,
 }
 
+/// Recent search's limit per app (x-api/FACTS.md §4, the pay-per-use
+/// table): requests per 15-minute [`WINDOW`].
+pub const SEARCH_REQUESTS_PER_WINDOW: u64 = 450;
+
+/// Room for cycles of more than one page (a burst, a resumed backfill) when
+/// the interval is derived from the limit.
+const PAGES_HEADROOM: f64 = 2.5;
+
+/// The shortest interval recent search's rate limit allows `searches`
+/// monitors sharing the app's window, with room for cycles of a few pages:
+/// 10 s for two searches, never under 5 s. The mentions timeline has an
+/// endpoint (and a larger limit) of its own, so it is not counted.
+pub fn rate_limited_interval(searches: usize) -> Duration {
+    let share = searches.max(1) as f64 * PAGES_HEADROOM / SEARCH_REQUESTS_PER_WINDOW as f64;
+    WINDOW.mul_f64(share).max(Duration::from_secs(5))
+}
+
+/// The shortest interval between polls: the configured one, else what the
+/// rate limit allows `searches` search monitors (never over `max`).
+pub fn min_interval(configured: Option<Duration>, max: Duration, searches: usize) -> Duration {
+    configured.unwrap_or_else(|| rate_limited_interval(searches).min(max))
+}
+
 /// The pause before this monitor's next cycle.
 pub fn next_interval(i: &Inputs) -> Duration {
     let per_cycle = i.requests_per_cycle.max(1.0);
@@ -168,6 +191,14 @@ pub fn backoff(failures: u32, base: Duration, cap: Duration, unit_random: f64) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_interval_the_rate_limit_allows_grows_with_the_searches() {
+        assert_eq!(rate_limited_interval(2), Duration::from_secs(10));
+        assert_eq!(rate_limited_interval(4), Duration::from_secs(20));
+        assert_eq!(rate_limited_interval(1), Duration::from_secs(5));
+        assert_eq!(rate_limited_interval(0), Duration::from_secs(5));
+    }
 
     fn inputs() -> Inputs {
         Inputs {

@@ -125,11 +125,15 @@ fn interval_bounds_blame_the_key_that_was_written() {
         "config/placewatch.toml:7: monitor.min_interval_secs: min_interval_secs (1000) \
          must not exceed max_interval_secs (900)"
     );
-    let e = err(&with_monitor("max_interval_secs = 30"));
+    let e = err(&with_monitor(
+        "min_interval_secs = 60\nmax_interval_secs = 30",
+    ));
     assert!(
-        e.starts_with("config/placewatch.toml:7: monitor.max_interval_secs: "),
+        e.starts_with("config/placewatch.toml:7: monitor.min_interval_secs: "),
         "{e}"
     );
+    // Without a minimum, the derived one is capped by the maximum instead.
+    assert!(parse(&with_monitor("max_interval_secs = 3")).is_ok());
     let e = err(&with_monitor("min_interval_secs = 0"));
     assert!(
         e.ends_with("monitor.min_interval_secs: must be at least 1, got 0"),

@@ -71,7 +71,7 @@ fn minimal_file_gets_every_default() {
     assert_eq!(c.x.request_timeout, Duration::from_secs(30));
     assert_eq!(c.monitor.languages, ["en"]);
     assert_eq!(c.monitor.backfill_days, 7);
-    assert_eq!(c.monitor.min_interval, Duration::from_secs(60));
+    assert_eq!(c.monitor.min_interval, None, "derived from the rate limits");
     assert_eq!(c.monitor.max_interval, Duration::from_secs(900));
     assert_eq!(c.budget.monthly_post_reads, Some(15_000));
     assert_eq!(c.budget.post_create_with_url_usd, 0.20);
@@ -282,4 +282,17 @@ fn the_monthly_read_cap_is_the_smaller_of_reads_and_money() {
         cap("monthly_post_reads = 5000\nmonthly_usd = 50.0"),
         Some(5_000)
     );
+}
+
+#[test]
+fn the_shortest_poll_interval_is_derived_unless_set() {
+    let c = parse(&with_monitor("min_interval_secs = 30")).unwrap();
+    assert_eq!(c.monitor.min_interval, Some(Duration::from_secs(30)));
+    let rendered = parse(MINIMAL).unwrap().render_effective_with_env(&no_env);
+    assert!(
+        rendered.contains("# min_interval_secs not set: derived from X's rate limits"),
+        "{rendered}"
+    );
+    let back = parse(&rendered).unwrap();
+    assert_eq!(back.monitor.min_interval, None, "it round-trips");
 }

@@ -241,5 +241,9 @@ async fn the_status_page_shows_each_querys_rate_limit_window_from_the_running_da
         page.contains(&format!("(resets {year}-")),
         "the reset time is shown, not '?'"
     );
+    assert!(
+        page.contains("Polling every 1 s at most often (monitor.min_interval_secs)"),
+        "{page}"
+    );
     t.stop().await;
 }
