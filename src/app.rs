@@ -278,15 +278,21 @@ async fn run_as_one(
 ) -> anyhow::Result<()> {
     let mut outcome = Ok(());
     tokio::select! {
+        // Shutdown first: tasks end because of it, and that is no failure.
+        biased;
         () = shutdown.cancelled() => {}
         Some(ended) = tasks.join_next() => {
             let failure = match ended {
-                Ok((task, Err(e))) => e.context(format!("the {task} failed")),
-                Ok((task, Ok(()))) => anyhow::anyhow!("the {task} stopped on its own"),
-                Err(e) => anyhow::anyhow!("a task panicked: {e}"),
+                Ok((task, Err(e))) => Some(e.context(format!("the {task} failed"))),
+                // Stopped by a shutdown that began after the check above.
+                Ok((_, Ok(()))) if shutdown.is_cancelled() => None,
+                Ok((task, Ok(()))) => Some(anyhow::anyhow!("the {task} stopped on its own")),
+                Err(e) => Some(anyhow::anyhow!("a task panicked: {e}")),
             };
-            error!(error = format!("{failure:#}"), "stopping everything");
-            outcome = Err(failure);
+            if let Some(failure) = failure {
+                error!(error = format!("{failure:#}"), "stopping everything");
+                outcome = Err(failure);
+            }
             shutdown.cancel();
         }
     }
@@ -361,6 +367,21 @@ mod tests {
             DRAIN_DEADLINE,
             "the slow one is abandoned"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn tasks_ending_because_of_the_shutdown_are_no_failure() {
+        for _ in 0..50 {
+            let shutdown = CancellationToken::new();
+            let mut tasks = JoinSet::new();
+            for name in ["poller", "outbox", "desk"] {
+                tasks.spawn(until_stopped(name, &shutdown, Duration::ZERO));
+            }
+            // The signal arrives while run_as_one is already waiting.
+            let stop = shutdown.clone();
+            tokio::spawn(async move { stop.cancel() });
+            run_as_one(tasks, &shutdown, DRAIN_DEADLINE).await.unwrap();
+        }
     }
 
     #[tokio::test(start_paused = true)]
