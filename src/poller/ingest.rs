@@ -65,32 +65,6 @@ impl Batch {
             spooled_through,
         }
     }
-
-    /// Adds a later page's posts: a post, author or context post already
-    /// here keeps its place (an author's newer name wins), so the batch still
-    /// stores each once.
-    pub fn absorb(&mut self, later: Batch) {
-        let known: HashSet<u64> = self.matched.iter().map(|m| m.post.id).collect();
-        self.matched.extend(
-            later
-                .matched
-                .into_iter()
-                .filter(|m| !known.contains(&m.post.id)),
-        );
-        self.matched.sort_by_key(|m| m.post.id);
-        let mut authors: HashMap<u64, Author> = self.authors.drain(..).map(|a| (a.id, a)).collect();
-        authors.extend(later.authors.into_iter().map(|a| (a.id, a)));
-        self.authors = authors.into_values().collect();
-        self.authors.sort_by_key(|a| a.id);
-        let context: HashSet<u64> = self.context.iter().map(|p| p.id).collect();
-        self.context.extend(
-            later
-                .context
-                .into_iter()
-                .filter(|p| !context.contains(&p.id)),
-        );
-        self.reads += later.reads;
-    }
 }
 
 impl Tagger {
@@ -224,7 +198,7 @@ mod tests {
     }
 
     #[test]
-    fn pages_absorbed_into_one_batch_store_each_post_and_author_once() {
+    fn pages_tagged_into_one_batch_store_each_post_and_author_once() {
         let tagger = tagger();
         let first = Page {
             posts: vec![post(30, 7, Some(5)), post(20, 8, None)],
@@ -240,8 +214,7 @@ mod tests {
             referenced: vec![post(5, 9, None)],
             ..Page::default()
         };
-        let mut batch = tagger.batch(std::slice::from_ref(&first));
-        batch.absorb(tagger.batch(std::slice::from_ref(&second)));
+        let batch = tagger.batch(&[first, second]);
         let ids: Vec<u64> = batch.matched.iter().map(|m| m.post.id).collect();
         assert_eq!(ids, [10, 20, 30], "once each, ascending");
         assert!(batch.matched.iter().all(|m| m.places == ["Croydon"]));

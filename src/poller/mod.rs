@@ -18,24 +18,17 @@
 //! older than what is stored. When the resumed cycle's last page is stored,
 //! `since_id` becomes `pending_newest_id` and the pending columns are cleared.
 //!
-//! Pages are pipelined and their commits grouped: a committer task of the
-//! cycle commits while the next pages are fetched, decoded and tagged; when
-//! a commit is done, every page queued meanwhile goes in the next one (at
-//! most [`PAGES_PER_COMMIT`]; a full queue pauses the fetching). Pages still
-//! commit in order and each commit's resume point covers every page before
-//! it. Batches grow only while the store is slower than X: at X's rate limits
-//! (a page every few seconds) each page commits alone as it arrives, and at
-//! the simulator's speed a backfill commits up to eight pages at a time,
-//! which costs SQLite far less per post than one page at a time (each commit
-//! rewrites the index pages it touches, flushes a full-text segment and
-//! appends its pages to the WAL). Each page is written to the spool
-//! (`spool`) as it arrives, so a crash (SIGKILL) loses none of the up to
+//! Each page commits as soon as it is tagged, in the poll's own task, while
+//! the next page (asked for as soon as its `next_token` is known) is fetched,
+//! decoded and spooled in a task of its own: X prepares the next page while
+//! this one is stored. Each page is written to the spool (`spool`) as it
+//! arrives, so a crash (SIGKILL) loses neither of the up to
 //! [`PAGES_IN_FLIGHT`] pages read and not committed: the next poll stores
 //! them first, and only the page on the wire is read again. A shutdown or
-//! an error between pages commits every page read first. Posts that arrive
-//! meanwhile are newer than `pending_newest_id` and come with the next
-//! cycle. Items are keyed by post id and merging is idempotent, so a page
-//! read twice never duplicates an item.
+//! an error between pages leaves the page on its way unread (its task is
+//! aborted). Posts that arrive meanwhile are newer than `pending_newest_id`
+//! and come with the next cycle. Items are keyed by post id and merging is
+//! idempotent, so a page read twice never duplicates an item.
 
 pub mod cycle;
 pub mod health;
@@ -79,13 +72,9 @@ pub struct Settings {
 /// Posts per page the poller asks X for (its maximum).
 pub const PAGE_SIZE: u8 = 100;
 
-/// Pages committed together at most (group commit, see the module docs).
-pub const PAGES_PER_COMMIT: u64 = 8;
-
-/// Pages of a monitor read but not yet committed, at most: a batch
-/// committing, a full queue behind it, the page waiting to join it and the
-/// next page, already asked for. All but the last are in the spool.
-pub const PAGES_IN_FLIGHT: u64 = 2 * PAGES_PER_COMMIT + 2;
+/// Pages of a monitor read but not yet committed, at most: the page being
+/// stored and the next, already asked for. Both are in the spool once read.
+pub const PAGES_IN_FLIGHT: u64 = 2;
 
 /// What one cycle (or the part of it this run did) did.
 #[derive(Debug, Clone, Default)]
@@ -107,10 +96,6 @@ pub enum PollError {
     Store(#[from] StoreError),
     #[error("the monthly post-read budget is spent ({used} of {limit})")]
     BudgetSpent { used: u64, limit: u64 },
-    /// The task committing a page ended without saying how (the runtime shut
-    /// down); whether the page is stored, the next poll finds out.
-    #[error("a page's commit did not finish")]
-    CommitLost,
     #[error("reading the page spool failed: {0}")]
     Spool(std::io::Error),
 }
@@ -126,7 +111,7 @@ impl PollError {
             PollError::X(XError::Decode { .. }) => "decode",
             PollError::X(XError::Unauthorized { .. } | XError::Auth(_)) => "auth",
             PollError::X(_) => "api",
-            PollError::Store(_) | PollError::CommitLost | PollError::Spool(_) => "store",
+            PollError::Store(_) | PollError::Spool(_) => "store",
             PollError::BudgetSpent { .. } => "budget",
         }
     }
@@ -148,48 +133,12 @@ pub struct Poller {
     pub reads: Arc<Mutex<ReadLedger>>,
 }
 
-/// A tagged page on its way to the committer.
+/// A tagged page, ready to store.
 struct Tagged {
     batch: Batch,
     cursor: CursorMove,
     /// The page's spool number, if it was spooled.
     spooled: Option<u64>,
-}
-
-/// Commits a cycle's pages as they come, in order: whatever has queued
-/// while the previous commit ran goes in the next transaction (at most
-/// [`PAGES_PER_COMMIT`] pages), so SQLite's writer never waits for the
-/// fetching side to notice it is free. Returns the items created; stops at
-/// the first failed commit (the poller then sees the queue closed).
-/// Spooled pages' files are deleted once they are stored.
-async fn commit_pages(
-    store: Store,
-    spool: Option<Spool>,
-    monitor: Monitor,
-    mut pages: tokio::sync::mpsc::Receiver<Tagged>,
-) -> Result<usize, StoreError> {
-    let mut new_items = 0;
-    while let Some(first) = pages.recv().await {
-        let (mut batch, mut cursor) = (first.batch, first.cursor);
-        let (mut first_spooled, mut last_spooled) = (first.spooled, first.spooled);
-        let mut count = 1;
-        while count < PAGES_PER_COMMIT {
-            let Ok(next) = pages.try_recv() else {
-                break;
-            };
-            batch.absorb(next.batch);
-            cursor = next.cursor;
-            first_spooled = first_spooled.or(next.spooled);
-            last_spooled = next.spooled.or(last_spooled);
-            count += 1;
-        }
-        let cycle = batch.into_cycle(&monitor, cursor, last_spooled);
-        new_items += store.record_cycle(cycle).await?.new_items.len();
-        if let (Some(spool), Some(first), Some(last)) = (&spool, first_spooled, last_spooled) {
-            spool.remove(&monitor.key, first, last);
-        }
-    }
-    Ok(new_items)
 }
 
 /// The read ledger, even if a thread panicked holding it (its counts stay
@@ -203,17 +152,6 @@ fn lock(reads: &Mutex<ReadLedger>) -> std::sync::MutexGuard<'_, ReadLedger> {
 /// A granted page size as `max_results` (at most [`PAGE_SIZE`]).
 fn page_size(granted: u64) -> u8 {
     u8::try_from(granted).map_or(PAGE_SIZE, |n| n.min(PAGE_SIZE))
-}
-
-/// What a cycle's committer stored: its new items.
-async fn committed(
-    committer: tokio::task::JoinHandle<Result<usize, StoreError>>,
-) -> Result<usize, PollError> {
-    match committer.await {
-        Ok(stored) => Ok(stored?),
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(_) => Err(PollError::CommitLost),
-    }
 }
 
 /// This month as `YYYY-MM` and the fraction of it gone.
@@ -290,13 +228,10 @@ impl Poller {
         }
         // Fixed for the whole cycle, like since_id: next_token pages belong to it.
         let start_time = cycle.since_id.is_none().then(|| self.backfill_start());
-        // The committer, in a task of its own; a full queue pauses the fetching.
-        let (queue, pages) = tokio::sync::mpsc::channel(PAGES_PER_COMMIT as usize);
-        let committer = self.committer(monitor, pages);
         let mut since_id = cycle.since_id;
         // The page on its way: the next one is asked for as soon as its
         // token is known, so X (or the simulator) prepares it while this
-        // one is tagged.
+        // one is tagged and stored.
         number += 1;
         let first = self.fetch_page(
             monitor,
@@ -318,7 +253,7 @@ impl Poller {
             fetching = None;
             let (page, spooled) = match fetched {
                 Ok(Ok(fetched)) => fetched,
-                Ok(Err(e)) => break Some(e),
+                Ok(Err(e)) => break Some(e.into()),
                 Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
                 Err(_) => break None, // The runtime is shutting down.
             };
@@ -350,8 +285,9 @@ impl Poller {
             let movement = tagged.cursor;
             outcome.posts_read += tagged.batch.reads;
             outcome.limits = page.limits;
-            if queue.send(tagged).await.is_err() {
-                break None; // A commit failed: the committer says why below.
+            match self.store_page(monitor, tagged).await {
+                Ok(new_items) => outcome.new_items += new_items,
+                Err(e) => break Some(e.into()),
             }
             if let CursorMove::Complete { since_id: newest } = movement {
                 since_id = newest.or(since_id);
@@ -359,20 +295,16 @@ impl Poller {
             }
         };
         // A page asked for and not taken (shutdown, an error) is dropped:
-        // nothing of it is stored, so the cycle resumes before it.
+        // nothing of it is stored, so the cycle resumes before it (or, if
+        // it was spooled already, the next poll stores it from the spool).
         if let Some(next) = fetching {
             next.abort();
         }
-        // Done, shut down or failed between pages: every page read is
-        // committed (in order) before this returns; a cycle cut short stays
-        // pending for the next poll to resume.
-        drop(queue);
-        outcome.new_items += committed(committer).await?;
         if outcome.pages > 0 {
             self.record_success(monitor, &outcome, since_id);
         }
         match stopped {
-            Some(e) => Err(e.into()),
+            Some(e) => Err(e),
             None => Ok(outcome),
         }
     }
@@ -407,8 +339,6 @@ impl Poller {
             cursor.and_then(|c| c.pending),
         );
         outcome.resumed = true;
-        let (queue, pages) = tokio::sync::mpsc::channel(PAGES_PER_COMMIT as usize);
-        let committer = self.committer(monitor, pages);
         let last = spooled.last;
         for (number, page) in spooled.pages {
             let page = page.into_page();
@@ -416,9 +346,7 @@ impl Poller {
             let tagged = self.tag(&mut cycle, &page, more, Some(number));
             outcome.pages += 1;
             outcome.posts_read += tagged.batch.reads;
-            if queue.send(tagged).await.is_err() {
-                break;
-            }
+            outcome.new_items += self.store_page(monitor, tagged).await?;
             if !more {
                 // The cycle's last page: nothing read after it belongs to
                 // this cycle (none should exist), so none is replayed later.
@@ -429,23 +357,22 @@ impl Poller {
                 break;
             }
         }
-        drop(queue);
-        outcome.new_items += committed(committer).await?;
         Ok(true)
     }
 
-    /// A cycle's committer, in a task of its own (see [`commit_pages`]).
-    fn committer(
-        &self,
-        monitor: &Monitor,
-        pages: tokio::sync::mpsc::Receiver<Tagged>,
-    ) -> tokio::task::JoinHandle<Result<usize, StoreError>> {
-        let (store, spool) = (self.store.clone(), self.spool.clone());
-        tokio::spawn(commit_pages(store, spool, monitor.clone(), pages))
+    /// Stores a tagged page with its cursor move in one transaction, then
+    /// deletes its spool file. Returns the items it created.
+    async fn store_page(&self, monitor: &Monitor, page: Tagged) -> Result<usize, StoreError> {
+        let cycle = page.batch.into_cycle(monitor, page.cursor, page.spooled);
+        let stored = self.store.record_cycle(cycle).await?;
+        if let (Some(spool), Some(number)) = (&self.spool, page.spooled) {
+            spool.remove(&monitor.key, number, number);
+        }
+        Ok(stored.new_items.len())
     }
 
-    /// A page tagged for the committer, with the cursor's move it makes:
-    /// pending while `more` pages follow.
+    /// A page tagged, with the cursor's move it makes: pending while `more`
+    /// pages follow.
     fn tag(&self, cycle: &mut CycleState, page: &Page, more: bool, spooled: Option<u64>) -> Tagged {
         let oldest = page.meta.oldest_id.as_deref().and_then(|s| s.parse().ok());
         Tagged {

@@ -12,7 +12,6 @@
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 
-use super::writer::Params;
 use super::{Store, StoreError, batch, codec};
 
 /// An entry of the audit log.
@@ -74,8 +73,8 @@ pub(super) struct AuditRow<'a> {
 }
 
 /// Appends `entries` at time `at` inside the caller's (ingest) transaction, in order.
-pub(super) fn insert_many(
-    conn: &rusqlite::Connection,
+pub(super) async fn insert_many(
+    conn: &mut SqliteConnection,
     entries: &[AuditRow<'_>],
     at: &str,
 ) -> Result<(), StoreError> {
@@ -85,19 +84,18 @@ pub(super) fn insert_many(
              VALUES {}",
             batch::placeholders(chunk.len(), 7)
         );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut params = Params::new(&mut stmt);
+        let mut query = sqlx::query(&sql);
         for entry in chunk {
-            params
-                .bind(at)?
-                .bind(entry.actor)?
-                .bind(entry.action)?
-                .bind(entry.item_id)?
-                .bind(entry.before)?
-                .bind(entry.after)?
-                .bind(entry.detail)?;
+            query = query
+                .bind(at)
+                .bind(entry.actor)
+                .bind(entry.action)
+                .bind(entry.item_id)
+                .bind(entry.before)
+                .bind(entry.after)
+                .bind(entry.detail);
         }
-        params.execute()?;
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }

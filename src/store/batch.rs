@@ -1,9 +1,9 @@
-//! Multi-row statements for bulk writes (the ingest writer's). A poll cycle
+//! Multi-row statements for bulk writes (a page of ingest). A poll cycle
 //! can carry thousands of posts; multi-row `VALUES` lets SQLite insert a
 //! chunk in one statement execution, and measured faster than one cached
 //! statement per row (benches/ingest.rs). Rows go in chunks of a few fixed
 //! sizes only, so each table needs at most ten distinct SQL strings and
-//! their prepared statements stay in the writer's statement cache.
+//! their prepared statements stay in the write connection's statement cache.
 //! Multi-row `VALUES` is portable SQL.
 
 /// Chunk sizes, largest first. 1,024 rows of the widest table (posts, 14

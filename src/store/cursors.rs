@@ -9,8 +9,8 @@
 //! read so far; the last page moves `since_id` and clears them.
 
 use serde::Serialize;
-use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
 
 use super::codec::{self, opt_id_from_db, opt_id_to_db};
 use super::{Store, StoreError};
@@ -73,7 +73,10 @@ pub(super) struct Advance<'a> {
 /// Moves a monitor's cursor inside the page's transaction as `a.movement`
 /// says, records the poll time and the spooled page stored, and counts the
 /// posts read.
-pub(super) fn advance(conn: &rusqlite::Connection, a: &Advance<'_>) -> Result<(), StoreError> {
+pub(super) async fn advance(
+    conn: &mut SqliteConnection,
+    a: &Advance<'_>,
+) -> Result<(), StoreError> {
     let (since, newest, until, on_conflict) = match a.movement {
         CursorMove::Complete { since_id } => (
             since_id,
@@ -99,18 +102,20 @@ pub(super) fn advance(conn: &rusqlite::Connection, a: &Advance<'_>) -> Result<()
          ON CONFLICT (monitor) DO UPDATE SET query = excluded.query, {on_conflict}, \
          last_poll_at = excluded.last_poll_at, \
          posts_read = cursors.posts_read + excluded.posts_read, \
-         spooled_through = max(cursors.spooled_through, excluded.spooled_through)"
+         spooled_through = CASE WHEN excluded.spooled_through > cursors.spooled_through \
+         THEN excluded.spooled_through ELSE cursors.spooled_through END"
     );
-    conn.prepare_cached(&sql)?.execute((
-        a.monitor,
-        a.query,
-        opt_id_to_db(since, "since_id")?,
-        opt_id_to_db(newest, "pending newest_id")?,
-        opt_id_to_db(until, "pending until_id")?,
-        a.at,
-        codec::count_to_db(a.read),
-        a.spooled_through.map(codec::count_to_db),
-    ))?;
+    sqlx::query(&sql)
+        .bind(a.monitor)
+        .bind(a.query)
+        .bind(opt_id_to_db(since, "since_id")?)
+        .bind(opt_id_to_db(newest, "pending newest_id")?)
+        .bind(opt_id_to_db(until, "pending until_id")?)
+        .bind(a.at)
+        .bind(codec::count_to_db(a.read))
+        .bind(a.spooled_through.map(codec::count_to_db))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -7,9 +7,8 @@
 //! exactly what was lost: at most the pages in flight (see `poller`).
 
 use std::collections::HashSet;
-use std::sync::{Arc, mpsc};
 
-use rusqlite::Connection;
+use sqlx::SqliteConnection;
 
 use super::audit;
 use super::codec;
@@ -85,48 +84,40 @@ impl Store {
     /// and moves the monitor's cursor as `cycle.cursor` says. On any error
     /// nothing is stored and the cursor stays where it was. Storing the same
     /// page twice (a re-read after a crash) adds nothing but reads and usage.
-    /// The transaction runs on the ingest writer's thread (see `writer`).
-    /// Meanwhile this task prepares the items' rows ([`Filing`]), which the
-    /// transaction needs only after it stored the authors and posts.
+    /// The items' rows are prepared ([`Filing`]) before the transaction
+    /// begins, so it holds the write connection only to write.
     pub async fn record_cycle(&self, cycle: Cycle) -> Result<CycleOutcome, StoreError> {
-        let cycle = Arc::new(cycle);
-        let (prepared, filings) = mpsc::sync_channel(1);
-        let done = self.writer.submit({
-            let cycle = cycle.clone();
-            move |tx| write_cycle(tx, &cycle, &filings)
-        })?;
-        let filings: Result<Vec<Filing>, StoreError> =
-            cycle.matched.iter().map(Filing::new).collect();
-        // A failure goes to the transaction, which then stores nothing.
-        let _ = prepared.send(filings);
-        let outcome = done.await?;
+        let filings = cycle
+            .matched
+            .iter()
+            .map(Filing::new)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut tx = self.begin_write().await?;
+        let outcome = write_cycle(&mut tx, &cycle, &filings).await?;
+        tx.commit().await?;
         self.checkpoint_in_background();
         Ok(outcome)
     }
 }
 
 /// The body of [`Store::record_cycle`], inside its transaction; `filings`
-/// brings the matched posts' prepared items.
-fn write_cycle(
-    tx: &Connection,
+/// are the matched posts' items, prepared.
+async fn write_cycle(
+    tx: &mut SqliteConnection,
     cycle: &Cycle,
-    filings: &mpsc::Receiver<Result<Vec<Filing>, StoreError>>,
+    filings: &[Filing],
 ) -> Result<CycleOutcome, StoreError> {
     let (at, month) = codec::timestamp_and_month(&cycle.at)?;
     let mut outcome = CycleOutcome::default();
-    upsert_authors(tx, &cycle.authors, &at)?;
+    upsert_authors(tx, &cycle.authors, &at).await?;
     let posts: Vec<&Post> = cycle
         .matched
         .iter()
         .map(|m| &m.post)
         .chain(&cycle.context)
         .collect();
-    outcome.new_posts = insert_posts(tx, &posts, &at)?;
-    let filings = filings
-        .recv()
-        .map_err(|_| StoreError::Corrupt("the cycle's items were not prepared".to_owned()))??;
-    let filings = filings.as_slice();
-    let created = create_items(tx, &cycle.matched, filings, &at)?;
+    outcome.new_posts = insert_posts(tx, &posts, &at).await?;
+    let created = create_items(tx, &cycle.matched, filings, &at).await?;
     // Filed before, or earlier in this very page: merge, looked up at once.
     let to_merge: Vec<i64> = filings
         .iter()
@@ -134,7 +125,7 @@ fn write_cycle(
         .filter(|(_, created)| created.is_none())
         .map(|(f, _)| f.post_id())
         .collect();
-    let mut existing = existing_items(tx, &to_merge)?;
+    let mut existing = existing_items(tx, &to_merge).await?;
     let new_items: HashSet<i64> = created.iter().flatten().copied().collect();
     let mut merged = HashSet::new();
     // Merges change the items in `existing`; each item is written once,
@@ -161,10 +152,10 @@ fn write_cycle(
         }
     }
     let changed: Vec<&Existing> = changed.iter().filter_map(|p| existing.get(p)).collect();
-    update_merged(tx, &changed, &at)?;
+    update_merged(tx, &changed, &at).await?;
     let entries: Vec<_> = entries.iter().map(Merge::audit).collect();
-    audit::insert_many(tx, &entries, &at)?;
-    usage::add(tx, &month, cycle.read_kind, cycle.reads)?;
+    audit::insert_many(tx, &entries, &at).await?;
+    usage::add(tx, &month, cycle.read_kind, cycle.reads).await?;
     let read = u64::try_from(cycle.matched.len()).unwrap_or(u64::MAX);
     let advance = cursors::Advance {
         monitor: &cycle.monitor,
@@ -174,6 +165,6 @@ fn write_cycle(
         at: &at,
         read,
     };
-    cursors::advance(tx, &advance)?;
+    cursors::advance(tx, &advance).await?;
     Ok(outcome)
 }

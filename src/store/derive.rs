@@ -18,10 +18,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use rusqlite::Connection;
+use sqlx::SqliteConnection;
 
 use super::plan::fts_table;
-use super::writer::Params;
 use super::{StoreError, batch, codec};
 use crate::domain::triage::Status;
 
@@ -41,19 +40,22 @@ pub(super) struct NewItem<'a> {
 
 /// Writes the place and tag rows, counters and search documents of `items`,
 /// which were just inserted in the caller's transaction.
-pub(super) fn derive_new(conn: &Connection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
+pub(super) async fn derive_new(
+    conn: &mut SqliteConnection,
+    items: &[NewItem<'_>],
+) -> Result<(), StoreError> {
     if items.is_empty() {
         return Ok(());
     }
-    facet_rows(conn, "item_places", "place", items, |i| &i.places)?;
-    facet_rows(conn, "item_tags", "tag", items, |i| &i.tags)?;
-    counts(conn, items)?;
-    documents(conn, items)
+    facet_rows(conn, "item_places", "place", items, |i| &i.places).await?;
+    facet_rows(conn, "item_tags", "tag", items, |i| &i.tags).await?;
+    counts(conn, items).await?;
+    documents(conn, items).await
 }
 
 /// `(item_id, value, position, status, post_id)` for each value of each item.
-fn facet_rows<'a>(
-    conn: &Connection,
+async fn facet_rows<'a>(
+    conn: &mut SqliteConnection,
     table: &str,
     column: &str,
     items: &'a [NewItem<'_>],
@@ -74,23 +76,22 @@ fn facet_rows<'a>(
              ON CONFLICT (item_id, {column}) DO NOTHING",
             batch::placeholders(chunk.len(), 5)
         );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut params = Params::new(&mut stmt);
+        let mut query = sqlx::query(&sql);
         for (item, position, value) in chunk {
-            params
-                .bind(item.id)?
-                .bind(*value)?
-                .bind(i64::try_from(*position).unwrap_or(i64::MAX))?
-                .bind(item.status.as_str())?
-                .bind(item.post_id)?;
+            query = query
+                .bind(item.id)
+                .bind(*value)
+                .bind(i64::try_from(*position).unwrap_or(i64::MAX))
+                .bind(item.status.as_str())
+                .bind(item.post_id);
         }
-        params.execute()?;
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 /// Adds the items to the counters: one row per (facet, value, status).
-fn counts(conn: &Connection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
+async fn counts(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
     let mut n: BTreeMap<(&str, &str, &str), i64> = BTreeMap::new();
     for item in items {
         let status = item.status.as_str();
@@ -112,15 +113,14 @@ fn counts(conn: &Connection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
     for chunk in batch::split(&rows) {
         let sql = format!(
             "INSERT INTO item_counts (facet, value, status, n) VALUES {} \
-             ON CONFLICT (facet, value, status) DO UPDATE SET n = n + excluded.n",
+             ON CONFLICT (facet, value, status) DO UPDATE SET n = item_counts.n + excluded.n",
             batch::placeholders(chunk.len(), 4)
         );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut params = Params::new(&mut stmt);
+        let mut query = sqlx::query(&sql);
         for ((facet, value, status), n) in chunk {
-            params.bind(*facet)?.bind(*value)?.bind(*status)?.bind(*n)?;
+            query = query.bind(*facet).bind(*value).bind(*status).bind(*n);
         }
-        params.execute()?;
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -129,9 +129,8 @@ fn counts(conn: &Connection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
 /// per status, ascending post ids. FTS5 flushes its pending index data to a
 /// new segment whenever a statement opens a savepoint in the transaction
 /// and whenever a rowid is not above the previous one, so the documents of
-/// a batch (several pages when commits are grouped) go in together, as one
-/// JSON array, to become one segment.
-fn documents(conn: &Connection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
+/// a page go in together, as one JSON array, to become one segment.
+async fn documents(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
     for status in Status::ALL {
         let mut docs: Vec<(i64, String)> = items
             .iter()
@@ -149,8 +148,10 @@ fn documents(conn: &Connection, items: &[NewItem<'_>]) -> Result<(), StoreError>
              ORDER BY doc.key",
             fts_table(status)
         );
-        conn.prepare_cached(&sql)?
-            .execute([codec::to_json(&docs)])?;
+        sqlx::query(&sql)
+            .bind(codec::to_json(&docs))
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

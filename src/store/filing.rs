@@ -8,21 +8,20 @@
 
 use std::collections::HashMap;
 
-use rusqlite::Connection;
 use serde_json::json;
+use sqlx::{Row, SqliteConnection};
 
 use super::audit::{self, AuditRow};
 use super::codec::{self, id_to_db, opt_id_to_db};
 use super::cycle::MatchedPost;
 use super::derive::{NewItem, derive_new};
-use super::writer::Params;
 use super::{StoreError, batch};
 use crate::domain::triage::Status;
 
 /// A matched post's item as it will be filed, prepared before the
-/// transaction on the caller's thread: its lists deduplicated and its JSON
-/// columns (and its `item.created` audit entry) serialised, so that the
-/// writer's thread, which every commit waits for, only binds them.
+/// transaction begins: its lists deduplicated and its JSON columns (and its
+/// `item.created` audit entry) serialised, so that the transaction, which
+/// every other write waits for, only binds them.
 pub(super) struct Filing {
     post_id: i64,
     conversation_id: Option<i64>,
@@ -75,8 +74,8 @@ impl Filing {
 /// matched posts prepared, in the same order). Returns, per matched post,
 /// the new item's id, or `None` where the post already had an item (or
 /// appeared earlier in `matched`).
-pub(super) fn create_items(
-    conn: &Connection,
+pub(super) async fn create_items(
+    conn: &mut SqliteConnection,
     matched: &[MatchedPost],
     filings: &[Filing],
     at: &str,
@@ -90,26 +89,25 @@ pub(super) fn create_items(
              ON CONFLICT (post_id) DO NOTHING RETURNING id, post_id",
             batch::placeholders(chunk.len(), 13)
         );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut params = Params::new(&mut stmt);
+        let mut query = sqlx::query(&sql);
         for (m, f) in chunk {
-            params
-                .bind(f.post_id)?
-                .bind(f.conversation_id)?
-                .bind(f.status.as_str())?
-                .bind(m.decision.priority.as_str())?
-                .bind(m.decision.owner.as_deref())?
-                .bind(m.reply_path.as_str())?
-                .bind(m.flags.summoned)?
-                .bind(&f.places_json)?
-                .bind(&f.tags_json)?
-                .bind(&f.rules_json)?
-                .bind(&f.flags_json)?
-                .bind(at)?
-                .bind(at)?;
+            query = query
+                .bind(f.post_id)
+                .bind(f.conversation_id)
+                .bind(f.status.as_str())
+                .bind(m.decision.priority.as_str())
+                .bind(m.decision.owner.as_deref())
+                .bind(m.reply_path.as_str())
+                .bind(m.flags.summoned)
+                .bind(&f.places_json)
+                .bind(&f.tags_json)
+                .bind(&f.rules_json)
+                .bind(&f.flags_json)
+                .bind(at)
+                .bind(at);
         }
-        for (id, post_id) in params.collect(|row| Ok((row.get(0)?, row.get(1)?)))? {
-            created.insert(post_id, id);
+        for row in query.fetch_all(&mut *conn).await? {
+            created.insert(row.try_get("post_id")?, row.try_get("id")?);
         }
     }
     let mut ids = Vec::with_capacity(matched.len());
@@ -140,8 +138,8 @@ pub(super) fn create_items(
         }
         ids.push(id);
     }
-    derive_new(conn, &new_items)?;
-    audit::insert_many(conn, &entries, at)?;
+    derive_new(conn, &new_items).await?;
+    audit::insert_many(conn, &entries, at).await?;
     Ok(ids)
 }
 
@@ -164,8 +162,8 @@ pub(super) struct Existing {
 
 /// The existing items of these posts, by post id: one `SELECT … IN (…)` per
 /// chunk instead of one per post.
-pub(super) fn existing_items(
-    conn: &Connection,
+pub(super) async fn existing_items(
+    conn: &mut SqliteConnection,
     post_ids: &[i64],
 ) -> Result<HashMap<i64, Existing>, StoreError> {
     let mut found = HashMap::with_capacity(post_ids.len());
@@ -174,28 +172,18 @@ pub(super) fn existing_items(
             "SELECT post_id, id, places, tags, rules FROM items WHERE post_id IN ({})",
             vec!["?"; chunk.len()].join(", ")
         );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut params = Params::new(&mut stmt);
+        let mut query = sqlx::query(&sql);
         for id in chunk {
-            params.bind(id)?;
+            query = query.bind(id);
         }
-        let rows = params.collect(|row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, i64>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-            ))
-        })?;
-        for (post_id, id, places, tags, rules) in rows {
+        for row in query.fetch_all(&mut *conn).await? {
             let existing = Existing {
-                id,
-                places: codec::from_json(&places, "item places")?,
-                tags: codec::from_json(&tags, "item tags")?,
-                rules: codec::from_json(&rules, "item rules")?,
+                id: row.try_get("id")?,
+                places: codec::from_json(row.try_get("places")?, "item places")?,
+                tags: codec::from_json(row.try_get("tags")?, "item tags")?,
+                rules: codec::from_json(row.try_get("rules")?, "item rules")?,
             };
-            found.insert(post_id, existing);
+            found.insert(row.try_get("post_id")?, existing);
         }
     }
     Ok(found)
@@ -258,8 +246,8 @@ impl Merge {
 /// Writes the places, tags and rules of merged items, as [`merge_item`]
 /// left them, in multi-row updates (the schema's `items_derive_update`
 /// trigger keeps their derived rows).
-pub(super) fn update_merged(
-    conn: &Connection,
+pub(super) async fn update_merged(
+    conn: &mut SqliteConnection,
     merged: &[&Existing],
     at: &str,
 ) -> Result<(), StoreError> {
@@ -269,17 +257,16 @@ pub(super) fn update_merged(
              updated_at = m.column5 FROM (VALUES {}) AS m WHERE items.id = m.column1",
             batch::placeholders(chunk.len(), 5)
         );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut params = Params::new(&mut stmt);
+        let mut query = sqlx::query(&sql);
         for item in chunk {
-            params
-                .bind(item.id)?
-                .bind(codec::to_json(&item.places))?
-                .bind(codec::to_json(&item.tags))?
-                .bind(codec::to_json(&item.rules))?
-                .bind(at)?;
+            query = query
+                .bind(item.id)
+                .bind(codec::to_json(&item.places))
+                .bind(codec::to_json(&item.tags))
+                .bind(codec::to_json(&item.rules))
+                .bind(at);
         }
-        params.execute()?;
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }

@@ -20,8 +20,9 @@
 //! a trigger in the schema, so every write path keeps them exact. See `inbox` and `plan` for how the
 //! inbox stays within milliseconds at 200,000 items.
 //!
-//! Depends on `domain`, sqlx (rusqlite for the ingest writer, see `writer`),
-//! serde_json and time; never on `x`, `poller` or `web`.
+//! Depends on `domain`, sqlx, serde_json and time; never on `x`, `poller`
+//! or `web`. Every write, the poller's pages and the desk's changes alike,
+//! goes through one sqlx connection ([`Store::begin_write`]).
 //! The SQL is portable where SQLite allows (`ON CONFLICT`, `RETURNING`,
 //! multi-row `VALUES`); full-text search (FTS5) and the triggers are SQLite's
 //! own and will get PostgreSQL counterparts with that backend.
@@ -42,7 +43,6 @@ mod plan;
 mod posts;
 mod replies;
 mod usage;
-mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -86,6 +86,10 @@ const SEARCH_BUDGET: Duration = Duration::from_millis(1500);
 /// WAL pages (4 KiB) between automatic checkpoints: up to ~40 MB of WAL.
 const WAL_AUTOCHECKPOINT: u32 = 10_000;
 
+/// Prepared statements kept per connection: the bulk writes of a page use
+/// a statement per table and chunk size (see `batch`), about seventy in all.
+const STATEMENT_CACHE: usize = 128;
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -102,9 +106,6 @@ pub enum StoreError {
     /// The database refused or failed a statement.
     #[error("database error")]
     Db(#[from] sqlx::Error),
-    /// The database refused or failed a statement of the ingest writer.
-    #[error("database error")]
-    Ingest(#[from] rusqlite::Error),
     /// No such row.
     #[error("no {what} with id {id}")]
     NotFound { what: &'static str, id: i64 },
@@ -148,14 +149,13 @@ pub enum StoreError {
 pub struct Store {
     /// Whether a background checkpoint is running (see [`Store::checkpoint_in_background`]).
     checkpointing: Arc<AtomicBool>,
-    /// One connection: writes queue here in process instead of spinning on
-    /// SQLite's busy handler. Other processes (the CLI) are covered by
-    /// `BEGIN IMMEDIATE` and the busy timeout.
+    /// One connection for every write, the poller's and the desk's: writes
+    /// queue here in process, in the order they asked (the pool is fair),
+    /// instead of spinning on SQLite's busy handler. Other processes (the
+    /// CLI) are covered by `BEGIN IMMEDIATE` and the busy timeout.
     write: SqlitePool,
     /// Readers, concurrent with the writer thanks to WAL.
     read: SqlitePool,
-    /// The connection that stores poll cycles (see `writer`).
-    writer: writer::Writer,
     /// Places for full-text searches (see [`SEARCHES`]).
     searches: Arc<tokio::sync::Semaphore>,
 }
@@ -199,15 +199,7 @@ impl Store {
             source,
         };
         make_private(path).map_err(|e| open_error(sqlx::Error::Io(e)))?;
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5))
-            .pragma("temp_store", "memory")
-            .optimize_on_close(true, 400);
+        let options = connect_options(path);
         // The writer checkpoints the WAL every WAL_AUTOCHECKPOINT pages: each
         // checkpoint syncs the WAL and the database (the only syncs in WAL
         // mode with NORMAL), so a backfill that commits page by page spends
@@ -223,7 +215,6 @@ impl Store {
             .await
             .map_err(open_error)?;
         MIGRATOR.run(&write).await?;
-        let writer = writer::Writer::open(path).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(READERS)
             .connect_with(options)
@@ -232,7 +223,6 @@ impl Store {
         Ok(Store {
             write,
             read,
-            writer,
             checkpointing: Arc::default(),
             searches: Arc::new(tokio::sync::Semaphore::new(SEARCHES)),
         })
@@ -247,8 +237,8 @@ impl Store {
 
     /// Copies the WAL's committed pages into the database file from a reader
     /// connection, in a task of its own, at most once a second. Each poll
-    /// commit calls this: SQLite would otherwise checkpoint on the writer's
-    /// thread, in the middle of a later commit, while a passive checkpoint
+    /// commit calls this: SQLite would otherwise checkpoint on the write
+    /// connection, in the middle of a later commit, while a passive checkpoint
     /// runs beside the writer and never blocks it or the readers. The
     /// writer's own automatic checkpoint stays as the backstop.
     fn checkpoint_in_background(&self) {
@@ -272,9 +262,23 @@ impl Store {
     /// statement. A deferred `BEGIN` that reads first and writes later fails
     /// with `SQLITE_BUSY` (no busy wait) when another process wrote in
     /// between; `IMMEDIATE` waits for the lock up front instead.
-    /// The ingest writer lets it go first (see `writer`).
+    /// Every write of the store starts here, on the one write connection.
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        let _turn = self.writer.desk_turn();
         Ok(self.write.begin_with("BEGIN IMMEDIATE").await?)
     }
+}
+
+/// How every connection to the file at `path` is set up (see [`Store::open`]
+/// for why): the one place for connection options and pragmas.
+fn connect_options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5))
+        .statement_cache_capacity(STATEMENT_CACHE)
+        .pragma("temp_store", "memory")
+        .optimize_on_close(true, 400)
 }

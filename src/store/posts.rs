@@ -4,14 +4,12 @@
 
 use std::collections::HashMap;
 
-use rusqlite::Connection;
 use serde::Serialize;
-use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
 
 use super::codec::{id_from_db, id_to_db, opt_id_from_db, opt_id_to_db};
 use super::items::{ItemRow, items_by_ids};
-use super::writer::Params;
 use super::{Store, StoreError, batch, codec};
 use crate::domain::post::{Author, Post};
 
@@ -69,8 +67,8 @@ pub(super) fn decode_author(row: &SqliteRow) -> Result<Option<Author>, StoreErro
 
 /// Inserts or refreshes authors: usernames and display names change, the
 /// latest seen wins.
-pub(super) fn upsert_authors(
-    conn: &Connection,
+pub(super) async fn upsert_authors(
+    conn: &mut SqliteConnection,
     authors: &[Author],
     at: &str,
 ) -> Result<(), StoreError> {
@@ -81,24 +79,23 @@ pub(super) fn upsert_authors(
              name = excluded.name, updated_at = excluded.updated_at",
             batch::placeholders(chunk.len(), 4)
         );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut params = Params::new(&mut stmt);
+        let mut query = sqlx::query(&sql);
         for author in chunk {
-            params
-                .bind(id_to_db(author.id, "author id")?)?
-                .bind(&author.username)?
-                .bind(&author.name)?
-                .bind(at)?;
+            query = query
+                .bind(id_to_db(author.id, "author id")?)
+                .bind(&author.username)
+                .bind(&author.name)
+                .bind(at);
         }
-        params.execute()?;
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 /// Stores the posts not stored yet (a post never changes, so the first copy
 /// stays; a post twice in `posts` is stored once). Returns how many were new.
-pub(super) fn insert_posts(
-    conn: &Connection,
+pub(super) async fn insert_posts(
+    conn: &mut SqliteConnection,
     posts: &[&Post],
     at: &str,
 ) -> Result<u64, StoreError> {
@@ -110,26 +107,25 @@ pub(super) fn insert_posts(
              mentions, raw, stored_at) VALUES {} ON CONFLICT (id) DO NOTHING",
             batch::placeholders(chunk.len(), 14)
         );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut params = Params::new(&mut stmt);
+        let mut query = sqlx::query(&sql);
         for post in chunk {
-            params
-                .bind(id_to_db(post.id, "post id")?)?
-                .bind(&post.text)?
-                .bind(opt_id_to_db(post.author_id, "author id")?)?
-                .bind(&post.created_at)?
-                .bind(opt_id_to_db(post.conversation_id, "conversation id")?)?
-                .bind(opt_id_to_db(post.in_reply_to_user_id, "user id")?)?
-                .bind(opt_id_to_db(post.replied_to, "post id")?)?
-                .bind(opt_id_to_db(post.quoted, "post id")?)?
-                .bind(post.is_retweet)?
-                .bind(&post.lang)?
-                .bind(&post.reply_settings)?
-                .bind(codec::to_json(&post.mentions))?
-                .bind(&post.raw)?
-                .bind(at)?;
+            query = query
+                .bind(id_to_db(post.id, "post id")?)
+                .bind(&post.text)
+                .bind(opt_id_to_db(post.author_id, "author id")?)
+                .bind(&post.created_at)
+                .bind(opt_id_to_db(post.conversation_id, "conversation id")?)
+                .bind(opt_id_to_db(post.in_reply_to_user_id, "user id")?)
+                .bind(opt_id_to_db(post.replied_to, "post id")?)
+                .bind(opt_id_to_db(post.quoted, "post id")?)
+                .bind(post.is_retweet)
+                .bind(&post.lang)
+                .bind(&post.reply_settings)
+                .bind(codec::to_json(&post.mentions))
+                .bind(&post.raw)
+                .bind(at);
         }
-        new += params.execute()? as u64;
+        new += query.execute(&mut *conn).await?.rows_affected();
     }
     Ok(new)
 }

@@ -394,8 +394,9 @@ impl Store {
             return Ok(());
         }
         let (_, month) = codec::timestamp_and_month(&codec::now())?;
-        self.writer
-            .submit(move |tx| usage::add(tx, &month, ReadKind::OwnedRead, reads))?
-            .await
+        let mut tx = self.begin_write().await?;
+        usage::add(&mut tx, &month, ReadKind::OwnedRead, reads).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -3,7 +3,7 @@
 //! transaction as the posts they read, for the budget and its forecast.
 
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{Row, SqliteConnection};
 
 use super::{Store, StoreError, codec};
 
@@ -34,10 +34,9 @@ pub struct Usage {
     pub owned_reads: u64,
 }
 
-/// Adds `reads` of `kind` to `month` inside the caller's transaction (the
-/// ingest writer's: usage is counted on that one connection).
-pub(super) fn add(
-    conn: &rusqlite::Connection,
+/// Adds `reads` of `kind` to `month` inside the caller's transaction.
+pub(super) async fn add(
+    conn: &mut SqliteConnection,
     month: &str,
     kind: ReadKind,
     reads: u64,
@@ -45,11 +44,15 @@ pub(super) fn add(
     if reads == 0 {
         return Ok(());
     }
-    conn.prepare_cached(
+    sqlx::query(
         "INSERT INTO usage (month, kind, reads) VALUES (?, ?, ?) \
          ON CONFLICT (month, kind) DO UPDATE SET reads = usage.reads + excluded.reads",
-    )?
-    .execute((month, kind.as_str(), codec::count_to_db(reads)))?;
+    )
+    .bind(month)
+    .bind(kind.as_str())
+    .bind(codec::count_to_db(reads))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use placewatch::poller::plan::{Source, plan};
 use placewatch::poller::{PAGE_SIZE, PAGES_IN_FLIGHT};
-use placewatch::sim::SimOptions;
+use placewatch::sim::{Limit, LimitSettings, SimOptions};
 use placewatch::store::{ItemFilter, Store};
 use serde_json::json;
 
@@ -94,6 +94,17 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
         // clear of the 7-day window's edge, which moves while the test runs.
         backlog_days: 6,
         backlog_per_day: 8_000,
+        // The backlog is some 400 pages, close to recent search's 450
+        // requests per 15-minute window: with X's limit the last run could
+        // wait out the window (the daemon waits for the reset when fewer
+        // requests remain than its cycles take), past the deadline below.
+        limits: LimitSettings {
+            search: Limit {
+                per_app: Some(10_000),
+                per_user: Some(10_000),
+            },
+            ..LimitSettings::default()
+        },
         ..SimOptions::default()
     })
     .await;

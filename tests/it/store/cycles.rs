@@ -433,8 +433,9 @@ async fn desk_writes_go_between_the_transactions_of_a_backfill() {
         .await
         .unwrap();
     let item = first.new_items[0];
-    // Three monitors backfilling at once keep the ingest writer's queue full
-    // for the whole test: transaction after transaction of 800 posts.
+    // Three monitors backfilling at once keep the one write connection's
+    // queue full for the whole test: transaction after transaction of 800
+    // posts. A note joins the queue and waits for those ahead of it.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut backfills = Vec::new();
     for m in 0..3u64 {
@@ -465,7 +466,7 @@ async fn desk_writes_go_between_the_transactions_of_a_backfill() {
         t.store
             .add_note(item, "sam", &format!("note {n} while the backfill runs"))
             .await
-            .expect("a desk write is not starved by the ingest writer");
+            .expect("a desk write is not starved by the backfills");
         slowest = slowest.max(started.elapsed());
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -474,7 +475,8 @@ async fn desk_writes_go_between_the_transactions_of_a_backfill() {
     }
     assert_eq!(t.store.notes(item).await.unwrap().len(), 10);
     eprintln!("slowest of 10 notes during a backfill: {slowest:?}");
-    // SQLite's busy timeout is 5 s; a note waits for one ingest transaction.
+    // SQLite's busy timeout is 5 s; a note waits for the few page
+    // transactions queued before it (the write pool serves in order).
     assert!(
         slowest < std::time::Duration::from_secs(1),
         "slowest note took {slowest:?}"
