@@ -2,7 +2,7 @@
 //! most 50 MB) and CPU while idle between polls (target near zero).
 //!
 //! 1. A store with 1,000,000 posts and 200,000 triage items (each item's post
-//!    plus four context posts), written through `Store::record_cycle` in
+//!    plus four context posts), written through `Store::record_pages` in
 //!    batches of 1,000 items, the way `tests/it/store/perf.rs` seeds its scale
 //!    test. Generated once (under a minute on 2 cores) and cached in
 //!    `<target dir>/bench-data/`; later runs copy the cache. The cache's name

@@ -28,8 +28,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use placewatch::domain::ingest::CycleState;
 use placewatch::poller::Poller;
-use placewatch::poller::cycle::CycleState;
 use placewatch::poller::plan::{Monitor, Source};
 use placewatch::store::Store;
 use placewatch::x::client::{EXPANSIONS, TWEET_FIELDS, USER_FIELDS, decode_page};
@@ -59,7 +59,7 @@ struct Steps {
 
 /// One monitor's backfill as the poller does it, page by page (each page
 /// committed with its cursor move), each step timed.
-async fn timed_cycle(
+async fn timed_backfill(
     http: &reqwest::Client,
     base: &str,
     poller: &Poller,
@@ -123,14 +123,23 @@ async fn timed_cycle(
         let cursor = state.page(page.newest_id(), oldest, next.is_some());
         // 3. Tag: places, flags, reply path and rules for every post.
         let t = Instant::now();
-        let batch = poller.tagger.batch(std::slice::from_ref(&page));
+        let tagged = poller
+            .tagger
+            .tag_page(&page.posts, &page.authors, &page.referenced);
         steps.tag += t.elapsed();
-        steps.posts += batch.reads;
+        steps.posts += tagged.reads;
         steps.pages += 1;
         // 4. Commit: the page's transaction, as `poll_once` stores it.
         let t = Instant::now();
-        let cycle = batch.into_cycle(monitor, cursor, None);
-        let outcome = poller.store.record_cycle(cycle).await.expect("page stored");
+        let at = OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_default();
+        let batch = monitor.batch(tagged, cursor, at, None);
+        let outcome = poller
+            .store
+            .record_pages(&batch)
+            .await
+            .expect("page stored");
         steps.stored += outcome.new_posts;
         steps.commit += t.elapsed();
         if next.is_none() {
@@ -306,7 +315,7 @@ async fn main() {
     let http = reqwest::Client::new();
     let mut steps = Steps::default();
     for m in &breakdown.monitors {
-        timed_cycle(
+        timed_backfill(
             &http,
             &base,
             &breakdown,

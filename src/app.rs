@@ -14,10 +14,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::config::{ClientType, Config, Secrets};
-use crate::domain::query::KeywordSet;
-use crate::domain::triage::{Council, RuleSet};
+use crate::domain::ingest::Tagger;
+use crate::domain::triage::Council;
 use crate::poller::health::Health;
-use crate::poller::ingest::Tagger;
 use crate::poller::plan::plan;
 use crate::poller::spool::Spool;
 use crate::poller::{Poller, Settings};
@@ -144,15 +143,7 @@ impl App {
         let app_council = council.clone();
         let monitors = plan(config, &council, mentions_timeline)
             .context("packing the place names into queries")?;
-        let rules =
-            RuleSet::new(&config.rules).map_err(|(i, m)| anyhow::anyhow!("rule {i}: {m}"))?;
-        let tagger = Tagger {
-            places: KeywordSet::new(config.monitor.places.clone()),
-            abuse: config.triage.abuse.clone(),
-            false_friend_words: config.false_friend_words(),
-            rules,
-            council,
-        };
+        let tagger = Tagger::from_config(config, &council)?;
         let settings = Settings {
             min_interval: crate::poller::schedule::min_interval(
                 config.monitor.min_interval,

@@ -13,10 +13,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use placewatch::config::Config;
-use placewatch::domain::query::KeywordSet;
-use placewatch::domain::triage::{Council, RuleSet};
+use placewatch::domain::ingest::Tagger;
+use placewatch::domain::triage::Council;
 use placewatch::poller::health::Health;
-use placewatch::poller::ingest::Tagger;
 use placewatch::poller::plan::plan;
 use placewatch::poller::spool::Spool;
 use placewatch::poller::{Poller, Settings};
@@ -138,13 +137,7 @@ pub fn poller(sim: &SimServer, config: &Config, store: Store) -> Poller {
         handle: creds.council.username.clone(),
     };
     let monitors = plan(config, &council, true).expect("the places pack");
-    let tagger = Tagger {
-        places: KeywordSet::new(config.monitor.places.clone()),
-        abuse: config.triage.abuse.clone(),
-        false_friend_words: config.false_friend_words(),
-        rules: RuleSet::new(&config.rules).expect("the reference rules are valid"),
-        council,
-    };
+    let tagger = Tagger::from_config(config, &council).expect("the reference rules are valid");
     let min_interval = placewatch::poller::schedule::min_interval(
         config.monitor.min_interval,
         config.monitor.max_interval,

@@ -1,6 +1,6 @@
 //! The scale data of the footprint and desk benchmarks: a store with
 //! 1,000,000 posts and 200,000 triage items (each item's post plus four
-//! context posts), written through `Store::record_cycle` in batches of 1,000
+//! context posts), written through `Store::record_pages` in batches of 1,000
 //! items, the way `tests/it/store/perf.rs` seeds its scale test. Generated
 //! once (under a minute on 2 cores) and cached in `<target dir>/bench-data/`;
 //! later runs copy the cache. The cache's name carries a hash of
@@ -9,9 +9,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use placewatch::domain::ingest::{CursorMove, PageBatch, ReadKind, TaggedPost};
 use placewatch::domain::post::{Author, Post};
 use placewatch::domain::triage::{Decision, Flags, ReplyPath};
-use placewatch::store::{CursorMove, Cycle, MatchedPost, ReadKind, Store};
+use placewatch::store::Store;
 use serde_json::json;
 
 pub const POSTS: u64 = 1_000_000;
@@ -129,7 +130,7 @@ fn post(id: u64, author: u64, text: String, conversation: u64) -> Post {
     }
 }
 
-/// Writes the 1,000,000-post store at `path` through `Store::record_cycle`.
+/// Writes the 1,000,000-post store at `path` through `Store::record_pages`.
 async fn seed(path: &Path, places: &[String]) {
     let store = Store::open(path).await.expect("seed store opens");
     let mut rng = Rng(0x5EED);
@@ -169,7 +170,7 @@ async fn seed(path: &Path, places: &[String]) {
             } else {
                 Decision::default()
             };
-            matched.push(MatchedPost {
+            matched.push(TaggedPost {
                 post: post(next_id, author.id, text(&mut rng, place), conversation),
                 places: vec![place.clone()],
                 decision,
@@ -177,7 +178,7 @@ async fn seed(path: &Path, places: &[String]) {
                 reply_path: ReplyPath::Manual,
             });
         }
-        let cycle = Cycle {
+        let seeded = PageBatch {
             monitor: format!("seed:{}", batch % 3),
             query: "seeded by benches/footprint.rs".into(),
             cursor: CursorMove::Complete {
@@ -192,7 +193,10 @@ async fn seed(path: &Path, places: &[String]) {
             at: "2025-06-14T10:00:00Z".into(),
             spooled_through: None,
         };
-        store.record_cycle(cycle).await.expect("seed cycle stored");
+        store
+            .record_pages(&seeded)
+            .await
+            .expect("seed batch stored");
         if (batch + 1) % 40 == 0 {
             let done = (batch + 1) * BATCH_ITEMS;
             println!(

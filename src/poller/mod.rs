@@ -30,9 +30,7 @@
 //! and come with the next cycle. Items are keyed by post id and merging is
 //! idempotent, so a page read twice never duplicates an item.
 
-pub mod cycle;
 pub mod health;
-pub mod ingest;
 pub mod plan;
 pub mod report;
 pub mod schedule;
@@ -46,13 +44,12 @@ use time::format_description::well_known::Rfc3339;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn};
 
-use self::cycle::CycleState;
 use self::health::{Health, MonitorLabel};
-use self::ingest::{Batch, Tagger};
 use self::plan::{Monitor, Source};
 use self::schedule::{Forecast, Inputs, ReadLedger, forecast, next_interval};
 use self::spool::Spool;
-use crate::store::{CursorMove, Store, StoreError};
+use crate::domain::ingest::{Cursor, CursorMove, CycleState, PageBatch, Tagger};
+use crate::store::{Store, StoreError};
 use crate::x::client::{SearchRequest, TimelineRequest};
 use crate::x::ratelimit::RateLimits;
 use crate::x::{Client, Page, XError};
@@ -133,14 +130,6 @@ pub struct Poller {
     pub reads: Arc<Mutex<ReadLedger>>,
 }
 
-/// A tagged page, ready to store.
-struct Tagged {
-    batch: Batch,
-    cursor: CursorMove,
-    /// The page's spool number, if it was spooled.
-    spooled: Option<u64>,
-}
-
 /// The read ledger, even if a thread panicked holding it (its counts stay
 /// whole: every change is one arithmetic step).
 fn lock(reads: &Mutex<ReadLedger>) -> std::sync::MutexGuard<'_, ReadLedger> {
@@ -216,10 +205,7 @@ impl Poller {
                 limit: budget.limit.unwrap_or_default(),
             });
         };
-        let mut cycle = CycleState::new(
-            cursor.as_ref().and_then(|c| c.since_id),
-            cursor.as_ref().and_then(|c| c.pending),
-        );
+        let mut cycle = CycleState::from_cursor(cursor.as_ref());
         // Pages are numbered for the spool after the last one stored.
         let mut number = cursor.as_ref().map_or(0, |c| c.spooled_through);
         if cycle.resumed() {
@@ -281,11 +267,11 @@ impl Poller {
                     }
                 }
             }
-            let tagged = self.tag(&mut cycle, &page, more, spooled);
-            let movement = tagged.cursor;
-            outcome.posts_read += tagged.batch.reads;
+            let batch = self.tag(monitor, &mut cycle, &page, more, spooled);
+            let movement = batch.cursor;
+            outcome.posts_read += batch.reads;
             outcome.limits = page.limits;
-            match self.store_page(monitor, tagged).await {
+            match self.store_page(monitor, &batch).await {
                 Ok(new_items) => outcome.new_items += new_items,
                 Err(e) => break Some(e.into()),
             }
@@ -316,7 +302,7 @@ impl Poller {
     async fn store_spooled(
         &self,
         monitor: &Monitor,
-        cursor: Option<&crate::store::Cursor>,
+        cursor: Option<&Cursor>,
         outcome: &mut PollOutcome,
     ) -> Result<bool, PollError> {
         let Some(spool) = &self.spool else {
@@ -334,19 +320,16 @@ impl Poller {
             pages = spooled.pages.len(),
             "storing the pages an earlier run read and did not store"
         );
-        let mut cycle = CycleState::new(
-            cursor.and_then(|c| c.since_id),
-            cursor.and_then(|c| c.pending),
-        );
+        let mut cycle = CycleState::from_cursor(cursor);
         outcome.resumed = true;
         let last = spooled.last;
         for (number, page) in spooled.pages {
             let page = page.into_page();
             let more = page.meta.next_token.is_some();
-            let tagged = self.tag(&mut cycle, &page, more, Some(number));
+            let batch = self.tag(monitor, &mut cycle, &page, more, Some(number));
             outcome.pages += 1;
-            outcome.posts_read += tagged.batch.reads;
-            outcome.new_items += self.store_page(monitor, tagged).await?;
+            outcome.posts_read += batch.reads;
+            outcome.new_items += self.store_page(monitor, &batch).await?;
             if !more {
                 // The cycle's last page: nothing read after it belongs to
                 // this cycle (none should exist), so none is replayed later.
@@ -362,24 +345,33 @@ impl Poller {
 
     /// Stores a tagged page with its cursor move in one transaction, then
     /// deletes its spool file. Returns the items it created.
-    async fn store_page(&self, monitor: &Monitor, page: Tagged) -> Result<usize, StoreError> {
-        let cycle = page.batch.into_cycle(monitor, page.cursor, page.spooled);
-        let stored = self.store.record_cycle(cycle).await?;
-        if let (Some(spool), Some(number)) = (&self.spool, page.spooled) {
+    async fn store_page(&self, monitor: &Monitor, batch: &PageBatch) -> Result<usize, StoreError> {
+        let stored = self.store.record_pages(batch).await?;
+        if let (Some(spool), Some(number)) = (&self.spool, batch.spooled_through) {
             spool.remove(&monitor.key, number, number);
         }
         Ok(stored.new_items.len())
     }
 
-    /// A page tagged, with the cursor's move it makes: pending while `more`
-    /// pages follow.
-    fn tag(&self, cycle: &mut CycleState, page: &Page, more: bool, spooled: Option<u64>) -> Tagged {
+    /// A page of `monitor`'s cycle tagged, with the cursor's move it makes
+    /// (pending while `more` pages follow) and its spool number, if spooled.
+    fn tag(
+        &self,
+        monitor: &Monitor,
+        cycle: &mut CycleState,
+        page: &Page,
+        more: bool,
+        spooled: Option<u64>,
+    ) -> PageBatch {
         let oldest = page.meta.oldest_id.as_deref().and_then(|s| s.parse().ok());
-        Tagged {
-            cursor: cycle.page(page.newest_id(), oldest, more),
-            batch: self.tagger.batch(std::slice::from_ref(page)),
-            spooled,
-        }
+        let cursor = cycle.page(page.newest_id(), oldest, more);
+        let tagged = self
+            .tagger
+            .tag_page(&page.posts, &page.authors, &page.referenced);
+        let at = OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_default();
+        monitor.batch(tagged, cursor, at, spooled)
     }
 
     /// The backfill's `start_time`: the configured window back from now.

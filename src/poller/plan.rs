@@ -3,10 +3,43 @@
 //!
 //! Each monitor's cursor is keyed by its query text, so a new or changed place
 //! name (which changes the query) starts a fresh cursor and a backfill.
+//!
+//! Also how to tag what the monitors read: [`Tagger::from_config`]. The
+//! tagger is domain vocabulary (`domain::ingest`), which imports no config,
+//! so its constructor from the config lives here, beside the plan.
 
 use crate::config::Config;
-use crate::domain::query::{PackError, PackSpec, pack};
-use crate::domain::triage::Council;
+use crate::domain::ingest::{CursorMove, PageBatch, ReadKind, TaggedPage, Tagger};
+use crate::domain::query::{KeywordSet, PackError, PackSpec, pack};
+use crate::domain::triage::{Council, RuleSet};
+
+/// A configured rule the rules engine refused (a config loaded with
+/// `Config::load` has had its rules validated, so this means a config built
+/// some other way).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("rule {index}: {message}")]
+pub struct InvalidRule {
+    /// The rule's position in `[[rules]]`, from 0.
+    pub index: usize,
+    pub message: String,
+}
+
+impl Tagger {
+    /// The tagger of `config` for `council`: its place names, abusive
+    /// words, false-friend words and rules. The daemon, the tests and the
+    /// benches all build it here.
+    pub fn from_config(config: &Config, council: &Council) -> Result<Tagger, InvalidRule> {
+        let rules = RuleSet::new(&config.rules)
+            .map_err(|(index, message)| InvalidRule { index, message })?;
+        Ok(Tagger {
+            places: KeywordSet::new(config.monitor.places.clone()),
+            abuse: config.triage.abuse.clone(),
+            false_friend_words: config.false_friend_words(),
+            rules,
+            council: council.clone(),
+        })
+    }
+}
 
 /// Where a monitor reads from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +58,36 @@ pub struct Monitor {
     /// Place names this monitor finds posts for (searched, then covered by a
     /// searched one), for status output.
     pub places: Vec<String>,
+}
+
+impl Monitor {
+    /// What the store records of a page this monitor read: its `tagged`
+    /// posts, read at `at` (RFC 3339), moving the cursor as `cursor` says;
+    /// `spooled` is the page's spool number, if it was spooled.
+    pub fn batch(
+        &self,
+        tagged: TaggedPage,
+        cursor: CursorMove,
+        at: String,
+        spooled: Option<u64>,
+    ) -> PageBatch {
+        let (read_kind, query) = match &self.source {
+            Source::Search { query } => (ReadKind::PostRead, query.clone()),
+            Source::Mentions { user_id } => (ReadKind::OwnedRead, format!("mentions of {user_id}")),
+        };
+        PageBatch {
+            monitor: self.key.clone(),
+            query,
+            cursor,
+            matched: tagged.matched,
+            authors: tagged.authors,
+            context: tagged.context,
+            reads: tagged.reads,
+            read_kind,
+            at,
+            spooled_through: spooled,
+        }
+    }
 }
 
 /// How many of `monitors` are recent searches (they share the app's search

@@ -16,8 +16,9 @@ use super::month_progress;
 use super::plan::{plan, searches};
 use super::schedule::{Forecast, forecast, min_interval};
 use crate::config::Config;
+use crate::domain::ingest::Cursor;
 use crate::domain::triage::{Council, Status};
-use crate::store::{Cursor, Event, ItemFilter, Store, StoreError, Usage};
+use crate::store::{Event, ItemFilter, Store, StoreError, Usage};
 use crate::x::auth::{SessionStatus, stored_status};
 
 /// One monitor's state.

@@ -12,7 +12,7 @@
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 
-use super::{Store, StoreError, batch, codec};
+use super::{Store, StoreError, codec};
 
 /// An entry of the audit log.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,44 +60,6 @@ pub(super) async fn insert(
     .fetch_one(conn)
     .await?;
     Ok(id)
-}
-
-/// An entry as the ingest transaction appends it, its states already JSON.
-pub(super) struct AuditRow<'a> {
-    pub actor: &'a str,
-    pub action: &'a str,
-    pub item_id: Option<i64>,
-    pub before: Option<&'a str>,
-    pub after: Option<&'a str>,
-    pub detail: Option<&'a str>,
-}
-
-/// Appends `entries` at time `at` inside the caller's (ingest) transaction, in order.
-pub(super) async fn insert_many(
-    conn: &mut SqliteConnection,
-    entries: &[AuditRow<'_>],
-    at: &str,
-) -> Result<(), StoreError> {
-    for chunk in batch::split(entries) {
-        let sql = format!(
-            "INSERT INTO audit (at, actor, action, item_id, state_before, state_after, detail) \
-             VALUES {}",
-            batch::placeholders(chunk.len(), 7)
-        );
-        let mut query = sqlx::query(&sql);
-        for entry in chunk {
-            query = query
-                .bind(at)
-                .bind(entry.actor)
-                .bind(entry.action)
-                .bind(entry.item_id)
-                .bind(entry.before)
-                .bind(entry.after)
-                .bind(entry.detail);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
 }
 
 impl Store {

@@ -1,7 +1,7 @@
 //! Triage items: reading them back whole ([`ItemRow`]: the item with its post
 //! and author) and the desk's changes to them
 //! ([`Store::transition`], [`Store::assign`]), each audited in its own
-//! transaction. Items are created by [`Store::record_cycle`] (see `cycle`).
+//! transaction. Items are created by [`Store::record_pages`] (see `ingest`).
 
 use serde::Serialize;
 use serde_json::json;

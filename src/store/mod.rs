@@ -9,14 +9,15 @@
 //! with `.bind`), so building needs no database; the schema is in
 //! `migrations/`, embedded at compile time and applied on [`Store::open`].
 //!
-//! Writes that belong together commit together: [`Store::record_cycle`] stores a
-//! page of a poll cycle (posts, authors, items, audit, usage and the cursor's
-//! resume point) in one transaction, and every item change writes its audit entry in the same
-//! transaction as the change.
+//! Writes that belong together commit together: [`Store::record_pages`], the
+//! one door for ingest (`ingest`), stores a page a monitor read (posts,
+//! authors, items, audit, usage and the cursor's move) in one transaction,
+//! and every item change writes its audit entry in the same transaction as
+//! the change.
 //!
 //! An item's row is the truth about it; its place and tag rows, the inbox
 //! counters and its full-text document are derived from it: for new items by
-//! `derive`, set-based in the transaction that files them, and for changes by
+//! `ingest::derive`, set-based in the transaction that files them, and for changes by
 //! a trigger in the schema, so every write path keeps them exact. See `inbox` and `plan` for how the
 //! inbox stays within milliseconds at 200,000 items.
 //!
@@ -28,14 +29,11 @@
 //! own and will get PostgreSQL counterparts with that backend.
 
 mod audit;
-mod batch;
 mod codec;
 mod cursors;
-mod cycle;
-mod derive;
 mod events;
-mod filing;
 mod inbox;
+mod ingest;
 mod items;
 mod notes;
 mod officers;
@@ -58,17 +56,16 @@ use crate::domain::outbox::{ReplyState, ReplyTransitionError};
 use crate::domain::triage::TransitionError;
 
 pub use audit::{AuditEntry, NewAudit};
-pub use cursors::{Cursor, CursorMove, Pending};
-pub use cycle::{Cycle, CycleOutcome, MatchedPost};
 pub use events::Event;
 pub use inbox::{ItemFilter, ItemPage};
+pub use ingest::PageOutcome;
 pub use items::ItemRow;
 pub use notes::Note;
 pub use officers::{NewOfficer, Officer, Session};
 pub use plan::{MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, SearchError};
 pub use posts::ThreadPost;
 pub use replies::{NewReply, Reply, ReplyFilter};
-pub use usage::{ReadKind, Usage};
+pub use usage::Usage;
 
 /// The schema migrations in `migrations/`, embedded in the binary.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
@@ -87,7 +84,8 @@ const SEARCH_BUDGET: Duration = Duration::from_millis(1500);
 const WAL_AUTOCHECKPOINT: u32 = 10_000;
 
 /// Prepared statements kept per connection: the bulk writes of a page use
-/// a statement per table and chunk size (see `batch`), about seventy in all.
+/// a statement per table and chunk size (see `ingest::chunks`), about
+/// seventy in all.
 const STATEMENT_CACHE: usize = 128;
 
 /// Why a store operation failed.

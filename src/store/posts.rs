@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
+use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
 
-use super::codec::{id_from_db, id_to_db, opt_id_from_db, opt_id_to_db};
+use super::codec::{id_from_db, id_to_db, opt_id_from_db};
 use super::items::{ItemRow, items_by_ids};
-use super::{Store, StoreError, batch, codec};
+use super::{Store, StoreError, codec};
 use crate::domain::post::{Author, Post};
 
 /// A post of a conversation, as [`Store::thread`] returns it.
@@ -63,71 +63,6 @@ pub(super) fn decode_author(row: &SqliteRow) -> Result<Option<Author>, StoreErro
         username: row.try_get("a_username")?,
         name: row.try_get("a_name")?,
     }))
-}
-
-/// Inserts or refreshes authors: usernames and display names change, the
-/// latest seen wins.
-pub(super) async fn upsert_authors(
-    conn: &mut SqliteConnection,
-    authors: &[Author],
-    at: &str,
-) -> Result<(), StoreError> {
-    for chunk in batch::split(authors) {
-        let sql = format!(
-            "INSERT INTO authors (id, username, name, updated_at) VALUES {} \
-             ON CONFLICT (id) DO UPDATE SET username = excluded.username, \
-             name = excluded.name, updated_at = excluded.updated_at",
-            batch::placeholders(chunk.len(), 4)
-        );
-        let mut query = sqlx::query(&sql);
-        for author in chunk {
-            query = query
-                .bind(id_to_db(author.id, "author id")?)
-                .bind(&author.username)
-                .bind(&author.name)
-                .bind(at);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
-/// Stores the posts not stored yet (a post never changes, so the first copy
-/// stays; a post twice in `posts` is stored once). Returns how many were new.
-pub(super) async fn insert_posts(
-    conn: &mut SqliteConnection,
-    posts: &[&Post],
-    at: &str,
-) -> Result<u64, StoreError> {
-    let mut new = 0;
-    for chunk in batch::split(posts) {
-        let sql = format!(
-            "INSERT INTO posts (id, text, author_id, created_at, conversation_id, \
-             in_reply_to_user_id, replied_to, quoted, is_retweet, lang, reply_settings, \
-             mentions, raw, stored_at) VALUES {} ON CONFLICT (id) DO NOTHING",
-            batch::placeholders(chunk.len(), 14)
-        );
-        let mut query = sqlx::query(&sql);
-        for post in chunk {
-            query = query
-                .bind(id_to_db(post.id, "post id")?)
-                .bind(&post.text)
-                .bind(opt_id_to_db(post.author_id, "author id")?)
-                .bind(&post.created_at)
-                .bind(opt_id_to_db(post.conversation_id, "conversation id")?)
-                .bind(opt_id_to_db(post.in_reply_to_user_id, "user id")?)
-                .bind(opt_id_to_db(post.replied_to, "post id")?)
-                .bind(opt_id_to_db(post.quoted, "post id")?)
-                .bind(post.is_retweet)
-                .bind(&post.lang)
-                .bind(&post.reply_settings)
-                .bind(codec::to_json(&post.mentions))
-                .bind(&post.raw)
-                .bind(at);
-        }
-        new += query.execute(&mut *conn).await?.rows_affected();
-    }
-    Ok(new)
 }
 
 /// A row of a query selecting post, author and `i.id AS i_id` columns.

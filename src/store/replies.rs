@@ -19,8 +19,9 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::audit::{self, NewAudit};
 use super::codec::{self, id_from_db, id_to_db, opt_id_from_db};
-use super::usage::{self, ReadKind};
+use super::usage;
 use super::{Store, StoreError};
+use crate::domain::ingest::ReadKind;
 use crate::domain::outbox::ReplyState;
 use crate::domain::text::ReplyText;
 use crate::domain::triage::{Action, ReplyPath, Status};

@@ -6,26 +6,7 @@ use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 
 use super::{Store, StoreError, codec};
-
-/// What kind of read a cycle paid for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReadKind {
-    /// Posts read through search.
-    PostRead,
-    /// Posts read from the council's own timelines (mentions, own posts).
-    OwnedRead,
-}
-
-impl ReadKind {
-    /// The stored name: `post_read` or `owned_read`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReadKind::PostRead => "post_read",
-            ReadKind::OwnedRead => "owned_read",
-        }
-    }
-}
+use crate::domain::ingest::ReadKind;
 
 /// One month's reads.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

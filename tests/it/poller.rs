@@ -6,14 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use placewatch::config::Config;
-use placewatch::domain::query::KeywordSet;
-use placewatch::domain::triage::{Council, RuleSet};
+use placewatch::domain::ingest::{Cursor, Pending, Tagger};
+use placewatch::domain::triage::Council;
 use placewatch::poller::health::Health;
-use placewatch::poller::ingest::Tagger;
 use placewatch::poller::plan::{Source, plan};
 use placewatch::poller::spool::Spool;
 use placewatch::poller::{PAGE_SIZE, PollError, Poller, Settings};
-use placewatch::store::{Cursor, ItemFilter, Pending, Store};
+use placewatch::store::{ItemFilter, Store};
 use placewatch::x::client::RetryPolicy;
 use placewatch::x::{Client, SearchRequest, UserAuth};
 use secrecy::SecretString;
@@ -73,13 +72,7 @@ pub async fn poller_for(sim: &TestSim, dir: Option<tempfile::TempDir>) -> TestPo
         handle: sim.creds().council.username.clone(),
     };
     let monitors = plan(&config, &council, true).unwrap();
-    let tagger = Tagger {
-        places: KeywordSet::new(config.monitor.places.clone()),
-        abuse: config.triage.abuse.clone(),
-        false_friend_words: config.false_friend_words(),
-        rules: RuleSet::new(&config.rules).unwrap(),
-        council,
-    };
+    let tagger = Tagger::from_config(&config, &council).unwrap();
     let poller = Poller {
         client,
         store,

@@ -19,11 +19,12 @@ mod stuck;
 
 use std::time::Duration;
 
+use placewatch::domain::ingest::{CursorMove, PageBatch, ReadKind, TaggedPost};
 use placewatch::domain::outbox::ReplyState;
 use placewatch::domain::post::{Author, Post};
 use placewatch::domain::triage::{Council, Decision, Flags, ReplyPath};
 use placewatch::reply::{Outbox, ReplyOutcome};
-use placewatch::store::{CursorMove, Cycle, MatchedPost, ReadKind, Reply, ReplyFilter, Store};
+use placewatch::store::{Reply, ReplyFilter, Store};
 use placewatch::x::{Client, TimelineRequest, UserAuth};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -101,7 +102,7 @@ impl ReplyTest {
         let username = format!("resident{n}");
         post["author"] = json!(username);
         let id: u64 = self.auth.sim.inject(post.clone()).await[0].parse().unwrap();
-        let matched = MatchedPost {
+        let matched = TaggedPost {
             post: Post {
                 id,
                 text: post["text"].as_str().unwrap().to_string(),
@@ -125,7 +126,7 @@ impl ReplyTest {
             },
             reply_path: path,
         };
-        let cycle = Cycle {
+        let page = PageBatch {
             monitor: "test".into(),
             query: "Croydon".into(),
             cursor: CursorMove::Complete { since_id: None },
@@ -141,7 +142,7 @@ impl ReplyTest {
             at: OffsetDateTime::now_utc().format(&Rfc3339).unwrap(),
             spooled_through: None,
         };
-        let outcome = self.store().record_cycle(cycle.clone()).await.unwrap();
+        let outcome = self.store().record_pages(&page).await.unwrap();
         (outcome.new_items[0], id)
     }
 

@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use placewatch::domain::triage::{Flags, ReplyPath};
 use serde_json::{Value, json};
 
-use crate::store::{TestStore, cycle, matched, post};
+use crate::store::{TestStore, batch, matched, post};
 
 const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config/placewatch.toml");
 const FAMILY: &str = "👨\u{200D}👩\u{200D}👧\u{200D}👦";
@@ -304,14 +304,14 @@ async fn store_with_items() -> (TestStore, i64, i64) {
         summoned: true,
         ..Flags::default()
     };
-    let c = cycle(
+    let c = batch(
         "m",
         vec![
             matched(post(1, "Croydon fly-tipping"), &["Croydon"]),
             summoned,
         ],
     );
-    let ids = t.store.record_cycle(c.clone()).await.unwrap().new_items;
+    let ids = t.store.record_pages(&c).await.unwrap().new_items;
     t.store.close().await;
     (t, ids[0], ids[1])
 }

@@ -2,18 +2,19 @@
 //! `:memory:`, so WAL, locking and reopening behave as in production).
 
 mod counts;
-mod cycles;
 mod derive;
 mod desk;
+mod ingest;
 mod integrity;
 mod perf;
 mod search;
 
 use std::path::PathBuf;
 
+use placewatch::domain::ingest::{CursorMove, PageBatch, ReadKind, TaggedPost};
 use placewatch::domain::post::{Author, Post};
 use placewatch::domain::triage::{Decision, Flags, ReplyPath};
-use placewatch::store::{CursorMove, Cycle, ItemFilter, MatchedPost, ReadKind, Store};
+use placewatch::store::{ItemFilter, Store};
 use serde_json::json;
 use tempfile::TempDir;
 
@@ -84,8 +85,8 @@ pub fn post(id: u64, text: &str) -> Post {
     }
 }
 
-pub fn matched(post: Post, places: &[&str]) -> MatchedPost {
-    MatchedPost {
+pub fn matched(post: Post, places: &[&str]) -> TaggedPost {
+    TaggedPost {
         post,
         places: places.iter().map(|p| p.to_string()).collect(),
         decision: Decision::default(),
@@ -94,9 +95,10 @@ pub fn matched(post: Post, places: &[&str]) -> MatchedPost {
     }
 }
 
-/// A cycle of `monitor` that read `matched` (one read each) at `at`.
-pub fn cycle_at(monitor: &str, matched: Vec<MatchedPost>, at: &str) -> Cycle {
-    Cycle {
+/// A page of `monitor` that read `matched` (one read each) at `at`, the
+/// last of its cycle.
+pub fn batch_at(monitor: &str, matched: Vec<TaggedPost>, at: &str) -> PageBatch {
+    PageBatch {
         monitor: monitor.to_owned(),
         query: format!("({monitor}) -is:retweet"),
         cursor: CursorMove::Complete {
@@ -112,6 +114,6 @@ pub fn cycle_at(monitor: &str, matched: Vec<MatchedPost>, at: &str) -> Cycle {
     }
 }
 
-pub fn cycle(monitor: &str, matched: Vec<MatchedPost>) -> Cycle {
-    cycle_at(monitor, matched, "2026-11-26T10:00:00Z")
+pub fn batch(monitor: &str, matched: Vec<TaggedPost>) -> PageBatch {
+    batch_at(monitor, matched, "2026-11-26T10:00:00Z")
 }

@@ -5,7 +5,7 @@ use placewatch::domain::triage::{Action, Decision, Priority, ReplyPath, Status};
 use placewatch::store::{ItemFilter, ItemPage};
 use sqlx::Row;
 
-use super::{TestStore, cycle, matched, post};
+use super::{TestStore, batch, matched, post};
 
 const PLACES: [&str; 3] = ["Croydon", "Purley", "Norbury"];
 const TAGS: [&str; 2] = ["bins", "roads"];
@@ -13,7 +13,7 @@ const TAGS: [&str; 2] = ["bins", "roads"];
 /// Items with mixed places, tags, priorities and paths, then merges,
 /// transitions and assignments on some of them.
 pub(super) async fn busy_desk(t: &TestStore) {
-    let mut batch = Vec::new();
+    let mut posts_in = Vec::new();
     for n in 1..=30u64 {
         let places: Vec<&str> = PLACES.iter().copied().take(1 + (n % 3) as usize).collect();
         let mut m = matched(
@@ -35,11 +35,11 @@ pub(super) async fn busy_desk(t: &TestStore) {
         } else {
             ReplyPath::Manual
         };
-        batch.push(m);
+        posts_in.push(m);
     }
     let ids = t
         .store
-        .record_cycle(cycle("a", batch))
+        .record_pages(&batch("a", posts_in))
         .await
         .unwrap()
         .new_items;
@@ -55,7 +55,7 @@ pub(super) async fn busy_desk(t: &TestStore) {
             m
         })
         .collect();
-    t.store.record_cycle(cycle("b", merges)).await.unwrap();
+    t.store.record_pages(&batch("b", merges)).await.unwrap();
     for (k, id) in ids.iter().enumerate() {
         let actions: &[Action] = match k % 5 {
             0 => &[Action::Claim],

@@ -6,7 +6,7 @@ use placewatch::domain::triage::{Decision, Priority, ReplyPath};
 use sqlx::{Connection, Row, SqliteConnection};
 
 use super::counts::busy_desk;
-use super::{TestStore, cycle, matched, post};
+use super::{TestStore, batch, matched, post};
 
 /// The old trigger, as migration 0001 created it.
 fn old_insert_trigger() -> &'static str {
@@ -22,9 +22,9 @@ fn old_insert_trigger() -> &'static str {
 /// owners or none, each priority and reply path, dismissed ones, and a post
 /// stored earlier as context with other text (its first copy is indexed).
 async fn varied_items(t: &TestStore) {
-    let mut context = cycle("ctx", vec![]);
+    let mut context = batch("ctx", vec![]);
     context.context = vec![post(107, "the first copy: Thornton Heath pond")];
-    t.store.record_cycle(context.clone()).await.unwrap();
+    t.store.record_pages(&context).await.unwrap();
     let places = [
         "Croydon",
         "Café Nero",
@@ -33,7 +33,7 @@ async fn varied_items(t: &TestStore) {
         "Ñuñoa 🍒",
     ];
     // Ids 101..=160, clear of `busy_desk`'s.
-    let batch = (101..=160u64)
+    let posts_in = (101..=160u64)
         .map(|n| {
             let mut chosen: Vec<&str> = places
                 .iter()
@@ -65,9 +65,9 @@ async fn varied_items(t: &TestStore) {
         })
         .collect();
     // Newest first, as X sends them.
-    let mut batch: Vec<_> = batch;
-    batch.reverse();
-    t.store.record_cycle(cycle("a", batch)).await.unwrap();
+    let mut posts_in: Vec<_> = posts_in;
+    posts_in.reverse();
+    t.store.record_pages(&batch("a", posts_in)).await.unwrap();
 }
 
 /// A fresh store with the old trigger back, fed the same posts and items

@@ -5,11 +5,11 @@ use placewatch::domain::triage::{Action, Status};
 use placewatch::store::{NewAudit, StoreError};
 use serde_json::json;
 
-use super::{TestStore, cycle, matched, post};
+use super::{TestStore, batch, matched, post};
 
 async fn one_item(t: &TestStore) -> i64 {
-    let c = cycle("m", vec![matched(post(1, "Croydon bins"), &["Croydon"])]);
-    t.store.record_cycle(c.clone()).await.unwrap().new_items[0]
+    let c = batch("m", vec![matched(post(1, "Croydon bins"), &["Croydon"])]);
+    t.store.record_pages(&c).await.unwrap().new_items[0]
 }
 
 #[tokio::test]
@@ -199,8 +199,8 @@ async fn concurrent_writers_in_two_processes_wait_instead_of_failing() {
     for n in 0..20u64 {
         let (a, b) = (t.store.clone(), other.clone());
         tasks.push(tokio::spawn(async move {
-            let c = cycle("m", vec![matched(post(1000 + n, "Croydon"), &["Croydon"])]);
-            a.record_cycle(c.clone()).await.unwrap();
+            let c = batch("m", vec![matched(post(1000 + n, "Croydon"), &["Croydon"])]);
+            a.record_pages(&c).await.unwrap();
             b.add_note(id, "officer", &format!("note {n}"))
                 .await
                 .unwrap();

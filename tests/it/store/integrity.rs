@@ -6,7 +6,7 @@ use placewatch::domain::triage::Action;
 use placewatch::store::Store;
 use sqlx::Row;
 
-use super::{TestStore, cycle, matched, post};
+use super::{TestStore, batch, matched, post};
 
 fn hostile_texts() -> Vec<String> {
     vec![
@@ -40,7 +40,7 @@ async fn hostile_text_round_trips_byte_exact() {
             p
         })
         .collect();
-    let mut c = cycle(
+    let mut c = batch(
         "m",
         posts
             .iter()
@@ -57,7 +57,7 @@ async fn hostile_text_round_trips_byte_exact() {
         p.raw = "not JSON at all {\"".into();
         p
     }];
-    t.store.record_cycle(c.clone()).await.unwrap();
+    t.store.record_pages(&c).await.unwrap();
 
     for item in t.all_items().await {
         let original = posts.iter().find(|p| p.id == item.post.id).unwrap();
@@ -97,8 +97,8 @@ async fn hostile_text_round_trips_byte_exact() {
 #[tokio::test]
 async fn the_audit_log_cannot_be_updated_or_deleted() {
     let t = TestStore::open().await;
-    let c = cycle("m", vec![matched(post(1, "Croydon"), &["Croydon"])]);
-    let id = t.store.record_cycle(c.clone()).await.unwrap().new_items[0];
+    let c = batch("m", vec![matched(post(1, "Croydon"), &["Croydon"])]);
+    let id = t.store.record_pages(&c).await.unwrap().new_items[0];
     t.store
         .transition(id, Action::Claim, "priya")
         .await
@@ -122,8 +122,8 @@ async fn the_audit_log_cannot_be_updated_or_deleted() {
 #[tokio::test]
 async fn reopening_an_existing_file_migrates_nothing_and_keeps_the_data() {
     let t = TestStore::open().await;
-    let c = cycle("m", vec![matched(post(1, "Croydon"), &["Croydon"])]);
-    t.store.record_cycle(c.clone()).await.unwrap();
+    let c = batch("m", vec![matched(post(1, "Croydon"), &["Croydon"])]);
+    t.store.record_pages(&c).await.unwrap();
 
     let schema = |raw: sqlx::SqliteConnection| async move {
         let mut raw = raw;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use placewatch::domain::triage::{Decision, Priority, Status};
 use placewatch::store::{ItemFilter, Store};
 
-use super::{TestStore, cycle, matched, post};
+use super::{TestStore, batch, matched, post};
 
 /// The benchmarks' scale-data generator (xorshift64* and resident-like text).
 #[path = "../../../benches/common/scale.rs"]
@@ -45,7 +45,7 @@ async fn seed(store: &Store, items: u64, context_per_item: u64) {
     let started = Instant::now();
     let cpu_started = cpu_seconds();
     let mut posts = 0;
-    for batch in 0..items / 1_000 {
+    for round in 0..items / 1_000 {
         let mut matched_posts = Vec::new();
         let mut context = Vec::new();
         for _ in 0..1_000 {
@@ -65,9 +65,9 @@ async fn seed(store: &Store, items: u64, context_per_item: u64) {
             matched_posts.push(m);
         }
         posts += matched_posts.len() + context.len();
-        let mut c = cycle(&format!("m{}", batch % 3), matched_posts);
+        let mut c = batch(&format!("m{}", round % 3), matched_posts);
         c.context = context;
-        store.record_cycle(c.clone()).await.unwrap();
+        store.record_pages(&c).await.unwrap();
     }
     let secs = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu_started;

@@ -4,7 +4,7 @@
 use placewatch::domain::triage::{Action, Decision, Priority, ReplyPath, Status};
 use placewatch::store::{ItemFilter, StoreError};
 
-use super::{TestStore, cycle, matched, post};
+use super::{TestStore, batch, matched, post};
 
 /// Seven items, posts 1..=7: odd posts in Croydon, even in Purley; post 3 is
 /// tagged and urgent; post 4 answerable through the API; post 6 replies to 5.
@@ -42,7 +42,7 @@ async fn seven_items(t: &TestStore) -> Vec<i64> {
         })
         .collect();
     t.store
-        .record_cycle(cycle("m", matched))
+        .record_pages(&batch("m", matched))
         .await
         .unwrap()
         .new_items
@@ -100,7 +100,7 @@ async fn pages_walk_newest_first_and_counts_ignore_status_and_page() {
         .await
         .unwrap();
     t.store
-        .record_cycle(cycle("m", vec![matched(post(8, "new"), &["Croydon"])]))
+        .record_pages(&batch("m", vec![matched(post(8, "new"), &["Croydon"])]))
         .await
         .unwrap();
     let next = ItemFilter {

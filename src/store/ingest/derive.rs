@@ -20,9 +20,10 @@ use std::fmt::Write as _;
 
 use sqlx::SqliteConnection;
 
-use super::plan::fts_table;
-use super::{StoreError, batch, codec};
+use super::chunks;
 use crate::domain::triage::Status;
+use crate::store::plan::fts_table;
+use crate::store::{StoreError, codec};
 
 /// A new item, as its derived rows need it.
 pub(super) struct NewItem<'a> {
@@ -70,11 +71,11 @@ async fn facet_rows<'a>(
                 .map(move |(position, value)| (item, position, *value))
         })
         .collect();
-    for chunk in batch::split(&rows) {
+    for chunk in chunks::split(&rows) {
         let sql = format!(
             "INSERT INTO {table} (item_id, {column}, position, status, post_id) VALUES {} \
              ON CONFLICT (item_id, {column}) DO NOTHING",
-            batch::placeholders(chunk.len(), 5)
+            chunks::placeholders(chunk.len(), 5)
         );
         let mut query = sqlx::query(&sql);
         for (item, position, value) in chunk {
@@ -110,11 +111,11 @@ async fn counts(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<()
         }
     }
     let rows: Vec<_> = n.into_iter().collect();
-    for chunk in batch::split(&rows) {
+    for chunk in chunks::split(&rows) {
         let sql = format!(
             "INSERT INTO item_counts (facet, value, status, n) VALUES {} \
              ON CONFLICT (facet, value, status) DO UPDATE SET n = item_counts.n + excluded.n",
-            batch::placeholders(chunk.len(), 4)
+            chunks::placeholders(chunk.len(), 4)
         );
         let mut query = sqlx::query(&sql);
         for ((facet, value, status), n) in chunk {

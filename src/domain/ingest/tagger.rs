@@ -1,21 +1,15 @@
-//! Turning fetched pages into triage material: each post is tagged with the
-//! place names it matched (the same evaluator X's search uses, run locally),
-//! flagged, given its reply path, and run through the rules. Pure: no I/O
-//! (a batch's cycle takes the clock's time).
+//! Tagging what a page read: each post with the place names it matched (the
+//! same evaluator X's search uses, run locally), its flags, its reply path
+//! and the rules' decision.
 
 use std::collections::{HashMap, HashSet};
 
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-
-use super::plan::{Monitor, Source};
 use crate::domain::post::{Author, Post};
 use crate::domain::query::{Keyword, KeywordSet, TextIndex};
-use crate::domain::triage::{self, AbuseList, Council, Facts, RuleSet};
-use crate::store::{CursorMove, Cycle, MatchedPost, ReadKind};
-use crate::x::Page;
+use crate::domain::triage::{self, AbuseList, Council, Decision, Facts, Flags, ReplyPath, RuleSet};
 
-/// What tagging needs, built once from the config.
+/// What tagging needs, built once from the config (see
+/// `poller::plan`'s `Tagger::from_config`).
 #[derive(Debug, Clone)]
 pub struct Tagger {
     /// The monitored place names, indexed for matching many at once.
@@ -26,10 +20,25 @@ pub struct Tagger {
     pub council: Council,
 }
 
-/// The posts of one page (or several), ready to store.
+/// A post that matched, with what placewatch decided about it on arrival.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaggedPost {
+    pub post: Post,
+    /// The place names it matched.
+    pub places: Vec<String>,
+    /// What the rules decided (tags, priority, owner, dismissed).
+    pub decision: Decision,
+    pub flags: Flags,
+    pub reply_path: ReplyPath,
+}
+
+/// The posts of a page, tagged: what a [`PageBatch`](super::PageBatch)
+/// stores of it.
 #[derive(Debug, Default)]
-pub struct Batch {
-    pub matched: Vec<MatchedPost>,
+pub struct TaggedPage {
+    /// Its posts, once each, ascending ids.
+    pub matched: Vec<TaggedPost>,
+    /// Their authors, once each (the last name seen wins).
     pub authors: Vec<Author>,
     /// Replied-to and quoted posts, kept for thread context.
     pub context: Vec<Post>,
@@ -37,50 +46,20 @@ pub struct Batch {
     pub reads: u64,
 }
 
-impl Batch {
-    /// The batch as one transaction's worth for `monitor`, moving its cursor
-    /// as `cursor` says; `spooled_through` is its last spooled page.
-    pub fn into_cycle(
-        self,
-        monitor: &Monitor,
-        cursor: CursorMove,
-        spooled_through: Option<u64>,
-    ) -> Cycle {
-        let (read_kind, query) = match &monitor.source {
-            Source::Search { query } => (ReadKind::PostRead, query.clone()),
-            Source::Mentions { user_id } => (ReadKind::OwnedRead, format!("mentions of {user_id}")),
-        };
-        Cycle {
-            monitor: monitor.key.clone(),
-            query,
-            cursor,
-            matched: self.matched,
-            authors: self.authors,
-            context: self.context,
-            reads: self.reads,
-            read_kind,
-            at: OffsetDateTime::now_utc()
-                .format(&Rfc3339)
-                .unwrap_or_default(),
-            spooled_through,
-        }
-    }
-}
-
 impl Tagger {
-    /// Tags every post of `pages`. Retweets (which keyword search should not
-    /// return) and posts seen twice in `pages` are skipped.
-    pub fn batch(&self, pages: &[Page]) -> Batch {
-        let mut batch = Batch::default();
-        let mut referenced: HashMap<u64, &Post> = HashMap::new();
-        let mut authors: HashMap<u64, &Author> = HashMap::new();
-        for page in pages {
-            referenced.extend(page.referenced.iter().map(|p| (p.id, p)));
-            authors.extend(page.authors.iter().map(|a| (a.id, a)));
-            batch.reads += page.posts.len() as u64;
-        }
+    /// Tags every post of a page: `posts` as X returned them, with the
+    /// page's `authors` and the `referenced` posts they reply to or quote.
+    /// Retweets (which keyword search should not return) and posts seen
+    /// twice are skipped.
+    pub fn tag_page(&self, posts: &[Post], authors: &[Author], referenced: &[Post]) -> TaggedPage {
+        let referenced: HashMap<u64, &Post> = referenced.iter().map(|p| (p.id, p)).collect();
+        let authors: HashMap<u64, &Author> = authors.iter().map(|a| (a.id, a)).collect();
+        let mut page = TaggedPage {
+            reads: posts.len() as u64,
+            ..TaggedPage::default()
+        };
         let mut seen = HashSet::new();
-        for post in pages.iter().flat_map(|p| &p.posts) {
+        for post in posts {
             if post.is_retweet || !seen.insert(post.id) {
                 continue;
             }
@@ -88,29 +67,25 @@ impl Tagger {
                 .author_id
                 .and_then(|id| authors.get(&id))
                 .map(|a| a.username.as_str());
-            let quoted_author = post
-                .quoted
-                .and_then(|id| referenced.get(&id))
-                .and_then(|p| p.author_id);
-            let replied_author = post
-                .replied_to
-                .and_then(|id| referenced.get(&id))
-                .and_then(|p| p.author_id);
-            batch.matched.push(self.tag(
+            let author_of = |id: Option<u64>| {
+                id.and_then(|id| referenced.get(&id))
+                    .and_then(|p| p.author_id)
+            };
+            page.matched.push(self.tag(
                 post.clone(),
                 author.unwrap_or_default(),
-                quoted_author,
-                replied_author,
+                author_of(post.quoted),
+                author_of(post.replied_to),
             ));
         }
         // Ascending ids let SQLite's full-text index append instead of
         // flushing a segment per document (X returns newest first).
-        batch.matched.sort_by_key(|m| m.post.id);
-        batch.authors = authors.into_values().cloned().collect();
-        batch.authors.sort_by_key(|a| a.id);
-        batch.context = referenced.into_values().cloned().collect();
-        batch.context.sort_by_key(|p| p.id);
-        batch
+        page.matched.sort_by_key(|m| m.post.id);
+        page.authors = authors.into_values().cloned().collect();
+        page.authors.sort_by_key(|a| a.id);
+        page.context = referenced.into_values().cloned().collect();
+        page.context.sort_by_key(|p| p.id);
+        page
     }
 
     /// Tags one post.
@@ -120,7 +95,7 @@ impl Tagger {
         author_username: &str,
         quoted_author: Option<u64>,
         replied_author: Option<u64>,
-    ) -> MatchedPost {
+    ) -> TaggedPost {
         let text = TextIndex::new(&post.text);
         let places: Vec<String> = self
             .places
@@ -143,7 +118,7 @@ impl Tagger {
             places: &places,
             flags: &flags,
         });
-        MatchedPost {
+        TaggedPost {
             post,
             places,
             decision,
@@ -198,23 +173,19 @@ mod tests {
     }
 
     #[test]
-    fn pages_tagged_into_one_batch_store_each_post_and_author_once() {
+    fn a_page_stores_each_post_and_author_once() {
         let tagger = tagger();
-        let first = Page {
-            posts: vec![post(30, 7, Some(5)), post(20, 8, None)],
-            authors: vec![author(7, "ann"), author(8, "bob")],
-            referenced: vec![post(5, 9, None)],
-            ..Page::default()
-        };
-        // The next page repeats post 20 (X may, across pages), an author with
-        // a new username, and the context post.
-        let second = Page {
-            posts: vec![post(20, 8, None), post(10, 7, Some(5))],
-            authors: vec![author(7, "ann_renamed"), author(8, "bob")],
-            referenced: vec![post(5, 9, None)],
-            ..Page::default()
-        };
-        let batch = tagger.batch(&[first, second]);
+        // X may repeat a post, an author (renamed meanwhile: the last name
+        // wins) and a context post within what one page carries.
+        let posts = [post(30, 7, Some(5)), post(20, 8, None)];
+        let more = [post(20, 8, None), post(10, 7, Some(5))];
+        let authors = [author(7, "ann"), author(8, "bob")];
+        let renamed = [author(7, "ann_renamed"), author(8, "bob")];
+        let batch = tagger.tag_page(
+            &[posts, more].concat(),
+            &[authors, renamed].concat(),
+            &[post(5, 9, None), post(5, 9, None)],
+        );
         let ids: Vec<u64> = batch.matched.iter().map(|m| m.post.id).collect();
         assert_eq!(ids, [10, 20, 30], "once each, ascending");
         assert!(batch.matched.iter().all(|m| m.places == ["Croydon"]));

@@ -1,15 +1,17 @@
-//! Poll cycles: stored whole or not at all, never a second item for a post,
+//! Pages recorded through the store's one door for ingest: stored whole or
+//! not at all, never a second item for a post,
 //! cursors and usage moving with the posts.
 
+use placewatch::domain::ingest::{CursorMove, Pending, ReadKind};
 use placewatch::domain::triage::{Decision, Priority, Status};
-use placewatch::store::{CursorMove, ItemFilter, Pending, ReadKind, StoreError};
+use placewatch::store::{ItemFilter, StoreError};
 
-use super::{TestStore, cycle, cycle_at, matched, post};
+use super::{TestStore, batch, batch_at, matched, post};
 
 #[tokio::test]
-async fn a_cycle_stores_posts_items_usage_and_cursor_together() {
+async fn a_page_stores_posts_items_usage_and_cursor_together() {
     let t = TestStore::open().await;
-    let mut c = cycle(
+    let mut c = batch(
         "m1",
         vec![
             matched(
@@ -21,7 +23,7 @@ async fn a_cycle_stores_posts_items_usage_and_cursor_together() {
     );
     c.context = vec![post(90, "the post 102 replies to")];
     c.reads = 3;
-    let outcome = t.store.record_cycle(c.clone()).await.unwrap();
+    let outcome = t.store.record_pages(&c).await.unwrap();
 
     assert_eq!(outcome.new_items.len(), 2);
     assert!(outcome.merged_items.is_empty());
@@ -55,10 +57,10 @@ async fn a_cycle_stores_posts_items_usage_and_cursor_together() {
 }
 
 #[tokio::test]
-async fn a_failed_cycle_stores_nothing_and_leaves_the_cursor() {
+async fn a_failed_page_stores_nothing_and_leaves_the_cursor() {
     let t = TestStore::open().await;
     t.store
-        .record_cycle(cycle("m1", vec![matched(post(10, "first"), &["Croydon"])]))
+        .record_pages(&batch("m1", vec![matched(post(10, "first"), &["Croydon"])]))
         .await
         .unwrap();
     let snapshot = || async {
@@ -82,27 +84,27 @@ async fn a_failed_cycle_stores_nothing_and_leaves_the_cursor() {
     let many = (11..=80)
         .map(|id| matched(post(id, "second wave"), &["Croydon"]))
         .collect();
-    let mut bad_post = cycle("m1", many);
+    let mut bad_post = batch("m1", many);
     bad_post.context = vec![post(81, "fine context"), post(u64::MAX, "an id beyond i64")];
     // Posts, items, audit entries and usage are all written before the
-    // cursor's since_id, which does not fit either, fails the cycle at its end.
-    let mut bad_cursor = cycle("m1", vec![matched(post(11, "second"), &["Purley"])]);
+    // cursor's since_id, which does not fit either, fails the page at its end.
+    let mut bad_cursor = batch("m1", vec![matched(post(11, "second"), &["Purley"])]);
     bad_cursor.cursor = CursorMove::Complete {
         since_id: Some(u64::MAX),
     };
 
     for bad in [&bad_post, &bad_cursor] {
-        let err = t.store.record_cycle(bad.clone()).await.unwrap_err();
+        let err = t.store.record_pages(bad).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
         assert!(
             snapshot().await == before,
-            "nothing of the failed cycle is visible"
+            "nothing of the failed page is visible"
         );
     }
 
-    // The store is still usable and the same cycle, fixed, goes through.
+    // The store is still usable and the same page, fixed, goes through.
     bad_post.context.pop();
-    let outcome = t.store.record_cycle(bad_post.clone()).await.unwrap();
+    let outcome = t.store.record_pages(&bad_post).await.unwrap();
     assert_eq!(outcome.new_posts, 71);
     assert_eq!(outcome.new_items.len(), 70);
     assert_eq!(
@@ -114,9 +116,9 @@ async fn a_failed_cycle_stores_nothing_and_leaves_the_cursor() {
 #[tokio::test]
 async fn the_same_post_twice_makes_one_item() {
     let t = TestStore::open().await;
-    let c = cycle("m1", vec![matched(post(7, "Croydon bins"), &["Croydon"])]);
-    let first = t.store.record_cycle(c.clone()).await.unwrap();
-    let second = t.store.record_cycle(c.clone()).await.unwrap();
+    let c = batch("m1", vec![matched(post(7, "Croydon bins"), &["Croydon"])]);
+    let first = t.store.record_pages(&c).await.unwrap();
+    let second = t.store.record_pages(&c).await.unwrap();
 
     assert_eq!(second.new_items, Vec::<i64>::new());
     assert_eq!(second.merged_items, first.new_items);
@@ -124,15 +126,15 @@ async fn the_same_post_twice_makes_one_item() {
     assert_eq!(t.all_items().await.len(), 1);
     // Nothing new to merge: no audit entry for the repeat.
     assert_eq!(t.store.audit(None, 10).await.unwrap().len(), 1);
-    // The same post twice within one cycle is one item too.
-    let twice = cycle(
+    // The same post twice within one page is one item too.
+    let twice = batch(
         "m2",
         vec![
             matched(post(8, "x"), &["Croydon"]),
             matched(post(8, "x"), &["Purley"]),
         ],
     );
-    let outcome = t.store.record_cycle(twice.clone()).await.unwrap();
+    let outcome = t.store.record_pages(&twice).await.unwrap();
     assert_eq!(outcome.new_items.len(), 1);
     assert!(outcome.merged_items.is_empty());
     assert_eq!(
@@ -160,8 +162,8 @@ async fn two_monitors_finding_one_post_share_one_item_with_places_merged() {
         priority: Priority::High,
         ..Decision::default()
     };
-    let a = t.store.record_cycle(cycle("a", vec![by_a])).await.unwrap();
-    let b = t.store.record_cycle(cycle("b", vec![by_b])).await.unwrap();
+    let a = t.store.record_pages(&batch("a", vec![by_a])).await.unwrap();
+    let b = t.store.record_pages(&batch("b", vec![by_b])).await.unwrap();
     assert_eq!(b.merged_items, a.new_items);
 
     let items = t.all_items().await;
@@ -195,10 +197,10 @@ async fn merges_of_one_item_within_a_page_apply_in_order_each_audited() {
     let text = "Purley Way and Thornton Heath, Croydon";
     let first = t
         .store
-        .record_cycle(cycle("a", vec![matched(post(9, text), &["Croydon"])]))
+        .record_pages(&batch("a", vec![matched(post(9, text), &["Croydon"])]))
         .await
         .unwrap();
-    let page = cycle(
+    let page = batch(
         "b",
         vec![
             matched(post(9, text), &["Purley Way"]),
@@ -207,7 +209,7 @@ async fn merges_of_one_item_within_a_page_apply_in_order_each_audited() {
             matched(post(9, text), &["Croydon"]),
         ],
     );
-    let outcome = t.store.record_cycle(page.clone()).await.unwrap();
+    let outcome = t.store.record_pages(&page).await.unwrap();
     assert_eq!(outcome.merged_items, first.new_items);
     assert_eq!(outcome.new_items.len(), 1);
 
@@ -265,7 +267,7 @@ async fn a_dismissing_rule_files_the_item_as_dismissed() {
     m.decision.owner = Some("sam".into());
     let id = t
         .store
-        .record_cycle(cycle("m", vec![m]))
+        .record_pages(&batch("m", vec![m]))
         .await
         .unwrap()
         .new_items[0];
@@ -278,11 +280,11 @@ async fn a_dismissing_rule_files_the_item_as_dismissed() {
 async fn cursors_keep_since_id_on_empty_cycles_and_reset_drops_them() {
     let t = TestStore::open().await;
     t.store
-        .record_cycle(cycle("m", vec![matched(post(50, "a"), &["Croydon"])]))
+        .record_pages(&batch("m", vec![matched(post(50, "a"), &["Croydon"])]))
         .await
         .unwrap();
-    let empty = cycle_at("m", vec![], "2026-11-26T11:00:00+00:00");
-    t.store.record_cycle(empty.clone()).await.unwrap();
+    let empty = batch_at("m", vec![], "2026-11-26T11:00:00+00:00");
+    t.store.record_pages(&empty).await.unwrap();
     let c = t.store.cursor("m").await.unwrap().unwrap();
     assert_eq!(c.since_id, Some(50));
     assert_eq!(c.last_poll_at.as_deref(), Some("2026-11-26T11:00:00.000Z"));
@@ -296,19 +298,19 @@ async fn cursors_keep_since_id_on_empty_cycles_and_reset_drops_them() {
 #[tokio::test]
 async fn usage_counts_per_month_and_kind() {
     let t = TestStore::open().await;
-    let mut nov = cycle_at(
+    let mut nov = batch_at(
         "m",
         vec![matched(post(1, "a"), &["Croydon"])],
         "2026-11-30T23:59:59Z",
     );
     nov.reads = 100;
-    let mut dec = cycle_at("m", vec![], "2026-12-01T00:00:01Z");
+    let mut dec = batch_at("m", vec![], "2026-12-01T00:00:01Z");
     dec.reads = 7;
-    let mut owned = cycle_at("mentions", vec![], "2026-12-02T08:00:00+01:00");
+    let mut owned = batch_at("mentions", vec![], "2026-12-02T08:00:00+01:00");
     owned.reads = 3;
     owned.read_kind = ReadKind::OwnedRead;
     for c in [&nov, &dec, &owned] {
-        t.store.record_cycle(c.clone()).await.unwrap();
+        t.store.record_pages(c).await.unwrap();
     }
     let n = t.store.usage("2026-11").await.unwrap();
     assert_eq!((n.post_reads, n.owned_reads), (100, 0));
@@ -327,12 +329,12 @@ async fn threads_list_a_conversation_oldest_first_with_item_ids() {
     let mut context = post(203, "context reply, not matched");
     context.conversation_id = Some(200);
     context.author_id = Some(999); // no author record
-    let mut c = cycle(
+    let mut c = batch(
         "m",
         vec![matched(reply, &["Croydon"]), matched(root, &["Croydon"])],
     );
     c.context = vec![context];
-    let outcome = t.store.record_cycle(c.clone()).await.unwrap();
+    let outcome = t.store.record_pages(&c).await.unwrap();
 
     let thread = t.store.thread(200).await.unwrap();
     let ids: Vec<u64> = thread.iter().map(|p| p.post.id).collect();
@@ -347,14 +349,14 @@ async fn threads_list_a_conversation_oldest_first_with_item_ids() {
 #[tokio::test]
 async fn posts_after_pages_through_stored_posts_with_their_items() {
     let t = TestStore::open().await;
-    let mut c = cycle(
+    let mut c = batch(
         "m",
         (1..=5)
             .map(|i| matched(post(i * 10, "p"), &["Croydon"]))
             .collect(),
     );
     c.context = vec![post(15, "context")];
-    t.store.record_cycle(c.clone()).await.unwrap();
+    t.store.record_pages(&c).await.unwrap();
     let page = t.store.posts_after(10, 3).await.unwrap();
     let ids: Vec<u64> = page.iter().map(|(p, _, _)| p.id).collect();
     assert_eq!(ids, [15, 20, 30]);
@@ -366,11 +368,11 @@ async fn posts_after_pages_through_stored_posts_with_their_items() {
 }
 
 #[tokio::test]
-async fn a_cycle_time_that_is_not_rfc3339_is_refused() {
+async fn a_page_time_that_is_not_rfc3339_is_refused() {
     let t = TestStore::open().await;
-    let c = cycle_at("m", vec![matched(post(1, "a"), &["Croydon"])], "yesterday");
+    let c = batch_at("m", vec![matched(post(1, "a"), &["Croydon"])], "yesterday");
     assert!(matches!(
-        t.store.record_cycle(c.clone()).await,
+        t.store.record_pages(&c).await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(t.store.post_count().await.unwrap(), 0);
@@ -380,22 +382,22 @@ async fn a_cycle_time_that_is_not_rfc3339_is_refused() {
 async fn pages_of_an_unfinished_cycle_keep_since_id_and_record_where_to_resume() {
     let t = TestStore::open().await;
     t.store
-        .record_cycle(cycle("m", vec![matched(post(10, "old"), &["Croydon"])]))
+        .record_pages(&batch("m", vec![matched(post(10, "old"), &["Croydon"])]))
         .await
         .unwrap();
     // A cycle's first two pages: newest first, since_id untouched.
-    let mut first = cycle("m", vec![matched(post(60, "a"), &["Croydon"])]);
+    let mut first = batch("m", vec![matched(post(60, "a"), &["Croydon"])]);
     first.cursor = CursorMove::Pending {
         newest_id: Some(60),
         until_id: Some(50),
     };
-    let mut second = cycle("m", vec![matched(post(40, "b"), &["Croydon"])]);
+    let mut second = batch("m", vec![matched(post(40, "b"), &["Croydon"])]);
     second.cursor = CursorMove::Pending {
         newest_id: None,
         until_id: Some(30),
     };
     for page in [&first, &second] {
-        t.store.record_cycle(page.clone()).await.unwrap();
+        t.store.record_pages(page).await.unwrap();
     }
     let c = t.store.cursor("m").await.unwrap().unwrap();
     assert_eq!(c.since_id, Some(10));
@@ -409,16 +411,16 @@ async fn pages_of_an_unfinished_cycle_keep_since_id_and_record_where_to_resume()
     // The same page stored again (re-read after a crash) adds no item.
     assert!(
         t.store
-            .record_cycle(second.clone())
+            .record_pages(&second)
             .await
             .unwrap()
             .new_items
             .is_empty()
     );
     // The last page completes the cycle: since_id moves, pending clears.
-    let mut last = cycle("m", vec![matched(post(20, "c"), &["Croydon"])]);
+    let mut last = batch("m", vec![matched(post(20, "c"), &["Croydon"])]);
     last.cursor = CursorMove::Complete { since_id: Some(60) };
-    t.store.record_cycle(last.clone()).await.unwrap();
+    t.store.record_pages(&last).await.unwrap();
     let c = t.store.cursor("m").await.unwrap().unwrap();
     assert_eq!((c.since_id, c.pending), (Some(60), None));
     assert_eq!(t.all_items().await.len(), 4);
@@ -429,7 +431,10 @@ async fn desk_writes_go_between_the_transactions_of_a_backfill() {
     let t = TestStore::open().await;
     let first = t
         .store
-        .record_cycle(cycle("m0", vec![matched(post(1, "Croydon"), &["Croydon"])]))
+        .record_pages(&batch(
+            "m0",
+            vec![matched(post(1, "Croydon"), &["Croydon"])],
+        ))
         .await
         .unwrap();
     let item = first.new_items[0];
@@ -452,7 +457,7 @@ async fn desk_writes_go_between_the_transactions_of_a_backfill() {
                     })
                     .collect();
                 store
-                    .record_cycle(cycle(&format!("m{}", m + 1), posts))
+                    .record_pages(&batch(&format!("m{}", m + 1), posts))
                     .await
                     .unwrap();
                 id += 800;

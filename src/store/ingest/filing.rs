@@ -1,22 +1,23 @@
-//! Filing matched posts as triage items inside a cycle's transaction: new
+//! Filing matched posts as triage items inside a page's transaction: new
 //! items in multi-row inserts with their `item.created` audit entries, and
 //! merges into items that already exist (another monitor, or an earlier
-//! cycle, found the post). `UNIQUE (post_id)` guarantees one item per post
+//! page, found the post). `UNIQUE (post_id)` guarantees one item per post
 //! whatever the callers do. New items' place and tag rows, counters and search
 //! documents are written set-based by `derive`, in the same transaction; a
 //! merge's are kept by the schema's `items_derive_update` trigger.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
 use sqlx::{Row, SqliteConnection};
 
 use super::audit::{self, AuditRow};
-use super::codec::{self, id_to_db, opt_id_to_db};
-use super::cycle::MatchedPost;
+use super::chunks;
 use super::derive::{NewItem, derive_new};
-use super::{StoreError, batch};
+use crate::domain::ingest::TaggedPost;
 use crate::domain::triage::Status;
+use crate::store::StoreError;
+use crate::store::codec::{self, id_to_db, opt_id_to_db};
 
 /// A matched post's item as it will be filed, prepared before the
 /// transaction begins: its lists deduplicated and its JSON columns (and its
@@ -37,7 +38,7 @@ pub(super) struct Filing {
 }
 
 impl Filing {
-    pub(super) fn new(m: &MatchedPost) -> Result<Filing, StoreError> {
+    pub(super) fn new(m: &TaggedPost) -> Result<Filing, StoreError> {
         let status = status_on_arrival(m);
         let places = codec::dedup(&m.places);
         let tags = codec::dedup(&m.decision.tags);
@@ -64,10 +65,6 @@ impl Filing {
             tags: tags.into_iter().map(str::to_owned).collect(),
         })
     }
-
-    pub(super) fn post_id(&self) -> i64 {
-        self.post_id
-    }
 }
 
 /// Files an item for each matched post that has none (`filings` are the
@@ -76,18 +73,18 @@ impl Filing {
 /// appeared earlier in `matched`).
 pub(super) async fn create_items(
     conn: &mut SqliteConnection,
-    matched: &[MatchedPost],
+    matched: &[TaggedPost],
     filings: &[Filing],
     at: &str,
 ) -> Result<Vec<Option<i64>>, StoreError> {
     let mut created: HashMap<i64, i64> = HashMap::new();
-    let rows: Vec<(&MatchedPost, &Filing)> = matched.iter().zip(filings).collect();
-    for chunk in batch::split(&rows) {
+    let rows: Vec<(&TaggedPost, &Filing)> = matched.iter().zip(filings).collect();
+    for chunk in chunks::split(&rows) {
         let sql = format!(
             "INSERT INTO items (post_id, conversation_id, status, priority, owner, reply_path, \
              summoned, places, tags, rules, flags, created_at, updated_at) VALUES {} \
              ON CONFLICT (post_id) DO NOTHING RETURNING id, post_id",
-            batch::placeholders(chunk.len(), 13)
+            chunks::placeholders(chunk.len(), 13)
         );
         let mut query = sqlx::query(&sql);
         for (m, f) in chunk {
@@ -143,8 +140,54 @@ pub(super) async fn create_items(
     Ok(ids)
 }
 
+/// Merges each matched post that [`create_items`] did not file (`created`
+/// is `None`: filed before, or earlier in this very batch) into its item:
+/// every merge of the batch applied, each item written once, each merge
+/// that changed something audited. Returns the merged items' ids, once
+/// each, without the items this batch created.
+pub(super) async fn merge_items(
+    conn: &mut SqliteConnection,
+    matched: &[TaggedPost],
+    filings: &[Filing],
+    created: &[Option<i64>],
+    at: &str,
+) -> Result<Vec<i64>, StoreError> {
+    let to_merge: Vec<i64> = filings
+        .iter()
+        .zip(created)
+        .filter(|(_, created)| created.is_none())
+        .map(|(f, _)| f.post_id)
+        .collect();
+    let mut existing = existing_items(conn, &to_merge).await?;
+    let new_items: HashSet<i64> = created.iter().flatten().copied().collect();
+    let (mut merged, mut merged_seen) = (Vec::new(), HashSet::new());
+    let (mut changed, mut changed_seen, mut merges) = (Vec::new(), HashSet::new(), Vec::new());
+    for ((m, f), created) in matched.iter().zip(filings).zip(created) {
+        if created.is_some() {
+            continue;
+        }
+        let item = existing
+            .get_mut(&f.post_id)
+            .ok_or_else(|| StoreError::Corrupt(format!("post {} has no item", f.post_id)))?;
+        if let Some(merge) = merge_item(item, m) {
+            merges.push(merge);
+            if changed_seen.insert(f.post_id) {
+                changed.push(f.post_id);
+            }
+        }
+        if !new_items.contains(&item.id) && merged_seen.insert(item.id) {
+            merged.push(item.id);
+        }
+    }
+    let changed: Vec<&Existing> = changed.iter().filter_map(|p| existing.get(p)).collect();
+    update_merged(conn, &changed, at).await?;
+    let entries: Vec<AuditRow<'_>> = merges.iter().map(Merge::audit).collect();
+    audit::insert_many(conn, &entries, at).await?;
+    Ok(merged)
+}
+
 /// `new`, or `dismissed` when a rule dismissed the post.
-fn status_on_arrival(matched: &MatchedPost) -> Status {
+fn status_on_arrival(matched: &TaggedPost) -> Status {
     if matched.decision.dismissed {
         Status::Dismissed
     } else {
@@ -153,8 +196,8 @@ fn status_on_arrival(matched: &MatchedPost) -> Status {
 }
 
 /// An existing item's id and the lists a merge extends.
-pub(super) struct Existing {
-    pub id: i64,
+struct Existing {
+    id: i64,
     places: Vec<String>,
     tags: Vec<String>,
     rules: Vec<String>,
@@ -162,12 +205,12 @@ pub(super) struct Existing {
 
 /// The existing items of these posts, by post id: one `SELECT … IN (…)` per
 /// chunk instead of one per post.
-pub(super) async fn existing_items(
+async fn existing_items(
     conn: &mut SqliteConnection,
     post_ids: &[i64],
 ) -> Result<HashMap<i64, Existing>, StoreError> {
     let mut found = HashMap::with_capacity(post_ids.len());
-    for chunk in batch::split(post_ids) {
+    for chunk in chunks::split(post_ids) {
         let sql = format!(
             "SELECT post_id, id, places, tags, rules FROM items WHERE post_id IN ({})",
             vec!["?"; chunk.len()].join(", ")
@@ -195,7 +238,7 @@ pub(super) async fn existing_items(
 /// already had them all. Status, priority, owner, flags and reply path
 /// stay: officers may have acted on them. Nothing is written: see
 /// [`update_merged`].
-pub(super) fn merge_item(existing: &mut Existing, matched: &MatchedPost) -> Option<Merge> {
+fn merge_item(existing: &mut Existing, matched: &TaggedPost) -> Option<Merge> {
     let places = union(&existing.places, &matched.places);
     let tags = union(&existing.tags, &matched.decision.tags);
     let rules = union(&existing.rules, &matched.decision.matched_rules);
@@ -223,7 +266,7 @@ pub(super) fn merge_item(existing: &mut Existing, matched: &MatchedPost) -> Opti
 }
 
 /// One merge that changed an item: its `item.merged` audit entry's states.
-pub(super) struct Merge {
+struct Merge {
     item_id: i64,
     before: String,
     after: String,
@@ -231,7 +274,7 @@ pub(super) struct Merge {
 
 impl Merge {
     /// The `item.merged` audit entry.
-    pub(super) fn audit(&self) -> AuditRow<'_> {
+    fn audit(&self) -> AuditRow<'_> {
         AuditRow {
             actor: "placewatch",
             action: "item.merged",
@@ -246,16 +289,16 @@ impl Merge {
 /// Writes the places, tags and rules of merged items, as [`merge_item`]
 /// left them, in multi-row updates (the schema's `items_derive_update`
 /// trigger keeps their derived rows).
-pub(super) async fn update_merged(
+async fn update_merged(
     conn: &mut SqliteConnection,
     merged: &[&Existing],
     at: &str,
 ) -> Result<(), StoreError> {
-    for chunk in batch::split(merged) {
+    for chunk in chunks::split(merged) {
         let sql = format!(
             "UPDATE items SET places = m.column2, tags = m.column3, rules = m.column4, \
              updated_at = m.column5 FROM (VALUES {}) AS m WHERE items.id = m.column1",
-            batch::placeholders(chunk.len(), 5)
+            chunks::placeholders(chunk.len(), 5)
         );
         let mut query = sqlx::query(&sql);
         for item in chunk {

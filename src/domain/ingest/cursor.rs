@@ -1,13 +1,57 @@
-//! Where a poll cycle stands, page by page: X's polling rule plus the resume
-//! point of a cycle cut short. Pure: the poller feeds it each stored page and
-//! stores the [`CursorMove`] it returns in the same transaction as the page.
+//! A monitor's cursor and how a poll cycle moves it, page by page.
 //!
-//! A cycle's requests all carry the previous cycle's `since_id` (or, for a
-//! backfill, `start_time`); a resumed cycle's also carry `until_id` = the
-//! oldest id it had stored, so X sends only what is older. The cycle's first
-//! page's `newest_id` becomes `since_id` once the last page is stored.
+//! X's polling rule: a cycle's requests all carry the previous cycle's
+//! `since_id` (or, for a backfill, `start_time`), through every `next_token`
+//! page, and the cycle's first page's `newest_id` becomes the next
+//! `since_id` once its last page is stored. A cycle cut short (a crash, a
+//! shutdown, an error, the month's budget) is [`Pending`]: the resumed
+//! cycle's requests also carry `until_id`, the oldest id it had stored, so
+//! X sends only what is older. [`CycleState`] says which [`CursorMove`] each
+//! page makes; the store makes it in the page's transaction.
 
-use crate::store::{CursorMove, Pending};
+use serde::Serialize;
+
+/// Where a monitor stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cursor {
+    pub monitor: String,
+    /// The query the cursor belongs to.
+    pub query: String,
+    /// The first page's newest post id of the last complete cycle; `None`
+    /// until a cycle completed with posts.
+    pub since_id: Option<u64>,
+    /// The cycle in progress, if the last one did not finish.
+    pub pending: Option<Pending>,
+    /// RFC 3339 UTC.
+    pub last_poll_at: Option<String>,
+    pub posts_read: u64,
+    /// The number of the last spooled page stored (see `poller::spool`);
+    /// 0 before any.
+    pub spooled_through: u64,
+}
+
+/// An unfinished cycle: where it resumes and what it will move `since_id` to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Pending {
+    /// The cycle's first page's `newest_id` (`None` if that page was empty).
+    pub newest_id: Option<u64>,
+    /// The oldest post id read so far: the resumed cycle's `until_id`.
+    pub until_id: u64,
+}
+
+/// How a stored page moves its monitor's cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CursorMove {
+    /// The page completes its cycle: `since_id` becomes this (kept when
+    /// `None`, a cycle that found nothing) and the pending cycle is cleared.
+    Complete { since_id: Option<u64> },
+    /// More pages of the cycle follow: `since_id` stays, the cycle is pending.
+    /// `None` fields keep what the pending cycle already had.
+    Pending {
+        newest_id: Option<u64>,
+        until_id: Option<u64>,
+    },
+}
 
 /// One cycle of one monitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +87,15 @@ impl CycleState {
                 started: true,
             },
         }
+    }
+
+    /// The cycle a monitor's next page belongs to: the one `cursor` left
+    /// pending, or a new one after its `since_id` (a backfill without a cursor).
+    pub fn from_cursor(cursor: Option<&Cursor>) -> CycleState {
+        CycleState::new(
+            cursor.and_then(|c| c.since_id),
+            cursor.and_then(|c| c.pending),
+        )
     }
 
     /// Whether this run resumes a cycle an earlier run left unfinished.

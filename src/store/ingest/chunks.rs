@@ -1,5 +1,5 @@
-//! Multi-row statements for bulk writes (a page of ingest). A poll cycle
-//! can carry thousands of posts; multi-row `VALUES` lets SQLite insert a
+//! Multi-row statements for bulk writes (a page batch's). A batch can carry
+//! thousands of posts; multi-row `VALUES` lets SQLite insert a
 //! chunk in one statement execution, and measured faster than one cached
 //! statement per row (benches/ingest.rs). Rows go in chunks of a few fixed
 //! sizes only, so each table needs at most ten distinct SQL strings and
