@@ -21,7 +21,9 @@
 //! Each page commits as soon as it is tagged, in the poll's own task, while
 //! the next page (asked for as soon as its `next_token` is known) is fetched,
 //! decoded and spooled in a task of its own: X prepares the next page while
-//! this one is stored. Each page is written to the spool (`spool`) as it
+//! this one is stored. `pages` is where a poll's pages come from: the spool's
+//! first, then X's, asked for ahead, within the budget, and never a
+//! `next_token` twice. Each page is written to the spool (`spool`) as it
 //! arrives, so a crash (SIGKILL) loses neither of the up to
 //! [`PAGES_IN_FLIGHT`] pages read and not committed: the next poll stores
 //! them first, and only the page on the wire is read again. A shutdown or
@@ -31,6 +33,7 @@
 //! idempotent, so a page read twice never duplicates an item.
 
 pub mod health;
+mod pages;
 pub mod plan;
 pub mod report;
 pub mod schedule;
@@ -45,14 +48,14 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn};
 
 use self::health::{Health, MonitorLabel};
-use self::plan::{Monitor, Source};
+use self::pages::{Pages, ReadPage};
+use self::plan::Monitor;
 use self::schedule::{Forecast, Inputs, ReadLedger, forecast, next_interval};
 use self::spool::Spool;
-use crate::domain::ingest::{Cursor, CursorMove, CycleState, PageBatch, Tagger};
+use crate::domain::ingest::{CursorMove, CycleState, PageBatch, Tagger};
 use crate::store::{Store, StoreError};
-use crate::x::client::{SearchRequest, TimelineRequest};
 use crate::x::ratelimit::RateLimits;
-use crate::x::{Client, Page, XError};
+use crate::x::{Client, XError};
 
 /// How the daemon polls.
 #[derive(Debug, Clone)]
@@ -76,13 +79,43 @@ pub const PAGES_IN_FLIGHT: u64 = 2;
 /// What one cycle (or the part of it this run did) did.
 #[derive(Debug, Clone, Default)]
 pub struct PollOutcome {
-    /// Pages fetched and stored.
+    /// Pages stored (read from X, or from the spool).
     pub pages: usize,
     /// Whether it resumed a cycle an earlier run left unfinished.
     pub resumed: bool,
+    /// Whether the cycle's last page was stored (else the cycle is pending).
+    pub completed: bool,
     pub posts_read: u64,
     pub new_items: usize,
+    /// The last rate limits X reported.
     pub limits: RateLimits,
+    /// The monitor's `since_id` after this poll.
+    pub since_id: Option<u64>,
+}
+
+impl PollOutcome {
+    fn new(cycle: &CycleState, replays: bool) -> PollOutcome {
+        PollOutcome {
+            resumed: cycle.resumed() || replays,
+            since_id: cycle.since_id,
+            ..PollOutcome::default()
+        }
+    }
+
+    /// Counts a stored page: `batch`, read as `read`, created `new_items`.
+    fn add(&mut self, read: &ReadPage, batch: &PageBatch, new_items: usize) {
+        self.pages += 1;
+        self.posts_read += batch.reads;
+        self.new_items += new_items;
+        // Replayed pages carry no rate limits (X reported them to an earlier run).
+        if read.page.limits != RateLimits::default() {
+            self.limits = read.page.limits;
+        }
+        if let CursorMove::Complete { since_id } = batch.cursor {
+            self.completed = true;
+            self.since_id = since_id.or(self.since_id);
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -138,11 +171,6 @@ fn lock(reads: &Mutex<ReadLedger>) -> std::sync::MutexGuard<'_, ReadLedger> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// A granted page size as `max_results` (at most [`PAGE_SIZE`]).
-fn page_size(granted: u64) -> u8 {
-    u8::try_from(granted).map_or(PAGE_SIZE, |n| n.min(PAGE_SIZE))
-}
-
 /// This month as `YYYY-MM` and the fraction of it gone.
 pub fn month_progress(now: OffsetDateTime) -> (String, f64) {
     let month = format!("{:04}-{:02}", now.year(), u8::from(now.month()));
@@ -174,8 +202,10 @@ impl Poller {
         Ok(f)
     }
 
-    /// Fetches the new posts of `monitor` page by page, storing each page with
-    /// the cursor's move as it arrives (see the module docs for the rule).
+    /// Polls `monitor` once: from its cursor, asks X for its new posts,
+    /// fetches them page by page, tags each page and records it with the
+    /// cursor's move in one transaction, until the cycle's last page (see
+    /// the module docs for the rule, and `pages` for where pages come from).
     /// If `shutdown` fires, it stops between pages: the cycle stays pending
     /// and the next poll resumes it.
     #[instrument(skip_all, fields(monitor = %monitor.key))]
@@ -184,194 +214,43 @@ impl Poller {
         monitor: &Monitor,
         shutdown: &CancellationToken,
     ) -> Result<PollOutcome, PollError> {
-        let mut outcome = PollOutcome::default();
-        let mut cursor = self.store.cursor(&monitor.key).await?;
-        if self
-            .store_spooled(monitor, cursor.as_ref(), &mut outcome)
-            .await?
-        {
-            cursor = self.store.cursor(&monitor.key).await?;
-        }
-        let budget = self.forecast().await?;
-        if budget.exhausted {
-            return Err(PollError::BudgetSpent {
-                used: budget.used,
-                limit: budget.limit.unwrap_or_default(),
-            });
-        }
-        let Some(first_page) = self.grant() else {
-            return Err(PollError::BudgetSpent {
-                used: self.ledger().used(),
-                limit: budget.limit.unwrap_or_default(),
-            });
-        };
+        let cursor = self.store.cursor(&monitor.key).await?;
         let mut cycle = CycleState::from_cursor(cursor.as_ref());
-        // Pages are numbered for the spool after the last one stored.
-        let mut number = cursor.as_ref().map_or(0, |c| c.spooled_through);
-        if cycle.resumed() {
-            outcome.resumed = true;
-            info!(monitor = %monitor.key, until_id = ?cycle.until_id, "resuming an unfinished cycle");
-        }
-        // Fixed for the whole cycle, like since_id: next_token pages belong to it.
-        let start_time = cycle.since_id.is_none().then(|| self.backfill_start());
-        let mut since_id = cycle.since_id;
-        // The page on its way: the next one is asked for as soon as its
-        // token is known, so X (or the simulator) prepares it while this
-        // one is tagged and stored.
-        number += 1;
-        let first = self.fetch_page(
-            monitor,
-            &cycle,
-            start_time.clone(),
-            None,
-            number,
-            first_page,
-        );
-        let mut fetching = Some(first);
+        let mut pages = Pages::new(self, monitor, cursor.as_ref())?;
+        let mut outcome = PollOutcome::new(&cycle, pages.replays());
         let stopped = loop {
-            let Some(next) = fetching.as_mut() else {
-                break None;
+            let page = match pages.next(&cycle, shutdown).await {
+                Ok(Some(page)) => page,
+                Ok(None) => break None,
+                Err(e) => break Some(e),
             };
-            let fetched = tokio::select! {
-                page = next => page,
-                () = shutdown.cancelled() => break None,
-            };
-            fetching = None;
-            let (page, spooled) = match fetched {
-                Ok(Ok(fetched)) => fetched,
-                Ok(Err(e)) => break Some(e.into()),
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Err(_) => break None, // The runtime is shutting down.
-            };
-            outcome.pages += 1;
-            let more = page.meta.next_token.is_some();
-            if let Some(token) = page.meta.next_token.clone() {
-                // A page is asked for only if the budget has room for it;
-                // otherwise the cycle stays pending until the budget does.
-                match self.grant() {
-                    Some(max_results) => {
-                        number += 1;
-                        let (cycle, start_time) = (&cycle, start_time.clone());
-                        let next = self.fetch_page(
-                            monitor,
-                            cycle,
-                            start_time,
-                            Some(token),
-                            number,
-                            max_results,
-                        );
-                        fetching = Some(next);
-                    }
-                    None => {
-                        info!(monitor = %monitor.key, "the month's read budget is spent: the cycle resumes when it allows more")
-                    }
-                }
-            }
-            let batch = self.tag(monitor, &mut cycle, &page, more, spooled);
-            let movement = batch.cursor;
-            outcome.posts_read += batch.reads;
-            outcome.limits = page.limits;
-            match self.store_page(monitor, &batch).await {
-                Ok(new_items) => outcome.new_items += new_items,
+            let batch = self.tag(monitor, &mut cycle, &page);
+            match self.store.record_pages(&batch).await {
+                Ok(stored) => outcome.add(&page, &batch, stored.new_items.len()),
                 Err(e) => break Some(e.into()),
             }
-            if let CursorMove::Complete { since_id: newest } = movement {
-                since_id = newest.or(since_id);
+            pages.stored(&page);
+            if outcome.completed {
                 break None;
             }
         };
-        // A page asked for and not taken (shutdown, an error) is dropped:
-        // nothing of it is stored, so the cycle resumes before it (or, if
-        // it was spooled already, the next poll stores it from the spool).
-        if let Some(next) = fetching {
-            next.abort();
-        }
-        if outcome.pages > 0 {
-            self.record_success(monitor, &outcome, since_id);
-        }
-        match stopped {
-            Some(e) => Err(e),
-            None => Ok(outcome),
-        }
+        self.record_poll(monitor, &outcome);
+        stopped.map_or(Ok(outcome), Err)
     }
 
-    /// Stores the pages of `monitor` that an earlier run read and spooled but
-    /// did not store (it was killed first), as that run would have: in
-    /// order, tagged now, each moving the cursor, with the cycle as the
-    /// cursor left it. True when it stored any (the cursor moved).
-    async fn store_spooled(
-        &self,
-        monitor: &Monitor,
-        cursor: Option<&Cursor>,
-        outcome: &mut PollOutcome,
-    ) -> Result<bool, PollError> {
-        let Some(spool) = &self.spool else {
-            return Ok(false);
-        };
-        let stored_through = cursor.map_or(0, |c| c.spooled_through);
-        let spooled = spool
-            .pages(&monitor.key, stored_through)
-            .map_err(PollError::Spool)?;
-        if spooled.pages.is_empty() {
-            return Ok(false);
-        }
-        info!(
-            monitor = %monitor.key,
-            pages = spooled.pages.len(),
-            "storing the pages an earlier run read and did not store"
-        );
-        let mut cycle = CycleState::from_cursor(cursor);
-        outcome.resumed = true;
-        let last = spooled.last;
-        for (number, page) in spooled.pages {
-            let page = page.into_page();
-            let more = page.meta.next_token.is_some();
-            let batch = self.tag(monitor, &mut cycle, &page, more, Some(number));
-            outcome.pages += 1;
-            outcome.posts_read += batch.reads;
-            outcome.new_items += self.store_page(monitor, &batch).await?;
-            if !more {
-                // The cycle's last page: nothing read after it belongs to
-                // this cycle (none should exist), so none is replayed later.
-                if number < last {
-                    warn!(monitor = %monitor.key, "dropping spooled pages after a cycle's last page");
-                    spool.remove(&monitor.key, number + 1, last);
-                }
-                break;
-            }
-        }
-        Ok(true)
-    }
-
-    /// Stores a tagged page with its cursor move in one transaction, then
-    /// deletes its spool file. Returns the items it created.
-    async fn store_page(&self, monitor: &Monitor, batch: &PageBatch) -> Result<usize, StoreError> {
-        let stored = self.store.record_pages(batch).await?;
-        if let (Some(spool), Some(number)) = (&self.spool, batch.spooled_through) {
-            spool.remove(&monitor.key, number, number);
-        }
-        Ok(stored.new_items.len())
-    }
-
-    /// A page of `monitor`'s cycle tagged, with the cursor's move it makes
-    /// (pending while `more` pages follow) and its spool number, if spooled.
-    fn tag(
-        &self,
-        monitor: &Monitor,
-        cycle: &mut CycleState,
-        page: &Page,
-        more: bool,
-        spooled: Option<u64>,
-    ) -> PageBatch {
+    /// A page of `monitor`'s cycle tagged, as the store records it: with the
+    /// cursor's move it makes (pending while more pages follow).
+    fn tag(&self, monitor: &Monitor, cycle: &mut CycleState, read: &ReadPage) -> PageBatch {
+        let page = &read.page;
         let oldest = page.meta.oldest_id.as_deref().and_then(|s| s.parse().ok());
-        let cursor = cycle.page(page.newest_id(), oldest, more);
+        let cursor = cycle.page(page.newest_id(), oldest, read.more);
         let tagged = self
             .tagger
             .tag_page(&page.posts, &page.authors, &page.referenced);
         let at = OffsetDateTime::now_utc()
             .format(&Rfc3339)
             .unwrap_or_default();
-        monitor.batch(tagged, cursor, at, spooled)
+        monitor.batch(tagged, cursor, at, read.spooled)
     }
 
     /// The backfill's `start_time`: the configured window back from now.
@@ -395,79 +274,21 @@ impl Poller {
             .grant(self.settings.monthly_post_reads, u64::from(PAGE_SIZE))
     }
 
-    /// Asks for one page of the cycle, the first (`token` is `None`) or the
-    /// next, of at most `max_results` posts (granted by the ledger, which gets
-    /// back what the page came without), in a task of its own: it is
-    /// fetched, decoded and spooled as page `number` (the `Some` beside it
-    /// says it was) while the caller goes on.
-    fn fetch_page(
-        &self,
-        monitor: &Monitor,
-        cycle: &CycleState,
-        start_time: Option<String>,
-        token: Option<String>,
-        number: u64,
-        max_results: u64,
-    ) -> tokio::task::JoinHandle<Result<(Page, Option<u64>), XError>> {
-        let client = self.client.clone();
-        let (spool, key, reads) = (self.spool.clone(), monitor.key.clone(), self.reads.clone());
-        let spooled = move |fetched: Result<Page, XError>| {
-            // What X did not serve is free again. A body cut short may have
-            // been billed whole: its grant stays spent.
-            let served = match &fetched {
-                Ok(page) => Some(page.posts.len() as u64),
-                Err(XError::Transport(_) | XError::Decode { .. }) => None,
-                Err(_) => Some(0),
-            };
-            if let Some(served) = served {
-                lock(&reads).settle(max_results, served);
-            }
-            let page = fetched?;
-            let Some(spool) = spool else {
-                return Ok((page, None));
-            };
-            // A failure only costs a re-read after a crash: go on without.
-            match spool.write(&key, number, &page) {
-                Ok(()) => Ok((page, Some(number))),
-                Err(e) => {
-                    warn!(monitor = %key, error = %e, "could not spool a page");
-                    Ok((page, None))
-                }
-            }
-        };
-        match &monitor.source {
-            Source::Search { query } => {
-                let req = SearchRequest {
-                    query: query.clone(),
-                    since_id: cycle.since_id,
-                    until_id: cycle.until_id,
-                    start_time,
-                    max_results: Some(page_size(max_results)),
-                    next_token: token,
-                };
-                tokio::spawn(async move { spooled(client.search_recent(&req).await) })
-            }
-            Source::Mentions { user_id } => {
-                let req = TimelineRequest {
-                    since_id: cycle.since_id,
-                    until_id: cycle.until_id,
-                    max_results: Some(page_size(max_results)),
-                    pagination_token: token,
-                    ..TimelineRequest::default()
-                };
-                let user_id = *user_id;
-                tokio::spawn(async move { spooled(client.user_mentions(user_id, &req).await) })
-            }
+    /// Counts what a poll stored in the metrics and the health snapshot:
+    /// its reads and items whatever became of the cycle, and the poll
+    /// itself (`placewatch_polls_total`) only when the cycle completed.
+    fn record_poll(&self, monitor: &Monitor, outcome: &PollOutcome) {
+        if outcome.pages == 0 {
+            return;
         }
-    }
-
-    fn record_success(&self, monitor: &Monitor, outcome: &PollOutcome, since_id: Option<u64>) {
         let label = MonitorLabel {
             monitor: monitor.key.clone(),
         };
         let m = &self.health.metrics;
         let reads = outcome.posts_read;
-        m.polls.get_or_create(&label).inc();
+        if outcome.completed {
+            m.polls.get_or_create(&label).inc();
+        }
         m.posts_read.get_or_create(&label).inc_by(reads);
         m.new_items.inc_by(outcome.new_items as u64);
         let limits = outcome.limits;
@@ -482,7 +303,7 @@ impl Poller {
         self.health.update(&monitor.key, |s| {
             s.last_poll = Some(now);
             s.posts_read += reads;
-            s.since_id = since_id;
+            s.since_id = outcome.since_id;
             s.last_error = None;
             s.limits = Some(limits);
         });
@@ -493,6 +314,7 @@ impl Poller {
                 reads,
                 new_items = outcome.new_items,
                 resumed = outcome.resumed,
+                completed = outcome.completed,
                 "poll cycle stored"
             );
         }

@@ -3,12 +3,13 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use placewatch::config::Config;
 use placewatch::domain::ingest::{Cursor, Pending, Tagger};
 use placewatch::domain::triage::Council;
-use placewatch::poller::health::Health;
+use placewatch::poller::health::{Health, MonitorLabel};
 use placewatch::poller::plan::{Source, plan};
 use placewatch::poller::spool::Spool;
 use placewatch::poller::{PAGE_SIZE, PollError, Poller, Settings};
@@ -468,4 +469,119 @@ async fn cycles_running_at_once_never_read_past_the_budget_and_resume_when_it_al
     poll_all(&p).await;
     assert_same(&stored_items(&p.poller.store).await, &truth);
     assert_eq!(sim.stats().await["posts_served_twice"], 0);
+}
+
+/// `placewatch_polls_total` of `monitor`.
+fn polls_counted(p: &TestPoller, monitor: &str) -> u64 {
+    let label = MonitorLabel {
+        monitor: monitor.to_owned(),
+    };
+    p.poller.health.metrics.polls.get_or_create(&label).get()
+}
+
+#[tokio::test]
+async fn only_completed_cycles_count_as_polls() {
+    let sim = TestSim::start().await;
+    let mut p = poller_for(&sim, None).await;
+    p.poller.client = Client::builder(
+        p.poller.client.base_url().clone(),
+        SecretString::from(sim.creds().bearer_token.clone()),
+    )
+    .retry(RetryPolicy {
+        attempts: 1,
+        ..RetryPolicy::default()
+    })
+    .build()
+    .unwrap();
+    let search = p.poller.monitors[0].clone();
+    // The first page comes through, the second is cut off: the cycle stays
+    // pending, its first page stored and its reads counted.
+    for fault in [
+        json!({"kind": "latency", "latency_ms": 0, "count": 1, "route": "/2/tweets/search"}),
+        json!({"kind": "truncated", "count": 1, "route": "/2/tweets/search"}),
+    ] {
+        sim.control("/_sim/faults", fault).await;
+    }
+    let never = CancellationToken::new();
+    p.poller.poll_once(&search, &never).await.unwrap_err();
+    assert_eq!(polls_counted(&p, &search.key), 0, "a cycle cut short");
+    let label = MonitorLabel {
+        monitor: search.key.clone(),
+    };
+    let read = p
+        .poller
+        .health
+        .metrics
+        .posts_read
+        .get_or_create(&label)
+        .get();
+    assert_eq!(read, u64::from(PAGE_SIZE), "its stored page's reads count");
+
+    let outcome = p.poller.poll_once(&search, &never).await.unwrap();
+    assert!(outcome.resumed && outcome.completed, "{outcome:?}");
+    assert_eq!(polls_counted(&p, &search.key), 1, "the cycle, completed");
+    let outcome = p.poller.poll_once(&search, &never).await.unwrap();
+    assert!(outcome.completed && outcome.pages == 1, "{outcome:?}");
+    assert_eq!(polls_counted(&p, &search.key), 2);
+}
+
+#[tokio::test]
+async fn a_next_token_that_comes_back_stops_the_paging() {
+    // A search API that answers every request with a page of one new post
+    // and the same next_token: followed, it would page for ever (the budget
+    // is not capped).
+    let requests = Arc::new(AtomicU64::new(0));
+    let api = axum::Router::new().route(
+        "/2/tweets/search/recent",
+        axum::routing::get({
+            let requests = requests.clone();
+            move || {
+                let n = requests.fetch_add(1, Ordering::SeqCst);
+                let id = (1_000_000 - n).to_string();
+                async move {
+                    axum::Json(json!({
+                        "data": [{"id": id, "text": "Croydon bins again", "author_id": "7"}],
+                        "meta": {"newest_id": id, "oldest_id": id, "result_count": 1, "next_token": "again"}
+                    }))
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, api).await });
+
+    let sim = TestSim::start().await;
+    let mut p = poller_for(&sim, None).await;
+    p.poller.client = Client::builder(base.parse().unwrap(), SecretString::from("token"))
+        .build()
+        .unwrap();
+    let search = p.poller.monitors[0].clone();
+    let never = CancellationToken::new();
+    let poll = p.poller.poll_once(&search, &never);
+    let outcome = tokio::time::timeout(Duration::from_secs(10), poll)
+        .await
+        .expect("paging stops")
+        .unwrap();
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        2,
+        "the token followed once"
+    );
+    assert_eq!(
+        (outcome.pages, outcome.completed),
+        (2, false),
+        "{outcome:?}"
+    );
+    let cursor = p.poller.store.cursor(&search.key).await.unwrap().unwrap();
+    assert_eq!(
+        cursor.pending,
+        Some(Pending {
+            newest_id: Some(1_000_000),
+            until_id: 999_999,
+        }),
+        "the cycle stays pending, to resume below what is stored"
+    );
+    assert_eq!(stored_items(&p.poller.store).await.len(), 2);
+    assert_eq!(polls_counted(&p, &search.key), 0);
 }

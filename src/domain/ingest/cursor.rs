@@ -58,8 +58,8 @@ pub enum CursorMove {
 pub struct CycleState {
     /// The last complete cycle's checkpoint; `None`: backfill with `start_time`.
     pub since_id: Option<u64>,
-    /// The `until_id` of this run's requests: set when resuming a cycle.
-    pub until_id: Option<u64>,
+    /// Whether the cycle was left pending by an earlier run.
+    resumed: bool,
     /// The cycle's first page's `newest_id`, once that page is in.
     newest_id: Option<u64>,
     /// The oldest post id read so far in the cycle.
@@ -74,14 +74,14 @@ impl CycleState {
         match pending {
             None => CycleState {
                 since_id,
-                until_id: None,
+                resumed: false,
                 newest_id: None,
                 oldest_id: None,
                 started: false,
             },
             Some(p) => CycleState {
                 since_id,
-                until_id: Some(p.until_id),
+                resumed: true,
                 newest_id: p.newest_id,
                 oldest_id: Some(p.until_id),
                 started: true,
@@ -100,7 +100,15 @@ impl CycleState {
 
     /// Whether this run resumes a cycle an earlier run left unfinished.
     pub fn resumed(&self) -> bool {
-        self.until_id.is_some()
+        self.resumed
+    }
+
+    /// The `until_id` for a run's requests: the oldest post id of the cycle
+    /// stored so far, so X sends only what is older; `None` before the
+    /// cycle's first page. A run reads it once, before its first request:
+    /// the `next_token` pages that follow carry the same one.
+    pub fn until_id(&self) -> Option<u64> {
+        self.oldest_id
     }
 
     /// Takes in a page (its `meta.newest_id` and `meta.oldest_id`) and says
@@ -136,12 +144,18 @@ mod tests {
     fn a_whole_cycle_keeps_since_id_until_its_last_page() {
         let mut c = CycleState::new(Some(100), None);
         assert!(!c.resumed());
+        assert_eq!(c.until_id(), None, "a new cycle reads from the newest");
         assert_eq!(
             c.page(Some(900), Some(800), true),
             CursorMove::Pending {
                 newest_id: Some(900),
                 until_id: Some(800)
             }
+        );
+        assert_eq!(
+            c.until_id(),
+            Some(800),
+            "a run that resumed now reads below"
         );
         // Later pages never change the checkpoint, only the resume point.
         assert_eq!(
@@ -158,7 +172,6 @@ mod tests {
             }
         );
         assert_eq!(c.since_id, Some(100), "requests keep the old since_id");
-        assert_eq!(c.until_id, None);
     }
 
     #[test]
@@ -169,7 +182,7 @@ mod tests {
         };
         let mut c = CycleState::new(Some(100), Some(pending));
         assert!(c.resumed());
-        assert_eq!(c.until_id, Some(500));
+        assert_eq!(c.until_id(), Some(500));
         assert_eq!(
             c.page(Some(499), Some(300), true),
             CursorMove::Pending {
