@@ -111,8 +111,7 @@ async fn main() {
         .expect("officer");
 
     let shutdown = CancellationToken::new();
-    let council = Council {
-        id: 0,
+    let council = Council::NotLoggedIn {
         handle: config.council.handle.clone(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

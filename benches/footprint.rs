@@ -151,11 +151,10 @@ async fn main() {
         common::load_average()
     );
     // Without a stored login the daemon searches the mentions too.
-    let council = Council {
-        id: 0,
+    let council = Council::NotLoggedIn {
         handle: config.council.handle.clone(),
     };
-    let monitors = plan(&config, &council, false).expect("places pack").len();
+    let monitors = plan(&config, &council).expect("places pack").len();
 
     let port = free_port();
     let log_path = dir.path().join("daemon.log");

@@ -152,8 +152,7 @@ async fn main() {
     let desk = Desk::new(
         store,
         None,
-        Council {
-            id: 0,
+        Council::NotLoggedIn {
             handle: config.council.handle.clone(),
         },
         Arc::new(config),

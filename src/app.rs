@@ -11,15 +11,11 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::{error, info, warn};
+use tracing::{error, warn};
 
 use crate::config::{ClientType, Config, Secrets};
-use crate::domain::ingest::Tagger;
 use crate::domain::triage::Council;
-use crate::poller::health::Health;
-use crate::poller::plan::plan;
-use crate::poller::spool::Spool;
-use crate::poller::{Poller, Settings};
+use crate::poller::Poller;
 use crate::store::Store;
 use crate::web::{self, Desk};
 use crate::x::auth::{self, AppCredentials, AuthSettings, OAuthClientKind, UserSession};
@@ -115,74 +111,18 @@ impl App {
     ) -> anyhow::Result<App> {
         let store = open_store(config).await?;
         let (client, session) = x_client(config, secrets).await?;
-        let council = match &session {
-            Some(s) if s.status().refused.is_none() => {
-                let account = s.account();
-                Council {
-                    id: account
-                        .id
-                        .parse()
-                        .context("the stored account id is not numeric")?,
-                    handle: account.username,
-                }
-            }
-            _ => {
-                warn!(
-                    "the council account is not logged in (or its login was refused): mentions are searched at full price and replies are unavailable; run `placewatch auth login --config {}`",
-                    config.source.display()
-                );
-                Council {
-                    id: 0,
-                    handle: config.council.handle.clone(),
-                }
-            }
-        };
-        let mentions_timeline = council.id != 0;
-        let outbox = mentions_timeline
-            .then(|| crate::reply::Outbox::new(client.clone(), store.clone(), council.clone()));
-        let app_council = council.clone();
-        let monitors = plan(config, &council, mentions_timeline)
-            .context("packing the place names into queries")?;
-        let tagger = Tagger::from_config(config, &council)?;
-        let settings = Settings {
-            min_interval: crate::poller::schedule::min_interval(
-                config.monitor.min_interval,
-                config.monitor.max_interval,
-                crate::poller::plan::searches(&monitors),
-            ),
-            max_interval: config.monitor.max_interval,
-            backfill: std::time::Duration::from_secs(
-                u64::from(config.monitor.backfill_days) * 86_400,
-            ),
-            monthly_post_reads: config.budget.monthly_read_cap(),
-            warn_at_percent: config.budget.warn_at_percent,
-            status_file: Some(config.data.dir.join(crate::poller::health::STATUS_FILE)),
-        };
-        for m in &monitors {
-            info!(monitor = %m.key, places = m.places.len(), "monitor planned");
-        }
-        let spool = Spool::open(&config.data.dir)
-            .with_context(|| format!("opening the page spool in {}", config.data.dir.display()))?;
-        let keys: Vec<&str> = monitors.iter().map(|m| m.key.as_str()).collect();
-        let dropped = spool
-            .retain(&keys)
-            .with_context(|| format!("tidying the page spool in {}", config.data.dir.display()))?;
-        if dropped > 0 {
-            info!(
-                monitors = dropped,
-                "dropped the spooled pages of queries no longer configured"
+        let status = session.as_ref().map(UserSession::status);
+        let council = auth::council(status.as_ref(), &config.council.handle);
+        if council.account().is_none() {
+            warn!(
+                "the council account is not logged in (or its login was refused): mentions are searched at full price and replies are unavailable; run `placewatch auth login --config {}`",
+                config.source.display()
             );
         }
-        let poller = Poller {
-            client,
-            store,
-            tagger: Arc::new(tagger),
-            monitors,
-            settings,
-            health: Health::default(),
-            spool: Some(spool),
-            reads: Default::default(),
-        };
+        let outbox = council.account().map(|account| {
+            crate::reply::Outbox::new(client.clone(), store.clone(), account.clone())
+        });
+        let poller = Poller::new(client, store, config, &council)?;
         let (listener, addr) = match listen {
             Some(addr) => {
                 let l = TcpListener::bind(addr)
@@ -196,7 +136,7 @@ impl App {
         Ok(App {
             poller,
             outbox,
-            council: app_council,
+            council,
             config: Arc::new(config.clone()),
             listener,
             addr,

@@ -9,16 +9,11 @@ pub mod scale;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use placewatch::config::Config;
-use placewatch::domain::ingest::Tagger;
-use placewatch::domain::triage::Council;
-use placewatch::poller::health::Health;
-use placewatch::poller::plan::plan;
-use placewatch::poller::spool::Spool;
-use placewatch::poller::{Poller, Settings};
+use placewatch::domain::triage::{Account, Council};
+use placewatch::poller::Poller;
 use placewatch::sim::{Limit, LimitSettings, SimOptions, SimServer};
 use placewatch::store::Store;
 use placewatch::x::{Client, UserAuth};
@@ -132,34 +127,15 @@ pub fn poller(sim: &SimServer, config: &Config, store: Store) -> Poller {
     )))
     .build()
     .expect("client builds");
-    let council = Council {
+    let council = Council::LoggedIn(Account {
         id: creds.council.id.parse().expect("numeric council id"),
         handle: creds.council.username.clone(),
-    };
-    let monitors = plan(config, &council, true).expect("the places pack");
-    let tagger = Tagger::from_config(config, &council).expect("the reference rules are valid");
-    let min_interval = placewatch::poller::schedule::min_interval(
-        config.monitor.min_interval,
-        config.monitor.max_interval,
-        placewatch::poller::plan::searches(&monitors),
-    );
-    Poller {
-        client,
-        store,
-        tagger: Arc::new(tagger),
-        monitors,
-        settings: Settings {
-            min_interval,
-            max_interval: config.monitor.max_interval,
-            backfill: Duration::from_secs(u64::from(config.monitor.backfill_days) * 86_400),
-            monthly_post_reads: None,
-            warn_at_percent: config.budget.warn_at_percent,
-            status_file: None,
-        },
-        health: Health::default(),
-        spool: Some(Spool::open(&config.data.dir).expect("the spool opens")),
-        reads: Default::default(),
-    }
+    });
+    let mut poller =
+        Poller::new(client, store, config, &council).expect("the reference config plans");
+    poller.settings.monthly_post_reads = None;
+    poller.settings.status_file = None;
+    poller
 }
 
 /// `GET /_sim/stats`.

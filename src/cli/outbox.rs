@@ -6,16 +6,16 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{anyhow, bail};
 
 use super::{Failure, block_on};
 use crate::app::{open_store, x_client};
 use crate::config::{Config, Secrets};
 use crate::domain::outbox::ReplyState;
 use crate::domain::text::{RenderContext, ReplyCost};
-use crate::domain::triage::Council;
 use crate::reply::{Outbox, ReplyOutcome, ReplyRequest};
 use crate::store::ReplyFilter;
+use crate::x::auth::{self, UserSession};
 
 mod print;
 
@@ -216,19 +216,13 @@ async fn open_outbox(config: &Config, grace: Option<Duration>) -> anyhow::Result
             config.source.display()
         )
     };
-    let session = session.ok_or_else(login)?;
-    if !session.status().can_reply() {
+    let status = session.as_ref().map(UserSession::status);
+    if status.as_ref().is_some_and(|s| !s.can_reply()) {
         return Err(login().context("X refused the stored login"));
     }
-    let account = session.account();
-    let council = Council {
-        id: account
-            .id
-            .parse()
-            .context("the stored account id is not numeric")?,
-        handle: account.username,
-    };
-    let mut outbox = Outbox::new(client, store, council);
+    let council = auth::council(status.as_ref(), &config.council.handle);
+    let account = council.account().cloned().ok_or_else(login)?;
+    let mut outbox = Outbox::new(client, store, account);
     outbox.in_flight_grace = grace.unwrap_or(config.replies.in_flight_grace);
     Ok(outbox)
 }
@@ -269,7 +263,7 @@ async fn triage_reply(config: Config, args: ReplyArgs) -> anyhow::Result<()> {
                 item.author.as_ref(),
                 &item.places,
                 &args.officer,
-                &outbox.council.handle,
+                &outbox.account.handle,
                 &config.templates.vars,
             );
             let missing = template.missing_values(&ctx, args.welsh);

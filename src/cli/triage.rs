@@ -8,7 +8,7 @@ use super::{Failure, block_on, terminal_safe};
 use crate::app::open_store;
 use crate::config::Config;
 use crate::domain::query::TextIndex;
-use crate::domain::triage::{self, Action, Council, Facts, Priority, ReplyPath, RuleSet, Status};
+use crate::domain::triage::{self, Action, Facts, Priority, ReplyPath, RuleSet, Status};
 use crate::store::{ItemFilter, ItemRow};
 
 #[derive(Debug, clap::Args)]
@@ -320,11 +320,10 @@ async fn show(config: Config, id: i64, json: bool) -> anyhow::Result<()> {
 /// would decide, changing nothing.
 pub async fn rules_test(config: Config, limit: u32, json: bool) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
-    let rules = RuleSet::new(&config.rules).map_err(|(i, m)| anyhow::anyhow!("rule {i}: {m}"))?;
-    let council = Council {
-        id: 0,
-        handle: config.council.handle.clone(),
-    };
+    let rules = RuleSet::new(&config.rules, &config.monitor.places)?;
+    // As the daemon would judge them: with the council's login, if any.
+    let login = crate::x::auth::stored_status(&config.data.dir)?;
+    let council = crate::x::auth::council(login.as_ref(), &config.council.handle);
     let false_friend_words = config.false_friend_words();
     let mut after = 0;
     let mut examined = 0u32;

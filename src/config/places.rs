@@ -121,7 +121,7 @@ fn fold(s: &str) -> String {
 pub(super) fn languages(ctx: &Ctx<'_>, raw: Vec<String>) -> Result<Vec<String>> {
     for (i, code) in raw.iter().enumerate() {
         let key = format!("monitor.languages[{i}]");
-        if !is_language_code(code, false) {
+        if !crate::domain::query::is_language_code(code, false) {
             return Err(ctx.invalid(
                 &key,
                 format!("{code:?} is not a language code like \"en\" or \"en-GB\""),
@@ -132,16 +132,4 @@ pub(super) fn languages(ctx: &Ctx<'_>, raw: Vec<String>) -> Result<Vec<String>> 
         }
     }
     Ok(raw)
-}
-
-/// `^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`; with `any_case`, the primary subtag
-/// may be upper case too (rules compare languages ignoring case).
-pub(super) fn is_language_code(code: &str, any_case: bool) -> bool {
-    let mut parts = code.split('-');
-    let primary = parts.next().unwrap_or_default();
-    (2..=3).contains(&primary.len())
-        && primary
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || (any_case && c.is_ascii_uppercase()))
-        && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }

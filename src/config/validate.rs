@@ -96,11 +96,7 @@ pub(super) fn check_handle(handle: &str) -> std::result::Result<(), String> {
             "write the username without the leading @: handle = {rest:?}"
         ));
     }
-    let ok = (1..=15).contains(&handle.len())
-        && handle
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok {
+    if crate::domain::query::is_username(handle) {
         Ok(())
     } else {
         Err(format!(

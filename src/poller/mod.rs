@@ -52,7 +52,10 @@ use self::pages::{Pages, ReadPage};
 use self::plan::Monitor;
 use self::schedule::{Forecast, Inputs, ReadLedger, forecast, next_interval};
 use self::spool::Spool;
+use crate::config::Config;
 use crate::domain::ingest::{CursorMove, CycleState, PageBatch, Tagger};
+use crate::domain::query::PackError;
+use crate::domain::triage::{Council, RuleError};
 use crate::store::{Store, StoreError};
 use crate::x::ratelimit::RateLimits;
 use crate::x::{Client, XError};
@@ -67,6 +70,40 @@ pub struct Settings {
     pub warn_at_percent: u8,
     /// Where to write the status snapshot after each cycle, if anywhere.
     pub status_file: Option<std::path::PathBuf>,
+}
+
+impl Settings {
+    /// The config's polling settings for `monitors`: the interval's floor
+    /// is what X's search rate limit allows them unless the config sets one
+    /// ([`schedule::min_interval`]).
+    pub fn from_config(config: &Config, monitors: &[Monitor]) -> Settings {
+        Settings {
+            min_interval: schedule::min_interval(
+                config.monitor.min_interval,
+                config.monitor.max_interval,
+                plan::searches(monitors),
+            ),
+            max_interval: config.monitor.max_interval,
+            backfill: Duration::from_secs(u64::from(config.monitor.backfill_days) * 86_400),
+            monthly_post_reads: config.budget.monthly_read_cap(),
+            warn_at_percent: config.budget.warn_at_percent,
+            status_file: Some(config.data.dir.join(health::STATUS_FILE)),
+        }
+    }
+}
+
+/// Why a poller could not be built from its config.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("packing the place names into queries: {0}")]
+    Plan(#[from] PackError),
+    #[error(transparent)]
+    Rules(#[from] RuleError),
+    #[error("opening the page spool in {}: {source}", .dir.display())]
+    Spool {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Posts per page the poller asks X for (its maximum).
@@ -183,6 +220,47 @@ pub fn month_progress(now: OffsetDateTime) -> (String, f64) {
 }
 
 impl Poller {
+    /// The poller of `config` for `council`, as `placewatch run` builds it
+    /// (the tests and the benches too, changing a setting or two after):
+    /// its monitors planned, its tagger, its settings, and the page spool in
+    /// the data directory, rid of the pages of queries no longer configured.
+    pub fn new(
+        client: Client,
+        store: Store,
+        config: &Config,
+        council: &Council,
+    ) -> Result<Poller, SetupError> {
+        let monitors = plan::plan(config, council)?;
+        for m in &monitors {
+            info!(monitor = %m.key, places = m.places.len(), "monitor planned");
+        }
+        let tagger = Tagger::from_config(config, council)?;
+        let dir = &config.data.dir;
+        let spool_error = |source| SetupError::Spool {
+            dir: dir.clone(),
+            source,
+        };
+        let spool = Spool::open(dir).map_err(spool_error)?;
+        let keys: Vec<&str> = monitors.iter().map(|m| m.key.as_str()).collect();
+        let dropped = spool.retain(&keys).map_err(spool_error)?;
+        if dropped > 0 {
+            info!(
+                monitors = dropped,
+                "dropped the spooled pages of queries no longer configured"
+            );
+        }
+        Ok(Poller {
+            client,
+            store,
+            tagger: Arc::new(tagger),
+            settings: Settings::from_config(config, &monitors),
+            monitors,
+            health: Health::default(),
+            spool: Some(spool),
+            reads: Default::default(),
+        })
+    }
+
     /// The month's budget forecast from the store.
     pub async fn forecast(&self) -> Result<Forecast, StoreError> {
         let (month, elapsed) = month_progress(OffsetDateTime::now_utc());

@@ -11,26 +11,16 @@
 use crate::config::Config;
 use crate::domain::ingest::{CursorMove, PageBatch, ReadKind, TaggedPage, Tagger};
 use crate::domain::query::{KeywordSet, PackError, PackSpec, pack};
-use crate::domain::triage::{Council, RuleSet};
-
-/// A configured rule the rules engine refused (a config loaded with
-/// `Config::load` has had its rules validated, so this means a config built
-/// some other way).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("rule {index}: {message}")]
-pub struct InvalidRule {
-    /// The rule's position in `[[rules]]`, from 0.
-    pub index: usize,
-    pub message: String,
-}
+use crate::domain::triage::{Council, RuleError, RuleSet};
 
 impl Tagger {
     /// The tagger of `config` for `council`: its place names, abusive
     /// words, false-friend words and rules. The daemon, the tests and the
     /// benches all build it here.
-    pub fn from_config(config: &Config, council: &Council) -> Result<Tagger, InvalidRule> {
-        let rules = RuleSet::new(&config.rules)
-            .map_err(|(index, message)| InvalidRule { index, message })?;
+    /// A config loaded with `Config::load` has had its rules validated, so
+    /// an error means a config built some other way.
+    pub fn from_config(config: &Config, council: &Council) -> Result<Tagger, RuleError> {
+        let rules = RuleSet::new(&config.rules, &config.monitor.places)?;
         Ok(Tagger {
             places: KeywordSet::new(config.monitor.places.clone()),
             abuse: config.triage.abuse.clone(),
@@ -99,20 +89,17 @@ pub fn searches(monitors: &[Monitor]) -> usize {
         .count()
 }
 
-/// Builds the monitors. With `mentions_timeline`, posts mentioning the council
-/// are read from its mentions timeline and excluded from the searches.
-pub fn plan(
-    config: &Config,
-    council: &Council,
-    mentions_timeline: bool,
-) -> Result<Vec<Monitor>, PackError> {
-    let handle = council.handle.as_str();
+/// Builds the monitors. With the council logged in, posts mentioning it are
+/// read from its mentions timeline and excluded from the searches; without,
+/// they are searched for by handle.
+pub fn plan(config: &Config, council: &Council) -> Result<Vec<Monitor>, PackError> {
+    let handle = council.handle();
     let spec = PackSpec {
         keywords: &config.monitor.places,
         exclusions: &config.monitor.exclusions,
         languages: &config.monitor.languages,
         exclude_author: Some(handle),
-        exclude_mention: mentions_timeline.then_some(handle),
+        exclude_mention: council.account().map(|_| handle),
         max_len: config.x.query_max_len,
     };
     let mut monitors: Vec<Monitor> = pack(&spec)?
@@ -130,11 +117,11 @@ pub fn plan(
             source: Source::Search { query: q.text },
         })
         .collect();
-    let mention = if mentions_timeline {
+    let mention = if let Some(account) = council.account() {
         Monitor {
-            key: format!("mentions:{}", council.id),
+            key: format!("mentions:{}", account.id),
             source: Source::Mentions {
-                user_id: council.id,
+                user_id: account.id,
             },
             places: vec![format!("@{handle}")],
         }

@@ -12,14 +12,14 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::health::Snapshot;
-use super::month_progress;
-use super::plan::{plan, searches};
-use super::schedule::{Forecast, forecast, min_interval};
+use super::plan::plan;
+use super::schedule::{Forecast, forecast};
+use super::{Settings, month_progress};
 use crate::config::Config;
 use crate::domain::ingest::Cursor;
-use crate::domain::triage::{Council, Status};
+use crate::domain::triage::Status;
 use crate::store::{Event, ItemFilter, Store, StoreError, Usage};
-use crate::x::auth::{SessionStatus, stored_status};
+use crate::x::auth::{SessionStatus, council, stored_status};
 
 /// One monitor's state.
 #[derive(Debug, Clone, Serialize)]
@@ -98,26 +98,12 @@ impl StatusReport {
         daemon: &Snapshot,
     ) -> Result<StatusReport, ReportError> {
         let token = stored_status(&config.data.dir)?;
-        let council = match &token {
-            Some(t) if t.refused.is_none() => Council {
-                id: t.account.id.parse().unwrap_or_default(),
-                handle: t.account.username.clone(),
-            },
-            _ => Council {
-                id: 0,
-                handle: config.council.handle.clone(),
-            },
-        };
-        let planned = plan(config, &council, council.id != 0)
-            .map_err(|e| ReportError::Plan(e.to_string()))?;
+        let council = council(token.as_ref(), &config.council.handle);
+        let planned = plan(config, &council).map_err(|e| ReportError::Plan(e.to_string()))?;
+        let settings = Settings::from_config(config, &planned);
         let interval = PollInterval {
-            min_secs: min_interval(
-                config.monitor.min_interval,
-                config.monitor.max_interval,
-                searches(&planned),
-            )
-            .as_secs(),
-            max_secs: config.monitor.max_interval.as_secs(),
+            min_secs: settings.min_interval.as_secs(),
+            max_secs: settings.max_interval.as_secs(),
             min_from_rate_limit: config.monitor.min_interval.is_none(),
         };
         let cursors = store.cursors().await?;
@@ -125,9 +111,9 @@ impl StatusReport {
         let usage = store.usage(&month).await?;
         let forecast = forecast(
             usage.post_reads + usage.owned_reads,
-            config.budget.monthly_read_cap(),
+            settings.monthly_post_reads,
             elapsed,
-            config.budget.warn_at_percent,
+            settings.warn_at_percent,
         );
         let monitors = planned
             .iter()

@@ -19,7 +19,7 @@ use super::delivering::Delivering;
 use super::failpoint;
 use crate::domain::outbox::{ReplyState, intent_url};
 use crate::domain::text::{ReplyText, ReplyTextError};
-use crate::domain::triage::{Council, ReplyPath};
+use crate::domain::triage::{Account, ReplyPath};
 use crate::store::{NewReply, Reply, Store, StoreError};
 use crate::x::Client;
 use crate::x::XError;
@@ -40,8 +40,9 @@ pub struct Outbox {
     /// The X client, with the council account's user session.
     pub client: Client,
     pub store: Store,
-    /// The account replies are posted from (its id reads its timeline).
-    pub council: Council,
+    /// The council's logged-in account: replies are posted from it, and its
+    /// id reads its timeline.
+    pub account: Account,
     /// A `sending` reply whose send began less than this ago may be in flight
     /// in another process: reconciliation marks it sent if X has it, but does
     /// not send it again until the grace has passed. Zero when no other
@@ -189,11 +190,11 @@ fn classify(error: XError, reply_id: i64) -> Refusal {
 
 impl Outbox {
     /// An outbox with the default in-flight grace.
-    pub fn new(client: Client, store: Store, council: Council) -> Outbox {
+    pub fn new(client: Client, store: Store, account: Account) -> Outbox {
         Outbox {
             client,
             store,
-            council,
+            account,
             in_flight_grace: DEFAULT_IN_FLIGHT_GRACE,
             delivering: Delivering::default(),
         }

@@ -260,7 +260,7 @@ impl Outbox {
                 exclude_retweets: true,
                 ..TimelineRequest::default()
             };
-            let page = self.client.user_posts(self.council.id, &request).await?;
+            let page = self.client.user_posts(self.account.id, &request).await?;
             read += u64::try_from(page.posts.len()).unwrap_or(u64::MAX);
             found.extend(
                 page.posts

@@ -84,7 +84,7 @@ pub(crate) fn render_template(
         item.author.as_ref(),
         &item.places,
         &me.officer.display_name,
-        &desk.council.handle,
+        desk.council.handle(),
         &desk.config.templates.vars,
     );
     template.render(&ctx, welsh && template.welsh().is_some())

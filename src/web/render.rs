@@ -45,7 +45,7 @@ impl Chrome {
             csrf: me.csrf.clone(),
             display_name: me.officer.display_name.clone(),
             role: me.officer.role.as_str(),
-            council: format!("@{}", desk.council.handle),
+            council: format!("@{}", desk.council.handle()),
             section,
             can_approve,
             can_admin: me.can(Permission::Administer),

@@ -149,11 +149,10 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
     let mut child = spawn(&config, &bearer);
     // The daemon has no user login here: it searches its mentions too.
     let loaded = placewatch::config::Config::load(&config).unwrap();
-    let council = placewatch::domain::triage::Council {
-        id: 0,
+    let council = placewatch::domain::triage::Council::NotLoggedIn {
         handle: "yourcroydon".into(),
     };
-    let monitors = plan(&loaded, &council, false).unwrap();
+    let monitors = plan(&loaded, &council).unwrap();
     let mut truth = BTreeSet::new();
     // Posts matched by two monitors' queries are served to each once, by design.
     let mut served_once_per_query = 0;

@@ -7,11 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use placewatch::config::Config;
-use placewatch::domain::ingest::{Cursor, Pending, Tagger};
-use placewatch::domain::triage::Council;
-use placewatch::poller::health::{Health, MonitorLabel};
-use placewatch::poller::plan::{Source, plan};
-use placewatch::poller::spool::Spool;
+use placewatch::domain::ingest::{Cursor, Pending};
+use placewatch::domain::triage::{Account, Council};
+use placewatch::poller::health::MonitorLabel;
+use placewatch::poller::plan::Source;
 use placewatch::poller::{PAGE_SIZE, PollError, Poller, Settings};
 use placewatch::store::{ItemFilter, Store};
 use placewatch::x::client::RetryPolicy;
@@ -68,28 +67,18 @@ pub async fn poller_for(sim: &TestSim, dir: Option<tempfile::TempDir>) -> TestPo
     )))
     .build()
     .unwrap();
-    let council = Council {
+    let council = Council::LoggedIn(Account {
         id: sim.creds().council.id.parse().unwrap(),
         handle: sim.creds().council.username.clone(),
-    };
-    let monitors = plan(&config, &council, true).unwrap();
-    let tagger = Tagger::from_config(&config, &council).unwrap();
-    let poller = Poller {
-        client,
-        store,
-        tagger: Arc::new(tagger),
-        monitors,
-        settings: Settings {
-            min_interval: Duration::from_millis(50),
-            max_interval: Duration::from_millis(200),
-            backfill: Duration::from_secs(7 * 86_400 - 120),
-            monthly_post_reads: None,
-            warn_at_percent: 80,
-            status_file: None,
-        },
-        health: Health::default(),
-        spool: Some(Spool::open(dir.path()).unwrap()),
-        reads: Default::default(),
+    });
+    let mut poller = Poller::new(client, store, &config, &council).unwrap();
+    poller.settings = Settings {
+        min_interval: Duration::from_millis(50),
+        max_interval: Duration::from_millis(200),
+        backfill: Duration::from_secs(7 * 86_400 - 120),
+        monthly_post_reads: None,
+        warn_at_percent: 80,
+        status_file: None,
     };
     TestPoller { poller, dir }
 }

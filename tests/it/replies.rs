@@ -22,7 +22,7 @@ use std::time::Duration;
 use placewatch::domain::ingest::{CursorMove, PageBatch, ReadKind, TaggedPost};
 use placewatch::domain::outbox::ReplyState;
 use placewatch::domain::post::{Author, Post};
-use placewatch::domain::triage::{Council, Decision, Flags, ReplyPath};
+use placewatch::domain::triage::{Account, Decision, Flags, ReplyPath};
 use placewatch::reply::{Outbox, ReplyOutcome};
 use placewatch::store::{Reply, ReplyFilter, Store};
 use placewatch::x::{Client, TimelineRequest, UserAuth};
@@ -43,7 +43,7 @@ const AUTHOR_IDS: u64 = 9_000_000;
 pub struct ReplyTest {
     pub auth: AuthTest,
     pub outbox: Outbox,
-    pub council: Council,
+    pub council: Account,
     posts: std::sync::atomic::AtomicU32,
 }
 
@@ -51,7 +51,7 @@ impl ReplyTest {
     pub async fn start() -> ReplyTest {
         let auth = AuthTest::start_public().await;
         let (account, _, _) = auth.login().await;
-        let council = Council {
+        let council = Account {
             id: account.id.parse().unwrap(),
             handle: account.username,
         };

@@ -132,17 +132,18 @@ impl Tagger {
 mod tests {
     use super::*;
     use crate::domain::query::Keyword;
+    use crate::domain::triage::Account;
 
     fn tagger() -> Tagger {
         Tagger {
             places: KeywordSet::new(vec![Keyword::parse("Croydon").unwrap()]),
             abuse: AbuseList::uk_default(),
             false_friend_words: Vec::new(),
-            rules: RuleSet::new(&[]).unwrap(),
-            council: Council {
+            rules: RuleSet::new(&[], &[]).unwrap(),
+            council: Council::LoggedIn(Account {
                 id: 1,
                 handle: "yourcroydon".into(),
-            },
+            }),
         }
     }
 

@@ -34,6 +34,25 @@ pub use keyword_set::KeywordSet;
 pub use pack::{PackError, PackSpec, PackedQuery, coverage, pack};
 pub use text::TextIndex;
 
+/// True when `name` (without `@`) can be an X username: 1 to 15 ASCII
+/// letters, digits or underscores.
+pub fn is_username(name: &str) -> bool {
+    (1..=15).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// True when `code` looks like a BCP 47 language code as X reports them:
+/// `^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`; with `any_case`, the primary subtag
+/// may be upper case too (rules compare languages ignoring case).
+pub fn is_language_code(code: &str, any_case: bool) -> bool {
+    let mut parts = code.split('-');
+    let primary = parts.next().unwrap_or_default();
+    (2..=3).contains(&primary.len())
+        && primary
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || (any_case && c.is_ascii_uppercase()))
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
 /// Everything the evaluator can see of a post.
 #[derive(Debug, Clone, Copy)]
 pub struct Document<'a> {

@@ -175,9 +175,7 @@ fn validate_suffix_parts(spec: &PackSpec<'_>) -> Result<(), PackError> {
         return Err(PackError::InvalidLanguage(lang.clone()));
     }
     for author in spec.exclude_author.iter().chain(&spec.exclude_mention) {
-        let name = author.trim_start_matches('@');
-        let valid = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid || !(1..=15).contains(&name.len()) {
+        if !super::is_username(author.trim_start_matches('@')) {
             return Err(PackError::InvalidAuthor(author.to_string()));
         }
     }

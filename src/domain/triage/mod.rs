@@ -18,8 +18,11 @@ mod rules;
 mod status;
 
 pub use flags::{AbuseList, FlagKind, Flags, default_false_friend_context, flags};
-pub use reply_path::{Council, ReplyPath, reply_path, summons};
-pub use rules::{Conditions, Decision, Effects, Facts, Rule, RuleSet, decide, validate_rules};
+pub use reply_path::{Account, Council, ReplyPath, reply_path, summons};
+pub use rules::{
+    Conditions, Decision, Effects, Facts, Rule, RuleError, RuleProblem, RuleSet, decide,
+    validate_rules,
+};
 pub use status::{Action, Priority, Status, TransitionError};
 
 /// A post by user 7 with `text`, in English, replying to nothing and mentioning no one.

@@ -12,20 +12,57 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::post::Post;
 
-/// The council's own X account.
+/// The council's X account when it is logged in: X told placewatch its id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Council {
+pub struct Account {
     /// The account's user id.
     pub id: u64,
-    /// The username, without `@`; compared case-insensitively.
+    /// The username, without `@`.
     pub handle: String,
 }
 
+/// The council's own X account, resolved once at start-up.
+///
+/// Logged in, placewatch knows the account's id: it reads the mentions
+/// timeline, recognises the council's own posts, quotes of them and replies to
+/// them, and can reply through the API. Not logged in (or X refused the
+/// login), only the configured handle is known: mentions are searched by name
+/// and nothing is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Council {
+    LoggedIn(Account),
+    NotLoggedIn {
+        /// The configured username, without `@`.
+        handle: String,
+    },
+}
+
 impl Council {
+    /// The username, without `@`; compared case-insensitively.
+    pub fn handle(&self) -> &str {
+        match self {
+            Council::LoggedIn(account) => &account.handle,
+            Council::NotLoggedIn { handle } => handle,
+        }
+    }
+
+    /// The logged-in account, if there is one.
+    pub fn account(&self) -> Option<&Account> {
+        match self {
+            Council::LoggedIn(account) => Some(account),
+            Council::NotLoggedIn { .. } => None,
+        }
+    }
+
+    /// True when `user` is known to be the council's account.
+    fn is_user(&self, user: Option<u64>) -> bool {
+        matches!((self, user), (Council::LoggedIn(a), Some(id)) if a.id == id)
+    }
+
     /// True when `username` (with or without a leading `@`) is the council's handle,
     /// ignoring case.
     pub fn is_handle(&self, username: &str) -> bool {
-        let own = self.handle.trim().trim_start_matches('@');
+        let own = self.handle().trim().trim_start_matches('@');
         let other = username.trim().trim_start_matches('@');
         !own.is_empty() && own.eq_ignore_ascii_case(other)
     }
@@ -58,7 +95,7 @@ fn mentions_council(post: &Post, council: &Council) -> bool {
 
 /// True when the post is the council's own.
 fn is_own(post: &Post, council: &Council) -> bool {
-    post.author_id == Some(council.id)
+    council.is_user(post.author_id)
 }
 
 /// The post summons the council: it mentions the council's handle (any case), quotes
@@ -78,8 +115,8 @@ pub fn summons(
     let replied_to = replied_to_author.or(post.in_reply_to_user_id);
     !is_own(post, council)
         && (mentions_council(post, council)
-            || quoted_author == Some(council.id)
-            || replied_to == Some(council.id))
+            || council.is_user(quoted_author)
+            || council.is_user(replied_to))
 }
 
 /// Whether the council can answer through the API (X's 2026 rule: the author mentioned
@@ -120,10 +157,10 @@ mod tests {
     const OTHER: u64 = 8;
 
     fn council() -> Council {
-        Council {
+        Council::LoggedIn(Account {
             id: COUNCIL_ID,
             handle: "CroydonCouncil".into(),
-        }
+        })
     }
 
     fn post(text: &str, mentions: &[&str]) -> Post {
@@ -193,6 +230,22 @@ mod tests {
     }
 
     #[test]
+    fn not_logged_in_only_a_mention_is_recognised() {
+        let c = Council::NotLoggedIn {
+            handle: "CroydonCouncil".into(),
+        };
+        let mut quote = post("this is nonsense", &[]);
+        quote.in_reply_to_user_id = Some(COUNCIL_ID);
+        assert!(!summons(&quote, &c, Some(COUNCIL_ID), None));
+        let mut own = post("Bin collections are running late", &[]);
+        own.author_id = Some(COUNCIL_ID);
+        assert_eq!(reply_path(&own, &c, None, None), ReplyPath::Manual);
+        let mention = post("@CroydonCouncil fix it", &["croydoncouncil"]);
+        assert!(summons(&mention, &c, None, None));
+        assert_eq!(reply_path(&mention, &c, None, None), ReplyPath::Api);
+    }
+
+    #[test]
     fn a_post_that_merely_names_the_place_is_manual() {
         let p = post("Croydon is a dump", &[]);
         assert_eq!(judge(&p, None, None), (ReplyPath::Manual, false));
@@ -227,14 +280,12 @@ mod tests {
 
     #[test]
     fn handles_compare_without_at_and_case() {
-        let c = Council {
-            id: 1,
+        let c = Council::NotLoggedIn {
             handle: "@CroydonCouncil".into(),
         };
         assert!(c.is_handle("croydoncouncil"));
         assert!(!c.is_handle("croydon"));
-        let empty = Council {
-            id: 1,
+        let empty = Council::NotLoggedIn {
             handle: String::new(),
         };
         assert!(!empty.is_handle(""));

@@ -39,7 +39,7 @@ pub use error::AuthError;
 pub use login::{
     LoginOptions, LogoutOutcome, OpenBrowser, login, login_auto_approved, logout, status_report,
 };
-pub use session::{SessionStatus, UserSession, stored_status};
+pub use session::{SessionStatus, UserSession, council, stored_status};
 pub use settings::{AppCredentials, AuthSettings, OAuthClientKind};
 
 /// The scopes placewatch asks for: read and write posts, read accounts, and

@@ -34,6 +34,7 @@ use super::oauth::OAuthClient;
 use super::settings::AuthSettings;
 use super::store::{StoredTokens, TokenStore};
 use super::{Account, AuthError, REFRESH_MARGIN, unix_now};
+use crate::domain::triage::Council;
 
 /// The council account's user-context session: tokens on disk, refreshed as
 /// needed. Cheap to clone (an `Arc` inside); all clones share one cache and
@@ -314,6 +315,25 @@ impl fmt::Debug for UserSession {
             .field("refused", &current.tokens.refused)
             .field("token_file", &self.inner.store.path())
             .finish_non_exhaustive()
+    }
+}
+
+/// Who the council account is, resolved once from its stored login: logged in
+/// when someone has logged in and X has not refused the login, else known only
+/// by the configured handle.
+pub fn council(status: Option<&SessionStatus>, configured_handle: &str) -> Council {
+    let logged_in = status
+        .filter(|s| s.can_reply())
+        // The token file's loader refuses an id that is not a number.
+        .and_then(|s| Some((s.account.id.parse().ok()?, &s.account.username)));
+    match logged_in {
+        Some((id, handle)) => Council::LoggedIn(crate::domain::triage::Account {
+            id,
+            handle: handle.clone(),
+        }),
+        None => Council::NotLoggedIn {
+            handle: configured_handle.to_string(),
+        },
     }
 }
 

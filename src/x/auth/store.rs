@@ -134,12 +134,18 @@ impl TokenStore {
         {
             warn!(path = %self.path.display(), "token file is readable by others; it is rewritten with mode 0600 at the next refresh");
         }
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| AuthError::Corrupt {
+        let tokens: StoredTokens =
+            serde_json::from_slice(&bytes).map_err(|e| AuthError::Corrupt {
                 path: self.path.clone(),
                 message: json_error(&e),
-            })
+            })?;
+        if tokens.account.id.parse::<u64>().is_err() {
+            return Err(AuthError::Corrupt {
+                path: self.path.clone(),
+                message: "the account id is not a number".into(),
+            });
+        }
+        Ok(Some(tokens))
     }
 
     /// `load` off the async runtime.

@@ -4,6 +4,7 @@
 use std::io::{BufReader, Cursor, Write};
 use std::os::unix::fs::PermissionsExt;
 
+use placewatch::domain::triage::{Account, Council};
 use placewatch::x::auth::{self, AuthError, LoginOptions};
 
 use super::{AuthTest, ChannelWriter, authorize_url_from, query_param, redirect_location};
@@ -217,6 +218,49 @@ async fn status_report_shows_the_account_and_what_fixes_a_missing_login() {
     assert!(report.contains("is set"), "{report}");
     assert!(!report.contains(&t.stored_str("access_token")));
     assert!(!report.contains(&t.stored_str("refresh_token")));
+}
+
+#[tokio::test]
+async fn the_council_account_is_resolved_once_from_the_stored_login() {
+    let t = AuthTest::start().await;
+    let dir = &t.config.data.dir;
+    let resolve = || {
+        let status = auth::stored_status(dir).unwrap();
+        auth::council(status.as_ref(), "configured_name")
+    };
+    assert_eq!(
+        resolve(),
+        Council::NotLoggedIn {
+            handle: "configured_name".into()
+        }
+    );
+
+    t.login().await;
+    let id: u64 = t.sim.creds().council.id.parse().unwrap();
+    assert_eq!(
+        resolve(),
+        Council::LoggedIn(Account {
+            id,
+            handle: "yourcroydon".into()
+        })
+    );
+
+    // Refused by X: known by the configured handle only.
+    let mut stored = t.stored();
+    stored["refused"] = "invalid_grant: revoked".into();
+    std::fs::write(t.token_file(), serde_json::to_vec(&stored).unwrap()).unwrap();
+    assert!(resolve().account().is_none());
+
+    // An id that is not X's number is a corrupt file, not an account of id 0.
+    stored["refused"] = serde_json::Value::Null;
+    stored["account"]["id"] = "yourcroydon".into();
+    std::fs::write(t.token_file(), serde_json::to_vec(&stored).unwrap()).unwrap();
+    let e = auth::stored_status(dir).unwrap_err();
+    assert!(matches!(e, AuthError::Corrupt { .. }), "{e}");
+    assert!(
+        e.to_string().contains("the account id is not a number"),
+        "{e}"
+    );
 }
 
 fn no_session(t: &AuthTest) -> bool {

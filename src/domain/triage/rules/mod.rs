@@ -18,6 +18,8 @@
 //! [`validate_rules`] checks rules when config loads; [`RuleSet`] keeps the parsed
 //! `words` so a busy poller does not re-tokenise them for every post.
 
+mod validate;
+
 use serde::{Deserialize, Serialize};
 
 use super::flags::{FlagKind, Flags};
@@ -119,6 +121,8 @@ pub struct Facts<'a> {
     pub flags: &'a Flags,
 }
 
+pub use validate::{RuleError, RuleProblem, validate_rules};
+
 /// Rules with their `words` parsed once, ready to run over many posts.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
@@ -126,9 +130,10 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// Validates the rules (see [`validate_rules`]) and parses their words.
-    pub fn new(rules: &[Rule]) -> Result<RuleSet, (usize, String)> {
-        validate_rules(rules)?;
+    /// Validates the rules against the monitored `places` (see
+    /// [`validate_rules`]) and parses their words.
+    pub fn new(rules: &[Rule], places: &[Keyword]) -> Result<RuleSet, RuleError> {
+        validate_rules(rules, places)?;
         Ok(RuleSet::compile(rules))
     }
 
@@ -168,7 +173,7 @@ pub fn decide(rules: &[Rule], facts: &Facts<'_>) -> Decision {
     RuleSet::compile(rules).decide(facts)
 }
 
-fn same_name(a: &str, b: &str) -> bool {
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
     // Checked for every rule and place of every post: ASCII without allocating.
     if a.is_ascii() && b.is_ascii() {
         let (mut a, mut b) = (a.split_whitespace(), b.split_whitespace());
@@ -232,65 +237,6 @@ fn apply(then: &Effects, decision: &mut Decision) {
         decision.owner = Some(owner.clone());
     }
     decision.dismissed |= then.dismiss;
-}
-
-/// Validates rules at config load: non-empty unique names, at least one condition, at
-/// least one effect (`stop` alone counts), no blank entries, and words that parse as
-/// [`Keyword`]s. Returns (rule index, message) on the first problem.
-pub fn validate_rules(rules: &[Rule]) -> Result<(), (usize, String)> {
-    for (i, rule) in rules.iter().enumerate() {
-        validate_rule(rule, &rules[..i]).map_err(|m| (i, m))?;
-    }
-    Ok(())
-}
-
-fn validate_rule(rule: &Rule, earlier: &[Rule]) -> Result<(), String> {
-    let name = rule.name.trim();
-    if name.is_empty() {
-        return Err("a rule needs a name".into());
-    }
-    if earlier.iter().any(|r| r.name.trim() == name) {
-        return Err(format!("rule {name:?}: another rule has the same name"));
-    }
-    let (when, then) = (&rule.when, &rule.then);
-    let no_condition = when.places.is_empty()
-        && when.words.is_empty()
-        && when.authors.is_empty()
-        && when.languages.is_empty()
-        && when.flags.is_empty()
-        && when.summoned.is_none();
-    if no_condition {
-        return Err(format!(
-            "rule {name:?}: `when` needs at least one condition"
-        ));
-    }
-    let no_effect = then.tag.is_none()
-        && then.tags.is_empty()
-        && then.priority.is_none()
-        && then.owner.is_none()
-        && !then.dismiss
-        && !then.stop;
-    if no_effect {
-        return Err(format!("rule {name:?}: `then` needs at least one effect"));
-    }
-    let blank = |s: &String| s.trim().is_empty();
-    let blank_key = [
-        ("when.places", when.places.iter().any(blank)),
-        ("when.authors", when.authors.iter().any(blank)),
-        ("when.languages", when.languages.iter().any(blank)),
-        ("then.tag", then.tag.iter().any(blank)),
-        ("then.tags", then.tags.iter().any(blank)),
-        ("then.owner", then.owner.iter().any(blank)),
-    ]
-    .into_iter()
-    .find_map(|(key, bad)| bad.then_some(key));
-    if let Some(key) = blank_key {
-        return Err(format!("rule {name:?}: {key} has a blank entry"));
-    }
-    for word in &when.words {
-        Keyword::parse(word).map_err(|e| format!("rule {name:?}: when.words: {e}"))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -392,29 +338,40 @@ mod tests {
     }
 
     #[test]
-    fn validation_names_the_first_bad_rule() {
+    fn validation_names_the_first_bad_rule_and_its_field() {
+        let places = [Keyword::parse("East Croydon").unwrap()];
         let ok = r#"{ name = "ok", when = { words = ["a"] }, then = { stop = true } }"#;
-        assert_eq!(validate_rules(&rules(ok)), Ok(()));
-        assert_eq!(validate_rules(&[]), Ok(()));
-        // Each line: the bad rule's keys | part of the expected message.
+        assert_eq!(validate_rules(&rules(ok), &places), Ok(()));
+        assert_eq!(validate_rules(&[], &[]), Ok(()));
+        // Each line: the bad rule's keys | the field named | part of the message.
         let cases = r#"
-            name = " ", when = { words = ["a"] }, then = { tag = "t" }  | needs a name
-            name = "ok", when = { words = ["a"] }, then = { tag = "t" } | same name
-            name = "n", then = { tag = "t" }                            | at least one condition
-            name = "n", when = { words = ["a"] }                        | at least one effect
-            name = "n", when = { words = ["-a"] }, then = { tag = "t" } | starts with '-'
-            name = "n", when = { words = ['a"'] }, then = { tag = "t" } | contains '"'
-            name = "n", when = { places = ["", "a"] }, then = { tag = "t" } | when.places
-            name = "n", when = { words = ["a"] }, then = { owner = " " }    | then.owner"#;
-        let cases: Vec<_> = cases.lines().filter_map(|l| l.rsplit_once(" | ")).collect();
-        assert_eq!(cases.len(), 8);
-        for (bad, message) in cases {
-            let message = message.trim();
+            name = " ", when = { words = ["a"] }, then = { tag = "t" }  | name | needs a name
+            name = "OK", when = { words = ["a"] }, then = { tag = "t" } | name | already the name of rules[0]
+            name = "n", then = { tag = "t" }                            | when | at least one condition
+            name = "n", when = { words = ["a"] }                        | then | at least one effect
+            name = "n", when = { words = ["a", "-a"] }, then = { tag = "t" } | when.words[1] | starts with '-'
+            name = "n", when = { words = ['a"'] }, then = { tag = "t" } | when.words[0] | contains '"'
+            name = "n", when = { places = ["", "a"] }, then = { tag = "t" } | when.places[0] | must not be empty
+            name = "n", when = { places = ["east  CROYDON", "Croydn"] }, then = { tag = "t" } | when.places[1] | "Croydn" is not one of
+            name = "n", when = { authors = ["@bob", "bob smith"] }, then = { tag = "t" } | when.authors[1] | X username
+            name = "n", when = { languages = ["EN-gb", "english"] }, then = { tag = "t" } | when.languages[1] | language code
+            name = "n", when = { words = ["a"] }, then = { tags = ["x", " "] } | then.tags[1] | must not be empty
+            name = "n", when = { words = ["a"] }, then = { owner = " " }    | then.owner | must not be empty"#;
+        let cases: Vec<Vec<&str>> = cases
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.split(" | ").map(str::trim).collect())
+            .collect();
+        assert_eq!(cases.len(), 12);
+        for case in cases {
+            let [bad, field, message] = case[..] else {
+                panic!("{case:?}")
+            };
             let rules = rules(&format!("{ok},\n{{ {bad} }}"));
-            let (index, got) = validate_rules(&rules).unwrap_err();
-            assert_eq!(index, 1, "{got}");
-            assert!(got.contains(message), "{got}");
-            assert!(RuleSet::new(&rules).is_err());
+            let e = validate_rules(&rules, &places).unwrap_err();
+            assert_eq!((e.index, e.field.as_str()), (1, field), "{e}");
+            assert!(e.to_string().contains(message), "{e}");
+            assert!(RuleSet::new(&rules, &places).is_err());
         }
     }
 
