@@ -8,6 +8,7 @@ mod ingest;
 mod integrity;
 mod perf;
 mod search;
+mod upgrade;
 
 use std::path::PathBuf;
 
