@@ -47,6 +47,7 @@
 
   // ---------------------------------------------------------------- inbox
   const list = document.getElementById("items");
+  let bulkUpdate = () => {};
 
   function rows() {
     return list ? Array.from(list.querySelectorAll(":scope > li.item")) : [];
@@ -97,10 +98,114 @@
       updateRow(row, result);
       row.querySelector(`.quick button[data-action="${action}"]`)?.closest("form")?.remove();
       announce(result.message);
+      if (row.classList.contains("current") && wide.matches) openItem(id).catch(() => {});
     } catch (error) {
       announce(error.message);
       window.alert(error.message);
     }
+  }
+
+  // ---------------------------------------------------------------- split view
+  // From 75rem wide the inbox shows the chosen item beside the list; the
+  // address follows the choice (?item=ID), so back, forward, reload and a
+  // pasted link show the same item.
+  const pane = document.getElementById("pane");
+  const wide = window.matchMedia("(min-width: 75rem)");
+
+  function addressWith(id) {
+    const url = new URL(window.location.href);
+    url.searchParams.delete("done");
+    if (id) url.searchParams.set("item", id);
+    else url.searchParams.delete("item");
+    return url.pathname + url.search;
+  }
+
+  function markCurrent(id) {
+    for (const row of rows()) {
+      const current = row.dataset.id === String(id);
+      row.classList.toggle("current", current);
+      if (current) row.setAttribute("aria-current", "true");
+      else row.removeAttribute("aria-current");
+    }
+  }
+
+  let paneTicket = 0;
+  async function openItem(id, options = {}) {
+    if (!pane) return;
+    const ticket = ++paneTicket;
+    const address = addressWith(id);
+    const response = await fetch(`/items/${id}?pane=1&list=${encodeURIComponent(address)}`, {
+      headers: { "Accept": "text/html" }, credentials: "same-origin",
+    });
+    if (ticket !== paneTicket) return; // a later choice won
+    if (!response.ok) {
+      announce(`Item ${id} could not be opened (${response.status}).`);
+      return;
+    }
+    pane.innerHTML = await response.text();
+    pane.scrollTop = 0;
+    document.querySelector(".desk")?.classList.add("has-item");
+    markCurrent(id);
+    initItem(pane);
+    if (options.push) window.history.pushState({ item: String(id) }, "", address);
+    if (options.focus === "composer") focusComposer();
+    else if (options.focus === "item") pane.querySelector(".item-title")?.focus();
+    announce(`Item ${id} is open beside the list`);
+  }
+
+  function closeItem() {
+    if (!pane) return;
+    pane.innerHTML = '<p class="placeholder">Choose an item to see its conversation, facts, reply composer, notes and history here.</p>';
+    document.querySelector(".desk")?.classList.remove("has-item");
+    markCurrent(null);
+  }
+
+  window.addEventListener("popstate", () => {
+    if (!list || !pane) return;
+    const id = new URL(window.location.href).searchParams.get("item");
+    if (id && wide.matches) openItem(id).catch(() => {});
+    else if (!id) closeItem();
+    else window.location.reload();
+  });
+
+  if (list && pane) {
+    list.addEventListener("click", (event) => {
+      const link = event.target.closest?.("a.open");
+      if (!link || !wide.matches || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      event.preventDefault();
+      const row = link.closest("li.item");
+      select(row);
+      openItem(row.dataset.id, { push: true }).catch(() => {});
+    });
+  }
+
+  // Filters beyond search and order fold behind a button (open while one is set).
+  const foldButton = document.getElementById("more-filters");
+  const facets = document.getElementById("facets");
+  if (foldButton && facets) {
+    const form = foldButton.closest("form");
+    const setFolded = (folded) => {
+      form.classList.toggle("folded", folded);
+      foldButton.setAttribute("aria-expanded", String(!folded));
+    };
+    foldButton.hidden = false;
+    setFolded(Number(facets.dataset.set || "0") === 0);
+    foldButton.addEventListener("click", () => setFolded(!form.classList.contains("folded")));
+    document.getElementById("sort")?.addEventListener("change", () => form.requestSubmit());
+  }
+
+  // The bulk bar shows once an item is ticked.
+  const bulk = document.querySelector("form[data-when-ticked]");
+  if (bulk && list) {
+    const update = () => {
+      const ticked = list.querySelectorAll("input.pick:checked").length;
+      bulk.hidden = ticked === 0;
+      const button = bulk.querySelector("button[type=submit]");
+      if (button) button.textContent = ticked > 1 ? `Dismiss ${ticked} ticked items` : "Dismiss the ticked item";
+    };
+    list.addEventListener("change", update);
+    bulkUpdate = update;
+    update();
   }
 
   if (list) {
@@ -122,6 +227,19 @@
     });
   }
 
+  // The views' counts and the tab title ("(3 new) …"), live.
+  function updateCounts(header) {
+    const counts = new Map(header.split(",").filter(Boolean).map((pair) => pair.split("=")));
+    for (const link of document.querySelectorAll(".tabs a[data-view]")) {
+      const n = counts.get(link.dataset.view.replace(/ /g, "_"));
+      const count = link.querySelector(".count");
+      if (n !== undefined && count) count.textContent = n;
+    }
+    const fresh = Number(counts.get("new") || "0");
+    const title = document.title.replace(/^\(\d+ new\) /, "");
+    document.title = fresh > 0 ? `(${fresh} new) ${title}` : title;
+  }
+
   // New items arrive over server-sent events; the first page merges them in
   // at the top without moving the officer's selection or focus.
   async function refreshRows() {
@@ -129,6 +247,7 @@
       headers: { "Accept": "text/html" }, credentials: "same-origin",
     });
     if (!response.ok) return;
+    updateCounts(response.headers.get("X-Counts") || "");
     const template = document.createElement("template");
     template.innerHTML = await response.text();
     const fresh = Array.from(template.content.querySelectorAll("li.item"));
@@ -152,19 +271,31 @@
     const newestShown = Math.max(0, ...rows().map((r) => Number(r.dataset.id)));
     const fresher = arrivals.filter((r) => Number(r.dataset.id) > newestShown);
     if (fresher.length === 0) return;
-    const before = list.getBoundingClientRect().top;
-    const heightBefore = list.scrollHeight;
-    const first = list.firstElementChild;
+    // Keep what the officer is looking at where it was, once she has
+    // scrolled into the list: the first row in view stays where it is.
+    const scroller = wide.matches ? list.closest(".queue") : null;
+    const scrolled = scroller ? scroller.scrollTop > 0 : window.scrollY > 0;
+    const top = scroller ? scroller.getBoundingClientRect().top : 0;
+    const anchor = rows().find((r) => r.getBoundingClientRect().bottom > top);
+    const anchorTop = anchor?.getBoundingClientRect().top;
+    // Each arrival goes where the list's order puts it: before the next row
+    // of the fresh first page that is already shown (newest first: the top).
+    let atTop = 0;
     for (const row of fresher) {
+      const at = fresh.indexOf(row);
+      const next = fresh.slice(at + 1).map((r) => shown.get(r.dataset.id)).find(Boolean) || null;
+      if (next === null && at >= rows().length) continue; // past the first page
       row.classList.add("arrived");
-      list.insertBefore(row, first);
+      list.insertBefore(row, next);
+      if (row === list.firstElementChild) atTop += 1;
     }
-    // Keep what the officer is looking at where it was.
-    if (window.scrollY > 0 && before < 0) {
-      window.scrollBy(0, list.scrollHeight - heightBefore);
+    if (scrolled && anchor && anchorTop !== undefined) {
+      const moved = anchor.getBoundingClientRect().top - anchorTop;
+      if (moved !== 0) (scroller || window).scrollBy(0, moved);
     }
     document.querySelector(".empty")?.remove();
-    announce(`${fresher.length} new item${fresher.length === 1 ? "" : "s"} at the top of the inbox`);
+    const n = fresher.length;
+    announce(`${n} new item${n === 1 ? "" : "s"}${atTop === n ? " at the top of the inbox" : " in the list, in order"}`);
   }
 
   if (list && list.dataset.firstPage === "true" && window.EventSource) {
@@ -182,55 +313,58 @@
     window.addEventListener("pagehide", () => source.close());
   }
 
-  // ---------------------------------------------------------------- item page
-  const itemPage = document.querySelector(".item-page");
-  const composer = document.getElementById("reply-form");
-  const textArea = document.getElementById("reply-text");
-  const picker = document.getElementById("template");
-  const welsh = document.getElementById("welsh");
-
-  function showCheck(check) {
-    const count = document.querySelector("#reply-count [data-count]");
-    const reason = document.querySelector("#reply-count [data-reason]");
-    const cost = document.querySelector("#reply-cost [data-cost]");
+  // ---------------------------------------------------------------- item
+  // The item's composer, on its own page or in the pane beside the list.
+  // Nothing typed yet is not an error: the count says so only once there is text.
+  function showCheck(root, check) {
+    const count = root.querySelector("#reply-count [data-count]");
+    const reason = root.querySelector("#reply-count [data-reason]");
+    const cost = root.querySelector("#reply-cost [data-cost]");
+    const blank = check.text === "";
     if (count) count.textContent = String(check.weighted_length);
-    if (reason) reason.textContent = check.reason ? ": " + check.reason : "";
+    if (reason) reason.textContent = check.reason && !blank ? ": " + check.reason : "";
     if (cost) cost.textContent = check.cost;
-    document.getElementById("reply-count")?.classList.toggle("over", !check.valid);
+    root.querySelector("#reply-count")?.classList.toggle("over", !check.valid && !blank);
   }
 
   // Checks can overlap (typing a template's name in the picker selects
   // several in turn); only the latest one asked may change the composer.
   let latestCheck = 0;
 
-  async function check(body) {
-    const id = itemPage.dataset.itemId;
+  async function check(id, body) {
     const ticket = ++latestCheck;
     const result = await post(`/items/${id}/reply/check`, body);
     return ticket === latestCheck ? result : null;
   }
 
-  if (itemPage && composer && textArea) {
+  function initItem(root) {
+    const page = root.querySelector(".item-page");
+    const composer = root.querySelector("#reply-form");
+    const textArea = root.querySelector("#reply-text");
+    const picker = root.querySelector("#template");
+    const welsh = root.querySelector("#welsh");
+    if (!page || !composer || !textArea) return;
+    const id = page.dataset.itemId;
     let timer = null;
     textArea.addEventListener("input", () => {
       window.clearTimeout(timer);
       timer = window.setTimeout(async () => {
         try {
-          const result = await check({ text: textArea.value });
-          if (result) showCheck(result);
+          const result = await check(id, { text: textArea.value });
+          if (result) showCheck(root, result);
         } catch (_) { /* the server checks again on send */ }
       }, 120);
     });
     const fill = async () => {
       const name = picker?.value || "";
-      const hidden = document.getElementById("reply-template");
+      const hidden = root.querySelector("#reply-template");
       if (hidden) hidden.value = name;
       if (!name) return;
       try {
-        const result = await check({ template: name, text: "", welsh: welsh?.checked ? "1" : undefined });
+        const result = await check(id, { template: name, text: "", welsh: welsh?.checked ? "1" : undefined });
         if (!result) return; // a later choice or edit superseded this one
         textArea.value = result.text;
-        showCheck(result);
+        showCheck(root, result);
         announce("Template filled in: " + result.weighted_length + " of " + result.max + " characters");
       } catch (error) {
         announce(error.message);
@@ -238,12 +372,22 @@
     };
     picker?.addEventListener("change", fill);
     welsh?.addEventListener("change", fill);
-    document.getElementById("use-template")?.addEventListener("click", (event) => {
+    root.querySelector("#use-template")?.addEventListener("click", (event) => {
       event.preventDefault();
       fill();
       textArea.focus();
     });
   }
+
+  function focusComposer() {
+    const composer = document.getElementById("composer");
+    composer?.scrollIntoView();
+    (document.getElementById("reply-text") || composer)?.focus();
+  }
+
+  initItem(document);
+  const itemPage = document.querySelector("main > .item-view");
+  const textArea = document.getElementById("reply-text");
 
   function clickAction(action) {
     const button = document.querySelector(`.item-page .actions button[data-action="${action}"]`);
@@ -266,23 +410,30 @@
     else if (list && (key === "j" || key === "ArrowDown" && row)) move(1);
     else if (list && (key === "k" || key === "ArrowUp" && row)) move(-1);
     else if (list && key === "n") select(rows()[0]);
-    else if (list && key === "o" && row) window.location.href = row.querySelector("a.open").href;
+    else if (list && key === "o" && row) {
+      if (wide.matches && pane) openItem(row.dataset.id, { push: true }).catch(() => {});
+      else window.location.href = row.querySelector("a.open").href;
+    }
     else if (list && key === "c" && row) rowAction(row, "claim");
     else if (list && key === "d" && row) rowAction(row, "dismiss");
     else if (list && key === "x" && row) {
       const box = row.querySelector("input.pick");
       if (box) {
         box.checked = !box.checked;
+        bulkUpdate();
         announce(`Item ${row.dataset.id} ${box.checked ? "ticked" : "unticked"}`);
       }
     }
-    else if (list && key === "r" && row) window.location.href = `/items/${row.dataset.id}#composer`;
+    else if (list && key === "r" && row) {
+      if (wide.matches && pane) openItem(row.dataset.id, { push: true, focus: "composer" }).catch(() => {});
+      else window.location.href = `/items/${row.dataset.id}#composer`;
+    }
+    else if (list && key === "Escape" && pane?.contains(document.activeElement)) {
+      (list.querySelector("li.item.current") || row)?.querySelector("a.open")?.focus();
+    }
     else if (itemPage && key === "c") clickAction("claim");
     else if (itemPage && key === "d") clickAction("dismiss");
-    else if (itemPage && key === "r") {
-      document.getElementById("composer")?.scrollIntoView();
-      (textArea || document.getElementById("composer"))?.focus();
-    }
+    else if (itemPage && key === "r") focusComposer();
     else handled = false;
     if (handled) event.preventDefault();
   });

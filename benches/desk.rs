@@ -135,25 +135,67 @@ async fn main() {
 
     let mid_item = ITEMS as i64 / 2;
     let pages: &[(&str, String, Duration)] = &[
-        ("inbox, first page", "/".into(), INBOX_TARGET),
+        (
+            "open queue, by priority then waiting",
+            "/".into(),
+            INBOX_TARGET,
+        ),
+        (
+            "open queue, longest waiting",
+            "/?sort=oldest_waiting".into(),
+            INBOX_TARGET,
+        ),
+        (
+            "open queue, a page in the middle",
+            format!("/?before={mid_item}"),
+            INBOX_TARGET,
+        ),
+        (
+            "open queue, one place, by priority",
+            "/?place=Purley".into(),
+            INBOX_TARGET,
+        ),
+        (
+            "open queue with an item beside it",
+            format!("/?item={mid_item}"),
+            INBOX_TARGET,
+        ),
+        (
+            "everything, newest first",
+            "/?status=all".into(),
+            INBOX_TARGET,
+        ),
         ("inbox, new", "/?status=new".into(), INBOX_TARGET),
         (
             "inbox, in progress, mine",
             "/?status=in_progress&owner=me".into(),
             INBOX_TARGET,
         ),
-        ("inbox, one place", "/?place=Purley".into(), INBOX_TARGET),
+        (
+            "inbox, one place",
+            "/?status=all&place=Purley".into(),
+            INBOX_TARGET,
+        ),
         (
             "inbox, a tag, urgent",
             "/?tag=roads&priority=urgent".into(),
             INBOX_TARGET,
         ),
         (
-            "inbox, page in the middle",
-            format!("/?before={mid_item}"),
+            "everything, a page in the middle",
+            format!("/?status=all&before={mid_item}"),
             INBOX_TARGET,
         ),
-        ("search, a common word", "/?q=bins".into(), SEARCH_TARGET),
+        (
+            "search, open, by priority",
+            "/?q=bins".into(),
+            SEARCH_TARGET,
+        ),
+        (
+            "search everything, a common word",
+            "/?status=all&q=bins".into(),
+            SEARCH_TARGET,
+        ),
         (
             "search, two words",
             "/?q=pothole+lights".into(),
@@ -167,6 +209,11 @@ async fn main() {
         ),
         (
             "search + place",
+            "/?status=all&q=bins&place=Croydon".into(),
+            SEARCH_TARGET,
+        ),
+        (
+            "search + place, open, by priority",
             "/?q=bins&place=Croydon".into(),
             SEARCH_TARGET,
         ),

@@ -22,5 +22,7 @@ mod hostile;
 mod inbox;
 #[path = "browser/keyboard.rs"]
 mod keyboard;
+#[path = "browser/queue.rs"]
+mod queue;
 #[path = "browser/reply.rs"]
 mod reply;

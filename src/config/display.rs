@@ -75,6 +75,16 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
         "trusted_proxies",
         &format!("[{}]", proxies.join(", ")),
     );
+    let targets = &config.desk.waiting_targets;
+    for (priority, target) in [
+        ("urgent", targets.urgent),
+        ("high", targets.high),
+        ("normal", targets.normal),
+        ("low", targets.low),
+    ] {
+        let key = format!("waiting_target_{priority}_minutes");
+        kv(&mut out, &key, &(target.as_secs() / 60).to_string());
+    }
     let _ = writeln!(out, "\n[replies]");
     kv(
         &mut out,

@@ -99,6 +99,10 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
             ("officer_replies_need_approval", Bool),
             ("allow_self_approval", Bool),
             ("trusted_proxies", List),
+            ("waiting_target_urgent_minutes", Int),
+            ("waiting_target_high_minutes", Int),
+            ("waiting_target_normal_minutes", Int),
+            ("waiting_target_low_minutes", Int),
         ],
     ),
     (

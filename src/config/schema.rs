@@ -217,16 +217,27 @@ pub(crate) struct RawDesk {
     pub(crate) officer_replies_need_approval: bool,
     pub(crate) allow_self_approval: bool,
     pub(crate) trusted_proxies: Vec<String>,
+    /// How long a post of each priority may wait for an answer, in minutes.
+    pub(crate) waiting_target_urgent_minutes: i64,
+    pub(crate) waiting_target_high_minutes: i64,
+    pub(crate) waiting_target_normal_minutes: i64,
+    pub(crate) waiting_target_low_minutes: i64,
 }
 
 impl Default for RawDesk {
     fn default() -> Self {
+        let targets = crate::domain::triage::WaitingTargets::default();
+        let minutes = |d: std::time::Duration| (d.as_secs() / 60) as i64;
         Self {
             public_url: None,
             session_hours: defaults::SESSION_HOURS,
             officer_replies_need_approval: false,
             allow_self_approval: false,
             trusted_proxies: Vec::new(),
+            waiting_target_urgent_minutes: minutes(targets.urgent),
+            waiting_target_high_minutes: minutes(targets.high),
+            waiting_target_normal_minutes: minutes(targets.normal),
+            waiting_target_low_minutes: minutes(targets.low),
         }
     }
 }
@@ -467,6 +478,9 @@ pub struct DeskConfig {
     /// Reverse proxies in front of the desk: only from these addresses is
     /// `X-Forwarded-For` believed (for login throttling and logs).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How long an open item may wait for an answer, per priority: the
+    /// inbox's clocks turn amber at three quarters and red past it.
+    pub waiting_targets: crate::domain::triage::WaitingTargets,
 }
 
 /// `[replies]`: how the reply outbox settles replies left in `sending` (a

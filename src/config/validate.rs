@@ -399,7 +399,18 @@ fn desk(raw: RawDesk, ctx: &Ctx<'_>) -> Result<DeskConfig> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    let minutes = |priority: &str, value: i64| {
+        let key = format!("desk.waiting_target_{priority}_minutes");
+        int_in(ctx, &key, value, 1, 60 * 24 * 365).map(|m| Duration::from_secs(m * 60))
+    };
+    let waiting_targets = crate::domain::triage::WaitingTargets {
+        urgent: minutes("urgent", raw.waiting_target_urgent_minutes)?,
+        high: minutes("high", raw.waiting_target_high_minutes)?,
+        normal: minutes("normal", raw.waiting_target_normal_minutes)?,
+        low: minutes("low", raw.waiting_target_low_minutes)?,
+    };
     Ok(DeskConfig {
+        waiting_targets,
         public_url,
         session_ttl: Duration::from_secs(hours * 3600),
         officer_replies_need_approval: raw.officer_replies_need_approval,

@@ -17,17 +17,50 @@ use serde::Serialize;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::items::{ItemRow, items_by_ids};
-use super::plan::{Driver, Plan, fts_table};
+use super::plan::{Driver, Keyset, PRIORITY_RANK, Plan, fts_table};
 use super::{SEARCH_BUDGET, SearchError, Store, StoreError, codec};
 use crate::domain::triage::{Priority, ReplyPath, Status};
 
 /// The largest page [`Store::list_items`] returns.
 const MAX_PAGE: u32 = 500;
 
+/// The order of an inbox page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Newest post first.
+    #[default]
+    Newest,
+    /// The post that has waited longest first.
+    OldestWaiting,
+    /// Most urgent first; within a priority, the post that has waited longest.
+    Priority,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 3] = [Sort::Priority, Sort::OldestWaiting, Sort::Newest];
+
+    /// The name in URLs: `newest`, `oldest_waiting`, `priority`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Newest => "newest",
+            Sort::OldestWaiting => "oldest_waiting",
+            Sort::Priority => "priority",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Sort> {
+        Sort::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
 /// Which items to list. `Default` lists everything, 50 at a time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemFilter {
     pub status: Option<Status>,
+    /// Only open items (new and in progress); ignored when `status` is set.
+    pub open: bool,
+    pub sort: Sort,
     /// An exact place name, as configured.
     pub place: Option<String>,
     pub tag: Option<String>,
@@ -37,7 +70,8 @@ pub struct ItemFilter {
     /// Words the post text must all contain (accents and case folded).
     pub text: Option<String>,
     pub conversation_id: Option<u64>,
-    /// The previous page's [`ItemPage::next_before`]: list items older than it.
+    /// The previous page's [`ItemPage::next_before`] (its last item): list
+    /// the items that come after it in the sort order.
     pub before: Option<i64>,
     /// Page size, 1 to 500.
     pub limit: u32,
@@ -47,6 +81,8 @@ impl Default for ItemFilter {
     fn default() -> Self {
         ItemFilter {
             status: None,
+            open: false,
+            sort: Sort::Newest,
             place: None,
             tag: None,
             priority: None,
@@ -165,11 +201,15 @@ async fn list(
     let before = match filter.before {
         None => None,
         Some(id) => Some(
-            sqlx::query_scalar::<_, i64>("SELECT post_id FROM items WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await?
-                .ok_or(StoreError::NotFound { what: "item", id })?,
+            sqlx::query_as::<_, (i64, i64)>(&format!(
+                "SELECT post_id, {} FROM items i WHERE id = ?",
+                PRIORITY_RANK
+            ))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|(post_id, rank)| Keyset { post_id, rank })
+            .ok_or(StoreError::NotFound { what: "item", id })?,
         ),
     };
     if plan.matches_nothing {
@@ -203,12 +243,12 @@ async fn list(
 }
 
 /// The ids of a page's items (and one more, to tell whether a page follows),
-/// newest post first: one arm per part of the driver's index, merged.
+/// in the filter's order: one arm per part of the driver's index, merged.
 /// `prefix` goes before it (`EXPLAIN QUERY PLAN` in the tests).
 fn page_query<'q>(
     prefix: &str,
     plan: &Plan<'_>,
-    before: Option<i64>,
+    before: Option<Keyset>,
     limit: u32,
 ) -> QueryBuilder<'q, Sqlite> {
     let mut qb = QueryBuilder::new(prefix);
@@ -218,11 +258,19 @@ fn page_query<'q>(
         } else {
             " UNION ALL SELECT "
         })
-        .push(format!("i.id AS id, {} AS k", plan.key(arm)));
+        .push(format!(
+            "i.id AS id, {} AS k, {PRIORITY_RANK} AS r",
+            plan.key(arm)
+        ));
         plan.push_from_where(&mut qb, arm, true, before);
     }
-    qb.push(" ORDER BY k DESC LIMIT ")
-        .push_bind(i64::from(limit) + 1);
+    qb.push(match plan.sort {
+        Sort::Newest => " ORDER BY k DESC",
+        Sort::OldestWaiting => " ORDER BY k ASC",
+        Sort::Priority => " ORDER BY r ASC, k ASC",
+    })
+    .push(" LIMIT ")
+    .push_bind(i64::from(limit) + 1);
     qb
 }
 
@@ -335,7 +383,10 @@ mod tests {
     }
 
     /// Every filter shape's page walks indexes in order: no sort of the
-    /// matches (which would grow with the items), whatever the statuses.
+    /// matches (which would grow with the items), whatever the statuses,
+    /// newest or oldest first; the open queue by priority walks its own
+    /// index. (By priority within a place, tag, owner, path or search, the
+    /// matches are sorted: such filters hold a fraction of the items.)
     #[tokio::test]
     async fn pages_never_sort() {
         let dir = tempfile::tempdir().unwrap();
@@ -384,14 +435,38 @@ mod tests {
                 ..Default::default()
             },
         ];
+        let mut cases = Vec::new();
         for shape in shapes {
-            for status in [None, Some(Status::New)] {
-                let filter = ItemFilter {
-                    status,
-                    ..shape.clone()
-                };
+            for (status, open) in [(None, false), (Some(Status::New), false), (None, true)] {
+                for sort in [Sort::Newest, Sort::OldestWaiting] {
+                    cases.push(ItemFilter {
+                        status,
+                        open,
+                        sort,
+                        ..shape.clone()
+                    });
+                }
+            }
+        }
+        for priority in [None, Some(Priority::High)] {
+            cases.push(ItemFilter {
+                open: true,
+                sort: Sort::Priority,
+                priority,
+                ..Default::default()
+            });
+        }
+        for filter in cases {
+            {
                 let plan = Plan::new(&filter).unwrap();
-                for before in [None, Some(1)] {
+                let keysets = [
+                    None,
+                    Some(Keyset {
+                        post_id: 1,
+                        rank: 2,
+                    }),
+                ];
+                for before in keysets {
                     let mut explain = page_query("EXPLAIN QUERY PLAN ", &plan, before, 50);
                     let rows = explain.build().fetch_all(&mut *conn).await.unwrap();
                     let steps: Vec<String> =

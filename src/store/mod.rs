@@ -57,7 +57,7 @@ use crate::domain::triage::TransitionError;
 
 pub use audit::{AuditEntry, NewAudit};
 pub use events::Event;
-pub use inbox::{ItemFilter, ItemPage};
+pub use inbox::{ItemFilter, ItemPage, Sort};
 pub use ingest::PageOutcome;
 pub use items::ItemRow;
 pub use notes::Note;

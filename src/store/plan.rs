@@ -14,9 +14,25 @@
 
 use sqlx::{QueryBuilder, Sqlite};
 
-use super::inbox::ItemFilter;
+use super::inbox::{ItemFilter, Sort};
 use super::{StoreError, codec};
 use crate::domain::triage::Status;
+
+/// An item's priority as a number that sorts most urgent first: the
+/// expression of the open queue's index (migration 0009), written the same
+/// way so SQLite walks that index.
+pub(crate) const PRIORITY_RANK: &str =
+    "(CASE i.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END)";
+
+/// The open statuses as the open queue's index names them.
+const OPEN: &str = "i.status IN ('new', 'in_progress')";
+
+/// Where the previous page ended: its last item's post id and priority rank.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Keyset {
+    pub(super) post_id: i64,
+    pub(super) rank: i64,
+}
 
 /// The full-text index of the items in `status`.
 pub(super) fn fts_table(status: Status) -> &'static str {
@@ -129,6 +145,9 @@ pub(super) struct Plan<'a> {
     pub(super) fts: Option<String>,
     /// The user typed something with no searchable word in it: nothing matches.
     pub(super) matches_nothing: bool,
+    /// The order: the filter's, except that within one priority "priority"
+    /// is "oldest waiting".
+    pub(super) sort: Sort,
     conversation: Option<i64>,
 }
 
@@ -173,11 +192,16 @@ impl<'a> Plan<'a> {
         } else {
             Driver::Items
         };
+        let sort = match (filter.sort, filter.priority) {
+            (Sort::Priority, Some(_)) => Sort::OldestWaiting,
+            (sort, _) => sort,
+        };
         Ok(Plan {
             filter,
             driver,
             fts,
             matches_nothing,
+            sort,
             conversation,
         })
     }
@@ -208,10 +232,29 @@ impl<'a> Plan<'a> {
     /// The arms of a page query, each walking one status's part of the
     /// driver's index (the filter's status, or all five, merged newest first);
     /// a single arm for the `items` driver, whose indexes need none.
+    /// The open items by priority with no other index to walk: the open
+    /// queue's own index (migration 0009) serves it, in order.
+    fn is_open_queue(&self) -> bool {
+        let f = self.filter;
+        self.driver == Driver::Items
+            && f.open
+            && f.status.is_none()
+            && self.sort == Sort::Priority
+            && self.conversation.is_none()
+    }
+
     pub(super) fn arms(&self) -> Vec<Option<Status>> {
-        match (self.driver, self.filter.status) {
+        let f = self.filter;
+        let open = f.open && f.status.is_none();
+        let open_arms = || vec![Some(Status::New), Some(Status::InProgress)];
+        match (self.driver, f.status) {
+            // The open queue's own index, in priority order.
+            (Driver::Items, None) if self.is_open_queue() => vec![None],
+            // Each open status's part of `items_by_status`, merged.
+            (Driver::Items, None) if open && self.conversation.is_none() => open_arms(),
             (Driver::Items, _) => vec![None],
             (_, Some(status)) => vec![Some(status)],
+            (_, None) if open => open_arms(),
             (_, None) => Status::ALL.into_iter().map(Some).collect(),
         }
     }
@@ -228,14 +271,14 @@ impl<'a> Plan<'a> {
 
     /// `FROM … WHERE …` of the filter, for one arm (see [`Plan::arms`]; `None`
     /// for the single arm of the `items` driver and for counting). The
-    /// filter's status applies only `with_status`, the keyset bound only when
-    /// `before` is given.
+    /// filter's status (or open statuses) applies only `with_status`, the
+    /// keyset bound only when `before` is given.
     pub(super) fn push_from_where(
         &self,
         qb: &mut QueryBuilder<'_, Sqlite>,
         arm: Option<Status>,
         with_status: bool,
-        before: Option<i64>,
+        before: Option<Keyset>,
     ) {
         let f = self.filter;
         let text = self.driver == Driver::Text;
@@ -261,6 +304,11 @@ impl<'a> Plan<'a> {
                 if let Some(status) = arm {
                     qb.push(" AND d.status = ").push_bind(status.as_str());
                 }
+            }
+            // The open queue by priority: SQLite's planner, without
+            // statistics, would rather read `items_by_status` and sort.
+            _ if with_status && self.is_open_queue() => {
+                qb.push(" FROM items i INDEXED BY items_open_by_priority WHERE 1 = 1");
             }
             _ => {
                 qb.push(" FROM items i WHERE 1 = 1");
@@ -302,8 +350,14 @@ impl<'a> Plan<'a> {
         if let Some(conversation) = self.conversation {
             qb.push(" AND i.conversation_id = ").push_bind(conversation);
         }
-        if let (Some(status), true, None) = (f.status, with_status, arm) {
-            qb.push(" AND i.status = ").push_bind(status.as_str());
+        match (f.status, with_status, arm) {
+            (Some(status), true, None) => {
+                qb.push(" AND i.status = ").push_bind(status.as_str());
+            }
+            (None, true, None) if f.open => {
+                qb.push(format!(" AND {OPEN}"));
+            }
+            _ => {}
         }
         if let (Some(owner), false) = (&f.owner, text) {
             qb.push(" AND i.owner = ").push_bind(owner.clone());
@@ -315,8 +369,20 @@ impl<'a> Plan<'a> {
             qb.push(" AND i.reply_path = ").push_bind(path.as_str());
         }
         if let Some(before) = before {
-            qb.push(format!(" AND {} < ", self.key(arm)))
-                .push_bind(before);
+            let key = self.key(arm);
+            match self.sort {
+                Sort::Newest => qb.push(format!(" AND {key} < ")).push_bind(before.post_id),
+                Sort::OldestWaiting => qb.push(format!(" AND {key} > ")).push_bind(before.post_id),
+                // The first term lets an index on the rank start at it.
+                Sort::Priority => qb
+                    .push(format!(" AND {PRIORITY_RANK} >= "))
+                    .push_bind(before.rank)
+                    .push(format!(" AND ({PRIORITY_RANK}, {key}) > ("))
+                    .push_bind(before.rank)
+                    .push(", ")
+                    .push_bind(before.post_id)
+                    .push(")"),
+            };
         }
     }
 

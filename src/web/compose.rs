@@ -13,7 +13,7 @@ use super::Desk;
 use super::error::WebError;
 use super::guard::Me;
 use super::item::{ItemQuery, page_of};
-use super::render::{back, wants_json, x_link};
+use super::render::{back, local_path, wants_json, x_link};
 use crate::domain::officer::{Permission, Role};
 use crate::domain::outbox::intent_url;
 use crate::domain::text::{
@@ -107,6 +107,9 @@ pub(crate) struct ReplyForm {
     welsh: Option<String>,
     #[serde(default, rename = "override")]
     override_duplicate: Option<String>,
+    /// Where to come back to (the item's page when absent).
+    #[serde(default)]
+    back: Option<String>,
 }
 
 /// `POST /items/{id}/reply/check`: the rendered text (from a template when
@@ -190,7 +193,11 @@ pub(crate) async fn reply(
             Json(serde_json::json!({ "message": message, "outcome": outcome })).into_response(),
         );
     }
-    Ok(back(&format!("/items/{id}"), &message))
+    let to = form.back.as_deref().filter(|b| !b.is_empty());
+    Ok(back(
+        &local_path(to.or(Some(&format!("/items/{id}")))),
+        &message,
+    ))
 }
 
 /// What an officer is told about a reply's outcome.

@@ -15,10 +15,16 @@ use serde::Deserialize;
 use super::Desk;
 use super::error::WebError;
 use super::guard::Me;
+use super::item::{ItemQuery, Placement, body_of};
 use super::render::{Chrome, age, back, html, local_path, truncate, wants_json};
 use crate::domain::officer::Permission;
-use crate::domain::triage::{Action, Priority, ReplyPath, Status};
-use crate::store::{ItemFilter, ItemPage, ItemRow, MAX_SEARCH_CHARS, StoreError};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::domain::triage::{
+    Action, Clock, Priority, ReplyPath, Status, WaitingTargets, short_duration,
+};
+use crate::store::{ItemFilter, ItemPage, ItemRow, MAX_SEARCH_CHARS, Sort, StoreError};
 
 /// Inbox pages show this many items.
 const PAGE: u32 = 50;
@@ -44,10 +50,36 @@ pub(crate) struct InboxQuery {
     q: String,
     #[serde(default)]
     conversation: String,
+    /// `newest`, `oldest_waiting` or `priority`; empty: the view's own order.
+    #[serde(default)]
+    sort: String,
     #[serde(default)]
     before: Option<i64>,
+    /// The item open beside the list (the split view).
+    #[serde(default)]
+    item: Option<i64>,
     #[serde(default)]
     done: Option<String>,
+}
+
+/// What the inbox shows by status: the open items (new and in progress, the
+/// landing view), one status, or everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum View {
+    Open,
+    One(Status),
+    All,
+}
+
+impl View {
+    /// The order a view has unless the officer picks another: the open queue
+    /// by priority, then by how long posts have waited; the rest newest first.
+    fn default_sort(self) -> Sort {
+        match self {
+            View::Open => Sort::Priority,
+            _ => Sort::Newest,
+        }
+    }
 }
 
 fn some(s: &str) -> Option<String> {
@@ -55,17 +87,41 @@ fn some(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
+fn bad(what: &str, value: &str) -> WebError {
+    WebError::Refused {
+        status: axum::http::StatusCode::BAD_REQUEST,
+        message: format!("unknown {what} {value:?}"),
+    }
+}
+
 impl InboxQuery {
+    /// The status view: open items unless the query names a status or
+    /// `all`; a conversation shows all its items.
+    fn view(&self) -> Result<View, WebError> {
+        Ok(match some(&self.status).as_deref() {
+            None if !self.conversation.trim().is_empty() => View::All,
+            None | Some("open") => View::Open,
+            Some("all") => View::All,
+            Some(s) => View::One(Status::parse(s).ok_or_else(|| bad("status", s))?),
+        })
+    }
+
+    fn sort(&self) -> Result<Sort, WebError> {
+        match some(&self.sort) {
+            None => Ok(self.view()?.default_sort()),
+            Some(s) => Sort::parse(&s).ok_or_else(|| bad("sort", &s)),
+        }
+    }
+
     fn filter(&self, me: &Me) -> Result<ItemFilter, WebError> {
-        let bad = |what: &str, value: &str| WebError::Refused {
-            status: axum::http::StatusCode::BAD_REQUEST,
-            message: format!("unknown {what} {value:?}"),
-        };
+        let view = self.view()?;
         Ok(ItemFilter {
-            status: match some(&self.status) {
-                None => None,
-                Some(s) => Some(Status::parse(&s).ok_or_else(|| bad("status", &s))?),
+            status: match view {
+                View::One(status) => Some(status),
+                _ => None,
             },
+            open: view == View::Open,
+            sort: self.sort()?,
             place: some(&self.place),
             tag: some(&self.tag),
             priority: match some(&self.priority) {
@@ -95,13 +151,18 @@ impl InboxQuery {
         })
     }
 
-    /// The query string of this filter, without the page or flash, so links
-    /// (status tabs, the next page) keep the other filters.
+    /// The query string of this filter, without the page, the open item or
+    /// the flash, so links (status tabs, the next page) keep the other
+    /// filters. A tab (`status` given) keeps no sort: each view has its own
+    /// order.
     fn keep(&self, status: Option<&str>) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
+        let tab = status.is_some();
         let status = status.unwrap_or(&self.status);
+        let sort = if tab { "" } else { self.sort.as_str() };
         for (k, v) in [
             ("status", status),
+            ("sort", sort),
             ("place", &self.place),
             ("tag", &self.tag),
             ("priority", &self.priority),
@@ -141,17 +202,59 @@ pub(crate) struct Row {
     pub conversation: Option<u64>,
     pub can_claim: bool,
     pub can_dismiss: bool,
+    /// How long an open item's post has waited, and where that stands
+    /// against its priority's target.
+    pub waiting: Option<Waiting>,
+    /// The item open beside the list.
+    pub current: bool,
+}
+
+/// An open item's waiting clock.
+pub(crate) struct Waiting {
+    pub label: String,
+    pub clock: &'static str,
+    /// The words beside the clock for those who cannot see its colour.
+    pub state: &'static str,
+    pub target: String,
+}
+
+impl Waiting {
+    fn of(item: &ItemRow, targets: &WaitingTargets, now: OffsetDateTime) -> Option<Waiting> {
+        if !item.status.is_open() {
+            return None;
+        }
+        let posted = item.post.created_at.as_deref()?;
+        let posted = OffsetDateTime::parse(posted, &Rfc3339).ok()?;
+        let waited = std::time::Duration::try_from(now - posted).unwrap_or_default();
+        let clock = targets.clock(item.priority, waited);
+        Some(Waiting {
+            label: short_duration(waited),
+            clock: clock.as_str(),
+            state: match clock {
+                Clock::Within => "",
+                Clock::Near => "near target",
+                Clock::Over => "over target",
+            },
+            target: short_duration(targets.target(item.priority)),
+        })
+    }
 }
 
 impl Row {
-    fn new(item: &ItemRow, parents: &HashMap<u64, String>, me: &Me) -> Row {
+    fn new(
+        item: &ItemRow,
+        parents: &HashMap<u64, String>,
+        me: &Me,
+        targets: &WaitingTargets,
+        now: OffsetDateTime,
+    ) -> Row {
         let (author_name, author_handle) = item.author.as_ref().map_or_else(
             || ("unknown author".to_owned(), String::new()),
             |a| (a.name.clone(), a.username.clone()),
         );
         let mut flags = Vec::new();
         if item.flags.summoned {
-            flags.push("mentions the council");
+            flags.push("mentions council");
         }
         if item.flags.abusive {
             flags.push("abusive language");
@@ -187,6 +290,8 @@ impl Row {
                 .filter(|c| *c != item.post.id || item.post.replied_to.is_some()),
             can_claim: triage && allowed.contains(&Action::Claim),
             can_dismiss: triage && allowed.contains(&Action::Dismiss),
+            waiting: Waiting::of(item, targets, now),
+            current: false,
         }
     }
 }
@@ -206,7 +311,12 @@ async fn rows_of(desk: &Desk, items: &[ItemRow], me: &Me) -> Result<Vec<Row>, We
             (p.post.id, format!("{who}: {}", truncate(&p.post.text, 140)))
         })
         .collect();
-    Ok(items.iter().map(|i| Row::new(i, &parents, me)).collect())
+    let targets = &desk.config.desk.waiting_targets;
+    let now = OffsetDateTime::now_utc();
+    Ok(items
+        .iter()
+        .map(|i| Row::new(i, &parents, me, targets, now))
+        .collect())
 }
 
 /// A status tab.
@@ -217,25 +327,41 @@ pub(crate) struct Tab {
     pub current: bool,
 }
 
+/// A sort in the picker.
+pub(crate) struct SortOption {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
 #[derive(Template)]
 #[template(path = "inbox.html")]
 struct InboxPage {
     chrome: Chrome,
     rows: Vec<Row>,
     tabs: Vec<Tab>,
+    sorts: Vec<SortOption>,
     /// Why the search was not run, shown beside the search field.
     search_error: Option<String>,
     max_search_chars: usize,
     q: InboxQuery,
     places: Vec<String>,
     tags: Vec<String>,
+    /// How many filters beyond status, search and sort are set.
+    filters_set: usize,
     next: Option<String>,
     /// This page's address, for forms to come back to.
     here: String,
+    /// This page's address without the open item.
+    list: String,
     first_page: bool,
     can_triage: bool,
     heading: String,
+    /// New items under this filter, for the browser tab's title.
+    new_items: u64,
     csrf: String,
+    /// The item open beside the list, rendered.
+    pane: Option<String>,
 }
 
 #[derive(Template)]
@@ -247,13 +373,64 @@ struct RowsFragment {
     here: String,
 }
 
-/// `GET /`: the inbox.
+/// The tabs: the open queue, each status, everything; with counts over the
+/// other filters.
+fn tabs(q: &InboxQuery, view: View, counts: &[(Status, u64)]) -> Vec<Tab> {
+    let count = |s: Status| counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
+    let href = |status: &str| match q.keep(Some(status)) {
+        keep if keep.is_empty() => "/".to_owned(),
+        keep => format!("/?{keep}"),
+    };
+    let mut tabs = vec![Tab {
+        label: "Open".into(),
+        href: href(""),
+        count: count(Status::New) + count(Status::InProgress),
+        current: view == View::Open,
+    }];
+    for status in Status::ALL {
+        tabs.push(Tab {
+            label: capitalise(&status.to_string()),
+            href: href(status.as_str()),
+            count: count(status),
+            current: view == View::One(status),
+        });
+    }
+    tabs.push(Tab {
+        label: "All".into(),
+        href: href("all"),
+        count: counts.iter().map(|(_, n)| n).sum(),
+        current: view == View::All,
+    });
+    tabs
+}
+
+/// `/?…`, or `/` for no query.
+fn at(query: &str) -> String {
+    if query.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("/?{query}")
+    }
+}
+
+/// `query` and one more pair.
+fn and(query: &str, key: &str, value: impl std::fmt::Display) -> String {
+    if query.is_empty() {
+        format!("{key}={value}")
+    } else {
+        format!("{query}&{key}={value}")
+    }
+}
+
+/// `GET /`: the inbox. With `item`, that item is open beside the list.
 pub(crate) async fn page(
     State(desk): State<Desk>,
     me: Me,
     Query(q): Query<InboxQuery>,
 ) -> Result<Response, WebError> {
     let mut q = q;
+    let view = q.view()?;
+    let sort = q.sort()?;
     let filter = q.filter(&me)?;
     // A search the store refuses (too long, too many words, too slow) shows
     // the inbox empty with the reason beside the search field.
@@ -270,30 +447,25 @@ pub(crate) async fn page(
         }
         Err(e) => return Err(e.into()),
     };
-    let rows = rows_of(&desk, &list.items, &me).await?;
-    let keep_all = q.keep(Some(""));
-    let total: u64 = list.counts.iter().map(|(_, n)| n).sum();
-    let mut tabs = vec![Tab {
-        label: "All".into(),
-        href: format!("/?{keep_all}"),
-        count: total,
-        current: filter.status.is_none(),
-    }];
-    for (status, n) in &list.counts {
-        tabs.push(Tab {
-            label: capitalise(&status.to_string()),
-            href: format!("/?{}", q.keep(Some(status.as_str()))),
-            count: *n,
-            current: filter.status == Some(*status),
-        });
+    let mut rows = rows_of(&desk, &list.items, &me).await?;
+    for row in &mut rows {
+        row.current = Some(row.id) == q.item;
     }
+    let tabs = tabs(&q, view, &list.counts);
+    let sorts = Sort::ALL
+        .into_iter()
+        .map(|s| SortOption {
+            value: s.as_str(),
+            label: match s {
+                Sort::Priority => "Priority, then longest waiting",
+                Sort::OldestWaiting => "Longest waiting",
+                Sort::Newest => "Newest",
+            },
+            selected: s == sort,
+        })
+        .collect();
     let keep = q.keep(None);
-    let next = list.next_before.map(|b| {
-        format!(
-            "/?{keep}{}before={b}",
-            if keep.is_empty() { "" } else { "&" }
-        )
-    });
+    let next = list.next_before.map(|b| at(&and(&keep, "before", b)));
     let mut tags: Vec<String> = desk
         .config
         .rules
@@ -302,22 +474,40 @@ pub(crate) async fn page(
         .collect();
     tags.sort();
     tags.dedup();
-    let heading = match filter.status {
-        Some(s) => format!("Inbox: {s}"),
-        None => "Inbox".to_owned(),
+    let heading = match view {
+        View::Open => "Inbox: open items".to_owned(),
+        View::One(s) => format!("Inbox: {s}"),
+        View::All => "Inbox: everything".to_owned(),
     };
-    let mut here = keep.clone();
-    if let Some(b) = q.before {
-        if !here.is_empty() {
-            here.push('&');
+    let list_query = match q.before {
+        Some(b) => and(&keep, "before", b),
+        None => keep.clone(),
+    };
+    let list_here = at(&list_query);
+    let here = match q.item {
+        Some(id) => at(&and(&list_query, "item", id)),
+        None => list_here.clone(),
+    };
+    let pane = match q.item {
+        Some(id) => {
+            let placement = Placement {
+                list: list_here.clone(),
+                here: here.clone(),
+                beside_list: true,
+            };
+            Some(body_of(&desk, &me, id, &ItemQuery::default(), None, &placement).await?)
         }
-        here.push_str(&format!("before={b}"));
-    }
-    let here = if here.is_empty() {
-        "/".to_owned()
-    } else {
-        format!("/?{here}")
+        None => None,
     };
+    let filters_set = [&q.place, &q.tag, &q.priority, &q.path, &q.owner]
+        .iter()
+        .filter(|v| !v.trim().is_empty())
+        .count();
+    let new_items = list
+        .counts
+        .iter()
+        .find(|(s, _)| *s == Status::New)
+        .map_or(0, |(_, n)| *n);
     let chrome = Chrome::new(&desk, &me, "inbox")
         .await?
         .with_flash(q.done.clone());
@@ -330,6 +520,7 @@ pub(crate) async fn page(
         chrome,
         rows,
         tabs,
+        sorts,
         search_error,
         max_search_chars: MAX_SEARCH_CHARS,
         places: desk
@@ -340,19 +531,24 @@ pub(crate) async fn page(
             .map(|p| p.as_str().to_owned())
             .collect(),
         tags,
+        filters_set,
         next,
         here,
+        list: list_here,
         first_page: q.before.is_none(),
         can_triage: me.can(Permission::Triage),
         heading,
+        new_items,
         csrf: me.csrf.clone(),
+        pane,
         q,
     })?;
     Ok((status, page).into_response())
 }
 
 /// `GET /inbox/rows`: the first page's rows alone (same filters), for the
-/// script to merge in items that arrived.
+/// script to merge in items that arrived. The counts per view come in the
+/// `X-Counts` header (`open=12,new=9,in_progress=3,…,all=40`).
 pub(crate) async fn rows(
     State(desk): State<Desk>,
     me: Me,
@@ -360,17 +556,29 @@ pub(crate) async fn rows(
 ) -> Result<Response, WebError> {
     q.before = None;
     let list = desk.store.list_items(&q.filter(&me)?).await?;
-    let rows = rows_of(&desk, &list.items, &me).await?;
-    let here = match q.keep(None) {
-        keep if keep.is_empty() => "/".to_owned(),
-        keep => format!("/?{keep}"),
-    };
-    html(&RowsFragment {
+    let mut rows = rows_of(&desk, &list.items, &me).await?;
+    for row in &mut rows {
+        row.current = Some(row.id) == q.item;
+    }
+    let here = at(&q.keep(None));
+    let counts: Vec<String> = tabs(&q, q.view()?, &list.counts)
+        .iter()
+        .map(|t| format!("{}={}", t.label.to_lowercase().replace(' ', "_"), t.count))
+        .collect();
+    let fragment = html(&RowsFragment {
         rows,
         can_triage: me.can(Permission::Triage),
         csrf: me.csrf.clone(),
         here,
-    })
+    })?;
+    Ok((
+        [(
+            axum::http::HeaderName::from_static("x-counts"),
+            counts.join(","),
+        )],
+        fragment,
+    )
+        .into_response())
 }
 
 fn capitalise(s: &str) -> String {

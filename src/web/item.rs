@@ -76,6 +76,23 @@ pub(crate) struct HistoryLine {
 #[template(path = "item.html")]
 struct ItemPage {
     chrome: Chrome,
+    id: i64,
+    body: String,
+}
+
+/// An item's conversation, facts, composer, replies, notes and history: the
+/// item page's content, and the pane beside the inbox's list.
+#[derive(askama::Template)]
+#[template(path = "item_body.html")]
+struct ItemBody {
+    csrf: String,
+    role: String,
+    /// The item's heading level (1 on its page, 2 beside the list); its
+    /// sections' headings are one below.
+    h: u8,
+    h2: u8,
+    /// The list to go back to.
+    list: String,
     item: ItemRow,
     author: String,
     handle: String,
@@ -111,9 +128,26 @@ pub(crate) struct ItemQuery {
     /// The flash message after an action.
     #[serde(default)]
     pub done: Option<String>,
+    /// `1`: the content alone, for the pane beside the inbox's list.
+    #[serde(default)]
+    pub pane: Option<String>,
+    /// With `pane`, the inbox address the pane sits in (forms return there).
+    #[serde(default)]
+    pub list: Option<String>,
 }
 
-/// `GET /items/{id}`.
+/// Where an item's content is shown.
+pub(crate) struct Placement {
+    /// The inbox list to go back to.
+    pub list: String,
+    /// Where the item's forms come back to.
+    pub here: String,
+    /// Beside the list (headings one level down) or on its own page.
+    pub beside_list: bool,
+}
+
+/// `GET /items/{id}`: the item's page, or with `pane=1` its content alone
+/// for the inbox's split view.
 pub(crate) async fn page_of(
     desk: &Desk,
     me: &Me,
@@ -121,6 +155,43 @@ pub(crate) async fn page_of(
     q: ItemQuery,
     composer: Option<(String, String)>,
 ) -> Result<Response, WebError> {
+    let status = if composer.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    if q.pane.as_deref() == Some("1") {
+        let list = local_path(q.list.as_deref());
+        let placement = Placement {
+            here: list.clone(),
+            list,
+            beside_list: true,
+        };
+        let body = body_of(desk, me, id, &q, composer, &placement).await?;
+        return Ok((status, axum::response::Html(body)).into_response());
+    }
+    let placement = Placement {
+        list: "/".to_owned(),
+        here: format!("/items/{id}"),
+        beside_list: false,
+    };
+    let body = body_of(desk, me, id, &q, composer, &placement).await?;
+    let chrome = Chrome::new(desk, me, "inbox")
+        .await?
+        .with_flash(q.done.clone());
+    let page = ItemPage { chrome, id, body }.render()?;
+    Ok((status, axum::response::Html(page)).into_response())
+}
+
+/// The item's content, placed on its page or beside the list.
+pub(crate) async fn body_of(
+    desk: &Desk,
+    me: &Me,
+    id: i64,
+    q: &ItemQuery,
+    composer: Option<(String, String)>,
+    placement: &Placement,
+) -> Result<String, WebError> {
     let item = desk.store.item(id).await?;
     let welsh = match q.welsh.as_deref() {
         Some(w) => w == "1" || w == "on",
@@ -240,9 +311,6 @@ pub(crate) async fn page_of(
         })
         .collect();
     templates.sort_by_key(|t| !t.suited);
-    let chrome = Chrome::new(desk, me, "inbox")
-        .await?
-        .with_flash(q.done.clone());
     let (author, handle) = item.author.as_ref().map_or_else(
         || ("unknown author".to_owned(), String::new()),
         |a| (a.name.clone(), a.username.clone()),
@@ -252,19 +320,19 @@ pub(crate) async fn page_of(
     } else {
         "The author did not mention the council: since February 2026 X lets only a person reply to this post, in X."
     };
-    let status = if composer_error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let body = ItemPage {
+    let h = if placement.beside_list { 2 } else { 1 };
+    let body = ItemBody {
+        csrf: me.csrf.clone(),
+        role: me.officer.role.to_string(),
+        h,
+        h2: h + 1,
+        list: placement.list.clone(),
         post_link: x_link(item.post.id),
         manual: item.reply_path == ReplyPath::Manual,
         can_reply: me.can(Permission::Reply),
         can_override: me.can(Permission::Administer),
         outbox_missing: desk.outbox.is_none(),
-        here: format!("/items/{id}"),
-        chrome,
+        here: placement.here.clone(),
         author,
         handle,
         thread,
@@ -283,7 +351,7 @@ pub(crate) async fn page_of(
         item,
     }
     .render()?;
-    Ok((status, axum::response::Html(body)).into_response())
+    Ok(body)
 }
 
 pub(crate) async fn page(
@@ -449,6 +517,9 @@ workflow_handlers! {
 #[derive(Debug, Deserialize)]
 pub(crate) struct NoteForm {
     text: String,
+    /// Where to come back to (the item's page when absent).
+    #[serde(default)]
+    back: Option<String>,
 }
 
 /// `POST /items/{id}/note`.
@@ -459,9 +530,11 @@ pub(crate) async fn note(
     Form(form): Form<NoteForm>,
 ) -> Result<Response, WebError> {
     me.require(Permission::Triage)?;
+    let to = form.back.as_deref().filter(|b| !b.is_empty());
+    let to = local_path(to.or(Some(&format!("/items/{id}"))));
     if form.text.trim().is_empty() {
-        return Ok(back(&format!("/items/{id}"), "A note needs some text."));
+        return Ok(back(&to, "A note needs some text."));
     }
     desk.store.add_note(id, me.name(), &form.text).await?;
-    Ok(back(&format!("/items/{id}"), "Note added."))
+    Ok(back(&to, "Note added."))
 }

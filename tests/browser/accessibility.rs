@@ -145,6 +145,36 @@ async fn every_page_passes_axe() {
         .await;
     report += &violations(&sam, &axe, "error page").await;
 
+    // The split view, the phone layout and the dark colour scheme.
+    let split = format!("/?item={api}");
+    sam.emulate(1366, 900, false).await;
+    sam.goto(&split).await;
+    report += &violations(&sam, &axe, "inbox with an item beside it").await;
+    sam.js("document.getElementById('more-filters').click()")
+        .await;
+    report += &violations(&sam, &axe, "inbox with the filters unfolded").await;
+    sam.emulate(1366, 900, true).await;
+    for (page, path) in [
+        ("inbox, dark", "/"),
+        ("inbox with an item beside it, dark", split.as_str()),
+        ("item page, dark", &format!("/items/{manual}")),
+        ("status, dark", "/status"),
+    ] {
+        sam.goto(path).await;
+        report += &violations(&sam, &axe, page).await;
+    }
+    sam.emulate(390, 844, false).await;
+    sam.goto("/").await;
+    report += &violations(&sam, &axe, "inbox on a phone").await;
+    sam.goto(&split).await;
+    report += &violations(&sam, &axe, "an item on a phone").await;
+    sam.emulate(390, 844, true).await;
+    sam.goto("/").await;
+    report += &violations(&sam, &axe, "inbox on a phone, dark").await;
+    guest.emulate(1280, 900, true).await;
+    guest.goto("/login").await;
+    report += &violations(&guest, &axe, "login, dark").await;
+
     let priya = demo.login("priya").await;
     priya.goto("/approvals").await;
     priya.find(".approval").await;

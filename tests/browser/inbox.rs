@@ -56,7 +56,7 @@ async fn an_officer_logs_in_and_filters_the_inbox() {
     };
     let sam = demo.login("sam").await;
     assert_eq!(sam.path().await, "/");
-    assert_eq!(sam.text("h1").await, "Inbox");
+    assert_eq!(sam.text("h1").await, "Inbox: open items");
     let all = rows(&sam).await;
     let total = tab_count(&sam, "All").await;
     assert!(
@@ -85,6 +85,13 @@ async fn filter_by_place(sam: &Browser, all: &[Value], total: u64) -> String {
     }
     places.sort();
     let place = places.first().expect("rows have places").1.clone();
+    // The place filter is folded behind "More filters" until one is set.
+    assert_eq!(
+        sam.js("return document.getElementById('more-filters').getAttribute('aria-expanded')")
+            .await,
+        json!("false")
+    );
+    sam.find("#more-filters").await.click().await.unwrap();
     sam.find("#place")
         .await
         .select_by_label(&place)
@@ -118,7 +125,7 @@ async fn status_tabs_keep_the_place(sam: &Browser, place: &str) {
         let expected = tab_count(sam, label).await;
         sam.client
             .find(Locator::XPath(&format!(
-                "//nav[@aria-label='Status']//a[starts-with(normalize-space(.), '{label} ')]"
+                "//nav[@aria-label='Views']//a[starts-with(normalize-space(.), '{label} ')]"
             )))
             .await
             .unwrap()
@@ -231,7 +238,8 @@ async fn claiming_and_dismissing_update_the_row_in_place() {
     let (by_button, by_key, dismiss_button, dismiss_key) = (&ids[0], &ids[1], &ids[2], &ids[3]);
     sam.mark_page().await;
 
-    // Claim with the row's button.
+    // Claim with the row's button (shown on the row in hand).
+    select_row(&sam, by_button).await;
     sam.find(&format!(
         "#items > li[data-id='{by_button}'] button[data-action=claim]"
     ))
@@ -260,6 +268,7 @@ async fn claiming_and_dismissing_update_the_row_in_place() {
     wait_for_row_status(&sam, by_key, "in progress").await;
 
     // Dismiss with the button, then with d.
+    select_row(&sam, dismiss_button).await;
     sam.find(&format!(
         "#items > li[data-id='{dismiss_button}'] button[data-action=dismiss]"
     ))
@@ -274,7 +283,7 @@ async fn claiming_and_dismissing_update_the_row_in_place() {
     sam.assert_not_reloaded().await;
 
     // The desk recorded all four: a fresh page shows them so.
-    sam.goto("/").await;
+    sam.goto("/?status=all").await;
     let shown = rows(&sam).await;
     for (id, status) in [
         (by_button, "in progress"),
@@ -297,6 +306,10 @@ async fn a_new_item_appears_at_the_top_without_moving_the_selection() {
         return;
     };
     let sam = demo.login("sam").await;
+    // Newest first, where an arrival belongs at the top.
+    sam.goto("/?sort=newest").await;
+    let open_before = tab_count(&sam, "Open").await;
+    let new_before = tab_count(&sam, "New").await;
     let before = rows(&sam).await;
     let second = before[1]["id"].as_str().unwrap().to_owned();
     select_row(&sam, &second).await;
@@ -341,5 +354,16 @@ async fn a_new_item_appears_at_the_top_without_moving_the_selection() {
         "return document.getElementById('announce').textContent.includes('1 new item')",
     )
     .await;
+    // The views' counts and the tab's title follow, without a reload.
+    assert_eq!(tab_count(&sam, "Open").await, open_before + 1);
+    assert_eq!(tab_count(&sam, "New").await, new_before + 1);
+    assert!(
+        sam.js("return document.title")
+            .await
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("({} new) ", new_before + 1)),
+        "the title counts the new items"
+    );
     demo.stop().await;
 }

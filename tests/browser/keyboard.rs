@@ -86,12 +86,14 @@ async fn an_officer_replies_with_the_keyboard_alone() {
     )
     .await;
 
+    // On a wide screen the item opens beside the list, at its composer.
     sam.press(&['r']).await;
     sam.wait_for(
-        "r to open the item at its composer",
+        "r to open the item beside the list at its composer",
         &format!(
-            "return location.pathname === '/items/{id}' && location.hash === '#composer'
-                 && document.activeElement?.id === 'reply-text'"
+            "return new URLSearchParams(location.search).get('item') === '{id}'
+                 && document.activeElement?.id === 'reply-text'
+                 && document.querySelector('#pane .item-page')?.dataset.itemId === '{id}'"
         ),
     )
     .await;

@@ -180,11 +180,56 @@ impl Browser {
         self.js("window.__noReload = true").await;
     }
 
+    /// Lays pages out for a `width` × `height` viewport (CSS pixels; a
+    /// phone below 800 wide) in the light or dark colour scheme, through
+    /// Chrome's DevTools protocol.
+    pub async fn emulate(&self, width: u32, height: u32, dark: bool) {
+        let metrics = json!({
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 800,
+        });
+        let scheme = if dark { "dark" } else { "light" };
+        let media = json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]});
+        for (cmd, params) in [
+            ("Emulation.setDeviceMetricsOverride", metrics),
+            ("Emulation.setEmulatedMedia", media),
+        ] {
+            self.client
+                .issue_cmd(Cdp { cmd, params })
+                .await
+                .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+        }
+    }
+
     pub async fn assert_not_reloaded(&self) {
         assert_eq!(
             self.js("return window.__noReload === true").await,
             json!(true),
             "the page was reloaded"
         );
+    }
+}
+
+/// A Chrome DevTools Protocol command, sent through chromedriver.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({"cmd": self.cmd, "params": self.params});
+        (axum::http::Method::POST, Some(body.to_string()))
     }
 }

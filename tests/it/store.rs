@@ -7,6 +7,7 @@ mod desk;
 mod ingest;
 mod integrity;
 mod perf;
+mod queue;
 mod search;
 mod upgrade;
 

@@ -277,3 +277,19 @@ fn a_trusted_proxy_that_is_not_an_address_names_the_key_and_line() {
     assert_eq!(c.desk.trusted_proxies.len(), 2);
     assert!(!c.desk.allow_self_approval, "off by default");
 }
+
+#[test]
+fn waiting_targets_default_per_priority_and_a_bad_one_names_its_key() {
+    use crate::domain::triage::{Priority, WaitingTargets};
+    let c = parse(&with_monitor("[desk]\nwaiting_target_high_minutes = 90")).unwrap();
+    let targets = c.desk.waiting_targets;
+    assert_eq!(targets.target(Priority::High).as_secs(), 90 * 60);
+    assert_eq!(
+        targets.target(Priority::Normal),
+        WaitingTargets::default().normal,
+        "the others keep their defaults"
+    );
+    let e = err(&with_monitor("[desk]\nwaiting_target_urgent_minutes = 0"));
+    assert!(e.starts_with("config/placewatch.toml:8"), "{e}");
+    assert!(e.contains("desk.waiting_target_urgent_minutes"), "{e}");
+}

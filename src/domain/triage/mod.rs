@@ -7,7 +7,9 @@
 //! - `flags`: abusive language ([`AbuseList`]), likely false friends (another Croydon),
 //!   language and summons, computed once on arrival ([`flags()`]);
 //! - `rules`: the configured [`Rule`]s, validated at load ([`validate_rules`]) and
-//!   applied in order on arrival ([`decide`], [`RuleSet`]).
+//!   applied in order on arrival ([`decide`], [`RuleSet`]);
+//! - `waiting`: how long an open item may wait for an answer, per priority
+//!   ([`WaitingTargets`]), and where a wait stands against it ([`Clock`]).
 //!
 //! Pure: std, serde, thiserror, [`crate::domain::query`] and [`crate::domain::post`];
 //! no I/O, no tokio, sqlx or axum.
@@ -16,6 +18,7 @@ mod flags;
 mod reply_path;
 mod rules;
 mod status;
+mod waiting;
 
 pub use flags::{AbuseList, FlagKind, Flags, default_false_friend_context, flags};
 pub use reply_path::{Account, Council, ReplyPath, reply_path, summons};
@@ -24,6 +27,7 @@ pub use rules::{
     validate_rules,
 };
 pub use status::{Action, Priority, Status, TransitionError};
+pub use waiting::{Clock, WaitingTargets, short_duration};
 
 /// A post by user 7 with `text`, in English, replying to nothing and mentioning no one.
 #[cfg(test)]

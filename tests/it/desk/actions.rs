@@ -162,7 +162,7 @@ async fn the_inbox_filters_searches_counts_and_pages() {
         "counts per status"
     );
 
-    // Newest first, 50 a page, with a link to the next.
+    // Everything newest first, 50 a page, with a link to the next.
     let total = t
         .store
         .list_items(&Default::default())
@@ -172,7 +172,7 @@ async fn the_inbox_filters_searches_counts_and_pages() {
         .iter()
         .map(|c| c.1)
         .sum::<u64>();
-    let html = page("").await;
+    let html = page("status=all").await;
     let first = html.find(&format!("data-id=\"{}\"", croydon.id)).unwrap();
     let second = html.find(&format!("data-id=\"{}\"", purley.id)).unwrap();
     assert!(first < second, "newest first");
@@ -181,6 +181,113 @@ async fn the_inbox_filters_searches_counts_and_pages() {
 
     let r = sam.get("/?priority=whenever").await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_inbox_lands_on_open_items_most_urgent_first_then_longest_waiting() {
+    let t = DeskTest::start_with(
+        "\n[[rules]]\nname = \"crossing\"\nwhen = { words = [\"crossing\"] }\nthen = { priority = \"high\" }\n",
+    )
+    .await;
+    let old = t.arrive("resident40", "Croydon bins again").await;
+    let crossing = t
+        .arrive(
+            "resident41",
+            "Croydon school crossing lights broken, dangerous",
+        )
+        .await;
+    let chat = t.arrive("resident42", "Lovely walk in Croydon today").await;
+    let done = t.arrive("resident43", "Croydon market was great").await;
+    let sam = t.login("sam").await;
+    sam.post(&format!("/items/{}/dismiss", done.id), &[]).await;
+    let position = |html: &str, id: i64| html.find(&format!("data-id=\"{id}\""));
+
+    let html = sam.get("/").await.text().await.unwrap();
+    assert!(html.contains("Inbox: open items"), "the landing view");
+    assert!(
+        position(&html, done.id).is_none(),
+        "dismissed items are not open"
+    );
+    let (c, o, n) = (
+        position(&html, crossing.id).unwrap(),
+        position(&html, old.id).unwrap(),
+        position(&html, chat.id).unwrap(),
+    );
+    assert!(
+        c < o && o < n,
+        "high priority first, then the longest waiting"
+    );
+    assert!(
+        html.contains("<option value=\"priority\" selected>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("class=\"wait wait-"),
+        "waiting clocks on open items"
+    );
+    let new_items = t
+        .store
+        .list_items(&Default::default())
+        .await
+        .unwrap()
+        .counts
+        .iter()
+        .find(|(s, _)| *s == placewatch::domain::triage::Status::New)
+        .unwrap()
+        .1;
+    assert!(
+        html.contains(&format!("<title>({new_items} new) Inbox: open items")),
+        "the tab title counts new items"
+    );
+    assert!(html.contains("Open <span class=\"count\">"), "{html}");
+
+    let html = sam.get("/?sort=newest").await.text().await.unwrap();
+    let (c, o, n) = (
+        position(&html, crossing.id).unwrap(),
+        position(&html, old.id).unwrap(),
+        position(&html, chat.id).unwrap(),
+    );
+    assert!(n < c && c < o, "newest first");
+    let html = sam.get("/?status=dismissed").await.text().await.unwrap();
+    assert!(position(&html, done.id).is_some());
+    assert!(
+        !html.contains("class=\"wait wait-"),
+        "closed items have no clock"
+    );
+    assert_eq!(
+        sam.get("/?sort=sideways").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    // The split view: the item beside the list, and the pane alone for the script.
+    let html = sam
+        .get(&format!("/?item={}", crossing.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("class=\"desk has-item\""));
+    assert!(html.contains(&format!("Item {}: post by", crossing.id)));
+    assert!(html.contains("aria-current=\"true\""), "its row is marked");
+    let pane = sam
+        .get(&format!(
+            "/items/{}?pane=1&list=%2F%3Fitem%3D{}",
+            old.id, old.id
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(pane.starts_with("<article class=\"item-view\""), "{pane}");
+    assert!(pane.contains(&format!(
+        "<h2 class=\"item-title\" id=\"item-title\" tabindex=\"-1\">Item {}",
+        old.id
+    )));
+    assert!(
+        pane.contains(&format!("name=\"back\" value=\"/?item={}\"", old.id)),
+        "its forms come back to the split view"
+    );
     t.stop().await;
 }
 

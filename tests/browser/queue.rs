@@ -1,0 +1,208 @@
+//! The queue as an officer works it: the open items, most urgent and longest
+//! waiting first, a dense list with the chosen item beside it (the address
+//! following the choice through back, forward and reload), one column on a
+//! phone, and the dark colour scheme.
+
+use serde_json::{Value, json};
+
+use crate::harness::{Demo, Needs};
+use crate::page::Browser;
+
+/// Each row's id, priority and when its post was written, in list order.
+async fn queue(b: &Browser) -> Vec<Value> {
+    let v = b
+        .js(
+            r#"return Array.from(document.querySelectorAll('#items > li.item')).map(li => ({
+            id: li.dataset.id,
+            priority: (li.className.match(/priority-([a-z]+)/) || [])[1],
+            posted: li.querySelector('time').getAttribute('datetime'),
+            waiting: li.querySelector('.wait') !== null,
+        }))"#,
+        )
+        .await;
+    v.as_array().unwrap().clone()
+}
+
+/// Rows wholly inside the viewport.
+async fn rows_in_view(b: &Browser) -> u64 {
+    b.js(
+        "return Array.from(document.querySelectorAll('#items > li.item')).filter(li => {
+             const r = li.getBoundingClientRect();
+             return r.top >= 0 && r.bottom <= window.innerHeight;
+         }).length",
+    )
+    .await
+    .as_u64()
+    .unwrap()
+}
+
+/// Waits until the pane beside the list shows item `id` and the address names it.
+async fn wait_for_pane(b: &Browser, id: &str, after: &str) {
+    b.wait_for(
+        &format!("item {id} beside the list after {after}"),
+        &format!(
+            "return document.querySelector('#pane .item-page')?.dataset.itemId === '{id}'
+                 && new URLSearchParams(location.search).get('item') === '{id}'
+                 && document.querySelector('#items > li.item[aria-current=true]')?.dataset.id === '{id}'"
+        ),
+    )
+    .await;
+}
+
+fn rank(priority: &str) -> u8 {
+    match priority {
+        "urgent" => 0,
+        "high" => 1,
+        "normal" => 2,
+        _ => 3,
+    }
+}
+
+#[tokio::test]
+async fn the_open_queue_sits_beside_the_chosen_item_and_the_address_follows() {
+    let Some(mut demo) = Demo::start(Needs::Browser).await else {
+        return;
+    };
+    let sam = demo.login("sam").await;
+    sam.emulate(1366, 900, false).await;
+    sam.goto("/").await;
+
+    // The open items, most urgent first, then the longest waiting.
+    let rows = queue(&sam).await;
+    assert!(rows.len() >= 12, "a page of open items: {}", rows.len());
+    for pair in rows.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        let (ra, rb) = (
+            rank(a["priority"].as_str().unwrap()),
+            rank(b["priority"].as_str().unwrap()),
+        );
+        assert!(ra <= rb, "priority order: {a} before {b}");
+        if ra == rb {
+            assert!(
+                a["posted"].as_str() <= b["posted"].as_str(),
+                "longest waiting first within a priority: {a} before {b}"
+            );
+        }
+        assert_eq!(a["waiting"], json!(true), "open items show their wait");
+    }
+    assert!(
+        rows_in_view(&sam).await >= 12,
+        "at least 12 items in view at 1366×900"
+    );
+
+    // Choosing rows opens each beside the list, without leaving it.
+    sam.mark_page().await;
+    let (first, third) = (
+        rows[0]["id"].as_str().unwrap().to_owned(),
+        rows[2]["id"].as_str().unwrap().to_owned(),
+    );
+    for id in [&first, &third] {
+        sam.find(&format!("#items > li[data-id='{id}'] a.open"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        wait_for_pane(&sam, id, "a click").await;
+    }
+    assert!(
+        rows_in_view(&sam).await >= 12,
+        "the list stays in view beside the item"
+    );
+    sam.js("history.back()").await;
+    wait_for_pane(&sam, &first, "back").await;
+    sam.js("history.back()").await;
+    sam.wait_for(
+        "the pane to empty after going back to the plain list",
+        "return document.querySelector('#pane .item-page') === null
+             && !location.search.includes('item=')",
+    )
+    .await;
+    sam.js("history.forward()").await;
+    wait_for_pane(&sam, &first, "forward").await;
+    sam.assert_not_reloaded().await;
+
+    // A reload, or the address pasted elsewhere, shows the same.
+    let address = sam.js("return location.pathname + location.search").await;
+    let other = demo.login("priya").await;
+    other.emulate(1366, 900, false).await;
+    for b in [&sam, &other] {
+        b.goto(address.as_str().unwrap()).await;
+        wait_for_pane(b, &first, "loading the address").await;
+    }
+
+    // An action in the pane comes back to the same split view.
+    sam.find("#pane .actions button[data-action=claim]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    sam.wait_for(
+        "the claim to come back to the split view",
+        "return document.querySelector('.flash')?.textContent.includes('Claim')
+             && document.querySelector('#pane .status-label')?.textContent === 'in progress'",
+    )
+    .await;
+    wait_for_pane(&sam, &first, "claiming").await;
+    demo.stop().await;
+}
+
+#[tokio::test]
+async fn on_a_phone_the_list_and_the_item_take_the_screen_in_turn() {
+    let Some(mut demo) = Demo::start(Needs::Browser).await else {
+        return;
+    };
+    let sam = demo.login("sam").await;
+    sam.emulate(390, 844, false).await;
+    sam.goto("/").await;
+    sam.wait_for(
+        "the filters beyond search and order to fold",
+        "return document.querySelector('form.filters.folded') !== null",
+    )
+    .await;
+    let layout = sam
+        .js("return {
+                 pane: getComputedStyle(document.getElementById('pane')).display,
+                 facets: getComputedStyle(document.getElementById('facets')).display,
+                 button: document.getElementById('more-filters').getBoundingClientRect().width > 0,
+                 scroll: document.documentElement.scrollWidth <= window.innerWidth,
+             }")
+        .await;
+    assert_eq!(
+        layout,
+        json!({"pane": "none", "facets": "none", "button": true, "scroll": true}),
+        "one column, filters folded behind a button, nothing wider than the screen"
+    );
+    let id = queue(&sam).await[0]["id"].as_str().unwrap().to_owned();
+    sam.find(&format!("#items > li[data-id='{id}'] a.open"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    sam.wait_for(
+        "the item full screen",
+        &format!("return location.pathname === '/items/{id}'"),
+    )
+    .await;
+    assert_eq!(
+        sam.js("return document.documentElement.scrollWidth <= window.innerWidth")
+            .await,
+        json!(true)
+    );
+    demo.stop().await;
+}
+
+#[tokio::test]
+async fn the_desk_follows_a_dark_colour_scheme() {
+    let Some(mut demo) = Demo::start(Needs::Browser).await else {
+        return;
+    };
+    let sam = demo.login("sam").await;
+    let background = "return getComputedStyle(document.documentElement).backgroundColor";
+    sam.emulate(1366, 900, false).await;
+    sam.goto("/").await;
+    assert_eq!(sam.js(background).await, json!("rgb(255, 255, 255)"));
+    sam.emulate(1366, 900, true).await;
+    sam.goto("/").await;
+    assert_eq!(sam.js(background).await, json!("rgb(21, 22, 26)"));
+    demo.stop().await;
+}
