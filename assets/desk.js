@@ -84,7 +84,7 @@
         owner.className = "owner";
         label?.after(" ", owner);
       }
-      owner.textContent = "owner " + result.owner;
+      owner.textContent = result.owner_label || result.owner;
     } else if (owner) {
       owner.remove();
     }
@@ -100,9 +100,22 @@
       announce(result.message);
       if (row.classList.contains("current") && wide.matches) openItem(id).catch(() => {});
     } catch (error) {
-      announce(error.message);
-      window.alert(error.message);
+      notify(error.message);
     }
+  }
+
+  // A message in the page (and read out), where a form's answer would be.
+  function notify(message) {
+    let notice = document.getElementById("notice");
+    if (!notice) {
+      notice = document.createElement("div");
+      notice.id = "notice";
+      notice.className = "flash";
+      notice.setAttribute("role", "status");
+      const host = document.querySelector(".queue") || document.getElementById("main");
+      host?.prepend(notice);
+    }
+    notice.textContent = message;
   }
 
   // ---------------------------------------------------------------- split view
@@ -147,6 +160,7 @@
     document.querySelector(".desk")?.classList.add("has-item");
     markCurrent(id);
     initItem(pane);
+    showWaiting();
     if (options.push) window.history.pushState({ item: String(id) }, "", address);
     if (options.focus === "composer") focusComposer();
     else if (options.focus === "item") pane.querySelector(".item-title")?.focus();
@@ -261,7 +275,7 @@
           updateRow(existing, {
             status: (row.className.match(/status-([a-z_]+)/) || [])[1] || "new",
             status_label: label || "",
-            owner: row.querySelector(".owner")?.textContent.replace(/^owner /, "") || null,
+            owner: row.querySelector(".owner")?.textContent || null,
           });
         }
       } else {
@@ -298,17 +312,56 @@
     announce(`${n} new item${n === 1 ? "" : "s"}${atTop === n ? " at the top of the inbox" : " in the list, in order"}`);
   }
 
-  if (list && list.dataset.firstPage === "true" && window.EventSource) {
+  // A manual reply waits for the officer's post to appear in the council's
+  // timeline; when the desk records a change, the item is read again and
+  // flips to replied with its link once placewatch has found it.
+  const waitingManual = () => document.querySelector("[data-waiting-manual]");
+  async function refreshItem() {
+    const view = document.querySelector(".item-view .item-page");
+    const text = document.getElementById("reply-text");
+    if (!view || !waitingManual()) return;
+    if (text && (text.value !== "" || document.activeElement === text)) return;
+    const id = view.dataset.itemId;
+    if (pane?.contains(view)) {
+      await openItem(id);
+      return;
+    }
+    const response = await fetch(`/items/${id}?pane=1`, { credentials: "same-origin" });
+    if (response.ok && !(await response.text()).includes("data-waiting-manual")) {
+      window.location.reload();
+    }
+  }
+
+  // After "Open in X" the item says it waits for the reply, through reloads
+  // of the item too (remembered for the tab's session).
+  const WAITING = "Waiting for your reply to appear in X: placewatch links it here as soon as it finds it in the council's timeline.";
+  function showWaiting() {
+    const hint = waitingManual();
+    const id = hint?.closest(".item-view")?.querySelector(".item-page")?.dataset.itemId;
+    if (hint && id && window.sessionStorage.getItem("opened-in-x:" + id)) hint.textContent = WAITING;
+  }
+  document.addEventListener("click", (event) => {
+    if (!event.target.closest?.("#open-in-x")) return;
+    const id = event.target.closest(".item-view")?.querySelector(".item-page")?.dataset.itemId;
+    if (id) window.sessionStorage.setItem("opened-in-x:" + id, "1");
+    showWaiting();
+  });
+  showWaiting();
+
+  const listening = list && list.dataset.firstPage === "true";
+  if ((listening || waitingManual() || pane) && window.EventSource) {
     let lastItem = null;
+    let lastAudit = null;
     const source = new EventSource("/events");
     source.addEventListener("change", (event) => {
       const marks = JSON.parse(event.data);
-      if (lastItem === null) {
-        lastItem = marks.item;
-        return;
-      }
+      const first = lastItem === null;
+      const audited = marks.audit !== lastAudit;
       lastItem = marks.item;
-      refreshRows().catch(() => {});
+      lastAudit = marks.audit;
+      if (first) return;
+      if (listening) refreshRows().catch(() => {});
+      if (audited) refreshItem().catch(() => {});
     });
     window.addEventListener("pagehide", () => source.close());
   }
@@ -325,6 +378,15 @@
     if (reason) reason.textContent = check.reason && !blank ? ": " + check.reason : "";
     if (cost) cost.textContent = check.cost;
     root.querySelector("#reply-count")?.classList.toggle("over", !check.valid && !blank);
+    const link = root.querySelector("#reply-link");
+    if (link) {
+      link.hidden = !check.link_warning;
+      const words = link.querySelector("[data-link]");
+      if (words) words.textContent = check.link_warning || "";
+    }
+    // Over X's limit nothing can be sent: Send waits for a shorter text.
+    const send = root.querySelector("#send");
+    if (send) send.disabled = check.weighted_length > check.max;
   }
 
   // Checks can overlap (typing a template's name in the picker selects
@@ -372,6 +434,13 @@
     };
     picker?.addEventListener("change", fill);
     welsh?.addEventListener("change", fill);
+    // A link that raises the price is sent only once confirmed.
+    composer.addEventListener("submit", (event) => {
+      const link = root.querySelector("#reply-link");
+      if (link && !link.hidden && !window.confirm(link.querySelector("[data-link]").textContent + " Send it?")) {
+        event.preventDefault();
+      }
+    });
     root.querySelector("#use-template")?.addEventListener("click", (event) => {
       event.preventDefault();
       fill();

@@ -175,7 +175,7 @@ impl App {
             outbox.in_flight_grace = self.config.replies.in_flight_grace;
             let every = crate::reply::Schedule {
                 stuck: self.config.replies.reconcile_interval,
-                manual: self.poller.settings.max_interval,
+                manual: self.config.replies.manual_check_interval,
             };
             let stop = shutdown.clone();
             tasks.spawn(async move {

@@ -95,6 +95,10 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         ("PLACEWATCH__DATA__DIR", data_dir.display().to_string()),
         ("PLACEWATCH__MONITOR__MIN_INTERVAL_SECS", "5".into()),
         ("PLACEWATCH__MONITOR__MAX_INTERVAL_SECS", "20".into()),
+        (
+            "PLACEWATCH__REPLIES__MANUAL_CHECK_INTERVAL_SECS",
+            "10".into(),
+        ),
         ("PLACEWATCH__BUDGET__MONTHLY_POST_READS", "10000000".into()),
         ("PLACEWATCH_BEARER_TOKEN", creds.bearer_token.clone()),
     ]

@@ -41,6 +41,9 @@ pub struct ReplyArgs {
     /// Record a second reply to a post that already has one (administrators).
     #[arg(long = "override")]
     override_duplicate: bool,
+    /// Reply even though another officer has claimed the item (audited).
+    #[arg(long)]
+    over_claim: bool,
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
     /// Who is replying (recorded in the audit log); defaults to $USER.
@@ -287,6 +290,7 @@ async fn triage_reply(config: Config, args: ReplyArgs) -> anyhow::Result<()> {
     let request = ReplyRequest {
         template: args.template.as_deref(),
         override_duplicate: args.override_duplicate,
+        over_claim: args.over_claim,
         needs_approval,
         draft: args.draft,
         ..ReplyRequest::new(args.id, &text, &args.officer)

@@ -47,11 +47,17 @@ enum TriageCommand {
         /// Full-text search over post text.
         #[arg(long)]
         search: Option<String>,
-        #[arg(long, default_value_t = 50)]
+        /// Items a page, 1 to 500; the next page's cursor is printed
+        /// ("more: --after ID", on stderr with --json).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=500))]
         limit: u32,
-        /// Continue after this item id (from the previous page).
-        #[arg(long)]
-        before: Option<i64>,
+        /// Continue after this item id (the previous page's "more: --after ID").
+        #[arg(long, alias = "before")]
+        after: Option<i64>,
+        /// Every matching item, page after page.
+        #[arg(long, conflicts_with = "after")]
+        all: bool,
+        /// One JSON object per item.
         #[arg(long)]
         json: bool,
     },
@@ -137,7 +143,8 @@ pub fn run(args: TriageArgs) -> Result<(), Failure> {
             owner,
             search,
             limit,
-            before,
+            after,
+            all,
             json,
         } => {
             let config = Config::load(&config)?;
@@ -149,11 +156,11 @@ pub fn run(args: TriageArgs) -> Result<(), Failure> {
                 reply_path,
                 owner,
                 text: search,
-                before,
-                limit: limit.clamp(1, 500),
+                before: after,
+                limit,
                 ..ItemFilter::default()
             };
-            block_on(list(config, filter, json))
+            block_on(list(config, filter, all, json))
         }
         TriageCommand::Show { id, config, json } => {
             let config = Config::load(&config)?;
@@ -196,25 +203,40 @@ fn change(common: Common, id: i64, change: Change) -> Result<(), Failure> {
     })
 }
 
-async fn list(config: Config, filter: ItemFilter, json: bool) -> anyhow::Result<()> {
+/// Prints a page of items (or, with `all`, every page), never dropping one
+/// silently: a page that is not the last ends with its continuation.
+async fn list(config: Config, mut filter: ItemFilter, all: bool, json: bool) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
-    let page = store.list_items(&filter).await?;
-    if json {
-        for item in &page.items {
-            println!("{}", serde_json::to_string(item)?);
+    let mut first = true;
+    loop {
+        let page = store.list_items(&filter).await?;
+        if first && !json {
+            let counts: Vec<String> = page
+                .counts
+                .iter()
+                .map(|(s, n)| format!("{} {n}", s.as_str()))
+                .collect();
+            println!("{}", counts.join(" · "));
         }
-    } else {
-        let counts: Vec<String> = page
-            .counts
-            .iter()
-            .map(|(s, n)| format!("{} {n}", s.as_str()))
-            .collect();
-        println!("{}", counts.join(" · "));
+        first = false;
         for item in &page.items {
-            println!("{}", line(item));
+            if json {
+                println!("{}", serde_json::to_string(item)?);
+            } else {
+                println!("{}", line(item));
+            }
         }
-        if let Some(next) = page.next_before {
-            println!("more: --before {next}");
+        match (page.next_before, all) {
+            (Some(next), true) => filter.before = Some(next),
+            (Some(next), false) if json => {
+                eprintln!("more: --after {next}");
+                break;
+            }
+            (Some(next), false) => {
+                println!("more: --after {next}");
+                break;
+            }
+            (None, _) => break,
         }
     }
     store.close().await;

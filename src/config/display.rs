@@ -96,6 +96,11 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
         "reconcile_interval_secs",
         &config.replies.reconcile_interval.as_secs().to_string(),
     );
+    kv(
+        &mut out,
+        "manual_check_interval_secs",
+        &config.replies.manual_check_interval.as_secs().to_string(),
+    );
     out.push('\n');
     triage(&mut out, config);
     rules(&mut out, &config.rules);

@@ -110,6 +110,7 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
         &[
             ("in_flight_grace_secs", Int),
             ("reconcile_interval_secs", Int),
+            ("manual_check_interval_secs", Int),
         ],
     ),
     (

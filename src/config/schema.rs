@@ -54,6 +54,7 @@ pub(crate) mod defaults {
     /// `x.request_timeout_secs` (30 s → 60 s).
     pub(crate) const IN_FLIGHT_GRACE_TIMEOUTS: u32 = 2;
     pub(crate) const RECONCILE_INTERVAL_SECS: i64 = 20;
+    pub(crate) const MANUAL_CHECK_INTERVAL_SECS: i64 = 60;
 }
 
 // ---------------------------------------------------------------- raw (serde)
@@ -248,6 +249,7 @@ pub(crate) struct RawReplies {
     /// `None`: derived from `x.request_timeout_secs`.
     pub(crate) in_flight_grace_secs: Option<i64>,
     pub(crate) reconcile_interval_secs: i64,
+    pub(crate) manual_check_interval_secs: i64,
 }
 
 impl Default for RawReplies {
@@ -255,6 +257,7 @@ impl Default for RawReplies {
         Self {
             in_flight_grace_secs: None,
             reconcile_interval_secs: defaults::RECONCILE_INTERVAL_SECS,
+            manual_check_interval_secs: defaults::MANUAL_CHECK_INTERVAL_SECS,
         }
     }
 }
@@ -497,6 +500,10 @@ pub struct RepliesConfig {
     /// the grace (a cheap local query; the council's timeline is read only
     /// when there is one) and reconciles them. Default: 20 s.
     pub reconcile_interval: Duration,
+    /// How often `placewatch run` looks in the council's timeline for the
+    /// replies officers were asked to post by hand in X, while any is
+    /// pending (nothing is read when none is). Default: 60 s.
+    pub manual_check_interval: Duration,
 }
 
 /// `[triage]`: what triage flags on arrival.

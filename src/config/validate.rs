@@ -433,9 +433,17 @@ fn replies(raw: RawReplies, x: &XConfig, ctx: &Ctx<'_>) -> Result<RepliesConfig>
         1,
         600,
     )?;
+    let manual = int_in(
+        ctx,
+        "replies.manual_check_interval_secs",
+        raw.manual_check_interval_secs,
+        5,
+        3600,
+    )?;
     Ok(RepliesConfig {
         in_flight_grace,
         reconcile_interval: Duration::from_secs(every),
+        manual_check_interval: Duration::from_secs(manual),
     })
 }
 

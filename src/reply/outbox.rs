@@ -70,6 +70,8 @@ pub struct ReplyRequest<'a> {
     pub needs_approval: bool,
     /// Only save it as a draft.
     pub draft: bool,
+    /// The officer knows another officer claimed the item and replies anyway.
+    pub over_claim: bool,
 }
 
 impl<'a> ReplyRequest<'a> {
@@ -83,6 +85,7 @@ impl<'a> ReplyRequest<'a> {
             override_duplicate: false,
             needs_approval: false,
             draft: false,
+            over_claim: false,
         }
     }
 }
@@ -241,6 +244,7 @@ impl Outbox {
             path: ReplyPath::Api,
             override_by: req.override_duplicate.then(|| req.officer.to_owned()),
             intent_url: None,
+            over_claim: req.over_claim,
         };
         if item.reply_path == ReplyPath::Manual {
             let link = intent_url(item.post.id, new.text.as_str());

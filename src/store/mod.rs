@@ -128,6 +128,12 @@ pub enum StoreError {
     /// that is not RFC 3339, or a contradiction with what is stored.
     #[error("{0}")]
     Conflict(String),
+    /// Another officer has claimed the item: a reply over her claim needs
+    /// the replying officer's say-so (`NewReply::over_claim`).
+    #[error(
+        "{owner} has claimed item {item_id}: reply over the claim only if you have agreed it with them (tick \"Reply over {owner}'s claim\" in the desk, or give --over-claim)"
+    )]
+    Claimed { item_id: i64, owner: String },
     /// An officer tried to approve her own reply (see `Store::approve_reply`).
     #[error(
         "{officer} wrote reply {reply_id}, so another approver must approve it: approval is a second pair of eyes"

@@ -74,6 +74,9 @@ pub struct NewReply {
     pub override_by: Option<String>,
     /// X's web intent link, on the manual path.
     pub intent_url: Option<String>,
+    /// The officer was told another officer has claimed the item and
+    /// replies anyway (audited as `reply.over_claim`).
+    pub over_claim: bool,
 }
 
 /// Which replies [`Store::list_replies`] returns, newest first.
@@ -271,6 +274,17 @@ impl Store {
                 )));
             }
         }
+        // A claim is someone's word that the item is theirs.
+        let claimant = before
+            .owner
+            .clone()
+            .filter(|o| before.status == Status::InProgress && *o != new.officer);
+        if let (Some(owner), false) = (&claimant, new.over_claim) {
+            return Err(StoreError::Claimed {
+                item_id: new.item_id,
+                owner: owner.clone(),
+            });
+        }
         let mut after = before.clone();
         if after.owner.is_none() {
             after.owner = Some(new.officer.clone());
@@ -323,6 +337,17 @@ impl Store {
             }),
         };
         audit::insert(&mut tx, &entry, &at).await?;
+        if let Some(owner) = claimant {
+            let over = NewAudit {
+                actor: new.officer.clone(),
+                action: "reply.over_claim".to_owned(),
+                item_id: Some(new.item_id),
+                before: None,
+                after: Some(json!({ "reply": reply.id, "claimed_by": owner })),
+                detail: Some(format!("replied over {owner}'s claim")),
+            };
+            audit::insert(&mut tx, &over, &at).await?;
+        }
         tx.commit().await?;
         Ok(reply)
     }

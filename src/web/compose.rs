@@ -20,8 +20,8 @@ use crate::domain::text::{
     MAX_WEIGHTED_LENGTH, RenderContext, ReplyCost, ReplyText, Template, weighted_length,
 };
 use crate::domain::triage::ReplyPath;
-use crate::reply::{ReplyOutcome, ReplyRequest};
-use crate::store::ItemRow;
+use crate::reply::{ReplyError, ReplyOutcome, ReplyRequest};
+use crate::store::{ItemRow, StoreError};
 
 /// The composer's verdict on a text.
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +36,8 @@ pub(crate) struct Check {
     pub priced_as: &'static str,
     /// X's web intent for this text (manual path).
     pub intent_url: Option<String>,
+    /// "The link raises this reply's cost from $0.010 to $0.200.", when it does.
+    pub link_warning: Option<String>,
 }
 
 impl Check {
@@ -58,7 +60,17 @@ impl Check {
                 cost.rate.as_str(),
             )
         };
+        let link_warning = cost
+            .without_link(item.flags.summoned, &prices)
+            .filter(|_| !manual)
+            .map(|plain| {
+                format!(
+                    "The link raises this reply's cost from ${:.3} to ${:.3}.",
+                    plain.usd, cost.usd
+                )
+            });
         Check {
+            link_warning,
             intent_url: manual.then(|| intent_url(item.post.id, &text)),
             weighted_length: weighted,
             max: MAX_WEIGHTED_LENGTH,
@@ -107,6 +119,9 @@ pub(crate) struct ReplyForm {
     welsh: Option<String>,
     #[serde(default, rename = "override")]
     override_duplicate: Option<String>,
+    /// The officer replies over another officer's claim, knowingly.
+    #[serde(default)]
+    over_claim: Option<String>,
     /// Where to come back to (the item's page when absent).
     #[serde(default)]
     back: Option<String>,
@@ -183,10 +198,21 @@ pub(crate) async fn reply(
     let request = ReplyRequest {
         template: template.map(Template::name),
         override_duplicate: form.override_duplicate.is_some() && me.can(Permission::Administer),
+        over_claim: form.over_claim.is_some(),
         needs_approval,
         ..ReplyRequest::new(id, &text, me.name())
     };
-    let outcome = outbox.submit_request(&request).await?;
+    let outcome = match outbox.submit_request(&request).await {
+        // Someone else's claim: ask first, keeping the officer's words.
+        Err(ReplyError::Store(e @ StoreError::Claimed { .. })) if !wants_json(&headers) => {
+            let q = ItemQuery {
+                template: Some(form.template.clone()),
+                ..Default::default()
+            };
+            return page_of(&desk, &me, id, q, Some((text, e.to_string()))).await;
+        }
+        other => other?,
+    };
     let message = describe_outcome(&outcome);
     if wants_json(&headers) {
         return Ok(

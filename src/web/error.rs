@@ -47,6 +47,7 @@ impl From<StoreError> for WebError {
             e @ (StoreError::Transition(_)
             | StoreError::ReplyTransition(_)
             | StoreError::ReplyExists { .. }
+            | StoreError::Claimed { .. }
             | StoreError::Conflict(_)) => WebError::Refused {
                 status: StatusCode::CONFLICT,
                 message: e.to_string(),

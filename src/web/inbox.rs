@@ -194,6 +194,7 @@ pub(crate) struct Row {
     pub priority: &'static str,
     pub status: &'static str,
     pub status_label: String,
+    /// Who holds it: "claimed by sam", "assigned to streets-team by rule bins".
     pub owner: Option<String>,
     pub api_path: bool,
     /// "Replying to @x: …" when the post answers a stored post.
@@ -247,6 +248,7 @@ impl Row {
         me: &Me,
         targets: &WaitingTargets,
         now: OffsetDateTime,
+        rules: &[crate::domain::triage::Rule],
     ) -> Row {
         let (author_name, author_handle) = item.author.as_ref().map_or_else(
             || ("unknown author".to_owned(), String::new()),
@@ -278,7 +280,7 @@ impl Row {
             priority: item.priority.as_str(),
             status: item.status.as_str(),
             status_label: item.status.to_string(),
-            owner: item.owner.clone(),
+            owner: super::ownership::row_label(item, rules),
             api_path: item.reply_path == ReplyPath::Api,
             context: item
                 .post
@@ -315,7 +317,7 @@ async fn rows_of(desk: &Desk, items: &[ItemRow], me: &Me) -> Result<Vec<Row>, We
     let now = OffsetDateTime::now_utc();
     Ok(items
         .iter()
-        .map(|i| Row::new(i, &parents, me, targets, now))
+        .map(|i| Row::new(i, &parents, me, targets, now, &desk.config.rules))
         .collect())
 }
 

@@ -16,11 +16,12 @@ use super::Desk;
 use super::compose::{Check, find_template, render_template};
 use super::error::WebError;
 use super::guard::Me;
+use super::ownership;
 use super::render::{Chrome, age, back, local_path, wants_json, x_link};
 use crate::domain::officer::Permission;
 use crate::domain::outbox::ReplyState;
-use crate::domain::triage::{Action, ReplyPath};
-use crate::store::{AuditEntry, ItemRow, Note, Reply, ReplyFilter};
+use crate::domain::triage::{Action, ReplyPath, Status};
+use crate::store::{AuditEntry, ItemRow, Note, Reply, ReplyFilter, StoreError};
 
 /// A post of the item's conversation.
 pub(crate) struct ThreadPost {
@@ -99,7 +100,10 @@ struct ItemBody {
     post_link: String,
     thread: Vec<ThreadPost>,
     buttons: Vec<Button>,
-    claimed_by_other: Option<String>,
+    /// "claimed by sam 5 min ago", "assigned to streets-team by rule bins", "nobody".
+    owner_label: String,
+    /// Another officer's claim (who, how long ago): replying asks first.
+    claim: Option<(String, Option<String>)>,
     notes: Vec<(Note, String)>,
     replies: Vec<ReplyView>,
     history: Vec<HistoryLine>,
@@ -211,17 +215,25 @@ pub(crate) async fn body_of(
         .store
         .thread(item.post.conversation_id.unwrap_or(item.post.id))
         .await?;
-    let thread = thread
+    // The council's own posts (its replies, read back from its timeline)
+    // come without an author record: they are the council's.
+    let council_id = desk.council.account().map(|a| a.id);
+    let mut thread: Vec<ThreadPost> = thread
         .into_iter()
-        .map(|p| ThreadPost {
-            author: p
-                .author
-                .as_ref()
-                .map_or("unknown".into(), |a| a.name.clone()),
-            handle: p
-                .author
-                .as_ref()
-                .map_or(String::new(), |a| a.username.clone()),
+        .map(|p| {
+            let (author, handle) = match (&p.author, p.post.author_id) {
+                (Some(a), _) => (a.name.clone(), a.username.clone()),
+                (None, Some(id)) if Some(id) == council_id => (
+                    desk.config.council.name.clone(),
+                    desk.council.handle().to_owned(),
+                ),
+                (None, _) => ("unknown author".to_owned(), String::new()),
+            };
+            (p, author, handle)
+        })
+        .map(|(p, author, handle)| ThreadPost {
+            author,
+            handle,
             age: p.post.created_at.as_deref().map(age).unwrap_or_default(),
             created_at: p.post.created_at.clone().unwrap_or_default(),
             link: x_link(p.post.id),
@@ -244,7 +256,9 @@ pub(crate) async fn body_of(
     } else {
         Vec::new()
     };
-    let claimed_by_other = item.owner.clone().filter(|o| *o != me.officer.username);
+    let entries = desk.store.audit(Some(id), 100).await?;
+    let owner_label = ownership::label(&item, &desk.config.rules, &entries);
+    let claim = ownership::claim_by_other(&item, me.name(), &entries);
     let notes = desk
         .store
         .notes(id)
@@ -267,11 +281,38 @@ pub(crate) async fn body_of(
         .iter()
         .find(|r| r.state.holds_target())
         .map(|r| r.state.to_string());
+    // The council's replies that reached X, in the conversation under the
+    // post they answer (unless the thread already holds them as posts).
+    for r in replies.iter().rev() {
+        let Some(x_id) = r.x_post_id else { continue };
+        if thread.iter().any(|p| p.link == x_link(x_id)) {
+            continue;
+        }
+        let at = thread
+            .iter()
+            .position(|p| p.link == x_link(r.target_post_id))
+            .map_or(thread.len(), |i| i + 1);
+        let post = ThreadPost {
+            author: desk.config.council.name.clone(),
+            handle: desk.council.handle().to_owned(),
+            age: age(&r.updated_at),
+            created_at: r.updated_at.clone(),
+            text: r.text.clone(),
+            link: x_link(x_id),
+            is_this: false,
+            item_id: None,
+        };
+        thread.insert(at, post);
+    }
     let replies = replies
         .into_iter()
         .map(|r| ReplyView {
             id: r.id,
-            state: r.state.to_string(),
+            // A manual reply the officer marked as posted waits only for its link.
+            state: match (r.state, item.status) {
+                (ReplyState::ManualPending, Status::Replied) => "replied in X".to_owned(),
+                (state, _) => state.to_string(),
+            },
             officer: r.officer,
             age: age(&r.updated_at),
             link: r.x_post_id.map(x_link),
@@ -284,13 +325,7 @@ pub(crate) async fn body_of(
             text: r.text,
         })
         .collect();
-    let history = desk
-        .store
-        .audit(Some(id), 100)
-        .await?
-        .into_iter()
-        .map(history_line)
-        .collect();
+    let history = entries.iter().map(history_line).collect();
     let suited: Vec<String> = desk
         .config
         .templates
@@ -337,7 +372,8 @@ pub(crate) async fn body_of(
         handle,
         thread,
         buttons,
-        claimed_by_other,
+        owner_label,
+        claim,
         notes,
         replies,
         history,
@@ -385,15 +421,19 @@ fn action_label(a: Action) -> &'static str {
     }
 }
 
-fn history_line(e: AuditEntry) -> HistoryLine {
+fn history_line(e: &AuditEntry) -> HistoryLine {
+    let taken_from = ownership::owner_before(e).filter(|o| *o != e.actor);
     let what = match (e.action.as_str(), &e.detail) {
+        ("item.claimed", _) if taken_from.is_some() => {
+            format!("took it over from {}", taken_from.unwrap_or_default())
+        }
         (action, Some(detail)) => format!("{} — {detail}", describe_action(action)),
         (action, None) => describe_action(action).to_owned(),
     };
     HistoryLine {
         age: age(&e.at),
-        at: e.at,
-        actor: e.actor,
+        at: e.at.clone(),
+        actor: e.actor.clone(),
         what,
     }
 }
@@ -421,6 +461,7 @@ fn describe_action(action: &str) -> &str {
         "reply.sent_manually" => "manual reply found in X",
         "reply.resent" => "sent the reply again after reconciling",
         "reply.submitted" => "submitted the draft",
+        "reply.over_claim" => "replied over another officer's claim",
         other => other,
     }
 }
@@ -472,19 +513,62 @@ async fn act(
     BackTo(to): BackTo,
 ) -> Result<Response, WebError> {
     me.require(Permission::Triage)?;
-    let item = desk.store.transition(id, action, me.name()).await?;
-    let message = format!("Item {id}: {} ({}).", action_label(action), item.status);
+    let to = to.filter(|b| !b.is_empty());
+    let item = match desk.store.transition(id, action, me.name()).await {
+        Ok(item) => item,
+        // A refused action says why in the page; a claim on someone
+        // else's item says whose it is.
+        Err(StoreError::Transition(e)) => {
+            let item = desk.store.item(id).await?;
+            let entries = desk.store.audit(Some(id), 100).await?;
+            let claim = ownership::claim_by_other(&item, me.name(), &entries)
+                .filter(|_| action == Action::Claim);
+            let message = match claim {
+                Some((who, Some(ago))) => format!(
+                    "Item {id} is not yours to claim: {who} claimed it {ago}. Ask {who} to release it."
+                ),
+                Some((who, None)) => format!(
+                    "Item {id} is not yours to claim: {who} has it. Ask {who} to release it."
+                ),
+                None => format!("Item {id}: {e}."),
+            };
+            if wants_json(&headers) {
+                return Err(WebError::Refused {
+                    status: StatusCode::CONFLICT,
+                    message,
+                });
+            }
+            let fallback = format!("/items/{id}");
+            return Ok(back(
+                &local_path(to.as_deref().or(Some(&fallback))),
+                &message,
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let message = match (action, &item.owner) {
+        (Action::Claim, _) => {
+            let entries = desk.store.audit(Some(id), 1).await?;
+            match entries.first().and_then(ownership::owner_before) {
+                Some(from) if from != me.name() => {
+                    format!("Item {id}: you took it over from {from} (in progress).")
+                }
+                _ => format!("Item {id}: {} ({}).", action_label(action), item.status),
+            }
+        }
+        _ => format!("Item {id}: {} ({}).", action_label(action), item.status),
+    };
     if wants_json(&headers) {
         return Ok(Json(serde_json::json!({
             "id": id,
             "status": item.status.as_str(),
             "status_label": item.status.to_string(),
             "owner": item.owner,
+            "owner_label": ownership::row_label(&item, &desk.config.rules),
             "message": message,
         }))
         .into_response());
     }
-    let to = to.filter(|b| !b.is_empty());
     Ok(back(
         &local_path(to.as_deref().or(Some(&format!("/items/{id}")))),
         &message,

@@ -27,6 +27,7 @@ mod inbox;
 mod item;
 mod live;
 mod officers;
+mod ownership;
 mod render;
 mod server;
 mod status;

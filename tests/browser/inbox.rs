@@ -251,7 +251,7 @@ async fn claiming_and_dismissing_update_the_row_in_place() {
     assert_eq!(
         sam.text(&format!("#items > li[data-id='{by_button}'] .owner"))
             .await,
-        "owner sam"
+        "claimed by sam"
     );
     assert_eq!(
         sam.js(&format!(

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Demo, Needs};
+use crate::harness::{Demo, Needs, POLL_WAIT};
 use crate::page::Browser;
 
 /// Each row's id, priority and when its post was written, in list order.
@@ -204,5 +204,64 @@ async fn the_desk_follows_a_dark_colour_scheme() {
     sam.emulate(1366, 900, true).await;
     sam.goto("/").await;
     assert_eq!(sam.js(background).await, json!("rgb(21, 22, 26)"));
+    demo.stop().await;
+}
+
+#[tokio::test]
+async fn the_manual_path_flips_to_replied_when_the_councils_reply_appears() {
+    let Some(mut demo) = Demo::start(Needs::Browser).await else {
+        return;
+    };
+    let sam = demo.login("sam").await;
+    sam.emulate(1366, 900, false).await;
+    // The open manual items (an item stays listed once in progress).
+    sam.goto("/?path=manual").await;
+    let id = queue(&sam).await[0]["id"].as_str().unwrap().to_owned();
+    sam.goto(&format!("/?path=manual&item={id}")).await;
+    wait_for_pane(&sam, &id, "a deep link").await;
+
+    let text = "Thanks for letting us know, we have passed this to the parks team.";
+    sam.find("#pane #reply-text")
+        .await
+        .send_keys(text)
+        .await
+        .unwrap();
+    sam.find("#pane #send").await.click().await.unwrap();
+    sam.wait_for(
+        "the prepared reply beside the list",
+        "return document.querySelector('#pane .reply-state')?.textContent === 'manual pending'
+             && document.getElementById('open-in-x') !== null",
+    )
+    .await;
+    wait_for_pane(&sam, &id, "preparing the reply").await;
+    // "Open in X" (kept from leaving for x.com here) says what happens next.
+    sam.js(
+        "document.addEventListener('click', e => e.preventDefault(), {capture: true, once: true});
+         document.getElementById('open-in-x').click();",
+    )
+    .await;
+    sam.wait_for(
+        "the item to say it waits for the reply in X",
+        "return document.querySelector('#pane [data-waiting-manual]')?.textContent
+             .startsWith('Waiting for your reply to appear in X')",
+    )
+    .await;
+    sam.mark_page().await;
+
+    // The officer posts it in X as the council; placewatch finds it.
+    let target = sam
+        .js("return document.querySelector('#pane .about a[href*=\"/status/\"]').href.split('/').pop()")
+        .await;
+    demo.inject(json!({"author": "yourcroydon", "text": text, "in_reply_to": target}))
+        .await;
+    sam.wait_for_at_most(
+        POLL_WAIT,
+        "the reply to be found in the council's timeline and linked",
+        "return document.querySelector('#pane .reply-state')?.textContent === 'sent'
+             && document.querySelector('#pane .replies a[href*=\"/status/\"]') !== null
+             && document.querySelector('#pane .status-label')?.textContent === 'replied'",
+    )
+    .await;
+    sam.assert_not_reloaded().await;
     demo.stop().await;
 }

@@ -5,6 +5,7 @@
 
 mod access;
 mod actions;
+mod claims;
 mod live;
 mod replies;
 mod security;

@@ -252,6 +252,7 @@ impl ReplyTest {
                 path: ReplyPath::Api,
                 override_by: None,
                 intent_url: None,
+                over_claim: false,
             })
             .await
             .unwrap()

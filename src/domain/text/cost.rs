@@ -91,6 +91,13 @@ impl ReplyCost {
         Self::with_urls(reply.has_url(), summoned, prices)
     }
 
+    /// What the same reply would cost without its link, when the link makes
+    /// it dearer (X prices a post with a URL above any other).
+    pub fn without_link(&self, summoned: bool, prices: &ReplyPrices) -> Option<ReplyCost> {
+        let plain = Self::with_urls(false, summoned, prices);
+        (self.rate == ReplyRate::PostCreateWithUrl && plain.usd < self.usd).then_some(plain)
+    }
+
     fn with_urls(has_url: bool, summoned: bool, prices: &ReplyPrices) -> ReplyCost {
         let (usd, rate) = if has_url {
             (
@@ -109,6 +116,20 @@ impl ReplyCost {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_is_called_out_only_when_it_raises_the_price() {
+        let prices = ReplyPrices {
+            post_create_usd: 0.015,
+            post_create_with_url_usd: 0.2,
+            summoned_reply_usd: 0.01,
+        };
+        let linked = ReplyCost::for_text("see https://croydon.gov.uk", true, &prices);
+        let plain = linked.without_link(true, &prices).unwrap();
+        assert_eq!((plain.usd, plain.rate), (0.01, ReplyRate::SummonedReply));
+        let text = ReplyCost::for_text("thanks", true, &prices);
+        assert_eq!(text.without_link(true, &prices), None);
+    }
     use crate::domain::text::ReplyText;
 
     const P: ReplyPrices = ReplyPrices::X_2026_04_20;

@@ -76,7 +76,13 @@ async fn refused_transitions_say_why_and_change_nothing() {
     let sam = t.login("sam").await;
     sam.post(&format!("/items/{}/dismiss", item.id), &[]).await;
     let before = t.audit_count().await;
+    // A form is answered in the page it came from; the script gets a 409.
     let r = sam.post(&format!("/items/{}/claim", item.id), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(flash(&r).contains("dismissed"), "{}", flash(&r));
+    let r = sam
+        .post_json(&format!("/items/{}/claim", item.id), json!({}))
+        .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let body = r.text().await.unwrap();
     assert!(body.contains("dismissed"), "{body}");

@@ -29,6 +29,7 @@ async fn the_composer_check_renders_templates_and_counts_like_x() {
     assert_eq!(check["weighted_length"], 47);
     assert_eq!(check["valid"], true);
     assert_eq!(check["priced_as"], "summoned_reply");
+    assert_eq!(check["link_warning"], Value::Null);
 
     // The same weighted rules as the server: a URL counts 23, CJK counts 2.
     let r = sam
@@ -39,6 +40,10 @@ async fn the_composer_check_renders_templates_and_counts_like_x() {
         .await;
     let check: Value = r.json().await.unwrap();
     assert_eq!(check["weighted_length"], 4 + 23 + 1 + 4);
+    assert_eq!(
+        check["link_warning"], "The link raises this reply's cost from $0.010 to $0.200.",
+        "a link that raises the price is called out"
+    );
     let r = sam.post_json(&path, json!({"text": "x".repeat(281)})).await;
     let check: Value = r.json().await.unwrap();
     assert_eq!(check["valid"], false);
@@ -94,6 +99,14 @@ async fn a_template_reply_reaches_x_exactly_once_and_is_recorded_with_its_office
         .await
         .unwrap();
     assert!(html.contains("the reply on X"), "link to the sent reply");
+    let conversation = html.split("id=\"thread-h\"").nth(1).unwrap();
+    let conversation = conversation.split("</section>").next().unwrap();
+    assert!(
+        conversation.contains(
+            "<bdi class=\"name\">Croydon Council</bdi> <span class=\"handle\">@yourcroydon</span>"
+        ) && conversation.contains("Thanks @resident11, we have passed this on. Sam"),
+        "the sent reply appears in the conversation as the council: {conversation}"
+    );
     let r = sam
         .post(&format!("/items/{}/reply", item.id), &[("text", "Again?")])
         .await;
@@ -183,6 +196,19 @@ async fn a_post_only_a_person_can_answer_gets_an_intent_link_and_mark_replied() 
         t.store.item(item.id).await.unwrap().status.as_str(),
         "replied"
     );
+    // The card says so, and no longer offers to open X.
+    let html = sam
+        .get(&format!("/items/{}", item.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<strong class=\"reply-state\">replied in X</strong>"),
+        "{html}"
+    );
+    assert!(html.contains("Marked replied: placewatch links the reply here"));
+    assert!(!html.contains("id=\"open-in-x\""), "{html}");
     t.stop().await;
 }
 

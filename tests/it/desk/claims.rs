@@ -1,0 +1,121 @@
+//! A claim means something: a rule's assignment reads as one, a claim over
+//! it takes the item over, a refused claim says whose the item is, and a
+//! reply over a colleague's claim is asked for and audited.
+
+use reqwest::StatusCode;
+
+use super::{DeskTest, flash};
+use placewatch::store::ReplyFilter;
+
+const RULE: &str = "\n[[rules]]\nname = \"bins\"\nwhen = { words = [\"bins\"] }\nthen = { owner = \"streets-team\" }\n";
+
+#[tokio::test]
+async fn claims_are_owned_and_a_reply_over_one_asks_first() {
+    let t = DeskTest::start_with(RULE).await;
+    let item = t
+        .arrive("resident50", "@yourcroydon Croydon bins not emptied again")
+        .await;
+    assert_eq!(item.owner.as_deref(), Some("streets-team"));
+    let page = format!("/items/{}", item.id);
+    let (sam, priya) = (t.login("sam").await, t.login("priya").await);
+
+    // A rule's assignment is not a claim.
+    let html = sam.get(&page).await.text().await.unwrap();
+    assert!(
+        html.contains("<dd class=\"owner-label\">assigned to streets-team by rule bins</dd>"),
+        "{html}"
+    );
+    let list = sam.get("/?status=new").await.text().await.unwrap();
+    assert!(list.contains("<span class=\"owner\">assigned to streets-team by rule bins</span>"));
+
+    // Claiming it takes it over from the team.
+    let r = sam.post(&format!("{page}/claim"), &[]).await;
+    assert_eq!(
+        flash(&r),
+        format!(
+            "Item {}: you took it over from streets-team (in progress).",
+            item.id
+        )
+    );
+    let html = sam.get(&page).await.text().await.unwrap();
+    assert!(html.contains("owner-label\">claimed by sam "), "{html}");
+    assert!(
+        html.contains("sam took it over from streets-team"),
+        "{html}"
+    );
+
+    // Another officer's claim is refused with whose the item is, in the page.
+    let r = priya
+        .post(
+            &format!("{page}/claim"),
+            &[("back", "/?status=in_progress")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let said = flash(&r);
+    assert!(
+        said.starts_with(&format!(
+            "Item {} is not yours to claim: sam claimed it ",
+            item.id
+        )) && said.ends_with("Ask sam to release it."),
+        "{said}"
+    );
+    let r = priya
+        .post_json(&format!("{page}/claim"), serde_json::json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+
+    // Priya's composer says whose it is; a reply without her say-so is refused.
+    let html = priya.get(&page).await.text().await.unwrap();
+    assert!(html.contains("<strong>sam claimed this item "), "{html}");
+    assert!(html.contains("Reply over sam&#39;s claim") || html.contains("Reply over sam's claim"));
+    let text = "Thanks, the streets team are on it. Priya";
+    let r = priya
+        .post(&format!("{page}/reply"), &[("text", text)])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Not sent: sam has claimed item"), "{html}");
+    assert!(html.contains(text), "her words are kept");
+    let replies = |t: &DeskTest| {
+        let store = t.store.clone();
+        let id = item.id;
+        async move {
+            store
+                .list_replies(&ReplyFilter {
+                    item_id: Some(id),
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+        }
+    };
+    assert!(replies(&t).await.is_empty(), "nothing recorded or sent");
+    assert_eq!(t.replies_created().await, 0);
+
+    // With it, the reply goes, and the history says it went over the claim.
+    let r = priya
+        .post(
+            &format!("{page}/reply"),
+            &[("text", text), ("over_claim", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(flash(&r).starts_with("Reply sent: "), "{}", flash(&r));
+    assert_eq!(replies(&t).await.len(), 1);
+    assert_eq!(t.replies_created().await, 1);
+    let audit = t.store.audit(Some(item.id), 50).await.unwrap();
+    let over = audit
+        .iter()
+        .find(|e| e.action == "reply.over_claim")
+        .expect("the override is audited");
+    assert_eq!(over.actor, "priya");
+    assert_eq!(over.detail.as_deref(), Some("replied over sam's claim"));
+    let html = priya.get(&page).await.text().await.unwrap();
+    assert!(
+        html.contains("priya replied over another officer&#39;s claim")
+            || html.contains("priya replied over another officer's claim"),
+        "{html}"
+    );
+    t.stop().await;
+}
