@@ -97,15 +97,17 @@
       const result = await post(`/items/${id}/${action}`);
       updateRow(row, result);
       row.querySelector(`.quick button[data-action="${action}"]`)?.closest("form")?.remove();
-      announce(result.message);
+      notify(result.message, result.undo);
       if (row.classList.contains("current") && wide.matches) openItem(id).catch(() => {});
     } catch (error) {
       notify(error.message);
     }
   }
 
-  // A message in the page (and read out), where a form's answer would be.
-  function notify(message) {
+  // A message in the page (and read out), where a form's answer would be;
+  // with `undo` (the changes' audit ids), an Undo button for ten seconds.
+  const UNDO_SECONDS = 10;
+  function notify(message, undo) {
     let notice = document.getElementById("notice");
     if (!notice) {
       notice = document.createElement("div");
@@ -116,7 +118,43 @@
       host?.prepend(notice);
     }
     notice.textContent = message;
+    if (undo && undo.length > 0) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.undoButton = "";
+      button.textContent = "Undo";
+      button.addEventListener("click", () => undoChanges(undo));
+      notice.append(" ", button);
+      window.setTimeout(() => button.remove(), UNDO_SECONDS * 1000);
+    }
   }
+
+  async function undoChanges(changes) {
+    document.querySelectorAll("[data-undo-button]").forEach((b) => b.remove());
+    try {
+      const response = await fetch("/undo", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+          "X-CSRF-Token": csrf, "Accept": "application/json",
+          "Content-Type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams({ changes: changes.join(",") }),
+      });
+      const result = await response.json();
+      notify(result.message);
+      if (list) await refreshRows();
+      const open = document.querySelector("#pane .item-page")?.dataset.itemId;
+      if (open && wide.matches) await openItem(open);
+    } catch (error) {
+      notify("Undo failed: " + error.message);
+    }
+  }
+
+  // The Undo a form's answer offers lasts ten seconds too.
+  document.querySelectorAll("form[data-undo]").forEach((form) => {
+    window.setTimeout(() => form.remove(), UNDO_SECONDS * 1000);
+  });
 
   // ---------------------------------------------------------------- split view
   // From 75rem wide the inbox shows the chosen item beside the list; the
@@ -473,7 +511,10 @@
     const key = event.key;
     const row = selected();
     let handled = true;
-    if (key === "?") help?.showModal();
+    if (key === "z" && document.querySelector("[data-undo-button], form[data-undo] button")) {
+      document.querySelector("[data-undo-button], form[data-undo] button").click();
+    }
+    else if (key === "?") help?.showModal();
     else if (key === "/") document.getElementById("q")?.focus();
     else if (key === "u") window.location.href = "/";
     else if (list && (key === "j" || key === "ArrowDown" && row)) move(1);

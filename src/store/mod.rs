@@ -59,7 +59,7 @@ pub use audit::{AuditEntry, NewAudit};
 pub use events::Event;
 pub use inbox::{ItemFilter, ItemPage, Sort};
 pub use ingest::PageOutcome;
-pub use items::ItemRow;
+pub use items::{ItemRow, Undone};
 pub use notes::Note;
 pub use officers::{NewOfficer, Officer, Session};
 pub use plan::{MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, SearchError};

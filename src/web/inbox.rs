@@ -16,7 +16,7 @@ use super::Desk;
 use super::error::WebError;
 use super::guard::Me;
 use super::item::{ItemQuery, Placement, body_of};
-use super::render::{Chrome, age, back, html, local_path, truncate, wants_json};
+use super::render::{Chrome, age, back_with_undo, html, local_path, truncate, wants_json};
 use crate::domain::officer::Permission;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -60,6 +60,9 @@ pub(crate) struct InboxQuery {
     item: Option<i64>,
     #[serde(default)]
     done: Option<String>,
+    /// The changes the flash offers to undo (audit entry ids).
+    #[serde(default)]
+    undo: Option<String>,
 }
 
 /// What the inbox shows by status: the open items (new and in progress, the
@@ -512,7 +515,8 @@ pub(crate) async fn page(
         .map_or(0, |(_, n)| *n);
     let chrome = Chrome::new(&desk, &me, "inbox")
         .await?
-        .with_flash(q.done.clone());
+        .with_flash(q.done.clone())
+        .with_undo(q.undo.as_deref(), &here);
     let status = if search_error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -614,9 +618,17 @@ pub(crate) async fn bulk_dismiss(
     }
     let mut dismissed = 0;
     let mut skipped = Vec::new();
+    let mut changes = Vec::new();
     for id in &ids {
-        match desk.store.transition(*id, Action::Dismiss, me.name()).await {
-            Ok(_) => dismissed += 1,
+        match desk
+            .store
+            .transition_audited(*id, Action::Dismiss, me.name())
+            .await
+        {
+            Ok((_, change)) => {
+                dismissed += 1;
+                changes.push(change);
+            }
             Err(crate::store::StoreError::Transition(_)) => skipped.push(*id),
             Err(e) => return Err(e.into()),
         }
@@ -632,9 +644,13 @@ pub(crate) async fn bulk_dismiss(
     };
     if wants_json(&headers) {
         return Ok(axum::Json(serde_json::json!({
-            "dismissed": dismissed, "skipped": skipped, "message": message
+            "dismissed": dismissed, "skipped": skipped, "message": message, "undo": changes,
         }))
         .into_response());
     }
-    Ok(back(&local_path(to.as_deref()), &message))
+    Ok(back_with_undo(
+        &local_path(to.as_deref()),
+        &message,
+        &changes,
+    ))
 }

@@ -17,7 +17,7 @@ use super::compose::{Check, find_template, render_template};
 use super::error::WebError;
 use super::guard::Me;
 use super::ownership;
-use super::render::{Chrome, age, back, local_path, wants_json, x_link};
+use super::render::{Chrome, age, back, back_with_undo, local_path, wants_json, x_link};
 use crate::domain::officer::Permission;
 use crate::domain::outbox::ReplyState;
 use crate::domain::triage::{Action, ReplyPath, Status};
@@ -138,6 +138,9 @@ pub(crate) struct ItemQuery {
     /// With `pane`, the inbox address the pane sits in (forms return there).
     #[serde(default)]
     pub list: Option<String>,
+    /// The changes the flash offers to undo (audit entry ids).
+    #[serde(default)]
+    pub undo: Option<String>,
 }
 
 /// Where an item's content is shown.
@@ -182,7 +185,8 @@ pub(crate) async fn page_of(
     let body = body_of(desk, me, id, &q, composer, &placement).await?;
     let chrome = Chrome::new(desk, me, "inbox")
         .await?
-        .with_flash(q.done.clone());
+        .with_flash(q.done.clone())
+        .with_undo(q.undo.as_deref(), &format!("/items/{id}"));
     let page = ItemPage { chrome, id, body }.render()?;
     Ok((status, axum::response::Html(page)).into_response())
 }
@@ -462,6 +466,7 @@ fn describe_action(action: &str) -> &str {
         "reply.resent" => "sent the reply again after reconciling",
         "reply.submitted" => "submitted the draft",
         "reply.over_claim" => "replied over another officer's claim",
+        "item.undone" => "undid a change",
         other => other,
     }
 }
@@ -514,8 +519,8 @@ async fn act(
 ) -> Result<Response, WebError> {
     me.require(Permission::Triage)?;
     let to = to.filter(|b| !b.is_empty());
-    let item = match desk.store.transition(id, action, me.name()).await {
-        Ok(item) => item,
+    let (item, change) = match desk.store.transition_audited(id, action, me.name()).await {
+        Ok(done) => done,
         // A refused action says why in the page; a claim on someone
         // else's item says whose it is.
         Err(StoreError::Transition(e)) => {
@@ -566,13 +571,72 @@ async fn act(
             "owner": item.owner,
             "owner_label": ownership::row_label(&item, &desk.config.rules),
             "message": message,
+            "undo": [change],
         }))
         .into_response());
     }
-    Ok(back(
+    Ok(back_with_undo(
         &local_path(to.as_deref().or(Some(&format!("/items/{id}")))),
         &message,
+        &[change],
     ))
+}
+
+/// How long after a change the store still takes it back: the ten seconds
+/// the desk offers Undo for, and a little for the request on its way.
+const UNDO_WINDOW: std::time::Duration = std::time::Duration::from_secs(15);
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct UndoForm {
+    /// Audit entry ids, comma-separated.
+    changes: String,
+    #[serde(default)]
+    back: Option<String>,
+}
+
+/// `POST /undo`: takes back the officer's own changes of the last seconds
+/// (a workflow action, or each item of a bulk one); audited beside them.
+pub(crate) async fn undo(
+    State(desk): State<Desk>,
+    me: Me,
+    headers: HeaderMap,
+    Form(form): Form<UndoForm>,
+) -> Result<Response, WebError> {
+    me.require(Permission::Triage)?;
+    let changes: Vec<i64> = form
+        .changes
+        .split(',')
+        .map(|c| c.trim().parse())
+        .collect::<Result<_, _>>()
+        .map_err(|_| WebError::Refused {
+            status: StatusCode::BAD_REQUEST,
+            message: format!("not a list of changes: {:?}", form.changes),
+        })?;
+    if changes.len() > 1000 {
+        return Err(WebError::Refused {
+            status: StatusCode::BAD_REQUEST,
+            message: "at most 1000 changes can be undone at once".into(),
+        });
+    }
+    let undone = desk.store.undo(&changes, me.name(), UNDO_WINDOW).await?;
+    let message = match (undone.items.len(), undone.refused.first()) {
+        (0, Some((_, why))) => format!("Nothing was undone: {why}."),
+        (n, None) => format!("Undone: {n} item(s) back as they were."),
+        (n, Some((_, why))) => format!(
+            "Undone: {n} item(s) back as they were; {} not ({why}).",
+            undone.refused.len()
+        ),
+    };
+    if wants_json(&headers) {
+        return Ok(Json(serde_json::json!({
+            "undone": undone.items,
+            "refused": undone.refused.len(),
+            "message": message,
+        }))
+        .into_response());
+    }
+    let to = form.back.filter(|b| !b.is_empty());
+    Ok(back(&local_path(to.as_deref()), &message))
 }
 
 macro_rules! workflow_handlers {

@@ -121,6 +121,7 @@ pub fn router(desk: Desk) -> Router {
         .route("/", get(inbox::page))
         .route("/inbox/rows", get(inbox::rows))
         .route("/items/dismiss", post(inbox::bulk_dismiss))
+        .route("/undo", post(item::undo))
         .route("/items/{id}", get(item::page))
         .route("/items/{id}/claim", post(item::claim))
         .route("/items/{id}/release", post(item::release))

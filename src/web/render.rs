@@ -29,6 +29,9 @@ pub(crate) struct Chrome {
     pub awaiting: u64,
     /// A one-off message after an action (from the `done` query parameter).
     pub flash: Option<String>,
+    /// The changes the flash's Undo button takes back (the `undo` query
+    /// parameter), and the page to come back to.
+    pub undo: Option<(String, String)>,
 }
 
 impl Chrome {
@@ -51,11 +54,24 @@ impl Chrome {
             can_admin: me.can(Permission::Administer),
             awaiting,
             flash: None,
+            undo: None,
         })
     }
 
     pub fn with_flash(mut self, flash: Option<String>) -> Chrome {
         self.flash = flash.filter(|f| !f.is_empty()).map(|f| truncate(&f, 300));
+        self
+    }
+
+    /// Offers to undo `changes` (audit entry ids, comma-separated) from the
+    /// flash, coming back to `here`.
+    pub fn with_undo(mut self, changes: Option<&str>, here: &str) -> Chrome {
+        let valid = changes.filter(|c| {
+            !c.is_empty() && c.split(',').all(|id| id.parse::<i64>().is_ok()) && c.len() <= 4000
+        });
+        self.undo = valid
+            .filter(|_| self.flash.is_some())
+            .map(|c| (c.to_owned(), here.to_owned()));
         self
     }
 }
@@ -76,8 +92,17 @@ pub(crate) fn wants_json(headers: &HeaderMap) -> bool {
 
 /// After a form's action: back to `to` with a message for the flash banner.
 pub(crate) fn back(to: &str, message: &str) -> Response {
+    back_with_undo(to, message, &[])
+}
+
+/// [`back`], offering to undo the changes recorded by audit entries `undo`.
+pub(crate) fn back_with_undo(to: &str, message: &str, undo: &[i64]) -> Response {
     let sep = if to.contains('?') { '&' } else { '?' };
-    let target = format!("{to}{sep}done={}", super::guard::urlencode(message));
+    let mut target = format!("{to}{sep}done={}", super::guard::urlencode(message));
+    if !undo.is_empty() {
+        let ids: Vec<String> = undo.iter().map(i64::to_string).collect();
+        target.push_str(&format!("&undo={}", ids.join(",")));
+    }
     Redirect::to(&target).into_response()
 }
 

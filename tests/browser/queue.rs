@@ -265,3 +265,88 @@ async fn the_manual_path_flips_to_replied_when_the_councils_reply_appears() {
     sam.assert_not_reloaded().await;
     demo.stop().await;
 }
+
+/// The status label of the row of item `id`.
+async fn row_status(b: &Browser, id: &str) -> Value {
+    b.js(&format!(
+        "return document.querySelector('#items > li[data-id=\"{id}\"] .status-label')?.textContent ?? null"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn a_dismiss_and_a_bulk_dismiss_are_undone_from_the_notice() {
+    let Some(mut demo) = Demo::start(Needs::Browser).await else {
+        return;
+    };
+    let sam = demo.login("sam").await;
+    sam.emulate(1366, 900, false).await;
+    sam.goto("/?status=all&sort=newest").await;
+    let rows = queue(&sam).await;
+    let ids: Vec<String> = rows[..3]
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    sam.mark_page().await;
+
+    // A row's Dismiss, then Undo in the notice.
+    sam.js(&format!(
+        "document.querySelector('#items > li[data-id=\"{}\"] a.open').focus()",
+        ids[0]
+    ))
+    .await;
+    sam.press(&['d']).await;
+    sam.wait_for(
+        "the dismissal and its Undo",
+        "return document.querySelector('#notice [data-undo-button]') !== null",
+    )
+    .await;
+    assert_eq!(row_status(&sam, &ids[0]).await, json!("dismissed"));
+    sam.find("#notice [data-undo-button]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    sam.wait_for(
+        "the row to be back as it was",
+        &format!(
+            "return document.querySelector('#items > li[data-id=\"{}\"] .status-label')?.textContent === 'new'
+                 && document.getElementById('notice').textContent.startsWith('Undone: 1 item')",
+            ids[0]
+        ),
+    )
+    .await;
+    sam.assert_not_reloaded().await;
+
+    // Two ticked and dismissed together; z undoes both.
+    for id in &ids[1..] {
+        sam.find(&format!("#pick-{id}"))
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+    sam.find("#bulk button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    sam.wait_for(
+        "the bulk dismissal's answer with Undo",
+        "return document.querySelector('.flash form[data-undo]') !== null",
+    )
+    .await;
+    for id in &ids[1..] {
+        assert_eq!(row_status(&sam, id).await, json!("dismissed"));
+    }
+    sam.press(&['z']).await;
+    sam.wait_for(
+        "z to undo the bulk dismissal",
+        "return document.querySelector('.flash')?.textContent.startsWith('Undone: 2 item')",
+    )
+    .await;
+    for id in &ids[1..] {
+        assert_eq!(row_status(&sam, id).await, json!("new"));
+    }
+    demo.stop().await;
+}

@@ -119,3 +119,69 @@ async fn claims_are_owned_and_a_reply_over_one_asks_first() {
     );
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_change_can_be_undone_by_its_officer_soon_after_and_both_are_audited() {
+    let t = DeskTest::start().await;
+    let one = t.arrive("resident60", "Croydon lights out").await;
+    let two = t.arrive("resident61", "Croydon lights still out").await;
+    let (sam, priya) = (t.login("sam").await, t.login("priya").await);
+
+    // A form's answer offers Undo for the change it made.
+    let r = sam
+        .post(&format!("/items/{}/dismiss", one.id), &[("back", "/")])
+        .await;
+    let to = super::location(&r);
+    let change = to.split("undo=").nth(1).expect("an undo offer").to_owned();
+    let html = sam.get(&to).await.text().await.unwrap();
+    assert!(html.contains("action=\"/undo\""), "{html}");
+    assert!(html.contains(&format!("name=\"changes\" value=\"{change}\"")));
+
+    // Only by the officer who made it.
+    let r = priya.post("/undo", &[("changes", &change)]).await;
+    assert!(
+        flash(&r).contains("someone else made that change"),
+        "{}",
+        flash(&r)
+    );
+    let r = sam
+        .post("/undo", &[("changes", &change), ("back", "/")])
+        .await;
+    assert_eq!(flash(&r), "Undone: 1 item(s) back as they were.");
+    let item = t.store.item(one.id).await.unwrap();
+    assert_eq!((item.status.as_str(), item.owner), ("new", None));
+    let r = sam.post("/undo", &[("changes", &change)]).await;
+    assert!(
+        flash(&r).contains("the item has changed since"),
+        "once only"
+    );
+    let actions: Vec<String> = t
+        .store
+        .audit(Some(one.id), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions[..2], ["item.undone", "item.dismissed"], "both kept");
+
+    // A bulk change is undone whole.
+    let ids = [one.id.to_string(), two.id.to_string()];
+    let r = sam
+        .post_json_form("/items/dismiss", &[("item", &ids[0]), ("item", &ids[1])])
+        .await;
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["dismissed"], 2);
+    let changes: Vec<String> = body["undo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let r = sam.post("/undo", &[("changes", &changes.join(","))]).await;
+    assert_eq!(flash(&r), "Undone: 2 item(s) back as they were.");
+    for id in [one.id, two.id] {
+        assert_eq!(t.store.item(id).await.unwrap().status.as_str(), "new");
+    }
+    t.stop().await;
+}

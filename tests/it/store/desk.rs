@@ -213,3 +213,40 @@ async fn concurrent_writers_in_two_processes_wait_instead_of_failing() {
     assert_eq!(t.all_items().await.len(), 21);
     assert_eq!(t.store.cursor("m").await.unwrap().unwrap().posts_read, 21);
 }
+
+#[tokio::test]
+async fn an_undo_past_its_window_or_of_a_note_changes_nothing() {
+    let t = TestStore::open().await;
+    let id = one_item(&t).await;
+    let (_, change) = t
+        .store
+        .transition_audited(id, Action::Dismiss, "sam")
+        .await
+        .unwrap();
+    let late = t
+        .store
+        .undo(&[change], "sam", std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert!(late.items.is_empty());
+    assert_eq!(late.refused[0].1, "it is too late to undo that change");
+    t.store.add_note(id, "sam", "called them").await.unwrap();
+    let note = t.store.audit(Some(id), 1).await.unwrap()[0].id;
+    let not_undoable = t
+        .store
+        .undo(&[note], "sam", std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(
+        not_undoable.refused[0].1,
+        "not a change to an item that can be undone"
+    );
+    assert_eq!(t.store.item(id).await.unwrap().status, Status::Dismissed);
+    let undone = t
+        .store
+        .undo(&[change], "sam", std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(undone.items, [id]);
+    assert_eq!(t.store.item(id).await.unwrap().status, Status::New);
+}
