@@ -46,7 +46,7 @@ pub struct Monitor {
     pub key: String,
     pub source: Source,
     /// Place names this monitor finds posts for (searched, then covered by a
-    /// searched one), for status output.
+    /// searched one; see `PackedQuery::places`), for status output.
     pub places: Vec<String>,
 }
 
@@ -106,13 +106,12 @@ pub fn plan(config: &Config, council: &Council) -> Result<Vec<Monitor>, PackErro
         .into_iter()
         .map(|q| Monitor {
             key: format!("search:{}", q.text),
-            // The places it searches for, then those they cover (left out of
-            // the query, found through it).
+            // The places it searches for, then those they cover (their words
+            // left out of the query, found through it).
             places: q
-                .keywords
-                .iter()
-                .chain(&q.covered)
-                .map(|&i| config.monitor.places[i].to_string())
+                .places()
+                .into_iter()
+                .map(|i| config.monitor.places[i].to_string())
                 .collect(),
             source: Source::Search { query: q.text },
         })
@@ -136,4 +135,55 @@ pub fn plan(config: &Config, council: &Council) -> Result<Vec<Monitor>, PackErro
     };
     monitors.push(mention);
     Ok(monitors)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::domain::triage::Account;
+
+    fn reference() -> Config {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/placewatch.toml");
+        let source = std::fs::read_to_string(&path).unwrap();
+        Config::from_str_with_env(&source, &path, &|_| None).unwrap()
+    }
+
+    /// The reference config at the self-serve limit of 512: three searches
+    /// (two before hashtag forms were searched: 21 of its 34 places have
+    /// several words, and their hashtag forms add 349 characters of terms to
+    /// the 451 there were, against 292 a query holds beside the exclusions),
+    /// and the mentions timeline. Every hashtag form is searched in the query
+    /// that lists its place. `cargo test --lib reference_config -- --nocapture`
+    /// prints the queries.
+    #[test]
+    fn the_reference_config_packs_into_three_searches_and_the_mentions() {
+        let config = reference();
+        let council = Council::LoggedIn(Account {
+            id: 1,
+            handle: config.council.handle.clone(),
+        });
+        let monitors = plan(&config, &council).unwrap();
+        assert_eq!(searches(&monitors), 3);
+        assert_eq!(monitors.len(), 4);
+        let mut hashtags = 0;
+        for m in &monitors {
+            let Source::Search { query } = &m.source else {
+                continue;
+            };
+            let len = query.chars().count();
+            println!("{len} chars, {} places: {query}", m.places.len());
+            assert!(len <= config.x.query_max_len);
+            for place in &config.monitor.places {
+                if let Some(tag) = place.hashtag_term() {
+                    let held =
+                        query.contains(&format!(" {tag} ")) || query.contains(&format!("{tag})"));
+                    assert_eq!(held, m.places.contains(&place.to_string()), "{tag}");
+                    hashtags += usize::from(held);
+                }
+            }
+        }
+        assert_eq!(hashtags, 21);
+    }
 }

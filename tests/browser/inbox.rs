@@ -367,3 +367,32 @@ async fn a_new_item_appears_at_the_top_without_moving_the_selection() {
     );
     demo.stop().await;
 }
+
+/// Hashtags count as place names: a post that names its place only as
+/// `#ThorntonHeath` is found by the daemon's search and arrives in the inbox
+/// with the place chip "Thornton Heath".
+#[tokio::test]
+async fn a_post_naming_its_place_only_by_hashtag_arrives_with_the_place() {
+    let Some(mut demo) = Demo::start(Needs::Browser).await else {
+        return;
+    };
+    let sam = demo.login("sam").await;
+    // Newest first, where an arrival belongs at the top.
+    sam.goto("/?sort=newest").await;
+    let text = "Pond frozen solid this morning, browser-hashtag-check #ThorntonHeath";
+    demo.inject(json!({"author": "hashtag_test", "text": text}))
+        .await;
+    sam.wait_for_at_most(
+        POLL_WAIT,
+        "the #ThorntonHeath post to arrive at the top of the inbox",
+        &format!(
+            "return document.querySelector('#items > li.item .text')?.textContent === {}",
+            json!(text)
+        ),
+    )
+    .await;
+    let top = rows(&sam).await.remove(0);
+    assert_eq!(top["text"], json!(text));
+    assert_eq!(top["places"], json!(["Thornton Heath"]), "{top}");
+    demo.stop().await;
+}

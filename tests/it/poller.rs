@@ -216,6 +216,80 @@ async fn a_restart_resumes_from_the_cursors() {
     assert_eq!(sim.stats().await["posts_served_twice"], 0);
 }
 
+/// Hashtags count as place names: a post whose only place reference is
+/// `#ThorntonHeath` (any case) is found by the planned search and becomes an
+/// item tagged "Thornton Heath"; `#EastCroydon`, whose place's words are left
+/// to Croydon's, is searched and tagged too. The simulator's ground truth for
+/// the planned queries agrees. `#CroydonPark` names no place and is not read.
+#[tokio::test]
+async fn a_post_naming_a_place_only_by_its_hashtag_becomes_an_item_for_it() {
+    let sim = TestSim::start().await;
+    let p = poller_for(&sim, None).await;
+    let [search] = p
+        .poller
+        .monitors
+        .iter()
+        .filter_map(|m| match &m.source {
+            Source::Search { query } => Some(query.as_str()),
+            Source::Mentions { .. } => None,
+        })
+        .collect::<Vec<_>>()[..]
+    else {
+        panic!("one search: {:?}", p.poller.monitors);
+    };
+    assert!(
+        search.starts_with(
+            "(Croydon OR #EastCroydon OR #WestCroydon OR \"Thornton Heath\" OR #ThorntonHeath OR Purley) "
+        ),
+        "{search}"
+    );
+    poll_all(&p).await;
+    let ids: Vec<u64> = sim
+        .inject(json!([
+            {"text": "Pond frozen solid this morning #ThorntonHeath", "author": "res_tag1"},
+            {"text": "so proud of our high street #thorntonheath", "author": "res_tag2"},
+            {"text": "#EastCroydon delays again", "author": "res_tag3"},
+            {"text": "Sunset over #CroydonPark", "author": "aussie_tag"},
+        ]))
+        .await
+        .iter()
+        .map(|id| id.parse().unwrap())
+        .collect();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    poll_all(&p).await;
+
+    let truth = ground_truth(&sim, &p).await;
+    assert!(ids[..3].iter().all(|id| truth.contains(id)), "{ids:?}");
+    assert!(!truth.contains(&ids[3]), "#CroydonPark names no place");
+    assert_same(&stored_items(&p.poller.store).await, &truth);
+    assert_eq!(sim.stats().await["posts_served_twice"], 0);
+
+    let heath = places_of(&p.poller.store, "Thornton Heath", &ids).await;
+    assert_eq!(
+        heath,
+        [
+            (ids[1], vec!["Thornton Heath".to_string()]),
+            (ids[0], vec!["Thornton Heath".to_string()]),
+        ]
+    );
+    let east = places_of(&p.poller.store, "East Croydon", &ids).await;
+    assert_eq!(east, [(ids[2], vec!["East Croydon".to_string()])]);
+}
+
+/// The items of `place` among the posts `ids`: each post's id and places.
+async fn places_of(store: &Store, place: &str, ids: &[u64]) -> Vec<(u64, Vec<String>)> {
+    let filter = ItemFilter {
+        place: Some(place.into()),
+        ..ItemFilter::default()
+    };
+    let page = store.list_items(&filter).await.unwrap();
+    page.items
+        .into_iter()
+        .filter(|i| ids.contains(&i.post.id))
+        .map(|i| (i.post.id, i.places))
+        .collect()
+}
+
 #[tokio::test]
 async fn faults_are_survived_and_the_result_is_complete() {
     let sim = TestSim::start().await;

@@ -119,6 +119,43 @@ async fn until_id_returns_only_older_posts_in_search_and_timelines() {
     assert_eq!(param(last, "until_id"), Some(all[2].to_string().as_str()));
 }
 
+/// X's keyword search is tokenised, so a keyword finds its own hashtag; the
+/// `#` operator matches a hashtag entity whole, ignoring case; a phrase
+/// does not find the joined hashtag of its words. Search and ground truth
+/// agree.
+#[tokio::test]
+async fn a_keyword_finds_its_hashtag_and_a_hashtag_only_the_whole_tag() {
+    let sim = TestSim::start().await;
+    let ids = sim
+        .inject(json!([
+            {"text": "#Quokkaville is lovely tonight", "author": "resident_a"},
+            {"text": "pond frozen over at #wombatheath", "author": "resident_b"},
+            {"text": "sunset over #QuokkavillePark", "author": "resident_c"},
+            {"text": "Wombat Heath library reopens", "author": "resident_d"},
+        ]))
+        .await;
+    let id = |i: usize| ids[i].parse::<u64>().unwrap();
+    let since = id(0) - 1;
+    for (query, expected) in [
+        ("Quokkaville", vec![id(0)]),
+        ("#quokkaville", vec![id(0)]),
+        ("#WombatHeath", vec![id(1)]),
+        ("\"Wombat Heath\"", vec![id(3)]),
+        (
+            "(\"Wombat Heath\" OR #WombatHeath) -is:retweet",
+            vec![id(3), id(1)],
+        ),
+    ] {
+        let path = format!(
+            "/2/tweets/search/recent?query={}&since_id={since}&max_results=100",
+            encode(query)
+        );
+        let (found, _) = page_ids(&sim, &path, false).await;
+        assert_eq!(found, expected, "{query}");
+        assert_eq!(sim.truth(query).await, expected, "ground truth of {query}");
+    }
+}
+
 #[tokio::test]
 async fn empty_result_is_meta_only() {
     let sim = TestSim::start().await;

@@ -200,4 +200,32 @@ mod tests {
         assert_eq!(context, [5]);
         assert_eq!(batch.reads, 4, "every post X returned is billed");
     }
+
+    #[test]
+    fn a_hashtag_tags_its_place() {
+        let places = ["Croydon", "East Croydon", "Thornton Heath"];
+        let tagger = Tagger {
+            places: KeywordSet::new(places.map(|p| Keyword::parse(p).unwrap()).to_vec()),
+            ..tagger()
+        };
+        let tagged = |text: &str| {
+            let post = Post {
+                text: text.into(),
+                ..post(1, 7, None)
+            };
+            tagger.tag(post, "ann", None, None).places
+        };
+        assert_eq!(
+            tagged("pond frozen over #ThorntonHeath"),
+            ["Thornton Heath"]
+        );
+        assert_eq!(tagged("#thorntonheath pond frozen"), ["Thornton Heath"]);
+        assert_eq!(tagged("#Croydon is lovely"), ["Croydon"]);
+        assert_eq!(tagged("#EastCroydon delays again"), ["East Croydon"]);
+        assert_eq!(
+            tagged("East Croydon delays #ThorntonHeath"),
+            ["Croydon", "East Croydon", "Thornton Heath"]
+        );
+        assert!(tagged("#ThorntonHeathPond #CroydonPark").is_empty());
+    }
 }

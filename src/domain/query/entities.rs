@@ -128,6 +128,17 @@ fn hashtag_at(chars: &[char], i: usize) -> Option<String> {
     Some(fold(&body))
 }
 
+/// The folded hashtag `#body` makes when all of `body` is one hashtag as
+/// [`extract`] finds them (letters, digits, `_` and combining marks, not only
+/// digits); `None` when a character would end the hashtag early.
+pub(crate) fn whole_hashtag(body: &str) -> Option<String> {
+    if body.is_empty() || !body.chars().all(is_hashtag_char) {
+        return None;
+    }
+    let chars: Vec<char> = std::iter::once('#').chain(body.chars()).collect();
+    hashtag_at(&chars, 0)
+}
+
 fn cashtag_at(chars: &[char], i: usize) -> Option<String> {
     if i > 0 && !chars[i - 1].is_whitespace() {
         return None;
@@ -196,6 +207,32 @@ mod tests {
             ["croydon", "cafe", "thankunext", "_x", "road_works"]
         );
         assert!(extract("https://x.com/#frag").hashtags.is_empty());
+    }
+
+    #[test]
+    fn a_whole_hashtag_is_what_extraction_would_find() {
+        assert_eq!(
+            whole_hashtag("ThorntonHeath").as_deref(),
+            Some("thorntonheath")
+        );
+        assert_eq!(whole_hashtag("CaféNero").as_deref(), Some("cafenero"));
+        assert_eq!(whole_hashtag("Route66").as_deref(), Some("route66"));
+        assert_eq!(whole_hashtag("road_works").as_deref(), Some("road_works"));
+        for cut_short in [
+            "StJames's",
+            "St.Helier",
+            "Croydon,Victoria",
+            "Stoke-on-Trent",
+        ] {
+            assert_eq!(whole_hashtag(cut_short), None, "{cut_short}");
+        }
+        assert_eq!(whole_hashtag("2024"), None, "digits only");
+        assert_eq!(whole_hashtag("Croydon🍒"), None);
+        assert_eq!(whole_hashtag(""), None);
+        for body in ["ThorntonHeath", "CaféNero", "road_works"] {
+            let text = format!("#{body}");
+            assert_eq!(extract(&text).hashtags, [whole_hashtag(body).unwrap()]);
+        }
     }
 
     #[test]

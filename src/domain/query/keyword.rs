@@ -1,9 +1,22 @@
-//! [`Keyword`]: a place name to monitor, validated once, with its query term and the
-//! matcher that tags posts. Matching uses the very `Term` that parsing
-//! [`Keyword::to_query_term`] yields, so tagging agrees with search.
+//! [`Keyword`]: a place name to monitor, validated once, with its query terms and
+//! the matcher that tags posts. Matching uses the very `Term`s that parsing
+//! [`Keyword::to_query_term`] and [`Keyword::hashtag_term`] yields, so tagging
+//! agrees with searching for them.
+//!
+//! Hashtags count as place names. A one-word place finds its hashtag through its
+//! keyword (X's keyword match is tokenised: `Croydon` finds `#Croydon`). A place
+//! of several words has a second term, its *hashtag form*: the words joined
+//! without the spaces, case kept (`Thornton Heath` → `#ThorntonHeath`), for
+//! `#ThorntonHeath` is one token that neither the phrase nor its words match. A
+//! place whose joined words hold a character a hashtag cannot (`St. Helier`,
+//! `St James's`, `Stoke-on-Trent`, an emoji), or only digits, has no hashtag
+//! form: `#StJames` would be a guess at what people write, and a wrong guess
+//! costs query length for nothing. Configure the form people use as a place of
+//! its own (`StHelier`), which finds the hashtag as any one-word place does.
 
 use std::fmt;
 
+use super::entities::whole_hashtag;
 use super::term::Term;
 use super::text::{TextIndex, is_plain_word};
 
@@ -43,12 +56,16 @@ pub enum KeywordError {
     NoWords(String),
 }
 
-/// A place name to monitor: one word (`Croydon`) or a phrase (`Cherry Orchard Road`).
+/// A place name to monitor: one word (`Croydon`) or a phrase (`Cherry Orchard Road`),
+/// the phrase with its hashtag form (`#CherryOrchardRoad`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keyword {
     text: String,
     term: Term,
     quoted: bool,
+    /// The hashtag form's query term (`#ThorntonHeath`) and its parsed
+    /// `Term::Hashtag` (folded), for keywords of several words.
+    hashtag: Option<(String, Term)>,
 }
 
 impl Keyword {
@@ -82,7 +99,13 @@ impl Keyword {
         let term = Term::keyword(&text, 1).map_err(|_| KeywordError::NoWords(text.clone()))?;
         let operator_like = text.eq_ignore_ascii_case("or") || text.eq_ignore_ascii_case("and");
         let quoted = !is_plain_word(&text) || operator_like || matches!(term, Term::Phrase(_));
-        Ok(Keyword { text, term, quoted })
+        let hashtag = hashtag_form(&text, &term);
+        Ok(Keyword {
+            text,
+            term,
+            quoted,
+            hashtag,
+        })
     }
 
     /// The keyword as configured (trimmed, inner whitespace collapsed).
@@ -101,15 +124,48 @@ impl Keyword {
         }
     }
 
-    /// True when the post's text contains this keyword, with exactly the semantics of
-    /// searching for [`Keyword::to_query_term`].
+    /// The hashtag form's query term, for a keyword of several words whose
+    /// joined words make one hashtag: `#ThorntonHeath` for `Thornton Heath`;
+    /// `None` for one word (`Croydon` finds `#Croydon` itself) and for words
+    /// holding punctuation (`St. Helier`). See the module documentation.
+    pub fn hashtag_term(&self) -> Option<&str> {
+        self.hashtag.as_ref().map(|(term, _)| term.as_str())
+    }
+
+    /// The query terms that find this keyword: [`Keyword::to_query_term`],
+    /// then the [`Keyword::hashtag_term`] if it has one.
+    pub fn to_query_terms(&self) -> Vec<String> {
+        std::iter::once(self.to_query_term())
+            .chain(self.hashtag_term().map(str::to_string))
+            .collect()
+    }
+
+    /// True when the post's text contains this keyword or holds its hashtag
+    /// form, with exactly the semantics of searching for
+    /// [`Keyword::to_query_terms`] OR-ed.
     pub fn matches(&self, doc: &TextIndex) -> bool {
+        self.matches_words(doc) || self.matches_hashtag(doc)
+    }
+
+    /// True when the text contains the keyword's words (its phrase), as
+    /// searching for [`Keyword::to_query_term`] alone finds.
+    pub(crate) fn matches_words(&self, doc: &TextIndex) -> bool {
         self.term.matches_text(doc)
     }
 
-    /// True when every text this keyword matches, `other` matches too: `other`'s
-    /// folded tokens occur consecutively in this keyword's (`East Croydon` is
-    /// covered by `Croydon`, and `croydon` and `#Croydon` cover each other).
+    /// True when the text holds the keyword's hashtag form, in any case.
+    fn matches_hashtag(&self, doc: &TextIndex) -> bool {
+        self.hashtag
+            .as_ref()
+            .is_some_and(|(_, term)| term.matches_text(doc))
+    }
+
+    /// True when every text this keyword's *words* match, `other`'s words
+    /// match too: `other`'s folded tokens occur consecutively in this
+    /// keyword's (`East Croydon` is covered by `Croydon`, and `croydon` and
+    /// `#Croydon` cover each other). The hashtag form is not covered: to
+    /// `Croydon`, `#EastCroydon` is the one token `eastcroydon`, so the
+    /// packer still searches it (see `pack`).
     pub fn is_covered_by(&self, other: &Keyword) -> bool {
         let (mine, theirs) = (self.tokens(), other.tokens());
         !theirs.is_empty() && mine.windows(theirs.len()).any(|w| w == theirs)
@@ -120,9 +176,19 @@ impl Keyword {
         self.tokens().len()
     }
 
-    /// The first folded token: a text can match only if it holds this one.
+    /// The first folded token: a text can match the keyword's words only if
+    /// it holds this one.
     pub(crate) fn first_token(&self) -> Option<&str> {
         self.tokens().first().map(|t| &**t)
+    }
+
+    /// The hashtag form, folded and without `#`: a text can match the
+    /// keyword's hashtag form only if it holds this hashtag.
+    pub(crate) fn folded_hashtag(&self) -> Option<&str> {
+        match &self.hashtag {
+            Some((_, Term::Hashtag(tag))) => Some(tag),
+            _ => None,
+        }
     }
 
     /// The folded tokens that must occur consecutively.
@@ -133,6 +199,19 @@ impl Keyword {
             _ => &[],
         }
     }
+}
+
+/// The hashtag form of a keyword of several words: its words joined without the
+/// spaces, when that is one whole hashtag (see the module documentation).
+fn hashtag_form(text: &str, term: &Term) -> Option<(String, Term)> {
+    if !matches!(term, Term::Phrase(_)) || !text.contains(' ') {
+        return None;
+    }
+    let joined: String = text.split(' ').collect();
+    whole_hashtag(&joined)?;
+    let query_term = format!("#{joined}");
+    let parsed = Term::from_word(&query_term, 1).ok()?;
+    Some((query_term, parsed))
 }
 
 impl fmt::Display for Keyword {
@@ -194,7 +273,66 @@ mod tests {
     }
 
     #[test]
-    fn keyword_matching_agrees_with_searching_for_its_term() {
+    fn places_of_several_words_have_a_hashtag_form() {
+        let form = |s: &str| kw(s).hashtag_term().map(str::to_string);
+        assert_eq!(form("Thornton Heath").as_deref(), Some("#ThorntonHeath"));
+        assert_eq!(
+            form("  thornton   heath ").as_deref(),
+            Some("#thorntonheath")
+        );
+        assert_eq!(
+            form("Cherry Orchard Road").as_deref(),
+            Some("#CherryOrchardRoad")
+        );
+        assert_eq!(form("Café Nero").as_deref(), Some("#CaféNero"));
+        assert_eq!(form("Route 66").as_deref(), Some("#Route66"));
+        // One word finds its hashtag as a keyword; no second term.
+        for one_word in ["Croydon", "A23", "#Croydon", "East_Croydon"] {
+            assert_eq!(form(one_word), None, "{one_word}");
+        }
+        // Characters a hashtag cannot hold: no hashtag form.
+        for cut_short in [
+            "St. Helier",
+            "St James's",
+            "Croydon, Victoria",
+            "Stoke-on-Trent Road",
+            "Croydon 🍒",
+            "#Thornton Heath",
+            "12 34",
+        ] {
+            assert_eq!(form(cut_short), None, "{cut_short}");
+        }
+        assert_eq!(
+            kw("Thornton Heath").to_query_terms(),
+            ["\"Thornton Heath\"", "#ThorntonHeath"]
+        );
+        assert_eq!(kw("Croydon").to_query_terms(), ["Croydon"]);
+    }
+
+    #[test]
+    fn a_place_matches_its_hashtag_in_any_case() {
+        let heath = kw("Thornton Heath");
+        for post in [
+            "pond frozen #ThorntonHeath",
+            "#thorntonheath pond frozen",
+            "#THORNTONHEATH!",
+            "Thornton Heath pond",
+            "thornton-heath pond",
+        ] {
+            assert!(heath.matches(&TextIndex::new(post)), "{post}");
+        }
+        for post in ["#ThorntonHeathPond", "ThorntonHeath", "#Thornton", "heath"] {
+            assert!(!heath.matches(&TextIndex::new(post)), "{post}");
+        }
+        assert!(kw("Croydon").matches(&TextIndex::new("#Croydon is lovely")));
+        assert!(kw("croydon").matches(&TextIndex::new("#CROYDON")));
+        assert!(!kw("Croydon").matches(&TextIndex::new("#EastCroydon")));
+        assert!(kw("East Croydon").matches(&TextIndex::new("#EastCroydon")));
+        assert!(kw("Café Nero").matches(&TextIndex::new("#cafenero")));
+    }
+
+    #[test]
+    fn keyword_matching_agrees_with_searching_for_its_terms() {
         let keywords = [
             "Croydon",
             "East Croydon",
@@ -206,6 +344,8 @@ mod tests {
             "from:bob",
             "🍒",
             "Thornton Heath",
+            "East Croydon",
+            "Croydon Park",
             "A23",
         ];
         let posts = [
@@ -215,10 +355,13 @@ mod tests {
             "from bob: or else 🍒",
             "Croydonian weather; thornton-heath pond",
             "the a23 is shut https://croydon.gov.uk",
+            "pond frozen #thorntonheath",
+            "#EastCroydon delays, #CroydonPark sunset",
+            "#ThorntonHeathPond",
             "",
         ];
         for k in keywords.map(kw) {
-            let query = parse(&k.to_query_term(), 512).unwrap();
+            let query = parse(&k.to_query_terms().join(" OR "), 512).unwrap();
             for post in posts {
                 let text = TextIndex::new(post);
                 let doc = Document::new(&text, "someone");
@@ -246,7 +389,7 @@ mod tests {
         );
         assert!(!kw("Thornton Heath Pond").is_covered_by(&kw("Thornton Pond")));
         assert!(!kw("Purley Way").is_covered_by(&kw("Way Purley")));
-        // Covered means every text the one matches, the other matches.
+        // Covered means every text the one's words match, the other's match.
         let cases = [
             ("East Croydon", "Croydon"),
             ("Café Nero Croydon", "Nero Croydon"),
@@ -255,14 +398,22 @@ mod tests {
             "Delays at EAST CROYDON",
             "cafe nero croydon's best",
             "east-croydon",
+            "#EastCroydon",
+            "#CafeNeroCroydon",
         ] {
             let text = TextIndex::new(post);
             for (narrow, wide) in cases {
                 let (narrow, wide) = (kw(narrow), kw(wide));
                 assert!(narrow.is_covered_by(&wide));
-                assert!(!narrow.matches(&text) || wide.matches(&text), "{post}");
+                assert!(
+                    !narrow.matches_words(&text) || wide.matches_words(&text),
+                    "{post}"
+                );
             }
         }
+        // The hashtag form is one token, not covered.
+        let text = TextIndex::new("#EastCroydon");
+        assert!(kw("East Croydon").matches(&text) && !kw("Croydon").matches(&text));
     }
 
     #[test]

@@ -181,6 +181,40 @@ mod tests {
         assert!(!hit("@croydon", "croydon"));
     }
 
+    /// X's keyword match is tokenised on punctuation and symbols, so a
+    /// keyword finds its own hashtag; the `#` operator matches the post's
+    /// hashtag entity whole, ignoring case (docs.x.com, "List of operators":
+    /// `#thanku` matches `#thanku`, not `#thankunext`). A hashtag of
+    /// several joined words is one token: neither its words nor their
+    /// phrase find it.
+    #[test]
+    fn keywords_find_their_hashtag_and_hashtags_match_whole_entities() {
+        assert!(hit("Croydon", "#Croydon is lovely"));
+        assert!(hit("Croydon", "lovely evening #croydon"));
+        assert!(!hit("Croydon", "#CroydonPark at sunset"));
+        assert!(!hit("Croydon", "#EastCroydon delays"));
+        assert!(!hit("\"Thornton Heath\"", "pond frozen #ThorntonHeath"));
+        assert!(!hit("Heath", "pond frozen #ThorntonHeath"));
+        for post in [
+            "pond frozen #ThorntonHeath",
+            "#thorntonheath pond frozen",
+            "#THORNTONHEATH!",
+            "(#ThorntonHeath)",
+        ] {
+            assert!(hit("#ThorntonHeath", post), "{post}");
+            assert!(hit("#thorntonheath", post), "{post}");
+        }
+        assert!(!hit("#ThorntonHeath", "Thornton Heath pond"));
+        assert!(!hit("#ThorntonHeath", "ThorntonHeath pond"), "no entity");
+        assert!(!hit("#ThorntonHeath", "#ThorntonHeathPond"));
+        assert!(!hit("#ThorntonHeath", "#Thornton_Heath"));
+        assert!(hit("#Croydon", "#croydon"));
+        assert!(hit(
+            "(Croydon OR #ThorntonHeath) -is:retweet",
+            "#ThorntonHeath"
+        ));
+    }
+
     #[test]
     fn and_or_precedence_and_parentheses() {
         assert!(hit("a OR b c", "a"));

@@ -178,11 +178,13 @@ impl Term {
         !matches!(self, Term::Is(_) | Term::Has(_) | Term::Lang(_))
     }
 
-    /// Matches a keyword or phrase against analysed text; other terms never match here.
+    /// Matches a keyword, phrase or hashtag against analysed text; other
+    /// terms never match here.
     pub(crate) fn matches_text(&self, text: &TextIndex) -> bool {
         match self {
             Term::Word(token) => text.contains_token(token),
             Term::Phrase(tokens) => text.contains_phrase(tokens),
+            Term::Hashtag(tag) => text.hashtags().iter().any(|h| **h == **tag),
             _ => false,
         }
     }
@@ -191,8 +193,7 @@ impl Term {
     pub(crate) fn matches(&self, doc: &Document<'_>) -> bool {
         let text = doc.text;
         match self {
-            Term::Word(_) | Term::Phrase(_) => self.matches_text(text),
-            Term::Hashtag(tag) => text.hashtags().iter().any(|h| **h == **tag),
+            Term::Word(_) | Term::Phrase(_) | Term::Hashtag(_) => self.matches_text(text),
             Term::Cashtag(tag) => text.cashtags().iter().any(|c| **c == **tag),
             Term::Mention(user) => text.mentions().iter().any(|m| **m == **user),
             Term::From(user) => doc.author_username.eq_ignore_ascii_case(user),

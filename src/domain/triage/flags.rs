@@ -4,8 +4,9 @@
 //!
 //! Word lists match exactly as place names do: each entry is a [`Keyword`], so matching
 //! is whole-word, case-insensitive and diacritic-folded on the post's [`TextIndex`]
-//! tokens, and an entry of several words matches as a phrase. `BLOODY`, `#bloody` and
-//! `bloody's` contain the token `bloody`; `Bl00dy` and `bloodymindedness` do not.
+//! tokens, and an entry of several words matches as a phrase or as its joined hashtag
+//! (`piss off`, `#PissOff`). `BLOODY`, `#bloody` and `bloody's` contain the token
+//! `bloody`; `Bl00dy` and `bloodymindedness` do not.
 
 use serde::{Deserialize, Serialize};
 
@@ -220,7 +221,9 @@ impl Flags {
 /// False friend: the text contains any of `false_friend_words`, which should be the
 /// monitor's configured exclusion keywords (X already applied them as `-exclusions`,
 /// but local tagging may not have) followed by context words suggesting another
-/// Croydon, usually [`default_false_friend_context`].
+/// Croydon, usually [`default_false_friend_context`]. As for places, a word of
+/// several words also matches its hashtag form (`#CroydonPark`), which the
+/// search does not exclude (see `domain::query::pack`).
 pub fn flags(
     post: &Post,
     text: &TextIndex,
@@ -299,6 +302,7 @@ mod tests {
         let uk = AbuseList::uk_default();
         assert_eq!(found(&uk, "Oh PISS-OFF, Croydon"), ["piss off"]);
         assert!(found(&uk, "piss poor, off to work").is_empty());
+        assert_eq!(found(&uk, "#PissOff Croydon"), ["piss off"]);
     }
 
     #[test]
@@ -379,6 +383,9 @@ mod tests {
         assert!(!hit("East Croydon to London Victoria is delayed", &context));
         assert!(!hit("the PA at East Croydon is broken", &context));
         assert!(!hit("Croydon council tax", &context));
+        // Words of several words count as their hashtag too, as places do.
+        assert!(hit("#Croydon sunset #BucksCounty", &context));
+        assert!(!hit("#CroydonCouncil tax", &context));
 
         let mut with_exclusions = vec![Keyword::parse("Croydon Cycle Club").unwrap()];
         with_exclusions.extend(context);

@@ -50,7 +50,8 @@ pub struct Conditions {
     #[serde(default)]
     pub places: Vec<String>,
     /// The text contains any of these, each tokenised and matched like a place-name
-    /// keyword (whole words, case- and diacritic-insensitive; several words are a phrase).
+    /// keyword (whole words, case- and diacritic-insensitive; several words are a phrase
+    /// or their joined hashtag: `street lighting` or `#StreetLighting`).
     #[serde(default)]
     pub words: Vec<String>,
     /// The author is any of these usernames (with or without `@`, any case).
