@@ -333,6 +333,15 @@ async fn the_item_page_shows_thread_matches_flags_notes_and_history() {
     t.stop().await;
 }
 
+/// The part of `page` from `from` to the next `to` after it.
+fn part<'a>(page: &'a str, from: &str, to: &str) -> &'a str {
+    let start = page
+        .find(from)
+        .unwrap_or_else(|| panic!("{from:?} not in {page}"));
+    let end = page[start..].find(to).map_or(page.len(), |e| start + e);
+    &page[start..end]
+}
+
 #[tokio::test]
 async fn the_status_page_shows_each_querys_rate_limit_window_from_the_running_daemon() {
     let t = DeskTest::start().await;
@@ -352,5 +361,40 @@ async fn the_status_page_shows_each_querys_rate_limit_window_from_the_running_da
         page.contains("Polling every 1 s at most often (monitor.min_interval_secs)"),
         "{page}"
     );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_search_shows_the_views_without_counts() {
+    let t = DeskTest::start().await;
+    t.arrive("resident31", "Croydon bins not collected").await;
+    let sam = t.login("sam").await;
+    let tabs_of = |page: &str| part(page, "<nav aria-label=\"Views\"", "</nav>").to_owned();
+
+    let r = sam.get("/?place=Croydon&q=bins").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let tabs = tabs_of(&r.text().await.unwrap());
+    assert!(
+        tabs.contains("data-view=\"new\">New <span class=\"count\">"),
+        "{tabs}"
+    );
+    assert!(tabs.contains("q=bins"), "the tabs keep a search that ran");
+
+    // Thirteen words: refused. No tab says 0 of a list that is empty because
+    // the search did not run; each leads to its view without the words.
+    let words = "bins+".repeat(13);
+    let r = sam.get(&format!("/?place=Croydon&q={words}")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("13 words"), "the reason is shown");
+    let tabs = tabs_of(&page);
+    assert!(!tabs.contains("class=\"count\""), "{tabs}");
+    assert!(!tabs.contains("q="), "{tabs}");
+    assert!(
+        tabs.contains("href=\"/?place=Croydon\"")
+            && tabs.contains("href=\"/?status=new&#38;place=Croydon\""),
+        "{tabs}"
+    );
+    assert!(!page.contains("new) "), "no new-item count in the title");
     t.stop().await;
 }
