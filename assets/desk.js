@@ -502,6 +502,108 @@
     else announce(`This item cannot be ${action === "claim" ? "claimed" : "dismissed"} now.`);
   }
 
+  // ---------------------------------------------------------------- times
+  // A <time data-when> is written by the server in UTC, relative and then the
+  // clock ("in 40 s (14:05:12 UTC)"). Here it reads in the browser's time
+  // zone and its relative part stays current, every second. The status
+  // page's live parts ([data-live] with an id) are fetched again every 10 s.
+  const lang = document.documentElement.lang || undefined;
+
+  // As the server's render::relative: "in 40 s", "now", "3 min ago",
+  // "in 2 h 5 min", "4 days ago".
+  function relative(secs) {
+    const n = Math.abs(secs);
+    const future = secs > 0;
+    if (n === 0) return future ? "now" : "just now";
+    let span;
+    if (n < 60) span = `${n} s`;
+    else if (n < 3600) span = `${Math.floor(n / 60)} min`;
+    else if (n < 86400) {
+      const h = Math.floor(n / 3600);
+      const m = Math.floor((n % 3600) / 60);
+      span = m > 0 && h < 10 ? `${h} h ${m} min` : `${h} h`;
+    } else {
+      const d = Math.floor(n / 86400);
+      span = d === 1 ? "1 day" : `${d} days`;
+    }
+    return future ? `in ${span}` : `${span} ago`;
+  }
+
+  const dayKey = (d) => `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+
+  // The local clock time, with the day when it is not today's and the zone:
+  // "14:05 GMT", "tomorrow 00:10 BST", "3 Dec 14:05 GMT".
+  function clock(at, now, seconds) {
+    const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" };
+    if (seconds) options.second = "2-digit";
+    const time = new Intl.DateTimeFormat(lang, options).format(at);
+    const day = (offset) => {
+      const d = new Date(now);
+      d.setDate(d.getDate() + offset);
+      return dayKey(d);
+    };
+    const key = dayKey(at);
+    if (key === day(0)) return time;
+    if (key === day(1)) return `tomorrow ${time}`;
+    if (key === day(-1)) return `yesterday ${time}`;
+    const date = { day: "numeric", month: "short" };
+    if (at.getFullYear() !== now.getFullYear()) date.year = "numeric";
+    return `${new Intl.DateTimeFormat(lang, date).format(at)} ${time}`;
+  }
+
+  // Whether something scheduled ([data-due], a poll) has passed: the live
+  // parts are then fetched again at once for the next one.
+  let overdue = false;
+
+  function showTimes(root) {
+    const now = new Date();
+    overdue = false;
+    for (const el of root.querySelectorAll("time[data-when]")) {
+      const at = new Date(el.getAttribute("datetime"));
+      if (Number.isNaN(at.getTime())) continue;
+      const secs = Math.trunc((at - now) / 1000);
+      const seconds = el.hasAttribute("data-seconds");
+      let text = `${relative(secs)} (${clock(at, now, seconds)})`;
+      if (el.hasAttribute("data-due") && secs <= 0 && at <= now) {
+        text = `due now (${clock(at, now, seconds)})`;
+        if (secs <= -2) overdue = true;
+      }
+      if (el.textContent !== text) el.textContent = text;
+    }
+  }
+
+  let lastRefresh = Date.now();
+  if (document.querySelector("time[data-when]")) {
+    showTimes(document);
+    window.setInterval(() => {
+      showTimes(document);
+      if (overdue && Date.now() - lastRefresh > 3000) refreshLive().catch(() => {});
+    }, 1000);
+  }
+
+  async function refreshLive() {
+    if (document.hidden) return;
+    lastRefresh = Date.now();
+    const response = await fetch(window.location.pathname, {
+      headers: { "Accept": "text/html" }, credentials: "same-origin",
+    });
+    if (!response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    for (const part of document.querySelectorAll("[data-live][id]")) {
+      const update = fresh.getElementById(part.id);
+      // Not under the officer's focus, and not from another page (a login).
+      if (!update || !update.hasAttribute("data-live") || part.contains(document.activeElement)) continue;
+      part.innerHTML = update.innerHTML;
+    }
+    showTimes(document);
+  }
+
+  if (document.querySelector("[data-live][id]")) {
+    window.setInterval(() => {
+      if (Date.now() - lastRefresh >= 9000) refreshLive().catch(() => {});
+    }, 10000);
+  }
+
   // ---------------------------------------------------------------- keys
   document.querySelector("[data-help]")?.addEventListener("click", () => help?.showModal());
 

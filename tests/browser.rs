@@ -26,3 +26,5 @@ mod keyboard;
 mod queue;
 #[path = "browser/reply.rs"]
 mod reply;
+#[path = "browser/status.rs"]
+mod status;

@@ -4,6 +4,7 @@
 
 use crate::app::open_store;
 use crate::config::Config;
+use crate::domain::figures::{thousands, usd};
 use crate::poller::health::{STATUS_FILE, Snapshot};
 use crate::poller::report::StatusReport;
 
@@ -26,12 +27,18 @@ pub async fn run(config: Config, json: bool) -> anyhow::Result<()> {
 fn print(config: &Config, report: &StatusReport) {
     println!("Monitors ({}):", report.monitors.len());
     for m in &report.monitors {
-        println!("  {}", m.key);
+        println!("  {}", m.name);
+        println!("    {}", m.key);
         if let Some(next) = &m.next_poll {
-            let limits = m
-                .limits
-                .as_ref()
-                .map_or(String::new(), |l| format!(", rate limit: {l}"));
+            let limits = m.limits.as_ref().map_or(String::new(), |l| {
+                format!(
+                    ", rate limit: {} of {} requests left in the 15-minute window (resets {})",
+                    thousands(l.remaining),
+                    thousands(l.limit),
+                    l.resets_at()
+                        .unwrap_or_else(|| "at a time not yet known".to_owned())
+                )
+            });
             println!("    next poll {next}{limits}");
         }
         if let Some(err) = &m.last_error {
@@ -39,9 +46,13 @@ fn print(config: &Config, report: &StatusReport) {
         }
         match &m.cursor {
             Some(c) => println!(
-                "    last poll {}, posts read {}, since_id {}{}",
+                "    last poll {}, posts read {}, items filed {}{}, since_id {}{}",
                 c.last_poll_at.as_deref().unwrap_or("never"),
-                c.posts_read,
+                thousands(c.posts_read),
+                thousands(c.items_filed),
+                c.items_filed_since
+                    .as_deref()
+                    .map_or(String::new(), |at| format!(" (counted since {at})")),
                 c.since_id
                     .map_or("none (backfill pending)".into(), |s| s.to_string()),
                 c.pending.map_or(String::new(), |p| format!(
@@ -63,13 +74,13 @@ fn print(config: &Config, report: &StatusReport) {
     println!(
         "Budget {}: {} post reads ({} search, {} owned), forecast {} for the month{}{}",
         report.month,
-        budget.used,
-        report.usage.post_reads,
-        report.usage.owned_reads,
-        budget.projected,
+        thousands(budget.used),
+        thousands(report.usage.post_reads),
+        thousands(report.usage.owned_reads),
+        thousands(budget.projected),
         budget
             .limit
-            .map_or(String::new(), |l| format!(", limit {l}")),
+            .map_or(String::new(), |l| format!(", limit {}", thousands(l))),
         if budget.exhausted {
             " — SPENT: polling paused"
         } else if budget.warn {
@@ -77,6 +88,26 @@ fn print(config: &Config, report: &StatusReport) {
         } else {
             ""
         }
+    );
+    let spend = &report.spend;
+    println!(
+        "Spent {} at the configured prices: {} so far (post reads {}, owned reads {}, {} {} \
+         through the API {}), forecast {} for the month{}",
+        report.month,
+        usd(spend.usd),
+        usd(spend.post_reads.usd),
+        usd(spend.owned_reads.usd),
+        thousands(spend.replies.count),
+        if spend.replies.count == 1 {
+            "reply"
+        } else {
+            "replies"
+        },
+        usd(spend.replies.usd),
+        usd(spend.forecast_usd),
+        spend
+            .monthly_usd
+            .map_or(String::new(), |cap| format!(", budget {}", usd(cap)))
     );
     if let Some(why) = &report.paused {
         println!("Polling paused: {}", super::terminal_safe(why));
@@ -105,7 +136,7 @@ fn print(config: &Config, report: &StatusReport) {
     let counts: Vec<String> = report
         .items_by_status
         .iter()
-        .map(|(s, n)| format!("{} {n}", s.as_str()))
+        .map(|(s, n)| format!("{} {}", s.as_str(), thousands(*n)))
         .collect();
     println!("Items: {}", counts.join(", "));
     println!("Recent errors and events:");

@@ -1,6 +1,7 @@
 //! Pure types and rules of placewatch. Nothing here does I/O: no tokio, reqwest,
 //! axum or SQL. Everything is unit-tested directly.
 
+pub mod figures;
 pub mod ingest;
 pub mod officer;
 pub mod outbox;

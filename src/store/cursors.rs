@@ -1,6 +1,6 @@
 //! Poll cursors, one per monitor (a packed query): the `since_id` its next
 //! poll starts from, the resume point of a cycle still in progress, when it
-//! last polled and how many posts it has read.
+//! last polled, how many posts it has read and how many items it filed.
 //!
 //! [`Store::record_pages`] moves a cursor only in the transaction that stores
 //! a page's posts (see `ingest::cursor`), so a crash can never leave a
@@ -17,7 +17,7 @@ use super::{Store, StoreError};
 use crate::domain::ingest::{Cursor, Pending};
 
 const COLUMNS: &str = "monitor, query, since_id, pending_newest_id, pending_until_id, \
-    last_poll_at, posts_read, spooled_through";
+    last_poll_at, posts_read, items_filed, items_filed_since, spooled_through";
 
 fn decode(row: &SqliteRow) -> Result<Cursor, StoreError> {
     let until = opt_id_from_db(row.try_get("pending_until_id")?, "pending until_id")?;
@@ -32,6 +32,8 @@ fn decode(row: &SqliteRow) -> Result<Cursor, StoreError> {
         }),
         last_poll_at: row.try_get("last_poll_at")?,
         posts_read: codec::count_from_db(row.try_get("posts_read")?, "posts read")?,
+        items_filed: codec::count_from_db(row.try_get("items_filed")?, "items filed")?,
+        items_filed_since: row.try_get("items_filed_since")?,
         spooled_through: codec::count_from_db(row.try_get("spooled_through")?, "spooled page")?,
     })
 }

@@ -64,7 +64,7 @@ pub use notes::Note;
 pub use officers::{NewOfficer, Officer, Session};
 pub use plan::{MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, SearchError};
 pub use posts::ThreadPost;
-pub use replies::{NewReply, Reply, ReplyFilter};
+pub use replies::{NewReply, Reply, ReplyFilter, SentReply};
 pub use usage::Usage;
 
 /// The schema migrations in `migrations/`, embedded in the binary.

@@ -79,6 +79,16 @@ pub struct NewReply {
     pub over_claim: bool,
 }
 
+/// A reply placewatch posted through X's API, as X bills it: a created post
+/// whose price depends on its text (a link) and on whether the post it
+/// answers summoned the council (`domain::text::ReplyCost`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentReply {
+    pub text: String,
+    /// The answered post's author mentioned or quoted the council.
+    pub summoned: bool,
+}
+
 /// Which replies [`Store::list_replies`] returns, newest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReplyFilter {
@@ -393,6 +403,29 @@ impl Store {
             .push_bind(i64::from(limit));
         let rows = qb.build().fetch_all(&self.read).await?;
         rows.iter().map(decode_reply).collect()
+    }
+
+    /// The replies placewatch posted through the API in `month` (`YYYY-MM`,
+    /// UTC; when they were marked sent), oldest first. Replies officers
+    /// posted on x.com (the manual path) cost the API nothing and are not
+    /// among them. Walks the sent replies (`replies_by_state`).
+    pub async fn api_replies_sent_in(&self, month: &str) -> Result<Vec<SentReply>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.text, i.summoned FROM replies r JOIN items i ON i.id = r.item_id \
+             WHERE r.state = 'sent' AND r.path = 'api' AND substr(r.updated_at, 1, 7) = ? \
+             ORDER BY r.id",
+        )
+        .bind(month)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(SentReply {
+                    text: row.try_get("text")?,
+                    summoned: row.try_get("summoned")?,
+                })
+            })
+            .collect()
     }
 
     /// Which of these X post ids are already some reply's `x_post_id`.

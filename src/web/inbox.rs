@@ -159,6 +159,11 @@ impl InboxQuery {
     /// filters. A tab (`status` given) keeps no sort: each view has its own
     /// order.
     fn keep(&self, status: Option<&str>) -> String {
+        self.keep_with(status, true)
+    }
+
+    /// As [`InboxQuery::keep`], with the search words or without them.
+    fn keep_with(&self, status: Option<&str>, words: bool) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
         let tab = status.is_some();
         let status = status.unwrap_or(&self.status);
@@ -171,7 +176,7 @@ impl InboxQuery {
             ("priority", &self.priority),
             ("path", &self.path),
             ("owner", &self.owner),
-            ("q", &self.q),
+            ("q", if words { &self.q } else { "" }),
             ("conversation", &self.conversation),
         ] {
             if !v.trim().is_empty() {
@@ -328,7 +333,9 @@ async fn rows_of(desk: &Desk, items: &[ItemRow], me: &Me) -> Result<Vec<Row>, We
 pub(crate) struct Tab {
     pub label: String,
     pub href: String,
-    pub count: u64,
+    /// `None` when the search was refused: the list is empty for a reason
+    /// other than the filter, so no count would be true of it.
+    pub count: Option<u64>,
     pub current: bool,
 }
 
@@ -379,17 +386,22 @@ struct RowsFragment {
 }
 
 /// The tabs: the open queue, each status, everything; with counts over the
-/// other filters.
-fn tabs(q: &InboxQuery, view: View, counts: &[(Status, u64)]) -> Vec<Tab> {
-    let count = |s: Status| counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
-    let href = |status: &str| match q.keep(Some(status)) {
+/// other filters. `None` for a refused search: the tabs then show no counts
+/// and lead to their views without the refused words.
+fn tabs(q: &InboxQuery, view: View, counts: Option<&[(Status, u64)]>) -> Vec<Tab> {
+    let count = |s: Status| {
+        counts.map(|counts| counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n))
+    };
+    let href = |status: &str| match q.keep_with(Some(status), counts.is_some()) {
         keep if keep.is_empty() => "/".to_owned(),
         keep => format!("/?{keep}"),
     };
     let mut tabs = vec![Tab {
         label: "Open".into(),
         href: href(""),
-        count: count(Status::New) + count(Status::InProgress),
+        count: count(Status::New)
+            .zip(count(Status::InProgress))
+            .map(|(n, p)| n + p),
         current: view == View::Open,
     }];
     for status in Status::ALL {
@@ -403,7 +415,7 @@ fn tabs(q: &InboxQuery, view: View, counts: &[(Status, u64)]) -> Vec<Tab> {
     tabs.push(Tab {
         label: "All".into(),
         href: href("all"),
-        count: counts.iter().map(|(_, n)| n).sum(),
+        count: counts.map(|counts| counts.iter().map(|(_, n)| n).sum()),
         current: view == View::All,
     });
     tabs
@@ -438,7 +450,9 @@ pub(crate) async fn page(
     let sort = q.sort()?;
     let filter = q.filter(&me)?;
     // A search the store refuses (too long, too many words, too slow) shows
-    // the inbox empty with the reason beside the search field.
+    // the inbox empty with the reason beside the search field, and the
+    // views without counts (none would be true of an empty list that is
+    // empty for another reason) leading to their lists without the words.
     let (list, search_error) = match desk.store.list_items(&filter).await {
         Ok(list) => (list, None),
         Err(StoreError::Search(e)) => {
@@ -446,7 +460,7 @@ pub(crate) async fn page(
             let empty = ItemPage {
                 items: Vec::new(),
                 next_before: None,
-                counts: Status::ALL.iter().map(|s| (*s, 0)).collect(),
+                counts: Vec::new(),
             };
             (empty, Some(e.to_string()))
         }
@@ -456,7 +470,8 @@ pub(crate) async fn page(
     for row in &mut rows {
         row.current = Some(row.id) == q.item;
     }
-    let tabs = tabs(&q, view, &list.counts);
+    let counts = search_error.is_none().then_some(list.counts.as_slice());
+    let tabs = tabs(&q, view, counts);
     let sorts = Sort::ALL
         .into_iter()
         .map(|s| SortOption {
@@ -567,9 +582,12 @@ pub(crate) async fn rows(
         row.current = Some(row.id) == q.item;
     }
     let here = at(&q.keep(None));
-    let counts: Vec<String> = tabs(&q, q.view()?, &list.counts)
+    let counts: Vec<String> = tabs(&q, q.view()?, Some(&list.counts))
         .iter()
-        .map(|t| format!("{}={}", t.label.to_lowercase().replace(' ', "_"), t.count))
+        .filter_map(|t| {
+            let n = t.count?;
+            Some(format!("{}={n}", t.label.to_lowercase().replace(' ', "_")))
+        })
         .collect();
     let fragment = html(&RowsFragment {
         rows,

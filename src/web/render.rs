@@ -139,6 +139,107 @@ pub(crate) fn age(rfc3339: &str) -> String {
     }
 }
 
+/// A moment as the desk shows it: the instant for `<time datetime>`, and a
+/// text written on the server in UTC, relative and then the clock: "in 40 s
+/// (14:05:12 UTC)", "3 min ago (yesterday 23:58 UTC)". The desk's script
+/// rewrites the text in the browser's own time zone and keeps the relative
+/// part current; without it the page reads the same, in UTC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct When {
+    /// RFC 3339 UTC, to the second.
+    pub iso: String,
+    pub text: String,
+    /// Whether the clock shows seconds (polls, seconds apart) or not.
+    pub seconds: bool,
+    /// Something scheduled (a poll): once the time has passed it is "due
+    /// now", not "3 s ago", until the page learns the next one.
+    pub due: bool,
+}
+
+/// `rfc3339` as a [`When`] seen at `now`; `None` when it is not a time.
+pub(crate) fn when(rfc3339: &str, now: OffsetDateTime, seconds: bool) -> Option<When> {
+    OffsetDateTime::parse(rfc3339, &Rfc3339)
+        .ok()
+        .map(|at| when_at(at, now, seconds))
+}
+
+/// A scheduled moment (`rfc3339`, to the second) seen at `now`: as
+/// [`when`], but "due now" once it has passed.
+pub(crate) fn due(rfc3339: &str, now: OffsetDateTime) -> Option<When> {
+    let mut w = when(rfc3339, now, true)?;
+    w.due = true;
+    let at = OffsetDateTime::parse(&w.iso, &Rfc3339).ok()?;
+    if at <= now.replace_nanosecond(0).unwrap_or(now) {
+        w.text = format!("due now ({} UTC)", clock(at, now, true));
+    }
+    Some(w)
+}
+
+/// `at` as a [`When`] seen at `now`.
+pub(crate) fn when_at(at: OffsetDateTime, now: OffsetDateTime, seconds: bool) -> When {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let at = at.replace_nanosecond(0).unwrap_or(at);
+    let now = now.to_offset(time::UtcOffset::UTC);
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    When {
+        iso: at.format(&Rfc3339).unwrap_or_default(),
+        text: format!(
+            "{} ({} UTC)",
+            relative((at - now).whole_seconds()),
+            clock(at, now, seconds)
+        ),
+        seconds,
+        due: false,
+    }
+}
+
+/// "in 40 s", "now", "3 min ago", "in 2 h 5 min", "4 days ago": a time
+/// `secs` seconds from now (negative: past). desk.js says the same.
+fn relative(secs: i64) -> String {
+    let (n, future) = (secs.unsigned_abs(), secs > 0);
+    let span = match n {
+        0 => return if future { "now" } else { "just now" }.to_owned(),
+        1..60 => format!("{n} s"),
+        60..3600 => format!("{} min", n / 60),
+        3600..86_400 => match ((n / 3600), (n % 3600) / 60) {
+            (h, m) if m > 0 && h < 10 => format!("{h} h {m} min"),
+            (h, _) => format!("{h} h"),
+        },
+        _ => match n / 86_400 {
+            1 => "1 day".to_owned(),
+            d => format!("{d} days"),
+        },
+    };
+    if future {
+        format!("in {span}")
+    } else {
+        format!("{span} ago")
+    }
+}
+
+/// The clock time of `at` (UTC), with the day when it is not `now`'s:
+/// "14:05", "tomorrow 00:10", "yesterday 23:58", "3 Dec 14:05", "3 Dec 2025 14:05".
+fn clock(at: OffsetDateTime, now: OffsetDateTime, seconds: bool) -> String {
+    let time = if seconds {
+        format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second())
+    } else {
+        format!("{:02}:{:02}", at.hour(), at.minute())
+    };
+    let (day, today) = (at.date(), now.date());
+    let month = &at.month().to_string()[..3];
+    if day == today {
+        time
+    } else if today.next_day() == Some(day) {
+        format!("tomorrow {time}")
+    } else if today.previous_day() == Some(day) {
+        format!("yesterday {time}")
+    } else if day.year() == today.year() {
+        format!("{} {month} {time}", day.day())
+    } else {
+        format!("{} {month} {} {time}", day.day(), day.year())
+    }
+}
+
 /// The post on x.com.
 pub(crate) fn x_link(post_id: u64) -> String {
     format!("https://x.com/i/web/status/{post_id}")
@@ -155,6 +256,53 @@ pub(crate) fn truncate(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moments_read_relative_then_as_a_utc_clock() {
+        let now = time::macros::datetime!(2026-12-06 14:05:00 UTC);
+        let at = |rfc: &str, seconds: bool| when(rfc, now, seconds).unwrap().text;
+        assert_eq!(at("2026-12-06T14:05:40Z", true), "in 40 s (14:05:40 UTC)");
+        assert_eq!(at("2026-12-06T14:05:00Z", true), "just now (14:05:00 UTC)");
+        assert_eq!(at("2026-12-06T14:04:57Z", true), "3 s ago (14:04:57 UTC)");
+        assert_eq!(at("2026-12-06T14:02:10Z", false), "2 min ago (14:02 UTC)");
+        assert_eq!(at("2026-12-06T14:20:00Z", false), "in 15 min (14:20 UTC)");
+        assert_eq!(
+            at("2026-12-06T16:10:00Z", false),
+            "in 2 h 5 min (16:10 UTC)"
+        );
+        assert_eq!(
+            at("2026-12-07T00:10:00Z", false),
+            "in 10 h (tomorrow 00:10 UTC)"
+        );
+        assert_eq!(
+            at("2026-12-05T23:58:00Z", false),
+            "14 h ago (yesterday 23:58 UTC)"
+        );
+        assert_eq!(
+            at("2026-12-01T09:00:00Z", false),
+            "5 days ago (1 Dec 09:00 UTC)"
+        );
+        assert_eq!(
+            at("2025-11-30T09:00:00Z", false),
+            "371 days ago (30 Nov 2025 09:00 UTC)"
+        );
+        // Another offset, and fractions of a second, are shown in UTC to the second.
+        let w = when("2026-12-06T15:06:00.835+01:00", now, true).unwrap();
+        assert_eq!(w.iso, "2026-12-06T14:06:00Z");
+        assert_eq!(w.text, "in 1 min (14:06:00 UTC)");
+        assert_eq!(when("soon", now, true), None);
+    }
+
+    #[test]
+    fn a_scheduled_moment_that_has_passed_is_due_now() {
+        let now = time::macros::datetime!(2026-12-06 14:05:00.400 UTC);
+        let next = |rfc: &str| due(rfc, now).unwrap().text;
+        assert_eq!(next("2026-12-06T14:05:40Z"), "in 40 s (14:05:40 UTC)");
+        assert_eq!(next("2026-12-06T14:05:01Z"), "in 1 s (14:05:01 UTC)");
+        assert_eq!(next("2026-12-06T14:05:00.9Z"), "due now (14:05:00 UTC)");
+        assert_eq!(next("2026-12-06T14:04:58Z"), "due now (14:04:58 UTC)");
+        assert!(due("2026-12-06T14:04:58Z", now).unwrap().due);
+    }
 
     #[test]
     fn truncation_counts_characters() {

@@ -168,9 +168,15 @@ async fn every_page_passes_axe() {
     report += &violations(&sam, &axe, "inbox on a phone").await;
     sam.goto(&split).await;
     report += &violations(&sam, &axe, "an item on a phone").await;
+    sam.goto("/status").await;
+    sam.js("document.querySelector('li.monitor details').open = true")
+        .await;
+    report += &violations(&sam, &axe, "status on a phone, a query unfolded").await;
     sam.emulate(390, 844, true).await;
     sam.goto("/").await;
     report += &violations(&sam, &axe, "inbox on a phone, dark").await;
+    sam.goto("/status").await;
+    report += &violations(&sam, &axe, "status on a phone, dark").await;
     guest.emulate(1280, 900, true).await;
     guest.goto("/login").await;
     report += &violations(&guest, &axe, "login, dark").await;

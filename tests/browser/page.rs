@@ -200,6 +200,19 @@ impl Browser {
         }
     }
 
+    /// Runs the browser in time zone `id` (an IANA name, "Europe/London"),
+    /// through Chrome's DevTools protocol.
+    pub async fn time_zone(&self, id: &str) {
+        let cmd = "Emulation.setTimezoneOverride";
+        self.client
+            .issue_cmd(Cdp {
+                cmd,
+                params: json!({"timezoneId": id}),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    }
+
     pub async fn assert_not_reloaded(&self) {
         assert_eq!(
             self.js("return window.__noReload === true").await,

@@ -25,6 +25,12 @@ pub struct Cursor {
     /// RFC 3339 UTC.
     pub last_poll_at: Option<String>,
     pub posts_read: u64,
+    /// Triage items filed from its pages (posts no monitor had found
+    /// before).
+    pub items_filed: u64,
+    /// When `items_filed` began counting (RFC 3339 UTC), for a cursor older
+    /// than the count (schema 10); `None`: from the cursor's first page.
+    pub items_filed_since: Option<String>,
     /// The number of the last spooled page stored (see `poller::spool`);
     /// 0 before any.
     pub spooled_through: u64,

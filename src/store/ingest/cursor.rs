@@ -17,11 +17,13 @@ pub(super) struct Advance<'a> {
     pub at: &'a str,
     /// Posts the page read.
     pub read: u64,
+    /// Items the page filed.
+    pub filed: u64,
 }
 
 /// Moves a monitor's cursor inside the page's transaction as `a.movement`
 /// says, records the poll time and the spooled page stored, and counts the
-/// posts read.
+/// posts read and the items filed.
 pub(super) async fn advance(
     conn: &mut SqliteConnection,
     a: &Advance<'_>,
@@ -47,10 +49,12 @@ pub(super) async fn advance(
     };
     let sql = format!(
         "INSERT INTO cursors (monitor, query, since_id, pending_newest_id, pending_until_id, \
-         last_poll_at, posts_read, spooled_through) VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE(?, 0)) \
+         last_poll_at, posts_read, items_filed, spooled_through) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, 0)) \
          ON CONFLICT (monitor) DO UPDATE SET query = excluded.query, {on_conflict}, \
          last_poll_at = excluded.last_poll_at, \
          posts_read = cursors.posts_read + excluded.posts_read, \
+         items_filed = cursors.items_filed + excluded.items_filed, \
          spooled_through = CASE WHEN excluded.spooled_through > cursors.spooled_through \
          THEN excluded.spooled_through ELSE cursors.spooled_through END"
     );
@@ -62,6 +66,7 @@ pub(super) async fn advance(
         .bind(opt_id_to_db(until, "pending until_id")?)
         .bind(a.at)
         .bind(codec::count_to_db(a.read))
+        .bind(codec::count_to_db(a.filed))
         .bind(a.spooled_through.map(codec::count_to_db))
         .execute(conn)
         .await?;

@@ -93,6 +93,7 @@ async fn write_pages(
         spooled_through: batch.spooled_through,
         at: &at,
         read: u64::try_from(batch.matched.len()).unwrap_or(u64::MAX),
+        filed: created.iter().flatten().count() as u64,
     };
     cursor::advance(tx, &advance).await?;
     Ok(PageOutcome {

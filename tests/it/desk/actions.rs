@@ -339,24 +339,176 @@ async fn the_item_page_shows_thread_matches_flags_notes_and_history() {
     t.stop().await;
 }
 
+/// The part of `page` from `from` to the next `to` after it.
+fn part<'a>(page: &'a str, from: &str, to: &str) -> &'a str {
+    let start = page
+        .find(from)
+        .unwrap_or_else(|| panic!("{from:?} not in {page}"));
+    let end = page[start..].find(to).map_or(page.len(), |e| start + e);
+    &page[start..end]
+}
+
 #[tokio::test]
 async fn the_status_page_shows_each_querys_rate_limit_window_from_the_running_daemon() {
     let t = DeskTest::start().await;
-    t.arrive("resident30", "Croydon street lights out").await;
+    let item = t
+        .arrive("resident30", "@yourcroydon Croydon street lights out")
+        .await;
     let sam = t.login("sam").await;
-    let page = sam.get("/status").await.text().await.unwrap();
-    let year = time::OffsetDateTime::now_utc().year();
+    // A reply through the API to a post that summoned the council ($0.010),
+    // for the spend.
+    let r = sam
+        .post(
+            &format!("/items/{}/reply", item.id),
+            &[("template", "thanks"), ("text", "")],
+        )
+        .await;
+    assert!(flash(&r).starts_with("Reply sent"), "{}", flash(&r));
+    let now = time::OffsetDateTime::now_utc();
+    let year = now.year();
+    let month = format!("{year:04}-{:02}", u8::from(now.month()));
+    // The simulator has no new posts, so the month's reads settle after the
+    // backfill: read the page until it agrees with the store.
+    let (page, usage) = loop {
+        let before = t.store.usage(&month).await.unwrap();
+        let page = sam.get("/status").await.text().await.unwrap();
+        if t.store.usage(&month).await.unwrap() == before && page.contains("requests left") {
+            break (page, before);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    };
+
+    // Each query under its place names, the X query behind a disclosure.
+    let search = part(&page, "<h3 id=\"monitor-1\">", "</li>");
+    assert!(search.contains(">Croydon and Purley</h3>"), "{search}");
     assert!(
-        page.contains("requests left in the 15-minute window (resets "),
-        "{page}"
+        search.contains("<details>")
+            && search.contains("<summary>All 2 place names and the X query</summary>"),
+        "{search}"
     );
     assert!(
-        page.contains(&format!("(resets {year}-")),
-        "the reset time is shown, not '?'"
+        search.contains("<pre class=\"query\"><code>(Croydon OR Purley)"),
+        "{search}"
+    );
+    let mentions = part(&page, "<h3 id=\"monitor-2\">", "</li>");
+    assert!(
+        mentions.contains(">Mentions of @yourcroydon</h3>"),
+        "{mentions}"
+    );
+    assert!(
+        !mentions.contains("<details>"),
+        "no query behind the timeline"
+    );
+    // The rate limit's reset as a time, never '?'.
+    assert!(
+        search.contains(&format!("requests left, resets <time datetime=\"{year}-")),
+        "{search}"
+    );
+    assert!(
+        !page.contains("resets ?") && !page.contains("(resets"),
+        "{page}"
+    );
+    // Times in UTC for readers without the script, which makes them local.
+    assert!(
+        search.contains("data-when data-seconds>") && search.contains(" UTC)</time>"),
+        "{search}"
+    );
+    assert!(
+        search.contains("<dt>Next poll</dt><dd><time ") && search.contains("data-due"),
+        "{search}"
+    );
+    // Posts read and items filed, as the cursor counts them.
+    let cursor = t
+        .store
+        .cursors()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.monitor.starts_with("search:"))
+        .unwrap();
+    assert!(cursor.items_filed > 0);
+    assert!(
+        search.contains(&format!(
+            "<dt>Posts read</dt><dd class=\"figure\">{}</dd>",
+            cursor.posts_read
+        )),
+        "{search}"
+    );
+    assert!(
+        search.contains(&format!(
+            "<dt>Items filed</dt><dd><span class=\"figure\">{}</span></dd>",
+            cursor.items_filed
+        )),
+        "{search}"
+    );
+
+    // The month's spending at the configured prices, beside the counts.
+    let spend = part(&page, "<h2 id=\"budget-h\">", "</section>");
+    let reads = usage.post_reads;
+    let dollars = |cents: f64| format!("${:.2}", (cents + 1e-6).round() / 100.0);
+    assert!(
+        spend.contains(&format!(
+            "<span class=\"figure\">{reads} reads</span> <span class=\"money\">{}</span>",
+            dollars(reads as f64 * 0.5)
+        )),
+        "{reads} post reads at $0.005: {spend}"
+    );
+    assert!(
+        spend.contains("<span class=\"figure\">1 reply</span> <span class=\"money\">$0.01</span>"),
+        "one summoned reply at $0.010: {spend}"
+    );
+    let total = reads as f64 * 0.5 + usage.owned_reads as f64 * 0.1 + 1.0;
+    assert!(
+        spend.contains(&format!(
+            "<th scope=\"row\">Total</th><td><span class=\"money\">{}</span>",
+            dollars(total)
+        )),
+        "{spend}"
+    );
+    assert!(spend.contains("Forecast for the month"), "{spend}");
+    // Thousands separators: the configured cap of 1000000 post reads.
+    assert!(
+        spend.contains("of the month&#39;s 1,000,000 post reads used"),
+        "{spend}"
     );
     assert!(
         page.contains("Polling every 1 s at most often (monitor.min_interval_secs)"),
         "{page}"
     );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_search_shows_the_views_without_counts() {
+    let t = DeskTest::start().await;
+    t.arrive("resident31", "Croydon bins not collected").await;
+    let sam = t.login("sam").await;
+    let tabs_of = |page: &str| part(page, "<nav aria-label=\"Views\"", "</nav>").to_owned();
+
+    let r = sam.get("/?place=Croydon&q=bins").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let tabs = tabs_of(&r.text().await.unwrap());
+    assert!(
+        tabs.contains("data-view=\"new\">New <span class=\"count\">"),
+        "{tabs}"
+    );
+    assert!(tabs.contains("q=bins"), "the tabs keep a search that ran");
+
+    // Thirteen words: refused. No tab says 0 of a list that is empty because
+    // the search did not run; each leads to its view without the words.
+    let words = "bins+".repeat(13);
+    let r = sam.get(&format!("/?place=Croydon&q={words}")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("13 words"), "the reason is shown");
+    let tabs = tabs_of(&page);
+    assert!(!tabs.contains("class=\"count\""), "{tabs}");
+    assert!(!tabs.contains("q="), "{tabs}");
+    assert!(
+        tabs.contains("href=\"/?place=Croydon\"")
+            && tabs.contains("href=\"/?status=new&#38;place=Croydon\""),
+        "{tabs}"
+    );
+    assert!(!page.contains("new) "), "no new-item count in the title");
     t.stop().await;
 }

@@ -273,3 +273,64 @@ async fn failed_replies_are_retried_by_a_person_and_approvals_send_once() {
         "sent is final"
     );
 }
+
+#[tokio::test]
+async fn the_months_api_replies_are_listed_for_pricing_and_manual_ones_are_not() {
+    let t = ReplyTest::start().await;
+    let store = t.store();
+    let (summoned, _) = t.summoned_item("graffiti on the underpass").await;
+    sent(
+        t.outbox
+            .submit(
+                summoned,
+                "Thanks, see croydon.gov.uk/graffiti",
+                None,
+                OFFICER,
+                false,
+            )
+            .await
+            .unwrap(),
+    );
+    // A reply moved to the manual path and posted by an officer on x.com:
+    // X bills the API nothing for it.
+    let (manual, post) = t.summoned_item("bins left out").await;
+    let sending = t.record_sending(manual, "Thanks, passed on.").await;
+    store
+        .to_manual(
+            sending.id,
+            "not allowed",
+            "https://x.com/intent/post",
+            OFFICER,
+        )
+        .await
+        .unwrap();
+    let on_x = t.council_posts_directly(post, "Thanks, passed on.").await;
+    store.link_manual_reply(sending.id, on_x).await.unwrap();
+    // A draft is not sent.
+    let (draft, _) = t.summoned_item("bench broken").await;
+    t.outbox
+        .submit_request(&ReplyRequest {
+            draft: true,
+            ..ReplyRequest::new(draft, "Draft text", OFFICER)
+        })
+        .await
+        .unwrap();
+
+    let month = time::OffsetDateTime::now_utc();
+    let month = format!("{:04}-{:02}", month.year(), u8::from(month.month()));
+    let billed = store.api_replies_sent_in(&month).await.unwrap();
+    assert_eq!(
+        billed,
+        [placewatch::store::SentReply {
+            text: "Thanks, see croydon.gov.uk/graffiti".into(),
+            summoned: true,
+        }]
+    );
+    assert!(
+        store
+            .api_replies_sent_in("2001-01")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -40,6 +40,11 @@ async fn a_page_stores_posts_items_usage_and_cursor_together() {
     let cursor = t.store.cursor("m1").await.unwrap().unwrap();
     assert_eq!(cursor.since_id, Some(102));
     assert_eq!(cursor.posts_read, 2);
+    assert_eq!(cursor.items_filed, 2);
+    assert_eq!(
+        cursor.items_filed_since, None,
+        "counted from its first page"
+    );
     assert_eq!(cursor.query, "(m1) -is:retweet");
     assert_eq!(
         cursor.last_poll_at.as_deref(),
@@ -187,8 +192,25 @@ async fn two_monitors_finding_one_post_share_one_item_with_places_merged() {
         .map(|a| a.action)
         .collect();
     assert_eq!(actions, ["item.merged", "item.created"]);
-    // Both monitors' cursors moved.
-    assert_eq!(t.store.cursors().await.unwrap().len(), 2);
+    // Both monitors' cursors moved; the item is filed by the first to find
+    // the post, and counted once.
+    let filed: Vec<(String, u64, u64)> = t
+        .store
+        .cursors()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.monitor, c.posts_read, c.items_filed))
+        .collect();
+    assert_eq!(filed, [("a".into(), 1, 1), ("b".into(), 1, 0)]);
+    // A second page of a's adds to its count; re-reading the post adds none.
+    let again = vec![
+        matched(post(42, "Thornton Heath, Croydon: potholes"), &["Croydon"]),
+        matched(post(43, "Croydon: more potholes"), &["Croydon"]),
+    ];
+    t.store.record_pages(&batch("a", again)).await.unwrap();
+    let a = t.store.cursor("a").await.unwrap().unwrap();
+    assert_eq!((a.posts_read, a.items_filed), (3, 2));
 }
 
 #[tokio::test]

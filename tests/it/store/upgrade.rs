@@ -378,6 +378,15 @@ async fn a_store_written_before_the_rewrite_opens_with_its_data_intact() {
         .collect();
     assert_eq!(cursors, old.cursors);
     assert!(
+        store
+            .cursors()
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.items_filed == 0 && c.items_filed_since.is_some()),
+        "schema 8 did not attribute items to monitors: the count starts at the upgrade, and says so"
+    );
+    assert!(
         cursors.iter().all(|c| c.1.is_some()),
         "every cursor completed a cycle"
     );
