@@ -561,10 +561,13 @@
     for (const el of root.querySelectorAll("time[data-when]")) {
       const at = new Date(el.getAttribute("datetime"));
       if (Number.isNaN(at.getTime())) continue;
-      const secs = Math.trunc((at - now) / 1000);
+      // Whole seconds away from now: a moment still ahead is at least
+      // "in 1 s", one just gone "just now".
+      const diff = (at - now) / 1000;
+      const secs = diff > 0 ? Math.ceil(diff) : Math.trunc(diff);
       const seconds = el.hasAttribute("data-seconds");
       let text = `${relative(secs)} (${clock(at, now, seconds)})`;
-      if (el.hasAttribute("data-due") && secs <= 0 && at <= now) {
+      if (el.hasAttribute("data-due") && diff <= 0) {
         text = `due now (${clock(at, now, seconds)})`;
         if (secs <= -2) overdue = true;
       }

@@ -206,7 +206,7 @@ impl StatusPage {
                 raw_at: e.at.clone(),
                 level: e.level.clone(),
                 kind: e.kind.clone(),
-                message: e.message.clone(),
+                message: with_short_names(&e.message, &report.monitors),
             })
             .collect();
         StatusPage {
@@ -288,6 +288,14 @@ impl SpendRow {
     }
 }
 
+/// An event's message with each monitor's key (its whole X query) written as
+/// the monitor's short name, as the page names it above.
+fn with_short_names(message: &str, monitors: &[MonitorReport]) -> String {
+    monitors.iter().fold(message.to_owned(), |text, m| {
+        text.replace(&m.key, &format!("“{}”", m.name))
+    })
+}
+
 /// "2026-12" → "December 2026".
 fn month_name(month: &str) -> String {
     let name = |m: u8| time::Month::try_from(m).ok().map(|m| m.to_string());
@@ -311,6 +319,27 @@ fn capitalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn event_messages_name_monitors_by_their_short_names() {
+        let monitor = MonitorReport {
+            key: "search:(Croydon OR Purley) -is:retweet".into(),
+            name: "Croydon and Purley".into(),
+            places: vec!["Croydon".into(), "Purley".into()],
+            query: Some("(Croydon OR Purley) -is:retweet".into()),
+            cursor: None,
+            next_poll: None,
+            limits: None,
+            last_error: None,
+        };
+        assert_eq!(
+            with_short_names(
+                "search:(Croydon OR Purley) -is:retweet: X server error 503",
+                &[monitor]
+            ),
+            "“Croydon and Purley”: X server error 503"
+        );
+    }
 
     #[test]
     fn months_have_their_names() {
