@@ -28,3 +28,5 @@ mod queue;
 mod reply;
 #[path = "browser/status.rs"]
 mod status;
+#[path = "browser/tour.rs"]
+mod tour;

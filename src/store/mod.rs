@@ -41,6 +41,7 @@ mod plan;
 mod posts;
 mod replies;
 mod usage;
+mod views;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -66,6 +67,7 @@ pub use plan::{MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, SearchError};
 pub use posts::ThreadPost;
 pub use replies::{NewReply, Reply, ReplyFilter, SentReply};
 pub use usage::Usage;
+pub use views::SavedView;
 
 /// The schema migrations in `migrations/`, embedded in the binary.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();

@@ -16,7 +16,7 @@ use super::Desk;
 use super::error::WebError;
 use super::guard::Me;
 use super::item::{ItemQuery, Placement, body_of};
-use super::render::{Chrome, age, back_with_undo, html, local_path, truncate, wants_json};
+use super::render::{Chrome, age, back, back_with_undo, html, local_path, truncate, wants_json};
 use crate::domain::officer::Permission;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -339,6 +339,17 @@ pub(crate) struct Tab {
     pub current: bool,
 }
 
+/// A view in the list of views: built in ("Open", "Mine") or saved.
+pub(crate) struct ViewLink {
+    pub label: String,
+    pub href: String,
+    pub current: bool,
+    /// A saved view's id, when it is the officer's own (she may delete it).
+    pub own_id: Option<i64>,
+    /// Saved by someone else and shared: whose.
+    pub shared_by: Option<String>,
+}
+
 /// A sort in the picker.
 pub(crate) struct SortOption {
     pub value: &'static str,
@@ -374,6 +385,10 @@ struct InboxPage {
     csrf: String,
     /// The item open beside the list, rendered.
     pane: Option<String>,
+    /// Built-in and saved views.
+    views: Vec<ViewLink>,
+    /// This page's filter and order, for "Save this view".
+    view_query: String,
 }
 
 #[derive(Template)]
@@ -419,6 +434,94 @@ fn tabs(q: &InboxQuery, view: View, counts: Option<&[(Status, u64)]>) -> Vec<Tab
         current: view == View::All,
     });
     tabs
+}
+
+/// The views an officer can go to: the open queue, her own items, then the
+/// views she saved and those others shared; `current` is this page's query.
+async fn view_links(desk: &Desk, me: &Me, current: &str) -> Result<Vec<ViewLink>, WebError> {
+    let mut links = vec![
+        ViewLink {
+            label: "Open".into(),
+            href: "/".into(),
+            current: current.is_empty(),
+            own_id: None,
+            shared_by: None,
+        },
+        ViewLink {
+            label: "Mine".into(),
+            href: "/?owner=me".into(),
+            current: current == "owner=me",
+            own_id: None,
+            shared_by: None,
+        },
+    ];
+    for v in desk.store.saved_views(me.name()).await? {
+        let own = v.owner == me.name();
+        links.push(ViewLink {
+            label: v.name,
+            href: at(&v.query),
+            current: v.query == current,
+            own_id: own.then_some(v.id),
+            shared_by: (!own).then_some(v.owner),
+        });
+    }
+    Ok(links)
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SaveViewForm {
+    name: String,
+    /// The inbox's query string to save.
+    #[serde(default)]
+    query: String,
+    #[serde(default)]
+    shared: Option<String>,
+}
+
+/// `POST /views`: saves the inbox's filter and order under a name (replacing
+/// the officer's view of that name), for her or, shared, for everyone.
+pub(crate) async fn save_view(
+    State(desk): State<Desk>,
+    me: Me,
+    Form(form): Form<SaveViewForm>,
+) -> Result<Response, WebError> {
+    let name = form.name.trim();
+    let refuse = |message: String| WebError::Refused {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        message,
+    };
+    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+        return Err(refuse("A view needs a name of 1 to 60 characters.".into()));
+    }
+    // Only a query the inbox understands, kept as the inbox writes it.
+    let uri: axum::http::Uri = format!("/?{}", form.query)
+        .parse()
+        .map_err(|_| refuse("That is not an inbox address.".into()))?;
+    let Query(q) = Query::<InboxQuery>::try_from_uri(&uri)
+        .map_err(|e| refuse(format!("That is not an inbox view: {e}")))?;
+    q.filter(&me)?;
+    let query = q.keep(None);
+    desk.store
+        .save_view(me.name(), name, &query, form.shared.is_some())
+        .await?;
+    let message = if form.shared.is_some() {
+        format!("View \"{name}\" saved and shared with everyone.")
+    } else {
+        format!("View \"{name}\" saved.")
+    };
+    Ok(back(&at(&query), &message))
+}
+
+/// `POST /views/{id}/delete`: deletes one of the officer's saved views.
+pub(crate) async fn delete_view(
+    State(desk): State<Desk>,
+    me: Me,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, WebError> {
+    if !desk.store.delete_view(id, me.name()).await? {
+        return Err(WebError::NotFound(format!("no view {id} of yours")));
+    }
+    Ok(back("/", "View deleted."))
 }
 
 /// `/?…`, or `/` for no query.
@@ -519,6 +622,8 @@ pub(crate) async fn page(
         }
         None => None,
     };
+    let view_query = keep.clone();
+    let views = view_links(&desk, &me, &view_query).await?;
     let filters_set = [&q.place, &q.tag, &q.priority, &q.path, &q.owner]
         .iter()
         .filter(|v| !v.trim().is_empty())
@@ -562,6 +667,8 @@ pub(crate) async fn page(
         new_items,
         csrf: me.csrf.clone(),
         pane,
+        views,
+        view_query,
         q,
     })?;
     Ok((status, page).into_response())

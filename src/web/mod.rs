@@ -122,6 +122,8 @@ pub fn router(desk: Desk) -> Router {
         .route("/inbox/rows", get(inbox::rows))
         .route("/items/dismiss", post(inbox::bulk_dismiss))
         .route("/undo", post(item::undo))
+        .route("/views", post(inbox::save_view))
+        .route("/views/{id}/delete", post(inbox::delete_view))
         .route("/items/{id}", get(item::page))
         .route("/items/{id}/claim", post(item::claim))
         .route("/items/{id}/release", post(item::release))

@@ -350,3 +350,44 @@ async fn a_dismiss_and_a_bulk_dismiss_are_undone_from_the_notice() {
     }
     demo.stop().await;
 }
+
+#[tokio::test]
+async fn a_saved_view_comes_back_from_the_list_of_views() {
+    let Some(mut demo) = Demo::start(Needs::Browser).await else {
+        return;
+    };
+    let sam = demo.login("sam").await;
+    sam.emulate(1366, 900, false).await;
+    sam.goto("/?status=new&sort=oldest_waiting").await;
+    sam.find(".save-view summary").await.click().await.unwrap();
+    sam.find("#view-name")
+        .await
+        .send_keys("New, longest waiting")
+        .await
+        .unwrap();
+    sam.find(".save-view button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    sam.wait_for(
+        "the saved view in the list, current",
+        "return document.querySelector('.views a[aria-current=page]')?.textContent === 'New, longest waiting'",
+    )
+    .await;
+    sam.goto("/").await;
+    sam.client
+        .find(fantoccini::Locator::LinkText("New, longest waiting"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    sam.wait_for(
+        "the view's filter and order",
+        "return location.search === '?status=new&sort=oldest_waiting'
+             && document.getElementById('sort').value === 'oldest_waiting'",
+    )
+    .await;
+    demo.stop().await;
+}

@@ -9,6 +9,7 @@ mod claims;
 mod live;
 mod replies;
 mod security;
+mod views;
 
 use std::time::Duration;
 
