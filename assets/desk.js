@@ -607,6 +607,69 @@
     }, 10000);
   }
 
+  // ---------------------------------------------------------------- presence
+  // The open item is reported every few seconds (replying while the officer
+  // types in its composer); the rows in view and the open item show who
+  // else is on them ("Priya Shah is replying").
+  let lastTyped = 0;
+  document.addEventListener("input", (event) => {
+    if (event.target.id === "reply-text") {
+      const was = lastTyped;
+      lastTyped = Date.now();
+      if (lastTyped - was > 5000) reportPresence();
+    }
+  });
+  function openItemId() {
+    return document.querySelector(".item-view .item-page")?.dataset.itemId || null;
+  }
+  async function reportPresence() {
+    const item = openItemId();
+    if (!item || document.hidden) return;
+    const activity = Date.now() - lastTyped < 15000 ? "replying" : "viewing";
+    try { await post("/presence", { item: Number(item), activity }); } catch (_) { /* next time */ }
+  }
+  async function showPresence() {
+    const ids = rows().map((r) => r.dataset.id);
+    const item = openItemId();
+    if (item && !ids.includes(item)) ids.push(item);
+    if (ids.length === 0 || document.hidden) return;
+    const response = await fetch(`/presence?items=${ids.join(",")}`, {
+      headers: { "Accept": "application/json" }, credentials: "same-origin",
+    });
+    if (!response.ok) return;
+    const here = await response.json();
+    for (const row of rows()) {
+      const who = here[row.dataset.id];
+      let tag = row.querySelector(".presence");
+      if (!who) { tag?.remove(); continue; }
+      if (!tag) {
+        tag = document.createElement("span");
+        tag.className = "presence";
+        row.querySelector(".who .open")?.after(tag);
+      }
+      tag.textContent = who[0].words;
+    }
+    const view = document.querySelector(".item-view");
+    if (view) {
+      const who = item ? here[item] : null;
+      let note = view.querySelector("#presence-note");
+      if (!who) { note?.remove(); return; }
+      if (!note) {
+        note = document.createElement("p");
+        note.id = "presence-note";
+        note.className = "presence-note";
+        note.setAttribute("role", "status");
+        view.querySelector(".item-title")?.after(note);
+      }
+      note.textContent = who.map((h) => h.words).join("; ") + ".";
+    }
+  }
+  if (list || openItemId()) {
+    window.setInterval(() => { reportPresence(); showPresence().catch(() => {}); }, 5000);
+    reportPresence();
+    showPresence().catch(() => {});
+  }
+
   // ---------------------------------------------------------------- keys
   document.querySelector("[data-help]")?.addEventListener("click", () => help?.showModal());
 

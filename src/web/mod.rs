@@ -28,6 +28,7 @@ mod item;
 mod live;
 mod officers;
 mod ownership;
+mod presence;
 mod render;
 mod server;
 mod status;
@@ -72,6 +73,7 @@ pub struct Desk {
     pub(crate) checks: Arc<auth::PasswordChecks>,
     pub(crate) origins: Arc<guard::Origins>,
     pub(crate) live: live::Live,
+    pub(crate) presence: presence::Presence,
 }
 
 impl Desk {
@@ -98,6 +100,7 @@ impl Desk {
             checks: Arc::new(auth::PasswordChecks::sized_to_machine()),
             origins: Arc::new(origins),
             live,
+            presence: presence::Presence::default(),
         }
     }
 
@@ -122,6 +125,7 @@ pub fn router(desk: Desk) -> Router {
         .route("/inbox/rows", get(inbox::rows))
         .route("/items/dismiss", post(inbox::bulk_dismiss))
         .route("/undo", post(item::undo))
+        .route("/presence", post(presence::report).get(presence::ask))
         .route("/views", post(inbox::save_view))
         .route("/views/{id}/delete", post(inbox::delete_view))
         .route("/items/{id}", get(item::page))

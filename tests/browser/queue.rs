@@ -391,3 +391,54 @@ async fn a_saved_view_comes_back_from_the_list_of_views() {
     .await;
     demo.stop().await;
 }
+
+#[tokio::test]
+async fn a_colleague_replying_shows_on_the_row_and_the_item() {
+    let Some(mut demo) = Demo::start(Needs::Browser).await else {
+        return;
+    };
+    let sam = demo.login("sam").await;
+    let priya = demo.login("priya").await;
+    for b in [&sam, &priya] {
+        b.emulate(1366, 900, false).await;
+        b.goto("/").await;
+    }
+    let id = queue(&sam).await[1]["id"].as_str().unwrap().to_owned();
+    priya.goto(&format!("/?item={id}")).await;
+    priya
+        .find("#pane #reply-text")
+        .await
+        .send_keys("Thanks, we")
+        .await
+        .unwrap();
+    sam.wait_for_at_most(
+        POLL_WAIT,
+        "Priya's reply to show on the row",
+        &format!(
+            "return document.querySelector('#items > li[data-id=\"{id}\"] .presence')?.textContent
+                 .startsWith('Priya') && document.querySelector('#items > li[data-id=\"{id}\"] .presence')
+                 .textContent.endsWith('is replying')"
+        ),
+    )
+    .await;
+    sam.find(&format!("#items > li[data-id='{id}'] a.open"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    sam.wait_for_at_most(
+        POLL_WAIT,
+        "Priya's reply to show on the item",
+        "return document.getElementById('presence-note')?.textContent.includes('is replying')",
+    )
+    .await;
+    // Priya sees Sam has it open, not herself.
+    priya.wait_for_at_most(
+        POLL_WAIT,
+        "Sam on Priya's item",
+        "return document.getElementById('presence-note')?.textContent.includes('has this item open')
+             && !document.getElementById('presence-note').textContent.includes('Priya')",
+    )
+    .await;
+    demo.stop().await;
+}
