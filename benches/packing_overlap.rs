@@ -7,8 +7,9 @@
 //! (`domain::query::pack`). The alternative measured here groups them by how
 //! often they are named together: from the older half of the simulator's
 //! backlog (the reference Croydon config, 6 days × 3,000 posts, the
-//! generator's mix of phrasings), each pair of searched place names is
-//! weighted by the posts matching both; groups are merged greedily, heaviest
+//! generator's mix of phrasings), each pair of searched place names (each
+//! with the hashtag forms of the names it covers, which the packer keeps in
+//! its query) is weighted by the posts matching both; groups are merged greedily, heaviest
 //! pair first, while the merged group still packs into one query; what is
 //! left is merged first-fit into as few queries as fit. Both packings are then
 //! scored on the newer half: the posts matched, the posts matched by more than
@@ -21,7 +22,7 @@ mod common;
 
 use std::collections::{BTreeMap, HashSet};
 
-use placewatch::domain::query::{Keyword, PackSpec, pack};
+use placewatch::domain::query::{Keyword, PackSpec, coverage, pack};
 use placewatch::domain::triage::{Account, Council};
 use placewatch::poller::plan::{Source, plan};
 use serde_json::Value;
@@ -123,25 +124,29 @@ async fn main() {
         let mut queries = pack(&spec).ok()?;
         (queries.len() == 1).then(|| queries.remove(0).text)
     };
-    // The place names searched (those another one covers are found through it).
-    let all = PackSpec {
-        keywords: &config.monitor.places,
-        exclusions: &config.monitor.exclusions,
-        languages: &config.monitor.languages,
-        exclude_author: Some(&handle),
-        exclude_mention: Some(&handle),
-        max_len: config.x.query_max_len,
-    };
-    let searched: Vec<Keyword> = pack(&all)
-        .expect("the reference places pack")
-        .iter()
-        .flat_map(|q| q.keywords.iter().map(|&i| config.monitor.places[i].clone()))
+    // The place names searched (those another one covers are found through
+    // it), each with the places it covers: their words are found through its
+    // own, their hashtag forms (#EastCroydon) are searched beside it.
+    let places = &config.monitor.places;
+    let cover = coverage(places);
+    let searched: Vec<Keyword> = (0..places.len())
+        .filter(|&i| cover[i] == i)
+        .map(|i| places[i].clone())
+        .collect();
+    let family: Vec<Vec<Keyword>> = (0..places.len())
+        .filter(|&i| cover[i] == i)
+        .map(|s| {
+            (0..places.len())
+                .filter(|&i| cover[i] == s)
+                .map(|i| places[i].clone())
+                .collect()
+        })
         .collect();
 
     // Each searched place's own posts, to weigh pairs and split the backlog.
     let mut single = Vec::new();
-    for k in &searched {
-        let query = spec(std::slice::from_ref(k)).expect("a single place packs");
+    for f in &family {
+        let query = spec(f).expect("a single place packs");
         single.push(truth(&http, &base, &query).await);
     }
     let mut ids: Vec<u64> = single.iter().flatten().copied().collect();
@@ -163,7 +168,11 @@ async fn main() {
     }
 
     // Greedy: merge the heaviest pair of groups that still packs into one query.
-    let keywords = |g: &[usize]| g.iter().map(|&i| searched[i].clone()).collect::<Vec<_>>();
+    let keywords = |g: &[usize]| {
+        g.iter()
+            .flat_map(|&i| family[i].iter().cloned())
+            .collect::<Vec<_>>()
+    };
     let fits = |a: &[usize], b: &[usize]| {
         let merged: Vec<usize> = a.iter().chain(b).copied().collect();
         spec(&keywords(&merged)).is_some()

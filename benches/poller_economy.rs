@@ -18,8 +18,10 @@
 //! It also reports what `/_sim/stats` says about posts served twice: a post
 //! naming places of two different packed queries ("Thornton Heath, Croydon")
 //! is returned by both, and the bound above counts it in both, as the requests
-//! do. Place names another one covers ("East Croydon" always names "Croydon")
-//! are not searched at all (`domain::query::pack`), so they add no such reads.
+//! do. The words of place names another one covers ("East Croydon" always
+//! names "Croydon") are not searched at all (`domain::query::pack`), and their
+//! hashtag forms (`#EastCroydon`) go in the query of the name that covers
+//! them, so they add no such reads.
 //!
 //! Run: `cargo bench --bench poller_economy`. Loopback only; a few seconds.
 
