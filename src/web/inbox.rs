@@ -436,25 +436,17 @@ fn tabs(q: &InboxQuery, view: View, counts: Option<&[(Status, u64)]>) -> Vec<Tab
     tabs
 }
 
-/// The views an officer can go to: the open queue, her own items, then the
-/// views she saved and those others shared; `current` is this page's query.
+/// The views an officer can go to beside the status tabs (whose first is
+/// the open queue): her own items, then the views she saved and those
+/// others shared; `current` is this page's query.
 async fn view_links(desk: &Desk, me: &Me, current: &str) -> Result<Vec<ViewLink>, WebError> {
-    let mut links = vec![
-        ViewLink {
-            label: "Open".into(),
-            href: "/".into(),
-            current: current.is_empty(),
-            own_id: None,
-            shared_by: None,
-        },
-        ViewLink {
-            label: "Mine".into(),
-            href: "/?owner=me".into(),
-            current: current == "owner=me",
-            own_id: None,
-            shared_by: None,
-        },
-    ];
+    let mut links = vec![ViewLink {
+        label: "Mine".into(),
+        href: "/?owner=me".into(),
+        current: current == "owner=me",
+        own_id: None,
+        shared_by: None,
+    }];
     for v in desk.store.saved_views(me.name()).await? {
         let own = v.owner == me.name();
         links.push(ViewLink {
