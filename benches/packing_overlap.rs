@@ -25,28 +25,15 @@ use std::collections::{BTreeMap, HashSet};
 use placewatch::domain::query::{Keyword, PackSpec, coverage, pack};
 use placewatch::domain::triage::{Account, Council};
 use placewatch::poller::plan::{Source, plan};
-use serde_json::Value;
 
 const BACKLOG_DAYS: u32 = 6;
 const BACKLOG_PER_DAY: u32 = 3_000;
 
 /// Every post id `query` matches (`/_sim/truth`).
 async fn truth(http: &reqwest::Client, base: &str, query: &str) -> HashSet<u64> {
-    let mut url = reqwest::Url::parse(&format!("{base}/_sim/truth")).expect("url");
-    url.query_pairs_mut().append_pair("query", query);
-    let body: Value = http
-        .get(url)
-        .send()
+    common::truth(http, base, query, None)
         .await
-        .expect("truth request")
-        .json()
-        .await
-        .expect("truth JSON");
-    body["ids"]
-        .as_array()
-        .expect("truth ids")
-        .iter()
-        .filter_map(|v| v.as_str()?.parse().ok())
+        .into_iter()
         .collect()
 }
 

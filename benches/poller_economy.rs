@@ -32,7 +32,7 @@ use std::time::Instant;
 use placewatch::domain::query::{PackSpec, pack};
 use placewatch::poller::plan::Source;
 use placewatch::store::Store;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 /// Posts per search page (placewatch asks for `max_results=100`).
@@ -138,30 +138,6 @@ impl Rng {
 
 fn pages_needed(matches: u64) -> u64 {
     matches.div_ceil(PAGE).max(1)
-}
-
-/// The ids of every post `query` matches after `since_id` (`/_sim/truth`).
-async fn truth(http: &reqwest::Client, base: &str, query: &str, since_id: Option<u64>) -> Vec<u64> {
-    let mut url = reqwest::Url::parse(&format!("{base}/_sim/truth")).expect("url");
-    url.query_pairs_mut().append_pair("query", query);
-    if let Some(s) = since_id {
-        url.query_pairs_mut()
-            .append_pair("since_id", &s.to_string());
-    }
-    let body: Value = http
-        .get(url)
-        .send()
-        .await
-        .expect("truth request")
-        .json()
-        .await
-        .expect("truth JSON");
-    body["ids"]
-        .as_array()
-        .expect("truth ids")
-        .iter()
-        .filter_map(|v| v.as_str()?.parse().ok())
-        .collect()
 }
 
 #[tokio::main]
@@ -290,7 +266,7 @@ async fn main() {
                 Source::Search { query } => query.clone(),
                 Source::Mentions { .. } => format!("@{handle}"),
             };
-            let ids = truth(&http, &base, &query, since_id).await;
+            let ids = common::truth(&http, &base, &query, since_id).await;
             let n = ids.len() as u64;
             // Posts that another packed query (or the mentions) also matches.
             overlap += ids.iter().filter(|id| !matched.insert(**id)).count() as u64;
@@ -301,7 +277,9 @@ async fn main() {
         }
         let mut alt = 0u64;
         for (query, monitor) in &singles {
-            let n = truth(&http, &base, query, since[*monitor]).await.len() as u64;
+            let n = common::truth(&http, &base, query, since[*monitor])
+                .await
+                .len() as u64;
             alt += pages_needed(n);
         }
         // The mentions timeline is read the same way in both designs.
@@ -311,7 +289,7 @@ async fn main() {
             .position(|m| matches!(m.source, Source::Mentions { .. }))
             .expect("a mentions monitor");
         let mentions_query = format!("@{handle}");
-        let n = truth(&http, &base, &mentions_query, since[mentions])
+        let n = common::truth(&http, &base, &mentions_query, since[mentions])
             .await
             .len() as u64;
         alt += pages_needed(n);

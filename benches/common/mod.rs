@@ -138,6 +138,36 @@ pub fn poller(sim: &SimServer, config: &Config, store: Store) -> Poller {
     poller
 }
 
+/// The ids of every post `query` matches on the simulator (after
+/// `since_id`, when given): `GET /_sim/truth`.
+pub async fn truth(
+    http: &reqwest::Client,
+    base: &str,
+    query: &str,
+    since_id: Option<u64>,
+) -> Vec<u64> {
+    let mut url = reqwest::Url::parse(&format!("{base}/_sim/truth")).expect("url");
+    url.query_pairs_mut().append_pair("query", query);
+    if let Some(s) = since_id {
+        url.query_pairs_mut()
+            .append_pair("since_id", &s.to_string());
+    }
+    let body: Value = http
+        .get(url)
+        .send()
+        .await
+        .expect("truth request")
+        .json()
+        .await
+        .expect("truth JSON");
+    body["ids"]
+        .as_array()
+        .expect("truth ids")
+        .iter()
+        .filter_map(|v| v.as_str()?.parse().ok())
+        .collect()
+}
+
 /// `GET /_sim/stats`.
 pub async fn sim_stats(http: &reqwest::Client, sim: &SimServer) -> Value {
     http.get(format!("{}/_sim/stats", sim.base_url()))
