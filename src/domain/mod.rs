@@ -7,5 +7,6 @@ pub mod officer;
 pub mod outbox;
 pub mod post;
 pub mod query;
+pub mod search;
 pub mod text;
 pub mod triage;

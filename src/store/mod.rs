@@ -32,6 +32,7 @@ mod audit;
 mod codec;
 mod cursors;
 mod events;
+mod highlight;
 mod inbox;
 mod ingest;
 mod items;

@@ -16,6 +16,7 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::inbox::{ItemFilter, Sort};
 use super::{StoreError, codec};
+use crate::domain::search::{self, Term};
 use crate::domain::triage::Status;
 
 /// An item's priority as a number that sorts most urgent first: the
@@ -45,14 +46,6 @@ pub(super) fn fts_table(status: Status) -> &'static str {
     }
 }
 
-/// Turns what a user typed into an FTS5 query that means "all these words":
-/// each whitespace-separated word becomes a quoted string (`"` doubled inside),
-/// so operators, parentheses and stray quotes are plain text and FTS5 never
-/// sees a syntax error. Control and private-use characters are dropped (the
-/// latter begin the index's filter markers), and so are words without a
-/// letter or digit, which the tokenizer would reduce to nothing (FTS5 ignores
-/// an empty string in a query, which would widen it). `None` when no word is
-/// left.
 /// The longest search the desk accepts, in characters.
 pub const MAX_SEARCH_CHARS: usize = 200;
 /// The most words a search may have.
@@ -91,22 +84,29 @@ pub(super) fn check_search(text: &str) -> Result<(), SearchError> {
     Ok(())
 }
 
-pub(super) fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(char::is_whitespace)
-        .map(|w| {
-            w.chars()
-                .filter(|c| !c.is_control() && !is_private_use(*c))
-                .collect::<String>()
-        })
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
-}
+/// The tokenizer of the full-text indexes (migration 0012): the porter
+/// stemmer over unicode61, accents folded. The desk's highlighting
+/// ([`super::Store::highlights`]) tokenizes with it too, so what is marked is
+/// what matched.
+pub(super) const TOKENIZER: &str = "porter unicode61 remove_diacritics 2";
 
-fn is_private_use(c: char) -> bool {
-    matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}')
+/// The officer's search (see [`crate::domain::search`]) as an FTS5 query:
+/// each term a quoted string (`"` doubled inside), so FTS5 never sees its
+/// operators and never a syntax error. A quoted string of several words is
+/// an FTS5 phrase; a prefix gets FTS5's `*`. `None` when nothing in the
+/// text can be searched for.
+pub(super) fn fts_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = search::terms(text)
+        .iter()
+        .map(|term| {
+            let quoted = format!("\"{}\"", term.text().replace('"', "\"\""));
+            match term {
+                Term::Prefix(_) => quoted + "*",
+                Term::Word(_) | Term::Phrase(_) => quoted,
+            }
+        })
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
 }
 
 /// A filter marker of the search documents (see the migration), as an FTS5
@@ -414,21 +414,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn user_text_becomes_quoted_words() {
+    fn terms_become_quoted_strings() {
         assert_eq!(fts_query("  "), None);
         assert_eq!(fts_query("cafe croydon").unwrap(), r#""cafe" "croydon""#);
-        assert_eq!(fts_query(r#""unbalanced"#).unwrap(), r#""""unbalanced""#);
+        assert_eq!(fts_query(r#"say "hi""#).unwrap(), r#""say" "hi""#);
+        assert_eq!(
+            fts_query(r#""cherry orchard" pothol*"#).unwrap(),
+            r#""cherry orchard" "pothol"*"#
+        );
+        assert_eq!(fts_query(r#"it"s"#).unwrap(), r#""it" "s""#);
         assert_eq!(fts_query("AND OR NOT (").unwrap(), r#""AND" "OR" "NOT""#);
-        assert_eq!(fts_query("a\0b").unwrap(), r#""ab""#);
         assert_eq!(fts_query("( ) \u{7} 🙂 \u{E001}"), None);
-        assert_eq!(fts_query("\u{E001}cafe").unwrap(), r#""cafe""#);
         assert_eq!(fts_query("fly-tipping?").unwrap(), r#""fly-tipping?""#);
     }
-}
-
-#[cfg(test)]
-mod marker_tests {
-    use super::marker;
 
     #[test]
     fn markers_hex_encode_names_like_sqlite() {

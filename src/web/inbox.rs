@@ -16,7 +16,9 @@ use super::Desk;
 use super::error::WebError;
 use super::guard::Me;
 use super::item::{ItemQuery, Placement, body_of};
-use super::render::{Chrome, age, back, back_with_undo, html, local_path, truncate, wants_json};
+use super::render::{
+    Chrome, Marked, age, back, back_with_undo, html, local_path, truncate, wants_json,
+};
 use crate::domain::officer::Permission;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -194,7 +196,8 @@ pub(crate) struct Row {
     pub author_handle: String,
     pub age: String,
     pub created_at: String,
-    pub text: String,
+    /// The post's first characters, with the search's words marked.
+    pub text: Marked,
     pub places: Vec<String>,
     pub tags: Vec<String>,
     pub flags: Vec<&'static str>,
@@ -257,6 +260,7 @@ impl Row {
         targets: &WaitingTargets,
         now: OffsetDateTime,
         rules: &[crate::domain::triage::Rule],
+        hits: &[std::ops::Range<usize>],
     ) -> Row {
         let (author_name, author_handle) = item.author.as_ref().map_or_else(
             || ("unknown author".to_owned(), String::new()),
@@ -280,7 +284,7 @@ impl Row {
             author_handle,
             age: item.post.created_at.as_deref().map(age).unwrap_or_default(),
             created_at: item.post.created_at.clone().unwrap_or_default(),
-            text: truncate(&item.post.text, LIST_TEXT_CHARS),
+            text: Marked::snippet(&item.post.text, hits, LIST_TEXT_CHARS),
             places: item.places.clone(),
             tags: item.tags.clone(),
             flags,
@@ -306,8 +310,14 @@ impl Row {
     }
 }
 
-/// The rows of a page, with the posts they reply to as context.
-async fn rows_of(desk: &Desk, items: &[ItemRow], me: &Me) -> Result<Vec<Row>, WebError> {
+/// The rows of a page, with the posts they reply to as context and the
+/// words of `search` marked.
+async fn rows_of(
+    desk: &Desk,
+    items: &[ItemRow],
+    me: &Me,
+    search: &str,
+) -> Result<Vec<Row>, WebError> {
     let parent_ids: Vec<u64> = items.iter().filter_map(|i| i.post.replied_to).collect();
     let parents: HashMap<u64, String> = desk
         .store
@@ -323,9 +333,12 @@ async fn rows_of(desk: &Desk, items: &[ItemRow], me: &Me) -> Result<Vec<Row>, We
         .collect();
     let targets = &desk.config.desk.waiting_targets;
     let now = OffsetDateTime::now_utc();
+    let texts: Vec<&str> = items.iter().map(|i| i.post.text.as_str()).collect();
+    let hits = desk.store.highlights(search, &texts).await?;
     Ok(items
         .iter()
-        .map(|i| Row::new(i, &parents, me, targets, now, &desk.config.rules))
+        .zip(&hits)
+        .map(|(i, hits)| Row::new(i, &parents, me, targets, now, &desk.config.rules, hits))
         .collect())
 }
 
@@ -561,7 +574,7 @@ pub(crate) async fn page(
         }
         Err(e) => return Err(e.into()),
     };
-    let mut rows = rows_of(&desk, &list.items, &me).await?;
+    let mut rows = rows_of(&desk, &list.items, &me, &q.q).await?;
     for row in &mut rows {
         row.current = Some(row.id) == q.item;
     }
@@ -676,7 +689,7 @@ pub(crate) async fn rows(
 ) -> Result<Response, WebError> {
     q.before = None;
     let list = desk.store.list_items(&q.filter(&me)?).await?;
-    let mut rows = rows_of(&desk, &list.items, &me).await?;
+    let mut rows = rows_of(&desk, &list.items, &me, &q.q).await?;
     for row in &mut rows {
         row.current = Some(row.id) == q.item;
     }

@@ -17,7 +17,7 @@ use super::compose::{Check, find_template, render_template};
 use super::error::WebError;
 use super::guard::Me;
 use super::ownership;
-use super::render::{Chrome, age, back, back_with_undo, local_path, wants_json, x_link};
+use super::render::{Chrome, Marked, age, back, back_with_undo, local_path, wants_json, x_link};
 use crate::domain::officer::Permission;
 use crate::domain::outbox::ReplyState;
 use crate::domain::triage::{Action, ReplyPath, Status};
@@ -29,7 +29,8 @@ pub(crate) struct ThreadPost {
     pub handle: String,
     pub age: String,
     pub created_at: String,
-    pub text: String,
+    /// The text, with the words of the list's search marked.
+    pub text: Marked,
     pub link: String,
     /// This item's own post.
     pub is_this: bool,
@@ -191,6 +192,18 @@ pub(crate) async fn page_of(
     Ok((status, axum::response::Html(page)).into_response())
 }
 
+/// The search of the list the item was opened from (its `q`), whose words
+/// the item marks too.
+fn list_search(q: &ItemQuery) -> String {
+    let Some((_, query)) = q.list.as_deref().and_then(|l| l.split_once('?')) else {
+        return String::new();
+    };
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "q")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
 /// The item's content, placed on its page or beside the list.
 pub(crate) async fn body_of(
     desk: &Desk,
@@ -222,9 +235,12 @@ pub(crate) async fn body_of(
     // The council's own posts (its replies, read back from its timeline)
     // come without an author record: they are the council's.
     let council_id = desk.council.account().map(|a| a.id);
+    let texts: Vec<&str> = thread.iter().map(|p| p.post.text.as_str()).collect();
+    let hits = desk.store.highlights(&list_search(q), &texts).await?;
     let mut thread: Vec<ThreadPost> = thread
         .into_iter()
-        .map(|p| {
+        .zip(hits)
+        .map(|(p, hits)| {
             let (author, handle) = match (&p.author, p.post.author_id) {
                 (Some(a), _) => (a.name.clone(), a.username.clone()),
                 (None, Some(id)) if Some(id) == council_id => (
@@ -233,9 +249,9 @@ pub(crate) async fn body_of(
                 ),
                 (None, _) => ("unknown author".to_owned(), String::new()),
             };
-            (p, author, handle)
+            (p, hits, author, handle)
         })
-        .map(|(p, author, handle)| ThreadPost {
+        .map(|(p, hits, author, handle)| ThreadPost {
             author,
             handle,
             age: p.post.created_at.as_deref().map(age).unwrap_or_default(),
@@ -243,7 +259,7 @@ pub(crate) async fn body_of(
             link: x_link(p.post.id),
             is_this: p.post.id == item.post.id,
             item_id: p.item_id.filter(|i| *i != item.id),
-            text: p.post.text,
+            text: Marked::new(&p.post.text, &hits, usize::MAX),
         })
         .collect();
     let can_triage = me.can(Permission::Triage);
@@ -301,7 +317,7 @@ pub(crate) async fn body_of(
             handle: desk.council.handle().to_owned(),
             age: age(&r.updated_at),
             created_at: r.updated_at.clone(),
-            text: r.text.clone(),
+            text: Marked::new(&r.text, &[], usize::MAX),
             link: x_link(x_id),
             is_this: false,
             item_id: None,

@@ -245,6 +245,96 @@ pub(crate) fn x_link(post_id: u64) -> String {
     format!("https://x.com/i/web/status/{post_id}")
 }
 
+/// A post's text with the words a search matched marked (`<mark>` in the
+/// templates, escaped like any text).
+pub(crate) struct Marked {
+    pub parts: Vec<Part>,
+}
+
+/// A run of a [`Marked`] text.
+pub(crate) struct Part {
+    pub text: String,
+    pub hit: bool,
+}
+
+impl Marked {
+    /// `text` with the byte ranges `hits` marked (as the store's highlights
+    /// give them: in order, apart, on character boundaries), cut to `max`
+    /// characters with an ellipsis as [`truncate`] cuts.
+    pub fn new(text: &str, hits: &[std::ops::Range<usize>], max: usize) -> Marked {
+        Marked::from(text, 0, hits, max)
+    }
+
+    /// [`Marked::new`] for a one-line list row: when the first match is
+    /// further in than a row shows, the text starts with "…" a few words
+    /// before it, so the matched word is on screen.
+    pub fn snippet(text: &str, hits: &[std::ops::Range<usize>], max: usize) -> Marked {
+        /// Characters a row surely shows before the first match, and of
+        /// those, how many are kept before it when the start is cut.
+        const SHOWN: usize = 50;
+        const LEAD: usize = 24;
+        let Some(first) = hits.first() else {
+            return Marked::new(text, hits, max);
+        };
+        let before = text.get(..first.start).unwrap_or_default();
+        if before.chars().count() <= SHOWN {
+            return Marked::new(text, hits, max);
+        }
+        // The start of the word LEAD characters before the match.
+        let lead_at = before
+            .char_indices()
+            .rev()
+            .nth(LEAD - 1)
+            .map_or(0, |(at, _)| at);
+        let from = before[..lead_at]
+            .rfind(char::is_whitespace)
+            .map_or(lead_at, |at| at + 1);
+        let mut marked = Marked::from(text, from, hits, max);
+        marked.parts.insert(
+            0,
+            Part {
+                text: "…".to_owned(),
+                hit: false,
+            },
+        );
+        marked
+    }
+
+    /// The text from byte `from`, cut to `max` characters, `hits` marked.
+    fn from(text: &str, from: usize, hits: &[std::ops::Range<usize>], max: usize) -> Marked {
+        let rest = &text[from..];
+        let (shown_len, cut) = match rest.char_indices().nth(max) {
+            Some((at, _)) => (from + at, true),
+            None => (text.len(), false),
+        };
+        let shown = &text[..shown_len];
+        let mut parts = Vec::new();
+        let mut push = |text: &str, hit: bool| {
+            if !text.is_empty() {
+                parts.push(Part {
+                    text: text.to_owned(),
+                    hit,
+                });
+            }
+        };
+        let mut at = from;
+        for hit in hits {
+            let (start, end) = (hit.start.max(at), hit.end.min(shown.len()));
+            if start >= end || !shown.is_char_boundary(start) || !shown.is_char_boundary(end) {
+                continue;
+            }
+            push(&shown[at..start], false);
+            push(&shown[start..end], true);
+            at = end;
+        }
+        push(&shown[at..], false);
+        if cut {
+            push("…", false);
+        }
+        Marked { parts }
+    }
+}
+
 /// At most `max` characters, with an ellipsis when cut.
 pub(crate) fn truncate(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
@@ -302,6 +392,44 @@ mod tests {
         assert_eq!(next("2026-12-06T14:05:00.9Z"), "due now (14:05:00 UTC)");
         assert_eq!(next("2026-12-06T14:04:58Z"), "due now (14:04:58 UTC)");
         assert!(due("2026-12-06T14:04:58Z", now).unwrap().due);
+    }
+
+    #[test]
+    fn marked_text_keeps_every_character_and_cuts_like_truncate() {
+        let text = "Potholes on Cherry Orchard Road";
+        let m = Marked::new(text, &[0..8, 12..26], 400);
+        let plain: String = m.parts.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(plain, text);
+        let hits: Vec<&str> = m
+            .parts
+            .iter()
+            .filter(|p| p.hit)
+            .map(|p| p.text.as_str())
+            .collect();
+        assert_eq!(hits, ["Potholes", "Cherry Orchard"]);
+        let cut = Marked::new(text, &[0..8, 12..26], 15);
+        let plain: String = cut.parts.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(plain, truncate(text, 15));
+        assert_eq!(cut.parts[2].text, "Che");
+        assert!(cut.parts[2].hit);
+    }
+
+    #[test]
+    fn a_snippet_starts_a_few_words_before_a_late_match() {
+        let text = "Drove down Morland Road and my fillings came out, honestly the worst \
+                    road in the borough for potholes by a mile";
+        let at = text.find("potholes").unwrap();
+        let hits = [std::ops::Range {
+            start: at,
+            end: at + 8,
+        }];
+        let m = Marked::snippet(text, &hits, 400);
+        let shown: String = m.parts.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(shown, "…road in the borough for potholes by a mile");
+        assert!(m.parts.iter().any(|p| p.hit && p.text == "potholes"));
+        let first = [std::ops::Range { start: 0, end: 8 }];
+        let early = Marked::snippet("Potholes again", &first, 400);
+        assert_eq!(early.parts[0].text, "Potholes");
     }
 
     #[test]

@@ -153,8 +153,12 @@ async fn every_page_passes_axe() {
     sam.js("document.getElementById('more-filters').click()")
         .await;
     report += &violations(&sam, &axe, "inbox with the filters unfolded").await;
+    let searched = format!("/?status=all&q=croydon&item={api}");
+    sam.goto(&searched).await;
+    report += &violations(&sam, &axe, "a search, its words marked").await;
     sam.emulate(1366, 900, true).await;
     for (page, path) in [
+        ("a search, its words marked, dark", searched.as_str()),
         ("inbox, dark", "/"),
         ("inbox with an item beside it, dark", split.as_str()),
         ("item page, dark", &format!("/items/{manual}")),

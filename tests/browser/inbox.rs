@@ -396,3 +396,84 @@ async fn a_post_naming_its_place_only_by_hashtag_arrives_with_the_place() {
     assert_eq!(top["places"], json!(["Thornton Heath"]), "{top}");
     demo.stop().await;
 }
+
+/// The marked words of the rows, top to bottom.
+async fn marks(b: &Browser, css: &str) -> Vec<String> {
+    let v = b
+        .js_with(
+            "return Array.from(document.querySelectorAll(arguments[0])).map(m => m.textContent)",
+            vec![json!(css)],
+        )
+        .await;
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Search understands word forms, prefixes and phrases, and marks the words
+/// it matched in the list and in the item beside it.
+#[tokio::test]
+async fn search_finds_word_forms_and_marks_the_matches() {
+    let Some(mut demo) = Demo::start(Needs::Browser).await else {
+        return;
+    };
+    let sam = demo.login("sam").await;
+    sam.goto("/?sort=newest").await;
+    let plural = "Three potholes on Cherry Orchard Road, Croydon stemcheck";
+    let single = "The pothole by Croydon orchard was filled, stemcheck";
+    demo.inject(json!([
+        {"author": "stem_one", "text": plural},
+        {"author": "stem_two", "text": single},
+    ]))
+    .await;
+    sam.wait_for_at_most(
+        POLL_WAIT,
+        "both posts to arrive",
+        "return Array.from(document.querySelectorAll('#items .text'))
+             .filter(t => t.textContent.includes('stemcheck')).length === 2",
+    )
+    .await;
+
+    sam.goto("/?status=all&q=pothole+stemcheck").await;
+    let found: Vec<String> = rows(&sam)
+        .await
+        .iter()
+        .map(|r| r["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(found, [single, plural], "pothole finds potholes");
+    assert_eq!(
+        marks(&sam, "#items .text mark").await,
+        ["pothole", "stemcheck", "potholes", "stemcheck"]
+    );
+
+    sam.goto("/?status=all&q=poth*+%22cherry+orchard%22+stemcheck")
+        .await;
+    let found = rows(&sam).await;
+    assert_eq!(found.len(), 1, "the phrase is in one post: {found:?}");
+    assert_eq!(found[0]["text"], json!(plural));
+    assert_eq!(
+        marks(&sam, "#items .text mark").await,
+        ["potholes", "Cherry Orchard", "stemcheck"]
+    );
+
+    // Opened beside the list, the item marks the same words.
+    sam.emulate(1366, 900, false).await;
+    let id = found[0]["id"].as_str().unwrap().to_owned();
+    sam.find(&format!("#items li[data-id='{id}'] a.open"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    sam.wait_for(
+        "the item beside the list",
+        "return document.querySelector('#pane .thread .this .text mark') !== null",
+    )
+    .await;
+    assert_eq!(
+        marks(&sam, "#pane .thread .this .text mark").await,
+        ["potholes", "Cherry Orchard", "stemcheck"]
+    );
+    demo.stop().await;
+}

@@ -296,3 +296,102 @@ async fn search_text_is_never_fts5_syntax() {
         "OR is a word, not an operator"
     );
 }
+
+#[tokio::test]
+async fn search_finds_word_forms_prefixes_and_phrases() {
+    let t = TestStore::open().await;
+    let texts = [
+        "Potholes all down Cherry Orchard Road",
+        "Reported a pothole near the orchard on Cherry Lane",
+        "Bins were not collected, reporting it again",
+        "The road by the cherry orchard is flooded",
+    ];
+    let matched: Vec<_> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| matched(post(i as u64 + 1, text), &["Croydon"]))
+        .collect();
+    t.store.record_pages(&batch("m", matched)).await.unwrap();
+    let search = |text: &str| {
+        let store = t.store.clone();
+        let filter = ItemFilter {
+            text: Some(text.to_owned()),
+            ..ItemFilter::default()
+        };
+        async move { post_ids(&store.list_items(&filter).await.unwrap()) }
+    };
+    assert_eq!(search("pothole").await, [2, 1], "pothole finds potholes");
+    assert_eq!(search("potholes").await, [2, 1]);
+    assert_eq!(search("report").await, [3, 2], "reported, reporting");
+    assert_eq!(search("collect").await, [3]);
+    assert_eq!(search("poth*").await, [2, 1]);
+    assert_eq!(search("orch*").await, [4, 2, 1]);
+    assert_eq!(
+        search("\"cherry orchard\"").await,
+        [4, 1],
+        "words next to each other"
+    );
+    assert_eq!(search("cherry orchard").await, [4, 2, 1], "words anywhere");
+    assert_eq!(search("\"orchard cherry\"").await, Vec::<u64>::new());
+    assert_eq!(search("\"cherry orchard road\" potholes").await, [1]);
+}
+
+/// Filter markers (hex) go through the stemmer too: values whose hex ends
+/// in "e" ("Café®" is …C2AE, "ON" …4E) lose it in documents and queries
+/// alike, and still name one value each.
+#[tokio::test]
+async fn filter_markers_survive_the_stemmer() {
+    let t = TestStore::open().await;
+    let names = ["Café®", "Café", "ON", "Thornton Heath", "Reed", "®"];
+    let matched: Vec<_> = names
+        .iter()
+        .enumerate()
+        .map(|(i, place)| matched(post(i as u64 + 1, "bins again"), &[place]))
+        .collect();
+    t.store.record_pages(&batch("m", matched)).await.unwrap();
+    for (i, place) in names.iter().enumerate() {
+        let filter = ItemFilter {
+            text: Some("bin".into()),
+            place: Some((*place).to_owned()),
+            ..ItemFilter::default()
+        };
+        let page = t.store.list_items(&filter).await.unwrap();
+        assert_eq!(post_ids(&page), [i as u64 + 1], "{place:?}");
+    }
+}
+
+#[tokio::test]
+async fn highlights_mark_what_the_search_matched() {
+    let t = TestStore::open().await;
+    let texts = [
+        "Potholes on Cherry Orchard Road, another pothole",
+        "<script>alert(1)</script> \u{E000} pothole \u{E001}\u{202E}",
+        "nothing to see",
+    ];
+    let marks = t
+        .store
+        .highlights("pothole \"cherry orchard\"", &texts)
+        .await
+        .unwrap();
+    let words = |n: usize| -> Vec<&str> { marks[n].iter().map(|r| &texts[n][r.clone()]).collect() };
+    assert_eq!(words(0), ["Potholes", "Cherry Orchard", "pothole"]);
+    // The second text does not match the phrase, so nothing is marked.
+    assert!(marks[1].is_empty());
+    assert!(marks[2].is_empty());
+    let marks = t.store.highlights("poth*", &texts).await.unwrap();
+    assert_eq!(marks[0].len(), 2);
+    let hostile: Vec<&str> = marks[1].iter().map(|r| &texts[1][r.clone()]).collect();
+    assert_eq!(
+        hostile,
+        ["pothole"],
+        "private-use characters around it are kept out"
+    );
+    assert!(
+        t.store
+            .highlights("  ", &texts)
+            .await
+            .unwrap()
+            .iter()
+            .all(Vec::is_empty)
+    );
+}
