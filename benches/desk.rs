@@ -205,7 +205,7 @@ async fn main() {
         ("search, rare word", "/?q=w2718".into(), SEARCH_TARGET),
         (
             "search, word forms",
-            "/?status=all&q=collected".into(),
+            "/?status=all&q=potholes".into(),
             SEARCH_TARGET,
         ),
         (
@@ -215,7 +215,7 @@ async fn main() {
         ),
         (
             "search, a phrase",
-            "/?status=all&q=%22bulky+waste%22".into(),
+            "/?status=all&q=%22missed+tram%22".into(),
             SEARCH_TARGET,
         ),
         (
