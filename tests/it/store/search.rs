@@ -52,6 +52,15 @@ fn post_ids(page: &placewatch::store::ItemPage) -> Vec<u64> {
     page.items.iter().map(|i| i.post.id).collect()
 }
 
+/// The post ids a search finds, newest first.
+async fn found(t: &TestStore, text: &str) -> Vec<u64> {
+    let filter = ItemFilter {
+        text: Some(text.to_owned()),
+        ..ItemFilter::default()
+    };
+    post_ids(&t.store.list_items(&filter).await.unwrap())
+}
+
 #[tokio::test]
 async fn pages_walk_newest_first_and_counts_ignore_status_and_page() {
     let t = TestStore::open().await;
@@ -221,20 +230,16 @@ async fn filters_narrow_the_list_and_its_counts() {
 async fn full_text_search_folds_accents_and_case() {
     let t = TestStore::open().await;
     seven_items(&t).await;
-    let search = |text: &str| {
-        let store = t.store.clone();
-        let filter = ItemFilter {
-            text: Some(text.to_owned()),
-            ..ItemFilter::default()
-        };
-        async move { post_ids(&store.list_items(&filter).await.unwrap()) }
-    };
-    assert_eq!(search("cafe").await, [7, 1], "cafe finds Café and CAFE");
-    assert_eq!(search("CAFÉ").await, [7, 1]);
-    assert_eq!(search("naive").await, [5]);
-    assert_eq!(search("croydon market").await, [5], "every word must match");
-    assert_eq!(search("fly-tipping").await, [3]);
-    assert_eq!(search("  ").await.len(), 7, "blank text is no filter");
+    assert_eq!(found(&t, "cafe").await, [7, 1], "cafe finds Café and CAFE");
+    assert_eq!(found(&t, "CAFÉ").await, [7, 1]);
+    assert_eq!(found(&t, "naive").await, [5]);
+    assert_eq!(
+        found(&t, "croydon market").await,
+        [5],
+        "every word must match"
+    );
+    assert_eq!(found(&t, "fly-tipping").await, [3]);
+    assert_eq!(found(&t, "  ").await.len(), 7, "blank text is no filter");
     let page = t
         .store
         .list_items(&ItemFilter {
@@ -312,28 +317,24 @@ async fn search_finds_word_forms_prefixes_and_phrases() {
         .map(|(i, text)| matched(post(i as u64 + 1, text), &["Croydon"]))
         .collect();
     t.store.record_pages(&batch("m", matched)).await.unwrap();
-    let search = |text: &str| {
-        let store = t.store.clone();
-        let filter = ItemFilter {
-            text: Some(text.to_owned()),
-            ..ItemFilter::default()
-        };
-        async move { post_ids(&store.list_items(&filter).await.unwrap()) }
-    };
-    assert_eq!(search("pothole").await, [2, 1], "pothole finds potholes");
-    assert_eq!(search("potholes").await, [2, 1]);
-    assert_eq!(search("report").await, [3, 2], "reported, reporting");
-    assert_eq!(search("collect").await, [3]);
-    assert_eq!(search("poth*").await, [2, 1]);
-    assert_eq!(search("orch*").await, [4, 2, 1]);
+    assert_eq!(found(&t, "pothole").await, [2, 1], "pothole finds potholes");
+    assert_eq!(found(&t, "potholes").await, [2, 1]);
+    assert_eq!(found(&t, "report").await, [3, 2], "reported, reporting");
+    assert_eq!(found(&t, "collect").await, [3]);
+    assert_eq!(found(&t, "poth*").await, [2, 1]);
+    assert_eq!(found(&t, "orch*").await, [4, 2, 1]);
     assert_eq!(
-        search("\"cherry orchard\"").await,
+        found(&t, "\"cherry orchard\"").await,
         [4, 1],
         "words next to each other"
     );
-    assert_eq!(search("cherry orchard").await, [4, 2, 1], "words anywhere");
-    assert_eq!(search("\"orchard cherry\"").await, Vec::<u64>::new());
-    assert_eq!(search("\"cherry orchard road\" potholes").await, [1]);
+    assert_eq!(
+        found(&t, "cherry orchard").await,
+        [4, 2, 1],
+        "words anywhere"
+    );
+    assert_eq!(found(&t, "\"orchard cherry\"").await, Vec::<u64>::new());
+    assert_eq!(found(&t, "\"cherry orchard road\" potholes").await, [1]);
 }
 
 /// Filter markers (hex) go through the stemmer too: values whose hex ends
