@@ -7,6 +7,7 @@ mod demo;
 mod desk;
 mod helpers;
 mod kill;
+mod mail;
 mod openapi;
 mod poller;
 mod replies;
