@@ -53,13 +53,15 @@ pub enum MailError {
     /// Permanent: the server refused the login (or wants one and none is
     /// configured).
     #[error(
-        "logging in to {server} as {}: refused: {code} {reply} (check mail.username and the \
-         password in the variable mail.password_env names)",
+        "logging in to {server} as {}: refused: {code} {reply} (check mail.username, and \
+         the password in {password_env}, the variable mail.password_env names)",
         .username.as_deref().unwrap_or("nobody (no mail.username)")
     )]
     LoginRefused {
         server: String,
         username: Option<String>,
+        /// The variable that holds the password (its name, never its value).
+        password_env: String,
         code: u16,
         reply: String,
     },
@@ -103,6 +105,7 @@ pub(crate) struct Context<'a> {
     pub(crate) server: &'a str,
     pub(crate) recipients: String,
     pub(crate) username: Option<&'a str>,
+    pub(crate) password_env: &'a str,
     pub(crate) password: Option<&'a SecretString>,
     pub(crate) timeout: Duration,
 }
@@ -150,6 +153,7 @@ impl Context<'_> {
                 _ if matches!(number, 530 | 534 | 535 | 538) => MailError::LoginRefused {
                     server,
                     username: self.username.map(str::to_string),
+                    password_env: self.password_env.to_string(),
                     code: number,
                     reply,
                 },

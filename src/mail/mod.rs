@@ -41,6 +41,7 @@ pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     server: String,
     username: Option<String>,
+    password_env: String,
     password: Option<SecretString>,
     timeout: Duration,
     sender: NamedAddress,
@@ -96,6 +97,7 @@ impl Mailer {
             transport: builder.build(),
             server,
             username: config.username.clone(),
+            password_env: config.password_env.clone(),
             password,
             timeout: config.timeout,
             sender: NamedAddress::new(&config.from_name, config.from.clone()),
@@ -131,6 +133,7 @@ impl Mailer {
                 .collect::<Vec<_>>()
                 .join(", "),
             username: self.username.as_deref(),
+            password_env: &self.password_env,
             password: self.password.as_ref(),
             timeout: self.timeout,
         };

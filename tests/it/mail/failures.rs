@@ -192,7 +192,10 @@ async fn a_wrong_password_is_permanent_and_never_repeated() {
         shown.contains("[password]"),
         "the server quoted it, and it was blanked: {shown}"
     );
-    assert!(shown.contains("check mail.username"), "{shown}");
+    assert!(
+        shown.contains("the password in PLACEWATCH_TEST_SMTP_PASSWORD, the variable"),
+        "{shown}"
+    );
     assert!(sink.messages().is_empty());
 }
 
