@@ -15,6 +15,7 @@ use tracing::{error, warn};
 
 use crate::config::{ClientType, Config, Secrets};
 use crate::domain::triage::Council;
+use crate::mail::Mailer;
 use crate::poller::Poller;
 use crate::store::Store;
 use crate::web::{self, Desk};
@@ -86,6 +87,18 @@ pub async fn x_client(
         builder = builder.user(UserAuth::Session(s.clone()));
     }
     Ok((builder.build()?, session))
+}
+
+/// The SMTP client `[mail]` describes, or `None` when email is off (no
+/// `[mail]`). Fails when a login is configured without its password, or
+/// `mail.ca_file` cannot be read.
+pub fn mailer(config: &Config, secrets: &Secrets) -> anyhow::Result<Option<Mailer>> {
+    let Some(mail) = &config.mail else {
+        return Ok(None);
+    };
+    let mailer = Mailer::from_config(mail, secrets.smtp_password.as_ref())
+        .with_context(|| format!("email settings of {}", config.source.display()))?;
+    Ok(Some(mailer))
 }
 
 /// A built daemon, ready to run.

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod files;
+pub mod mail;
 pub mod poller;
 pub mod reply;
 pub mod sim;

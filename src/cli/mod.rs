@@ -4,6 +4,7 @@
 
 mod auth;
 mod demo;
+mod mail;
 mod officer;
 mod outbox;
 mod reply;
@@ -77,6 +78,8 @@ enum Command {
     Templates(templates::TemplatesArgs),
     /// Check a draft reply: weighted length, whether X would accept it, cost.
     Reply(reply::ReplyArgs),
+    /// Email: send a test message through the configured SMTP server.
+    Mail(mail::MailArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -169,6 +172,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Templates(args) => templates::run(args),
         Command::Reply(args) => reply::run(args),
+        Command::Mail(args) => mail::run(args),
     }
 }
 

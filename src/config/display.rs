@@ -102,10 +102,53 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
         &config.replies.manual_check_interval.as_secs().to_string(),
     );
     out.push('\n');
+    mail(&mut out, config, env);
     triage(&mut out, config);
     rules(&mut out, &config.rules);
     templates(&mut out, &config.templates);
     out
+}
+
+fn mail(out: &mut String, config: &Config, env: Env<'_>) {
+    let Some(m) = &config.mail else {
+        let _ = writeln!(out, "# [mail]: not configured, so email is off\n");
+        return;
+    };
+    let _ = writeln!(out, "[mail]");
+    kv(out, "smtp_host", &string(&m.smtp_host));
+    kv(out, "smtp_port", &m.smtp_port.to_string());
+    kv(out, "security", &string(m.security.as_str()));
+    let password = match &m.username {
+        Some(user) => {
+            kv(out, "username", &string(user));
+            secret_state(env, &m.password_env)
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "# username not set: no login (a relay that trusts this host)"
+            );
+            "not used without a username"
+        }
+    };
+    let _ = writeln!(
+        out,
+        "password_env = {}  # {password}",
+        string(&m.password_env)
+    );
+    kv(out, "from", &string(m.from.as_ref()));
+    kv(out, "from_name", &string(&m.from_name));
+    kv(out, "timeout_secs", &m.timeout.as_secs().to_string());
+    match &m.ca_file {
+        Some(file) => kv(out, "ca_file", &string(&file.to_string_lossy())),
+        None => {
+            let _ = writeln!(
+                out,
+                "# ca_file not set: the public roots (webpki-roots) only"
+            );
+        }
+    }
+    out.push('\n');
 }
 
 fn council(out: &mut String, config: &Config) {

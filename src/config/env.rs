@@ -121,6 +121,20 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
             ("false_friend_words", List),
         ],
     ),
+    (
+        "mail",
+        &[
+            ("smtp_host", Str),
+            ("smtp_port", Int),
+            ("security", Str),
+            ("username", Str),
+            ("password_env", Str),
+            ("from", Str),
+            ("from_name", Str),
+            ("timeout_secs", Int),
+            ("ca_file", Str),
+        ],
+    ),
 ];
 
 /// The `[[rules]]` array of tables: a top-level key that is not a section,

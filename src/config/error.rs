@@ -127,9 +127,10 @@ pub(crate) fn secret_key_hint(name: &str) -> Option<&'static str> {
         "token",
         "secret",
         "password",
+        "smtp_password",
     ];
     secretish.contains(&name).then_some(
         "secrets are not config keys: put the value in the environment variable \
-         named by the matching `*_env` key in [x] (e.g. x.client_secret_env)",
+         named by the matching `*_env` key (x.client_secret_env, mail.password_env, ...)",
     )
 }

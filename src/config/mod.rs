@@ -16,6 +16,9 @@
 //! environment variables; [`Secrets::resolve`] reads them once, at start-up,
 //! into `secrecy::SecretString`s that are handed to whoever needs them.
 //!
+//! `[mail]` addresses are parsed by lettre's `Address` (through
+//! `domain::mail`).
+//!
 //! Place names, exclusions and triage words are parsed by
 //! `domain::query::Keyword::parse` (the parser the query packer and the
 //! tagger use); `[[rules]]` deserialize into `domain::triage::Rule` and are
@@ -27,6 +30,7 @@ mod display;
 mod env;
 mod error;
 mod locate;
+mod mail;
 mod places;
 mod schema;
 mod templates;
@@ -45,8 +49,8 @@ use serde::Deserialize as _;
 pub use error::ConfigError;
 pub use places::{MAX_PLACE_NAME_CHARS, parse_place_name, validate_place_name};
 pub use schema::{
-    Access, Budget, ClientType, Council, Data, DeskConfig, Monitor, RepliesConfig, SimConfig,
-    Triage, XConfig,
+    Access, Budget, ClientType, Council, Data, DeskConfig, MailConfig, MailSecurity, Monitor,
+    RepliesConfig, SimConfig, Triage, XConfig,
 };
 pub use templates::Templates;
 
@@ -82,6 +86,9 @@ pub struct Config {
     /// `[templates]`: reply templates (`[[templates.reply]]`, in file order)
     /// and their variables (`[templates.vars]`); empty when left out.
     pub templates: Templates,
+    /// `[mail]`: the SMTP server email goes through; `None` (no section)
+    /// means email is off.
+    pub mail: Option<MailConfig>,
     /// The file this was loaded from, as given by the caller.
     pub source: PathBuf,
 }
@@ -181,14 +188,16 @@ fn read_secret(env: &dyn Fn(&str) -> Option<String>, var: &str) -> Option<Secret
 }
 
 /// The secrets the config names, read once from the environment: the OAuth
-/// client secret, the app-only bearer token and the API key pair. Each is
-/// `None` when its variable is unset or empty (the key pair unless both are
-/// set). Never printed: `Debug` shows only which are set.
+/// client secret, the app-only bearer token, the API key pair and the SMTP
+/// password. Each is `None` when its variable is unset or empty (the key
+/// pair unless both are set; the SMTP password when there is no `[mail]`
+/// with a `username`). Never printed: `Debug` shows only which are set.
 #[derive(Clone, Default)]
 pub struct Secrets {
     pub client_secret: Option<SecretString>,
     pub bearer_token: Option<SecretString>,
     pub api_key_pair: Option<(SecretString, SecretString)>,
+    pub smtp_password: Option<SecretString>,
 }
 
 impl Secrets {
@@ -205,6 +214,11 @@ impl Secrets {
             client_secret: read_secret(env, &x.client_secret_env),
             bearer_token: read_secret(env, &x.bearer_token_env),
             api_key_pair: read_secret(env, &x.api_key_env).zip(read_secret(env, &x.api_secret_env)),
+            smtp_password: config
+                .mail
+                .as_ref()
+                .filter(|mail| mail.username.is_some())
+                .and_then(|mail| read_secret(env, &mail.password_env)),
         }
     }
 }
@@ -215,6 +229,7 @@ impl std::fmt::Debug for Secrets {
             .field("client_secret", &self.client_secret.is_some())
             .field("bearer_token", &self.bearer_token.is_some())
             .field("api_key_pair", &self.api_key_pair.is_some())
+            .field("smtp_password", &self.smtp_password.is_some())
             .finish()
     }
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
+use crate::domain::mail::Address;
 use crate::domain::query::Keyword;
 use crate::domain::text::ReplyPrices;
 use crate::domain::triage::{AbuseList, Rule};
@@ -55,6 +56,8 @@ pub(crate) mod defaults {
     pub(crate) const IN_FLIGHT_GRACE_TIMEOUTS: u32 = 2;
     pub(crate) const RECONCILE_INTERVAL_SECS: i64 = 20;
     pub(crate) const MANUAL_CHECK_INTERVAL_SECS: i64 = 60;
+    pub(crate) const SMTP_PASSWORD_ENV: &str = "PLACEWATCH_SMTP_PASSWORD";
+    pub(crate) const MAIL_TIMEOUT_SECS: i64 = 30;
 }
 
 // ---------------------------------------------------------------- raw (serde)
@@ -84,6 +87,9 @@ pub(crate) struct RawConfig {
     /// `[templates]`: `[templates.vars]` and `[[templates.reply]]`.
     #[serde(default)]
     pub(crate) templates: RawTemplates,
+    /// `[mail]`: absent means email is off.
+    #[serde(default)]
+    pub(crate) mail: Option<RawMail>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -272,6 +278,37 @@ impl Default for RawSim {
     }
 }
 
+/// `[mail]`. `smtp_host` and `from` are required once the section is there.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMail {
+    pub(crate) smtp_host: String,
+    /// `None`: the port of `security` (587, 465 or 25).
+    #[serde(default)]
+    pub(crate) smtp_port: Option<i64>,
+    #[serde(default)]
+    pub(crate) security: MailSecurity,
+    #[serde(default)]
+    pub(crate) username: Option<String>,
+    #[serde(default = "default_smtp_password_env")]
+    pub(crate) password_env: String,
+    pub(crate) from: String,
+    /// `None`: "<council.name> comms desk".
+    #[serde(default)]
+    pub(crate) from_name: Option<String>,
+    #[serde(default = "default_mail_timeout_secs")]
+    pub(crate) timeout_secs: i64,
+    #[serde(default)]
+    pub(crate) ca_file: Option<String>,
+}
+
+fn default_smtp_password_env() -> String {
+    defaults::SMTP_PASSWORD_ENV.into()
+}
+fn default_mail_timeout_secs() -> i64 {
+    defaults::MAIL_TIMEOUT_SECS
+}
+
 /// `[triage]`. `None` means "not in the file": use the built-in list.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -333,6 +370,65 @@ impl ClientType {
             ClientType::Public => "public",
         }
     }
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailSecurity {
+    /// Plain connection upgraded with STARTTLS, which is required: if the
+    /// server does not offer it, nothing is sent (no login, no message).
+    /// Port 587: smtp.office365.com, smtp.gmail.com.
+    #[default]
+    Starttls,
+    /// TLS from the first byte ("implicit TLS", SMTPS). Port 465.
+    Tls,
+    /// No encryption at all: only to a loopback host (a local relay).
+    None,
+}
+
+impl MailSecurity {
+    /// The spelling used in the TOML file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailSecurity::Starttls => "starttls",
+            MailSecurity::Tls => "tls",
+            MailSecurity::None => "none",
+        }
+    }
+
+    /// The usual port: 587 (submission), 465 (submissions) or 25.
+    pub fn default_port(self) -> u16 {
+        match self {
+            MailSecurity::Starttls => 587,
+            MailSecurity::Tls => 465,
+            MailSecurity::None => 25,
+        }
+    }
+}
+
+/// `[mail]`: the SMTP server placewatch sends email through. Holds only the
+/// *name* of the environment variable with the password.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MailConfig {
+    /// A host name or IP address (no scheme, no port).
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub security: MailSecurity,
+    /// Login name; `None`: no login (a relay that trusts this host).
+    pub username: Option<String>,
+    /// Name of the environment variable holding the password (used only
+    /// with a `username`).
+    pub password_env: String,
+    /// The sender's address.
+    pub from: Address,
+    /// The sender's display name, clean (no control characters).
+    pub from_name: String,
+    /// How long one message may take, connecting included.
+    pub timeout: Duration,
+    /// A PEM file of CA certificates trusted besides the public roots (an
+    /// internal relay's CA); absolute.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// `[council]`: whose area is watched and which account answers.

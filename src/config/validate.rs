@@ -23,6 +23,10 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
     let council = council(raw.council, ctx)?;
     let x = x_config(raw.x, ctx)?;
     let monitor = monitor(raw.monitor, ctx)?;
+    let mail = raw
+        .mail
+        .map(|m| super::mail::mail(m, &council.name, &x, ctx))
+        .transpose()?;
     Ok(Config {
         council,
         budget: budget(raw.budget, ctx)?,
@@ -33,6 +37,7 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
         triage: triage::triage(raw.triage, &monitor.places, ctx)?,
         rules: triage::rules(raw.rules, &monitor.places, ctx)?,
         templates: templates::templates(raw.templates, ctx)?,
+        mail,
         monitor,
         x,
         source: ctx.path.to_path_buf(),
@@ -252,7 +257,7 @@ fn is_loopback(url: &Url) -> bool {
 
 /// The `*_env` keys hold variable NAMES. Messages never repeat the value:
 /// a wrong value here is most likely the secret itself.
-fn check_env_names(ctx: &Ctx<'_>, keys: &[(&str, &String)]) -> Result<()> {
+pub(super) fn check_env_names(ctx: &Ctx<'_>, keys: &[(&str, &String)]) -> Result<()> {
     for (i, (key, name)) in keys.iter().enumerate() {
         let mut chars = name.chars();
         let ok = chars
@@ -352,21 +357,27 @@ fn budget(raw: RawBudget, ctx: &Ctx<'_>) -> Result<Budget> {
 }
 
 fn data(raw: RawData, ctx: &Ctx<'_>) -> Result<Data> {
-    let dir = raw.dir.trim();
-    if dir.is_empty() {
-        return Err(ctx.invalid("data.dir", "must not be empty"));
+    let dir = resolve_path(ctx, "data.dir", &raw.dir)?;
+    Ok(Data { dir })
+}
+
+/// A path as written at `key`, absolute: a relative one is resolved
+/// against the config file's directory. `~` is refused (never expanded).
+pub(super) fn resolve_path(ctx: &Ctx<'_>, key: &str, value: &str) -> Result<PathBuf> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ctx.invalid(key, "must not be empty"));
     }
-    if dir.starts_with('~') {
+    if value.starts_with('~') {
         return Err(ctx.invalid(
-            "data.dir",
+            key,
             "`~` is not expanded; write an absolute path or one relative to this file",
         ));
     }
     let base = ctx.path.parent().unwrap_or(Path::new(""));
-    let joined: PathBuf = base.join(dir);
-    let dir = std::path::absolute(&joined)
-        .map_err(|e| ctx.invalid("data.dir", format!("cannot resolve {joined:?}: {e}")))?;
-    Ok(Data { dir })
+    let joined: PathBuf = base.join(value);
+    std::path::absolute(&joined)
+        .map_err(|e| ctx.invalid(key, format!("cannot resolve {joined:?}: {e}")))
 }
 
 fn sim(raw: RawSim, ctx: &Ctx<'_>) -> Result<SimConfig> {
@@ -448,7 +459,7 @@ fn replies(raw: RawReplies, x: &XConfig, ctx: &Ctx<'_>) -> Result<RepliesConfig>
 }
 
 /// `value` within `lo..=hi` (with `lo >= 0`), as `u64`.
-fn int_in(ctx: &Ctx<'_>, key: &str, value: i64, lo: i64, hi: i64) -> Result<u64> {
+pub(super) fn int_in(ctx: &Ctx<'_>, key: &str, value: i64, lo: i64, hi: i64) -> Result<u64> {
     if (lo..=hi).contains(&value) {
         return Ok(value.unsigned_abs());
     }

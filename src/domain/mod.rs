@@ -3,6 +3,7 @@
 
 pub mod figures;
 pub mod ingest;
+pub mod mail;
 pub mod officer;
 pub mod outbox;
 pub mod post;

@@ -1,5 +1,6 @@
 //! Integration tests: each starts the real simulator on an ephemeral loopback
-//! port and talks to it over HTTP.
+//! port and talks to it over HTTP (the mail tests start a real SMTP server
+//! instead, `tests/support/smtp_sink.py`).
 
 mod auth;
 mod client;
@@ -7,6 +8,7 @@ mod demo;
 mod desk;
 mod helpers;
 mod kill;
+mod mail;
 mod openapi;
 mod poller;
 mod replies;

@@ -2,6 +2,7 @@
 //! the variable); overrides; defaults; the reference file; masked rendering.
 
 mod errors;
+mod mail;
 mod overrides;
 mod rules;
 mod templates;

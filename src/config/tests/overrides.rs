@@ -98,9 +98,13 @@ fn overrides_can_fill_in_a_missing_table() {
 #[test]
 fn known_keys_match_the_schema() {
     // Every key set, the optional ones included.
-    let rendered = parse(&with_monitor("min_interval_secs = 60"))
-        .unwrap()
-        .render_effective_with_env(&no_env);
+    let rendered = parse(&with_monitor(
+        "min_interval_secs = 60\n[mail]\nsmtp_host = \"smtp.office365.com\"\n\
+         username = \"desk@croydon.gov.uk\"\nfrom = \"desk@croydon.gov.uk\"\n\
+         ca_file = \"/etc/placewatch/ca.pem\"",
+    ))
+    .unwrap()
+    .render_effective_with_env(&no_env);
     let table: toml::Table = rendered.parse().unwrap();
     let from_schema: BTreeSet<String> = table
         .iter()
