@@ -177,30 +177,30 @@ impl Asked {
         } else {
             format!("{}.", self.done(changed))
         };
+        // Items refused by their status, counted per status in workflow order.
         let mut refused: BTreeMap<usize, (Status, usize)> = BTreeMap::new();
+        let mut refused_action = None;
         let mut already = 0;
         for (_, skip) in &applied.skipped {
             match skip {
                 Skip::Refused(e) => {
                     let at = Status::ALL.iter().position(|s| *s == e.from).unwrap_or(0);
                     refused.entry(at).or_insert((e.from, 0)).1 += 1;
+                    refused_action = Some(e.action);
                 }
                 Skip::Already => already += 1,
             }
         }
         let mut why = Vec::new();
-        if !refused.is_empty() {
+        if let Some(action) = refused_action {
             let statuses: Vec<String> = refused
                 .values()
                 .map(|(status, n)| format!("{n} {status}"))
                 .collect();
-            let ItemChange::Workflow(action) = &self.change else {
-                unreachable!("only workflow steps are refused by status")
-            };
             why.push(format!(
                 "{} cannot be {}",
                 first_few(&statuses, 4),
-                participle(*action)
+                participle(action)
             ));
         }
         if already > 0 {

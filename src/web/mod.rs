@@ -10,8 +10,9 @@
 //! - `inbox`, `item` (with `compose`, the reply composer), `approvals`, `status`,
 //!   `officers`: the pages and their actions;
 //! - `bulk`: one change to the ticked items, a page or a whole view, asked
-//!   for above 50 items; `changes`: a change's form fields and words, for
-//!   one item or many; `undo`: the changes a notice offers back, `POST /undo`;
+//!   for above 50 items; `item_fields`: one item's priority, tag and
+//!   assignment; `changes`: a change's form fields and words, for one item
+//!   or many; `undo`: the changes a notice offers back, `POST /undo`;
 //! - `live`: server-sent events telling open inboxes that items arrived;
 //! - `assets`: the stylesheet and script, embedded in the binary;
 //! - `server`: the accept loop ([`serve`]), with a deadline for request
@@ -30,6 +31,7 @@ mod error;
 mod guard;
 mod inbox;
 mod item;
+mod item_fields;
 mod live;
 mod officers;
 mod ownership;
@@ -143,9 +145,9 @@ pub fn router(desk: Desk) -> Router {
         .route("/items/{id}/reopen", post(item::reopen))
         .route("/items/{id}/mark-replied", post(item::mark_replied))
         .route("/items/{id}/note", post(item::note))
-        .route("/items/{id}/assign", post(item::assign))
-        .route("/items/{id}/priority", post(item::priority))
-        .route("/items/{id}/tag", post(item::tag))
+        .route("/items/{id}/assign", post(item_fields::assign))
+        .route("/items/{id}/priority", post(item_fields::priority))
+        .route("/items/{id}/tag", post(item_fields::tag))
         .route("/items/{id}/reply", post(compose::reply))
         .route("/items/{id}/reply/check", post(compose::check))
         .route("/approvals", get(approvals::page))
