@@ -139,7 +139,7 @@
           "X-CSRF-Token": csrf, "Accept": "application/json",
           "Content-Type": "application/x-www-form-urlencoded",
         },
-        body: new URLSearchParams({ changes: changes.join(",") }),
+        body: new URLSearchParams({ changes: Array.isArray(changes) ? changes.join(",") : String(changes) }),
       });
       const result = await response.json();
       notify(result.message);
@@ -246,18 +246,152 @@
     document.getElementById("sort")?.addEventListener("change", () => form.requestSubmit());
   }
 
-  // The bulk bar shows once an item is ticked.
-  const bulk = document.querySelector("form[data-when-ticked]");
+  // ---------------------------------------------------------------- bulk
+  // The bulk bar: its controls show once items are ticked (or the page or
+  // the whole view is chosen); "All on this page" ticks every row, and with
+  // every row ticked the bar offers the whole view, as mail clients do. The
+  // server counts and words the action first (preview=1): more than 50 items
+  // are changed only once confirmed in the page. Without this script the
+  // bar shows all its fields and the server asks with a page of its own.
+  const bulk = document.getElementById("bulk");
+  const confirmDialog = document.getElementById("bulk-confirm");
+  let bulkField = () => {};
   if (bulk && list) {
-    const update = () => {
-      const ticked = list.querySelectorAll("input.pick:checked").length;
-      bulk.hidden = ticked === 0;
-      const button = bulk.querySelector("button[type=submit]");
-      if (button) button.textContent = ticked > 1 ? `Dismiss ${ticked} ticked items` : "Dismiss the ticked item";
+    const scope = bulk.querySelector("#bulk-scope");
+    const action = bulk.querySelector("#bulk-action");
+    const pickAll = bulk.querySelector("#pick-all");
+    const controls = bulk.querySelector(".bulk-controls");
+    const wholeView = bulk.querySelector("#whole-view");
+    const confirmed = bulk.querySelector('input[name="confirmed"]');
+    const viewOption = scope.querySelector('option[value="view"]');
+    const apply = bulk.querySelector('button[type="submit"]');
+    const ticks = () => Array.from(list.querySelectorAll("input.pick"));
+    const tickedCount = () => ticks().filter((b) => b.checked).length;
+    bulk.classList.add("scripted");
+    pickAll.closest("label").hidden = false;
+
+    const showNeeds = () => {
+      for (const field of bulk.querySelectorAll("[data-needs]")) {
+        field.hidden = field.dataset.needs !== action.value;
+      }
     };
-    list.addEventListener("change", update);
+    const offerWholeView = (all) => {
+      wholeView.replaceChildren();
+      const more = viewOption ? Number(viewOption.dataset.count) : 0;
+      const offer = more > all && all > 0 && tickedCount() === all && scope.value !== "view";
+      wholeView.hidden = !offer;
+      if (!offer) return;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "link";
+      button.textContent = `Act on all ${more.toLocaleString("en-GB")} items in this view`;
+      button.addEventListener("click", () => {
+        scope.value = "view";
+        update();
+        action.focus();
+        announce(`Acting on all ${more} items in this view`);
+      });
+      wholeView.append(`All ${all} items on this page are ticked. `, button);
+    };
+    const update = () => {
+      const n = tickedCount();
+      const all = ticks().length;
+      scope.querySelector('option[value="ticked"]').textContent = n === 1 ? "1 ticked item" : `${n} ticked items`;
+      pickAll.checked = all > 0 && n === all;
+      pickAll.indeterminate = n > 0 && n < all;
+      controls.hidden = n === 0 && scope.value === "ticked";
+      offerWholeView(all);
+      showNeeds();
+    };
+    // Ticking or unticking acts on the ticked items again.
+    list.addEventListener("change", (event) => {
+      if (event.target.matches?.("input.pick")) scope.value = "ticked";
+      update();
+    });
+    const tickAll = (on) => {
+      for (const box of ticks()) box.checked = on;
+      scope.value = "ticked";
+      update();
+    };
+    pickAll.addEventListener("change", () => tickAll(pickAll.checked));
+    scope.addEventListener("change", update);
+    action.addEventListener("change", showNeeds);
     bulkUpdate = update;
     update();
+
+    // a, t, p: the action, with the focus on what it needs.
+    bulkField = (name) => {
+      if (tickedCount() === 0 && scope.value === "ticked") {
+        const row = selected();
+        const box = row?.querySelector("input.pick");
+        if (!box) {
+          announce("Tick items first (x), or all on this page (Shift+A)");
+          return;
+        }
+        box.checked = true;
+      }
+      action.value = name;
+      update();
+      const field = bulk.querySelector(`[data-needs="${name}"] select, [data-needs="${name}"] input`);
+      (field || action).focus();
+    };
+    window.addEventListener("pageshow", () => { confirmed.value = ""; });
+
+    const ask = (result) => {
+      confirmDialog.querySelector("#bulk-confirm-title").textContent = result.question;
+      confirmDialog.querySelector("#bulk-confirm-text").textContent =
+        `This changes ${result.reach}. Items that cannot take it are skipped and named afterwards, and the notice that follows offers Undo for 10 seconds.`;
+      const yes = confirmDialog.querySelector("[data-confirm]");
+      yes.textContent = result.button;
+      yes.onclick = () => {
+        confirmed.value = String(result.count);
+        confirmDialog.close();
+        bulk.submit();
+      };
+      confirmDialog.showModal();
+      yes.focus();
+    };
+    confirmDialog.querySelector("[data-cancel]").addEventListener("click", () => confirmDialog.close());
+    confirmDialog.addEventListener("close", () => {
+      if (!confirmed.value) apply.focus();
+    });
+
+    bulk.addEventListener("submit", async (event) => {
+      if (confirmed.value) return;
+      event.preventDefault();
+      if (scope.value === "page") {
+        // The page as it is now, with the items that arrived while it was open.
+        bulk.querySelectorAll('input[name="page"]').forEach((i) => i.remove());
+        for (const row of rows()) {
+          const input = document.createElement("input");
+          input.type = "hidden";
+          input.name = "page";
+          input.value = row.dataset.id;
+          bulk.append(input);
+        }
+      }
+      const data = new URLSearchParams(new FormData(bulk));
+      data.set("preview", "1");
+      try {
+        const response = await fetch("/items/bulk", {
+          method: "POST", credentials: "same-origin", body: data,
+          headers: { "X-CSRF-Token": csrf, "Accept": "application/json" },
+        });
+        const result = await response.json();
+        if (!response.ok) {
+          notify(result.message || `The desk refused: ${response.status}`);
+          return;
+        }
+        if (result.confirm) {
+          ask(result);
+          return;
+        }
+        confirmed.value = String(result.count);
+        bulk.submit();
+      } catch (error) {
+        notify("The bulk action could not be checked: " + error.message);
+      }
+    });
   }
 
   if (list) {
@@ -286,6 +420,15 @@
       const n = counts.get(link.dataset.view.replace(/ /g, "_"));
       const count = link.querySelector(".count");
       if (n !== undefined && count) count.textContent = n;
+    }
+    // The bulk bar's "All N in this view" follows the current view's count.
+    const current = document.querySelector(".tabs a[aria-current=page]")?.dataset.view;
+    const option = document.querySelector('#bulk-scope option[value="view"]');
+    const n = current && counts.get(current.replace(/ /g, "_"));
+    if (option && n !== undefined && n !== null) {
+      option.dataset.count = n;
+      option.textContent = `All ${n} in this view`;
+      bulkUpdate();
     }
     const fresh = Number(counts.get("new") || "0");
     const title = document.title.replace(/^\(\d+ new\) /, "");
@@ -346,6 +489,7 @@
       if (moved !== 0) (scroller || window).scrollBy(0, moved);
     }
     document.querySelector(".empty")?.remove();
+    bulkUpdate();
     const n = fresher.length;
     announce(`${n} new item${n === 1 ? "" : "s"}${atTop === n ? " at the top of the inbox" : " in the list, in order"}`);
   }
@@ -495,6 +639,17 @@
   initItem(document);
   const itemPage = document.querySelector("main > .item-view");
   const textArea = document.getElementById("reply-text");
+
+  // a, t, p on an item: its priority, tag and assignment forms.
+  function itemField(name) {
+    const view = pane?.contains(document.activeElement) ? pane : document;
+    const more = view.querySelector("#item-more");
+    if (!more) return false;
+    more.open = true;
+    const id = { assign: "#item-owner", tag: "#item-tag", priority: "#item-priority" }[name];
+    view.querySelector(id)?.focus();
+    return true;
+  }
 
   function clickAction(action) {
     const button = document.querySelector(`.item-page .actions button[data-action="${action}"]`);
@@ -675,7 +830,7 @@
 
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
-    if (help?.open) return; // the dialog handles Esc itself
+    if (help?.open || confirmDialog?.open) return; // a dialog handles Esc itself
     const key = event.key;
     const row = selected();
     let handled = true;
@@ -694,11 +849,21 @@
     }
     else if (list && key === "c" && row) rowAction(row, "claim");
     else if (list && key === "d" && row) rowAction(row, "dismiss");
+    else if (list && key === "A" && document.getElementById("pick-all")) {
+      const all = document.getElementById("pick-all");
+      all.checked = !all.checked;
+      all.dispatchEvent(new Event("change"));
+      announce(all.checked ? `All ${rows().length} items on this page ticked` : "Nothing ticked");
+    }
+    else if (["a", "t", "p"].includes(key) && (itemPage || pane?.contains(document.activeElement))) {
+      handled = itemField({ a: "assign", t: "tag", p: "priority" }[key]);
+    }
+    else if (list && ["a", "t", "p"].includes(key)) bulkField({ a: "assign", t: "tag", p: "priority" }[key]);
     else if (list && key === "x" && row) {
       const box = row.querySelector("input.pick");
       if (box) {
         box.checked = !box.checked;
-        bulkUpdate();
+        box.dispatchEvent(new Event("change", { bubbles: true }));
         announce(`Item ${row.dataset.id} ${box.checked ? "ticked" : "unticked"}`);
       }
     }

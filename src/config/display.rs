@@ -85,6 +85,11 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
         let key = format!("waiting_target_{priority}_minutes");
         kv(&mut out, &key, &(target.as_secs() / 60).to_string());
     }
+    kv(
+        &mut out,
+        "bulk_max_items",
+        &config.desk.bulk_max_items.to_string(),
+    );
     let _ = writeln!(out, "\n[replies]");
     kv(
         &mut out,

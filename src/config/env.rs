@@ -103,6 +103,7 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
             ("waiting_target_high_minutes", Int),
             ("waiting_target_normal_minutes", Int),
             ("waiting_target_low_minutes", Int),
+            ("bulk_max_items", Int),
         ],
     ),
     (

@@ -51,6 +51,7 @@ pub(crate) mod defaults {
     pub(crate) const SIM_RATE_PER_MIN: f64 = 3.0;
     pub(crate) const SIM_BACKLOG_DAYS: i64 = 3;
     pub(crate) const SESSION_HOURS: i64 = 12;
+    pub(crate) const BULK_MAX_ITEMS: i64 = 5_000;
     /// `replies.in_flight_grace_secs` when not set: this many times
     /// `x.request_timeout_secs` (30 s → 60 s).
     pub(crate) const IN_FLIGHT_GRACE_TIMEOUTS: u32 = 2;
@@ -229,6 +230,7 @@ pub(crate) struct RawDesk {
     pub(crate) waiting_target_high_minutes: i64,
     pub(crate) waiting_target_normal_minutes: i64,
     pub(crate) waiting_target_low_minutes: i64,
+    pub(crate) bulk_max_items: i64,
 }
 
 impl Default for RawDesk {
@@ -245,6 +247,7 @@ impl Default for RawDesk {
             waiting_target_high_minutes: minutes(targets.high),
             waiting_target_normal_minutes: minutes(targets.normal),
             waiting_target_low_minutes: minutes(targets.low),
+            bulk_max_items: defaults::BULK_MAX_ITEMS,
         }
     }
 }
@@ -580,6 +583,9 @@ pub struct DeskConfig {
     /// How long an open item may wait for an answer, per priority: the
     /// inbox's clocks turn amber at three quarters and red past it.
     pub waiting_targets: crate::domain::triage::WaitingTargets,
+    /// The most items one bulk action may change (a view that holds more is
+    /// refused with a message to narrow it).
+    pub bulk_max_items: u32,
 }
 
 /// `[replies]`: how the reply outbox settles replies left in `sending` (a

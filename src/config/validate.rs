@@ -420,8 +420,10 @@ fn desk(raw: RawDesk, ctx: &Ctx<'_>) -> Result<DeskConfig> {
         normal: minutes("normal", raw.waiting_target_normal_minutes)?,
         low: minutes("low", raw.waiting_target_low_minutes)?,
     };
+    let bulk_max_items = int_in(ctx, "desk.bulk_max_items", raw.bulk_max_items, 1, 50_000)?;
     Ok(DeskConfig {
         waiting_targets,
+        bulk_max_items: bulk_max_items as u32,
         public_url,
         session_ttl: Duration::from_secs(hours * 3600),
         officer_replies_need_approval: raw.officer_replies_need_approval,

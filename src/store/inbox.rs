@@ -143,7 +143,7 @@ impl Store {
 }
 
 /// Whether SQLite stopped a statement because its progress handler said so.
-fn is_interrupt(e: &sqlx::Error) -> bool {
+pub(super) fn is_interrupt(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .and_then(|e| e.code())
         .is_some_and(|code| code == "9")
@@ -154,13 +154,13 @@ fn is_interrupt(e: &sqlx::Error) -> bool {
 /// a search that would run for seconds is interrupted instead of holding
 /// its connection. Dropping the budget lifts it, even when the request is
 /// abandoned mid-query and the connection goes back to the pool.
-struct TimeBudget {
+pub(super) struct TimeBudget {
     active: Arc<AtomicBool>,
     expired: Arc<AtomicBool>,
 }
 
 impl TimeBudget {
-    async fn start(
+    pub(super) async fn start(
         conn: &mut SqliteConnection,
         budget: Duration,
     ) -> Result<TimeBudget, StoreError> {
@@ -180,7 +180,7 @@ impl TimeBudget {
         Ok(TimeBudget { active, expired })
     }
 
-    fn ran_out(&self) -> bool {
+    pub(super) fn ran_out(&self) -> bool {
         self.expired.load(Ordering::Relaxed)
     }
 }
@@ -245,7 +245,7 @@ async fn list(
 /// The ids of a page's items (and one more, to tell whether a page follows),
 /// in the filter's order: one arm per part of the driver's index, merged.
 /// `prefix` goes before it (`EXPLAIN QUERY PLAN` in the tests).
-fn page_query<'q>(
+pub(super) fn page_query<'q>(
     prefix: &str,
     plan: &Plan<'_>,
     before: Option<Keyset>,
@@ -275,7 +275,7 @@ fn page_query<'q>(
 }
 
 /// Items per status over the plan's filter without its status and page.
-async fn counts(
+pub(super) async fn counts(
     conn: &mut SqliteConnection,
     plan: &Plan<'_>,
 ) -> Result<Vec<(Status, u64)>, StoreError> {

@@ -1,7 +1,8 @@
 //! Triage items: reading them back whole ([`ItemRow`]: the item with its post
 //! and author) and the desk's changes to them
 //! ([`Store::transition`], [`Store::assign`]), each audited in its own
-//! transaction. Items are created by [`Store::record_pages`] (see `ingest`).
+//! transaction (changes to many items at once, and undo, are in `changes`).
+//! Items are created by [`Store::record_pages`] (see `ingest`).
 
 use serde::Serialize;
 use serde_json::json;
@@ -91,26 +92,6 @@ pub(super) async fn item_in(conn: &mut SqliteConnection, id: i64) -> Result<Item
         .await?
         .pop()
         .ok_or(StoreError::NotFound { what: "item", id })
-}
-
-/// The changes [`Store::undo`] can take back.
-const UNDOABLE: [&str; 7] = [
-    "item.claimed",
-    "item.released",
-    "item.marked_replied",
-    "item.referred",
-    "item.dismissed",
-    "item.reopened",
-    "item.assigned",
-];
-
-/// What [`Store::undo`] did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Undone {
-    /// Items put back as they were.
-    pub items: Vec<i64>,
-    /// Changes left as they are: (audit entry, why).
-    pub refused: Vec<(i64, String)>,
 }
 
 /// The audit action of a workflow step.
@@ -209,99 +190,6 @@ impl Store {
         let row = item_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok((row, entry_id))
-    }
-
-    /// Takes back the workflow changes recorded by audit `entries` (claims,
-    /// releases, dismissals, referrals, reopenings, marks and assignments),
-    /// each made by `actor` no longer than `window` ago: an item whose status
-    /// and owner are still what the change left goes back to what it was,
-    /// audited as `item.undone` beside the change it undoes. A change that
-    /// is another's, too old, not a workflow change, or already overtaken
-    /// (someone changed the item since, or it was undone) is left, with why.
-    pub async fn undo(
-        &self,
-        entries: &[i64],
-        actor: &str,
-        window: std::time::Duration,
-    ) -> Result<Undone, StoreError> {
-        let mut undone = Undone::default();
-        let mut tx = self.begin_write().await?;
-        let now = time::OffsetDateTime::now_utc();
-        for &entry in entries {
-            let row = sqlx::query(
-                "SELECT at, actor, action, item_id, state_before, state_after FROM audit WHERE id = ?",
-            )
-            .bind(entry)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound { what: "change", id: entry })?;
-            let action: String = row.try_get("action")?;
-            let item: Option<i64> = row.try_get("item_id")?;
-            let refuse = |why: &str| (entry, why.to_owned());
-            let Some(item) = item.filter(|_| UNDOABLE.contains(&action.as_str())) else {
-                undone
-                    .refused
-                    .push(refuse("not a change to an item that can be undone"));
-                continue;
-            };
-            if row.try_get::<String, _>("actor")? != actor {
-                undone.refused.push(refuse("someone else made that change"));
-                continue;
-            }
-            let at: String = row.try_get("at")?;
-            let age =
-                time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
-                    .map(|at| now - at)
-                    .map_err(|e| StoreError::Corrupt(format!("audit entry {entry}'s time: {e}")))?;
-            if age >= window {
-                undone
-                    .refused
-                    .push(refuse("it is too late to undo that change"));
-                continue;
-            }
-            let state = |column: &str| -> Result<serde_json::Value, StoreError> {
-                let text: Option<String> = row.try_get(column)?;
-                codec::from_json(text.as_deref().unwrap_or("{}"), "audit state")
-            };
-            let (before, after) = (state("state_before")?, state("state_after")?);
-            let (status, owner) = item_state(&mut tx, item).await?;
-            let owner_now = serde_json::Value::from(owner.clone());
-            let status_kept = after
-                .get("status")
-                .is_none_or(|s| s.as_str() == Some(status.as_str()));
-            if !status_kept || after.get("owner").unwrap_or(&owner_now) != &owner_now {
-                undone.refused.push(refuse("the item has changed since"));
-                continue;
-            }
-            let back_status = match before.get("status").and_then(|s| s.as_str()) {
-                Some(s) => codec::status_from_db(s)?,
-                None => status,
-            };
-            let back_owner = match before.get("owner") {
-                Some(o) => o.as_str().map(str::to_owned),
-                None => owner.clone(),
-            };
-            let at = codec::now();
-            sqlx::query("UPDATE items SET status = ?, owner = ?, updated_at = ? WHERE id = ?")
-                .bind(back_status.as_str())
-                .bind(&back_owner)
-                .bind(&at)
-                .bind(item)
-                .execute(&mut *tx)
-                .await?;
-            let record = NewAudit {
-                actor: actor.to_owned(),
-                action: "item.undone".to_owned(),
-                item_id: Some(item),
-                before: Some(json!({ "status": status.as_str(), "owner": owner })),
-                after: Some(json!({ "status": back_status.as_str(), "owner": back_owner })),
-                detail: Some(format!("undid {action} (change {entry})")),
-            };
-            audit::insert(&mut tx, &record, &at).await?;
-            undone.items.push(item);
-        }
-        tx.commit().await?;
-        Ok(undone)
     }
 
     /// Gives an item to `owner` (or to nobody), whatever its status; audited.

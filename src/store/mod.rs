@@ -29,6 +29,7 @@
 //! own and will get PostgreSQL counterparts with that backend.
 
 mod audit;
+mod changes;
 mod codec;
 mod cursors;
 mod events;
@@ -41,6 +42,7 @@ mod officers;
 mod plan;
 mod posts;
 mod replies;
+mod select;
 mod usage;
 mod views;
 
@@ -58,10 +60,11 @@ use crate::domain::outbox::{ReplyState, ReplyTransitionError};
 use crate::domain::triage::TransitionError;
 
 pub use audit::{AuditEntry, NewAudit};
+pub use changes::{Applied, Undone};
 pub use events::Event;
 pub use inbox::{ItemFilter, ItemPage, Sort};
 pub use ingest::PageOutcome;
-pub use items::{ItemRow, Undone};
+pub use items::ItemRow;
 pub use notes::Note;
 pub use officers::{NewOfficer, Officer, Session};
 pub use plan::{MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, SearchError};

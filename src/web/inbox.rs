@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -16,9 +16,7 @@ use super::Desk;
 use super::error::WebError;
 use super::guard::Me;
 use super::item::{ItemQuery, Placement, body_of};
-use super::render::{
-    Chrome, Marked, age, back, back_with_undo, html, local_path, truncate, wants_json,
-};
+use super::render::{Chrome, Marked, age, back, html, truncate};
 use crate::domain::officer::Permission;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -402,6 +400,15 @@ struct InboxPage {
     views: Vec<ViewLink>,
     /// This page's filter and order, for "Save this view".
     view_query: String,
+    /// The bulk bar: the items on this page, how many the view holds
+    /// (none when the search was refused), the officers items can be
+    /// assigned to, the tags the config knows, and above how many items an
+    /// action asks first.
+    page_ids: Vec<i64>,
+    view_count: Option<u64>,
+    officers: Vec<crate::store::Officer>,
+    known_tags: Vec<String>,
+    confirm_above: usize,
 }
 
 #[derive(Template)]
@@ -499,11 +506,7 @@ pub(crate) async fn save_view(
         return Err(refuse("A view needs a name of 1 to 60 characters.".into()));
     }
     // Only a query the inbox understands, kept as the inbox writes it.
-    let uri: axum::http::Uri = format!("/?{}", form.query)
-        .parse()
-        .map_err(|_| refuse("That is not an inbox address.".into()))?;
-    let Query(q) = Query::<InboxQuery>::try_from_uri(&uri)
-        .map_err(|e| refuse(format!("That is not an inbox view: {e}")))?;
+    let q = view_query(&form.query)?;
     q.filter(&me)?;
     let query = q.keep(None);
     desk.store
@@ -515,6 +518,28 @@ pub(crate) async fn save_view(
         format!("View \"{name}\" saved.")
     };
     Ok(back(&at(&query), &message))
+}
+
+/// An inbox address's query string (as "Save this view" and the bulk bar
+/// send it) read as the inbox reads it.
+fn view_query(query: &str) -> Result<InboxQuery, WebError> {
+    let refuse = |message: String| WebError::Refused {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        message,
+    };
+    let uri: axum::http::Uri = format!("/?{query}")
+        .parse()
+        .map_err(|_| refuse("That is not an inbox address.".into()))?;
+    let Query(q) = Query::<InboxQuery>::try_from_uri(&uri)
+        .map_err(|e| refuse(format!("That is not an inbox view: {e}")))?;
+    Ok(q)
+}
+
+/// The filter of an inbox view (its query string) over all its pages.
+pub(crate) fn view_filter(query: &str, me: &Me) -> Result<ItemFilter, WebError> {
+    let mut q = view_query(query)?;
+    q.before = None;
+    q.filter(me)
 }
 
 /// `POST /views/{id}/delete`: deletes one of the officer's saved views.
@@ -629,6 +654,13 @@ pub(crate) async fn page(
     };
     let view_query = keep.clone();
     let views = view_links(&desk, &me, &view_query).await?;
+    let view_count = tabs.iter().find(|t| t.current).and_then(|t| t.count);
+    let can_triage = me.can(Permission::Triage);
+    let officers = if can_triage {
+        super::changes::assignable(&desk).await?
+    } else {
+        Vec::new()
+    };
     let filters_set = [&q.place, &q.tag, &q.priority, &q.path, &q.owner]
         .iter()
         .filter(|v| !v.trim().is_empty())
@@ -667,13 +699,18 @@ pub(crate) async fn page(
         here,
         list: list_here,
         first_page: q.before.is_none(),
-        can_triage: me.can(Permission::Triage),
+        can_triage,
         heading,
         new_items,
         csrf: me.csrf.clone(),
         pane,
         views,
         view_query,
+        page_ids: list.items.iter().map(|i| i.id).collect(),
+        view_count,
+        officers,
+        known_tags: super::changes::known_tags(&desk),
+        confirm_above: super::bulk::CONFIRM_ABOVE,
         q,
     })?;
     Ok((status, page).into_response())
@@ -723,64 +760,4 @@ fn capitalise(s: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
-}
-
-/// `POST /items/dismiss`: dismisses the ticked items; each is its own audited
-/// change, and one that cannot be dismissed (already closed) is reported.
-pub(crate) async fn bulk_dismiss(
-    State(desk): State<Desk>,
-    me: Me,
-    headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, WebError> {
-    me.require(Permission::Triage)?;
-    let mut ids = Vec::new();
-    let mut to = None;
-    for (key, value) in &form {
-        match key.as_str() {
-            "item" => ids.push(value.parse::<i64>().map_err(|_| WebError::Refused {
-                status: axum::http::StatusCode::BAD_REQUEST,
-                message: format!("not an item id: {value:?}"),
-            })?),
-            "back" => to = Some(value.clone()),
-            _ => {}
-        }
-    }
-    let mut dismissed = 0;
-    let mut skipped = Vec::new();
-    let mut changes = Vec::new();
-    for id in &ids {
-        match desk
-            .store
-            .transition_audited(*id, Action::Dismiss, me.name())
-            .await
-        {
-            Ok((_, change)) => {
-                dismissed += 1;
-                changes.push(change);
-            }
-            Err(crate::store::StoreError::Transition(_)) => skipped.push(*id),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let message = match (dismissed, skipped.is_empty()) {
-        (0, true) => "Nothing was selected.".to_owned(),
-        (n, true) => format!("Dismissed {n} item(s)."),
-        (n, false) => format!(
-            "Dismissed {n} item(s); {} could not be dismissed from their status: {:?}.",
-            skipped.len(),
-            skipped
-        ),
-    };
-    if wants_json(&headers) {
-        return Ok(axum::Json(serde_json::json!({
-            "dismissed": dismissed, "skipped": skipped, "message": message, "undo": changes,
-        }))
-        .into_response());
-    }
-    Ok(back_with_undo(
-        &local_path(to.as_deref()),
-        &message,
-        &changes,
-    ))
 }

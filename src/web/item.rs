@@ -13,11 +13,13 @@ use axum::{Form, Json};
 use serde::Deserialize;
 
 use super::Desk;
+use super::changes;
 use super::compose::{Check, find_template, render_template};
 use super::error::WebError;
 use super::guard::Me;
 use super::ownership;
 use super::render::{Chrome, Marked, age, back, back_with_undo, local_path, wants_json, x_link};
+use super::undo::ChangeList;
 use crate::domain::officer::Permission;
 use crate::domain::outbox::ReplyState;
 use crate::domain::triage::{Action, ReplyPath, Status};
@@ -121,6 +123,10 @@ struct ItemBody {
     welsh: bool,
     here: String,
     summoned_reason: &'static str,
+    /// The item's priority, tag and assignment forms: the officers it can
+    /// be assigned to and the tags the config knows.
+    officers: Vec<crate::store::Officer>,
+    known_tags: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -376,6 +382,11 @@ pub(crate) async fn body_of(
         "The author did not mention the council: since February 2026 X lets only a person reply to this post, in X."
     };
     let h = if placement.beside_list { 2 } else { 1 };
+    let officers = if can_triage {
+        changes::assignable(desk).await?
+    } else {
+        Vec::new()
+    };
     let body = ItemBody {
         csrf: me.csrf.clone(),
         role: me.officer.role.to_string(),
@@ -404,6 +415,8 @@ pub(crate) async fn body_of(
         live_reply,
         welsh,
         summoned_reason,
+        officers,
+        known_tags: changes::known_tags(desk),
         item,
     }
     .render()?;
@@ -443,12 +456,40 @@ fn action_label(a: Action) -> &'static str {
 
 fn history_line(e: &AuditEntry) -> HistoryLine {
     let taken_from = ownership::owner_before(e).filter(|o| *o != e.actor);
-    let what = match (e.action.as_str(), &e.detail) {
-        ("item.claimed", _) if taken_from.is_some() => {
+    let after = |key: &str| e.after.as_ref().and_then(|a| a.get(key));
+    let said = match e.action.as_str() {
+        "item.claimed" if taken_from.is_some() => {
             format!("took it over from {}", taken_from.unwrap_or_default())
         }
-        (action, Some(detail)) => format!("{} — {detail}", describe_action(action)),
-        (action, None) => describe_action(action).to_owned(),
+        "item.assigned" => match after("owner").and_then(|o| o.as_str()) {
+            Some(owner) => format!("assigned it to {owner}"),
+            None => "unassigned it".to_owned(),
+        },
+        "item.priority_set" => match after("priority").and_then(|p| p.as_str()) {
+            Some(p) => format!("set the priority to {p}"),
+            None => "set the priority".to_owned(),
+        },
+        "item.tag_added" => {
+            let before = e.before.as_ref().and_then(|b| b.get("tags"));
+            let added = after("tags")
+                .and_then(|t| t.as_array())
+                .into_iter()
+                .flatten()
+                .filter(|t| {
+                    before
+                        .and_then(|b| b.as_array())
+                        .is_none_or(|b| !b.contains(t))
+                })
+                .filter_map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("added the tag {added}")
+        }
+        action => describe_action(action).to_owned(),
+    };
+    let what = match &e.detail {
+        Some(detail) => format!("{said} — {detail}"),
+        None => said,
     };
     HistoryLine {
         age: age(&e.at),
@@ -587,7 +628,7 @@ async fn act(
             "owner": item.owner,
             "owner_label": ownership::row_label(&item, &desk.config.rules),
             "message": message,
-            "undo": [change],
+            "undo": ChangeList::new(&[change]).to_string(),
         }))
         .into_response());
     }
@@ -596,63 +637,6 @@ async fn act(
         &message,
         &[change],
     ))
-}
-
-/// How long after a change the store still takes it back: the ten seconds
-/// the desk offers Undo for, and a little for the request on its way.
-const UNDO_WINDOW: std::time::Duration = std::time::Duration::from_secs(15);
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct UndoForm {
-    /// Audit entry ids, comma-separated.
-    changes: String,
-    #[serde(default)]
-    back: Option<String>,
-}
-
-/// `POST /undo`: takes back the officer's own changes of the last seconds
-/// (a workflow action, or each item of a bulk one); audited beside them.
-pub(crate) async fn undo(
-    State(desk): State<Desk>,
-    me: Me,
-    headers: HeaderMap,
-    Form(form): Form<UndoForm>,
-) -> Result<Response, WebError> {
-    me.require(Permission::Triage)?;
-    let changes: Vec<i64> = form
-        .changes
-        .split(',')
-        .map(|c| c.trim().parse())
-        .collect::<Result<_, _>>()
-        .map_err(|_| WebError::Refused {
-            status: StatusCode::BAD_REQUEST,
-            message: format!("not a list of changes: {:?}", form.changes),
-        })?;
-    if changes.len() > 1000 {
-        return Err(WebError::Refused {
-            status: StatusCode::BAD_REQUEST,
-            message: "at most 1000 changes can be undone at once".into(),
-        });
-    }
-    let undone = desk.store.undo(&changes, me.name(), UNDO_WINDOW).await?;
-    let message = match (undone.items.len(), undone.refused.first()) {
-        (0, Some((_, why))) => format!("Nothing was undone: {why}."),
-        (n, None) => format!("Undone: {n} item(s) back as they were."),
-        (n, Some((_, why))) => format!(
-            "Undone: {n} item(s) back as they were; {} not ({why}).",
-            undone.refused.len()
-        ),
-    };
-    if wants_json(&headers) {
-        return Ok(Json(serde_json::json!({
-            "undone": undone.items,
-            "refused": undone.refused.len(),
-            "message": message,
-        }))
-        .into_response());
-    }
-    let to = form.back.filter(|b| !b.is_empty());
-    Ok(back(&local_path(to.as_deref()), &message))
 }
 
 macro_rules! workflow_handlers {

@@ -9,6 +9,10 @@
 //!   the CSRF check of every state-changing request;
 //! - `inbox`, `item` (with `compose`, the reply composer), `approvals`, `status`,
 //!   `officers`: the pages and their actions;
+//! - `bulk`: one change to the ticked items, a page or a whole view, asked
+//!   for above 50 items; `item_fields`: one item's priority, tag and
+//!   assignment; `changes`: a change's form fields and words, for one item
+//!   or many; `undo`: the changes a notice offers back, `POST /undo`;
 //! - `live`: server-sent events telling open inboxes that items arrived;
 //! - `assets`: the stylesheet and script, embedded in the binary;
 //! - `server`: the accept loop ([`serve`]), with a deadline for request
@@ -20,11 +24,14 @@
 mod approvals;
 mod assets;
 pub mod auth;
+mod bulk;
+mod changes;
 mod compose;
 mod error;
 mod guard;
 mod inbox;
 mod item;
+mod item_fields;
 mod live;
 mod officers;
 mod ownership;
@@ -32,6 +39,7 @@ mod presence;
 mod render;
 mod server;
 mod status;
+mod undo;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -123,8 +131,9 @@ pub fn router(desk: Desk) -> Router {
     let pages = Router::new()
         .route("/", get(inbox::page))
         .route("/inbox/rows", get(inbox::rows))
-        .route("/items/dismiss", post(inbox::bulk_dismiss))
-        .route("/undo", post(item::undo))
+        .route("/items/bulk", post(bulk::bulk))
+        .route("/items/dismiss", post(bulk::dismiss))
+        .route("/undo", post(undo::undo))
         .route("/presence", post(presence::report).get(presence::ask))
         .route("/views", post(inbox::save_view))
         .route("/views/{id}/delete", post(inbox::delete_view))
@@ -136,6 +145,9 @@ pub fn router(desk: Desk) -> Router {
         .route("/items/{id}/reopen", post(item::reopen))
         .route("/items/{id}/mark-replied", post(item::mark_replied))
         .route("/items/{id}/note", post(item::note))
+        .route("/items/{id}/assign", post(item_fields::assign))
+        .route("/items/{id}/priority", post(item_fields::priority))
+        .route("/items/{id}/tag", post(item_fields::tag))
         .route("/items/{id}/reply", post(compose::reply))
         .route("/items/{id}/reply/check", post(compose::check))
         .route("/approvals", get(approvals::page))

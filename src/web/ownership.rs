@@ -24,6 +24,16 @@ pub(crate) fn label(item: &ItemRow, rules: &[Rule], entries: &[AuditEntry]) -> S
     let Some(owner) = item.owner.as_deref() else {
         return "nobody".to_owned();
     };
+    // The last change that gave the item to its owner says how she got it.
+    let given = entries.iter().find(|e| {
+        matches!(
+            e.action.as_str(),
+            "item.claimed" | "reply.recorded" | "item.assigned"
+        ) && owner_after(e) == Some(owner)
+    });
+    if let Some(e) = given.filter(|e| e.action == "item.assigned") {
+        return format!("assigned to {owner} by {} {}", e.actor, age(&e.at));
+    }
     if item.status == Status::InProgress {
         return match claimed_at(owner, entries) {
             Some(at) => format!("claimed by {owner} {}", age(at)),
@@ -33,13 +43,7 @@ pub(crate) fn label(item: &ItemRow, rules: &[Rule], entries: &[AuditEntry]) -> S
     if let Some(rule) = assigning_rule(item, rules) {
         return format!("assigned to {owner} by rule {rule}");
     }
-    let by = entries
-        .iter()
-        .find(|e| e.action == "item.assigned" && owner_after(e) == Some(owner));
-    match by {
-        Some(e) => format!("assigned to {owner} by {} {}", e.actor, age(&e.at)),
-        None => format!("assigned to {owner}"),
-    }
+    format!("assigned to {owner}")
 }
 
 /// Another officer's claim on the item: who, and how long ago.

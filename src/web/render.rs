@@ -12,6 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use super::Desk;
 use super::error::WebError;
 use super::guard::Me;
+use super::undo::ChangeList;
 use crate::domain::officer::Permission;
 use crate::domain::outbox::ReplyState;
 
@@ -63,12 +64,10 @@ impl Chrome {
         self
     }
 
-    /// Offers to undo `changes` (audit entry ids, comma-separated) from the
-    /// flash, coming back to `here`.
+    /// Offers to undo `changes` (a [`ChangeList`]) from the flash, coming
+    /// back to `here`.
     pub fn with_undo(mut self, changes: Option<&str>, here: &str) -> Chrome {
-        let valid = changes.filter(|c| {
-            !c.is_empty() && c.split(',').all(|id| id.parse::<i64>().is_ok()) && c.len() <= 4000
-        });
+        let valid = changes.filter(|c| c.len() <= 4000 && ChangeList::parse(c, 50_000).is_ok());
         self.undo = valid
             .filter(|_| self.flash.is_some())
             .map(|c| (c.to_owned(), here.to_owned()));
@@ -100,8 +99,7 @@ pub(crate) fn back_with_undo(to: &str, message: &str, undo: &[i64]) -> Response 
     let sep = if to.contains('?') { '&' } else { '?' };
     let mut target = format!("{to}{sep}done={}", super::guard::urlencode(message));
     if !undo.is_empty() {
-        let ids: Vec<String> = undo.iter().map(i64::to_string).collect();
-        target.push_str(&format!("&undo={}", ids.join(",")));
+        target.push_str(&format!("&undo={}", ChangeList::new(undo)));
     }
     Redirect::to(&target).into_response()
 }

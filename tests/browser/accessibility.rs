@@ -10,7 +10,7 @@ use crate::reply::first_api_item;
 const TAGS: &str = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']";
 
 /// Runs axe on the page and returns a report of its violations ("" for none).
-async fn violations(b: &Browser, axe: &str, page: &str) -> String {
+pub async fn violations(b: &Browser, axe: &str, page: &str) -> String {
     b.find("main").await;
     if b.js("return typeof window.axe").await != json!("object") {
         // The page's CSP does not apply to WebDriver's scripts.

@@ -326,6 +326,8 @@ async fn a_dismiss_and_a_bulk_dismiss_are_undone_from_the_notice() {
             .await
             .unwrap();
     }
+    sam.js("document.getElementById('bulk-action').value = 'dismiss'")
+        .await;
     sam.find("#bulk button[type=submit]")
         .await
         .click()

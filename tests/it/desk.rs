@@ -5,6 +5,7 @@
 
 mod access;
 mod actions;
+mod bulk;
 mod claims;
 mod live;
 mod replies;

@@ -8,18 +8,23 @@
 //!   language and summons, computed once on arrival ([`flags()`]);
 //! - `rules`: the configured [`Rule`]s, validated at load ([`validate_rules`]) and
 //!   applied in order on arrival ([`decide`], [`RuleSet`]);
+//! - `change`: what an officer's change (a workflow step, an assignment, a
+//!   priority, a tag) does to an item's [`ItemState`], or why it skips it, one
+//!   item or many alike; a [`Tag`]'s name;
 //! - `waiting`: how long an open item may wait for an answer, per priority
 //!   ([`WaitingTargets`]), and where a wait stands against it ([`Clock`]).
 //!
 //! Pure: std, serde, thiserror, [`crate::domain::query`] and [`crate::domain::post`];
 //! no I/O, no tokio, sqlx or axum.
 
+mod change;
 mod flags;
 mod reply_path;
 mod rules;
 mod status;
 mod waiting;
 
+pub use change::{Field, ItemChange, ItemState, MAX_TAG_CHARS, Skip, Tag, TagError};
 pub use flags::{AbuseList, FlagKind, Flags, default_false_friend_context, flags};
 pub use reply_path::{Account, Council, ReplyPath, reply_path, summons};
 pub use rules::{

@@ -250,3 +250,100 @@ async fn an_undo_past_its_window_or_of_a_note_changes_nothing() {
     assert_eq!(undone.items, [id]);
     assert_eq!(t.store.item(id).await.unwrap().status, Status::New);
 }
+
+#[tokio::test]
+async fn a_change_to_many_items_is_written_in_chunks_each_item_audited_and_undone_whole() {
+    use placewatch::domain::triage::{ItemChange, Priority, Tag};
+    use placewatch::store::ItemFilter;
+    let t = TestStore::open().await;
+    let posts = (1..=1_200)
+        .map(|id| matched(post(id, "Croydon bins"), &["Croydon"]))
+        .collect();
+    let mut ids = t
+        .store
+        .record_pages(&batch("m", posts))
+        .await
+        .unwrap()
+        .new_items;
+    assert_eq!(ids.len(), 1_200);
+    // One id twice, and one that names no item: each item changes once.
+    ids.push(ids[0]);
+    ids.push(999_999);
+    let applied = t
+        .store
+        .apply_change(
+            &ids,
+            &ItemChange::SetPriority(Priority::Urgent),
+            "sam",
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(applied.changed.len(), 1_200);
+    assert_eq!(applied.missing, [999_999]);
+    let urgent = ItemFilter {
+        priority: Some(Priority::Urgent),
+        ..Default::default()
+    };
+    assert_eq!(t.store.count_matching(&urgent).await.unwrap(), 1_200);
+    let audit = t.store.audit(None, 5_000).await.unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "item.priority_set")
+            .count(),
+        1_200
+    );
+    // Already urgent: skipped, nothing written.
+    let again = t
+        .store
+        .apply_change(
+            &ids[..3],
+            &ItemChange::SetPriority(Priority::Urgent),
+            "sam",
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.skipped.len(), 3);
+    assert!(again.changed.is_empty());
+
+    let undone = t
+        .store
+        .undo(
+            &applied.entries(),
+            "sam",
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    assert_eq!(undone.items.len(), 1_200);
+    assert!(undone.refused.is_empty());
+    assert_eq!(t.store.count_matching(&urgent).await.unwrap(), 0);
+
+    // A tag, found by the tag filter and the search markers alike.
+    let tag = ItemChange::AddTag(Tag::parse("bins").unwrap());
+    t.store
+        .apply_change(&ids[..600], &tag, "sam", None)
+        .await
+        .unwrap();
+    let tagged = |text: Option<&str>| ItemFilter {
+        tag: Some("bins".into()),
+        place: text.map(|_| "Croydon".into()),
+        text: text.map(str::to_owned),
+        ..Default::default()
+    };
+    assert_eq!(t.store.count_matching(&tagged(None)).await.unwrap(), 600);
+    assert_eq!(
+        t.store.count_matching(&tagged(Some("bins"))).await.unwrap(),
+        600
+    );
+    assert_eq!(
+        t.store
+            .matching_ids(&tagged(None), 100)
+            .await
+            .unwrap()
+            .len(),
+        101
+    );
+}

@@ -1,0 +1,93 @@
+//! Everything an inbox filter matches, on every page: how many items
+//! ([`Store::count_matching`], from the same counts as the inbox's tabs) and
+//! which ([`Store::matching_ids`], the page query without its page), for
+//! the desk's bulk actions on a whole view.
+
+use sqlx::{Row, SqliteConnection};
+
+use super::inbox::{ItemFilter, TimeBudget, counts, is_interrupt, page_query};
+use super::plan::{Driver, Plan};
+use super::{SEARCH_BUDGET, SearchError, Store, StoreError};
+use crate::domain::triage::Status;
+
+impl Store {
+    /// How many items `filter` matches on all its pages: the count of its
+    /// status (or of the open statuses, or of every status) that the inbox's
+    /// tabs show. Its page (`before`, `limit`) is ignored.
+    pub async fn count_matching(&self, filter: &ItemFilter) -> Result<u64, StoreError> {
+        let plan = Plan::new(filter)?;
+        if plan.matches_nothing {
+            return Ok(0);
+        }
+        let counts = self
+            .read_planned(&plan, async |conn| counts(conn, &plan).await)
+            .await?;
+        let counted = |s: Status| match filter.status {
+            Some(status) => s == status,
+            None if filter.open => s.is_open(),
+            None => true,
+        };
+        Ok(counts
+            .iter()
+            .filter(|(s, _)| counted(*s))
+            .map(|(_, n)| n)
+            .sum())
+    }
+
+    /// The ids of the items `filter` matches, in its order from the first
+    /// page on, at most `max` + 1 (more than `max` means there are more).
+    pub async fn matching_ids(
+        &self,
+        filter: &ItemFilter,
+        max: u32,
+    ) -> Result<Vec<i64>, StoreError> {
+        let filter = ItemFilter {
+            before: None,
+            ..filter.clone()
+        };
+        let plan = Plan::new(&filter)?;
+        if plan.matches_nothing {
+            return Ok(Vec::new());
+        }
+        self.read_planned(&plan, async |conn| {
+            let rows = page_query("", &plan, None, max)
+                .build()
+                .fetch_all(&mut *conn)
+                .await?;
+            rows.iter()
+                .map(|row| row.try_get("id").map_err(StoreError::from))
+                .collect()
+        })
+        .await
+    }
+
+    /// Runs `read` on a reader; a full-text search first takes one of the
+    /// search places and runs within the search time budget (see
+    /// [`Store::list_items`]).
+    async fn read_planned<T>(
+        &self,
+        plan: &Plan<'_>,
+        read: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if plan.driver != Driver::Text {
+            let mut conn = self.read.acquire().await?;
+            return read(&mut conn).await;
+        }
+        let _place = self
+            .searches
+            .acquire()
+            .await
+            .expect("the search semaphore is never closed");
+        let mut conn = self.read.acquire().await?;
+        let budget = TimeBudget::start(&mut conn, SEARCH_BUDGET).await?;
+        match read(&mut conn).await {
+            Err(StoreError::Db(e)) if budget.ran_out() && is_interrupt(&e) => {
+                Err(SearchError::TooSlow {
+                    budget: SEARCH_BUDGET,
+                }
+                .into())
+            }
+            other => other,
+        }
+    }
+}
