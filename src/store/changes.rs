@@ -241,9 +241,25 @@ impl Store {
         window: std::time::Duration,
     ) -> Result<Undone, StoreError> {
         let mut undone = Undone::default();
+        // One bulk action writes its changes over some seconds, and the
+        // desk offers its Undo from when the last was written: the changes
+        // undone together count as old as the newest of them.
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT max(at) AS newest FROM audit WHERE id IN (");
+        let mut list = qb.separated(", ");
+        for id in entries {
+            list.push_bind(*id);
+        }
+        qb.push(") AND actor = ").push_bind(actor);
+        let newest: Option<String> = qb.build().fetch_one(&self.read).await?.try_get("newest")?;
+        // None of them the actor's: each is refused below, with why.
+        let newest = match newest {
+            Some(at) => parse_at(&at, 0)?,
+            None => time::OffsetDateTime::now_utc(),
+        };
         for chunk in entries.chunks(CHUNK) {
             let mut tx = self.begin_write().await?;
-            undo_chunk(&mut tx, chunk, actor, window, &mut undone).await?;
+            undo_chunk(&mut tx, chunk, actor, window, newest, &mut undone).await?;
             tx.commit().await?;
         }
         Ok(undone)
@@ -290,12 +306,19 @@ async fn recorded(
     Ok(out)
 }
 
+/// An audit entry's time.
+fn parse_at(at: &str, entry: i64) -> Result<time::OffsetDateTime, StoreError> {
+    time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| StoreError::Corrupt(format!("audit entry {entry}'s time: {e}")))
+}
+
 /// [`Store::undo`] of some of the entries, in the caller's transaction.
 async fn undo_chunk(
     conn: &mut SqliteConnection,
     entries: &[i64],
     actor: &str,
     window: std::time::Duration,
+    newest: time::OffsetDateTime,
     undone: &mut Undone,
 ) -> Result<(), StoreError> {
     let records = recorded(conn, entries).await?;
@@ -322,11 +345,10 @@ async fn undo_chunk(
             undone.refused.push(refuse("someone else made that change"));
             continue;
         }
-        let age =
-            time::OffsetDateTime::parse(&record.at, &time::format_description::well_known::Rfc3339)
-                .map(|at| now - at)
-                .map_err(|e| StoreError::Corrupt(format!("audit entry {entry}'s time: {e}")))?;
-        if age >= window {
+        // Part of the action that ended at `newest` (written within one
+        // window before it), and that action recent enough.
+        let at_change = parse_at(&record.at, entry)?;
+        if now - newest >= window || newest - at_change >= window {
             undone
                 .refused
                 .push(refuse("it is too late to undo that change"));

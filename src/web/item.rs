@@ -485,11 +485,23 @@ fn history_line(e: &AuditEntry) -> HistoryLine {
                 .join(", ");
             format!("added the tag {added}")
         }
+        // The store notes "undid ACTION (change N)": the officer reads
+        // which step was taken back.
+        "item.undone" => {
+            let undid = e.detail.as_deref().and_then(|d| {
+                let (action, _) = d.strip_prefix("undid ")?.split_once(" (change ")?;
+                Some(describe_action(action))
+            });
+            match undid {
+                Some(step) => format!("undid “{step}”"),
+                None => describe_action("item.undone").to_owned(),
+            }
+        }
         action => describe_action(action).to_owned(),
     };
-    let what = match &e.detail {
-        Some(detail) => format!("{said} — {detail}"),
-        None => said,
+    let what = match (&e.detail, e.action.as_str()) {
+        (Some(detail), action) if action != "item.undone" => format!("{said} — {detail}"),
+        _ => said,
     };
     HistoryLine {
         age: age(&e.at),
@@ -510,6 +522,8 @@ fn describe_action(action: &str) -> &str {
         "item.dismissed" => "dismissed",
         "item.reopened" => "reopened",
         "item.assigned" => "assigned",
+        "item.priority_set" => "set the priority",
+        "item.tag_added" => "added a tag",
         "item.note_added" => "added a note",
         "reply.recorded" => "recorded a reply",
         "reply.sent" => "reply sent",

@@ -447,7 +447,10 @@ async fn a_bulk_action_is_undone_whole_and_the_audit_keeps_both() {
         history.contains("sam set the priority to urgent — bulk action on 80 items"),
         "{history}"
     );
-    assert!(history.contains("sam undid a change — undid item.priority_set"));
+    assert!(
+        history.contains("sam undid “set the priority”"),
+        "{history}"
+    );
     t.stop().await;
 }
 
