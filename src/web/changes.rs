@@ -270,7 +270,8 @@ fn past(action: Action) -> &'static str {
     }
 }
 
-fn participle(action: Action) -> &'static str {
+/// The action done, as the desk's notices say it ("Item 7: dismissed").
+pub(crate) fn participle(action: Action) -> &'static str {
     match action {
         Action::Claim => "claimed",
         Action::Release => "released",

@@ -622,17 +622,23 @@ async fn act(
         }
         Err(e) => return Err(e.into()),
     };
-    let message = match (action, &item.owner) {
-        (Action::Claim, _) => {
+    let message = match action {
+        Action::Claim => {
             let entries = desk.store.audit(Some(id), 1).await?;
             match entries.first().and_then(ownership::owner_before) {
                 Some(from) if from != me.name() => {
-                    format!("Item {id}: you took it over from {from} (in progress).")
+                    format!("Item {id}: you took it over from {from} (now in progress).")
                 }
-                _ => format!("Item {id}: {} ({}).", action_label(action), item.status),
+                _ => format!("Item {id}: claimed (now {}).", item.status),
             }
         }
-        _ => format!("Item {id}: {} ({}).", action_label(action), item.status),
+        // "(now …)" only where the status is not what the action says.
+        Action::Release | Action::Reopen => format!(
+            "Item {id}: {} (now {}).",
+            changes::participle(action),
+            item.status
+        ),
+        _ => format!("Item {id}: {}.", changes::participle(action)),
     };
     if wants_json(&headers) {
         return Ok(Json(serde_json::json!({

@@ -31,8 +31,13 @@ pub(crate) fn label(item: &ItemRow, rules: &[Rule], entries: &[AuditEntry]) -> S
             "item.claimed" | "reply.recorded" | "item.assigned"
         ) && owner_after(e) == Some(owner)
     });
-    if let Some(e) = given.filter(|e| e.action == "item.assigned") {
-        return format!("assigned to {owner} by {} {}", e.actor, age(&e.at));
+    match given {
+        Some(e) if e.action == "item.assigned" => {
+            return format!("assigned to {owner} by {} {}", e.actor, age(&e.at));
+        }
+        // A claim, or a reply that claimed it, whatever the status since.
+        Some(e) => return format!("claimed by {owner} {}", age(&e.at)),
+        None => {}
     }
     if item.status == Status::InProgress {
         return match claimed_at(owner, entries) {

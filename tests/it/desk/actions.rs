@@ -114,7 +114,7 @@ async fn the_script_gets_json_and_forms_get_a_redirect_back() {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(super::location(&r).starts_with("/?status=new&done="));
-    assert!(flash(&r).contains("Release"), "{}", flash(&r));
+    assert!(flash(&r).contains("released (now new)"), "{}", flash(&r));
     // A back link elsewhere is ignored.
     let r = sam
         .post(

@@ -33,7 +33,7 @@ async fn claims_are_owned_and_a_reply_over_one_asks_first() {
     assert_eq!(
         flash(&r),
         format!(
-            "Item {}: you took it over from streets-team (in progress).",
+            "Item {}: you took it over from streets-team (now in progress).",
             item.id
         )
     );
