@@ -114,4 +114,28 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Which of `items` have an owner a colleague gave them (the latest of
+    /// the claims, assignments and claiming replies is an assignment): a
+    /// row then reads "assigned to", not "claimed by", whatever the status.
+    pub async fn assigned_by_hand(
+        &self,
+        items: &[i64],
+    ) -> Result<std::collections::HashSet<i64>, StoreError> {
+        if items.is_empty() {
+            return Ok(Default::default());
+        }
+        let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
+            "SELECT item_id FROM audit WHERE action = 'item.assigned' AND id IN \
+             (SELECT max(id) FROM audit WHERE action IN \
+             ('item.claimed', 'item.assigned', 'reply.recorded') AND item_id IN (",
+        );
+        let mut list = qb.separated(", ");
+        for id in items {
+            list.push_bind(*id);
+        }
+        qb.push(") GROUP BY item_id)");
+        let rows = qb.build().fetch_all(&self.read).await?;
+        rows.iter().map(|row| Ok(row.try_get("item_id")?)).collect()
+    }
 }

@@ -250,16 +250,32 @@ impl Waiting {
     }
 }
 
+/// What every row of a page is made with.
+struct RowContext<'a> {
+    /// The posts the rows reply to, as "@who: text".
+    parents: HashMap<u64, String>,
+    me: &'a Me,
+    targets: &'a WaitingTargets,
+    now: OffsetDateTime,
+    rules: &'a [crate::domain::triage::Rule],
+}
+
 impl Row {
+    /// `hits`: the search's matches in the post's text; `by_hand`: a
+    /// colleague gave the item its owner.
     fn new(
         item: &ItemRow,
-        parents: &HashMap<u64, String>,
-        me: &Me,
-        targets: &WaitingTargets,
-        now: OffsetDateTime,
-        rules: &[crate::domain::triage::Rule],
+        cx: &RowContext<'_>,
         hits: &[std::ops::Range<usize>],
+        by_hand: bool,
     ) -> Row {
+        let RowContext {
+            parents,
+            me,
+            targets,
+            now,
+            rules,
+        } = cx;
         let (author_name, author_handle) = item.author.as_ref().map_or_else(
             || ("unknown author".to_owned(), String::new()),
             |a| (a.name.clone(), a.username.clone()),
@@ -290,7 +306,7 @@ impl Row {
             priority: item.priority.as_str(),
             status: item.status.as_str(),
             status_label: item.status.to_string(),
-            owner: super::ownership::row_label(item, rules),
+            owner: super::ownership::row_label(item, rules, by_hand),
             api_path: item.reply_path == ReplyPath::Api,
             context: item
                 .post
@@ -302,7 +318,7 @@ impl Row {
                 .filter(|c| *c != item.post.id || item.post.replied_to.is_some()),
             can_claim: triage && allowed.contains(&Action::Claim),
             can_dismiss: triage && allowed.contains(&Action::Dismiss),
-            waiting: Waiting::of(item, targets, now),
+            waiting: Waiting::of(item, targets, *now),
             current: false,
         }
     }
@@ -329,14 +345,25 @@ async fn rows_of(
             (p.post.id, format!("{who}: {}", truncate(&p.post.text, 140)))
         })
         .collect();
-    let targets = &desk.config.desk.waiting_targets;
-    let now = OffsetDateTime::now_utc();
+    let cx = RowContext {
+        parents,
+        me,
+        targets: &desk.config.desk.waiting_targets,
+        now: OffsetDateTime::now_utc(),
+        rules: &desk.config.rules,
+    };
     let texts: Vec<&str> = items.iter().map(|i| i.post.text.as_str()).collect();
     let hits = desk.store.highlights(search, &texts).await?;
+    let owned: Vec<i64> = items
+        .iter()
+        .filter(|i| i.owner.is_some())
+        .map(|i| i.id)
+        .collect();
+    let by_hand = desk.store.assigned_by_hand(&owned).await?;
     Ok(items
         .iter()
         .zip(&hits)
-        .map(|(i, hits)| Row::new(i, &parents, me, targets, now, &desk.config.rules, hits))
+        .map(|(i, hits)| Row::new(i, &cx, hits, by_hand.contains(&i.id)))
         .collect())
 }
 

@@ -641,12 +641,13 @@ async fn act(
         _ => format!("Item {id}: {}.", changes::participle(action)),
     };
     if wants_json(&headers) {
+        let by_hand = desk.store.assigned_by_hand(&[id]).await?.contains(&id);
         return Ok(Json(serde_json::json!({
             "id": id,
             "status": item.status.as_str(),
             "status_label": item.status.to_string(),
             "owner": item.owner,
-            "owner_label": ownership::row_label(&item, &desk.config.rules),
+            "owner_label": ownership::row_label(&item, &desk.config.rules, by_hand),
             "message": message,
             "undo": ChangeList::new(&[change]).to_string(),
         }))

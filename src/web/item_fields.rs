@@ -71,12 +71,13 @@ async fn change_one(
     let entries = applied.entries();
     if wants_json(&headers) {
         let item = desk.store.item(id).await?;
+        let by_hand = desk.store.assigned_by_hand(&[id]).await?.contains(&id);
         return Ok(Json(serde_json::json!({
             "id": id,
             "priority": item.priority.as_str(),
             "tags": item.tags,
             "owner": item.owner,
-            "owner_label": ownership::row_label(&item, &desk.config.rules),
+            "owner_label": ownership::row_label(&item, &desk.config.rules, by_hand),
             "message": message,
             "undo": ChangeList::new(&entries).to_string(),
         }))

@@ -8,10 +8,14 @@ use crate::store::{AuditEntry, ItemRow};
 
 use super::render::age;
 
-/// The item's holder for its row in the list (no audit log at hand).
-pub(crate) fn row_label(item: &ItemRow, rules: &[Rule]) -> Option<String> {
+/// The item's holder for its row in the list (no audit log at hand; but
+/// whether a colleague gave it its owner, [`Store::assigned_by_hand`]).
+///
+/// [`Store::assigned_by_hand`]: crate::store::Store::assigned_by_hand
+pub(crate) fn row_label(item: &ItemRow, rules: &[Rule], by_hand: bool) -> Option<String> {
     let owner = item.owner.as_deref()?;
     Some(match (item.status, assigning_rule(item, rules)) {
+        _ if by_hand => format!("assigned to {owner}"),
         (Status::InProgress, _) => format!("claimed by {owner}"),
         (_, Some(rule)) => format!("assigned to {owner} by rule {rule}"),
         _ => format!("assigned to {owner}"),

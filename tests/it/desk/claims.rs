@@ -182,3 +182,38 @@ async fn a_change_can_be_undone_by_its_officer_soon_after_and_both_are_audited()
     }
     t.stop().await;
 }
+
+/// An item a colleague assigns is "assigned to", in its row and on its page,
+/// even while in progress; claimed again after a release, it is a claim.
+#[tokio::test]
+async fn an_assigned_item_reads_assigned_not_claimed() {
+    let t = DeskTest::start().await;
+    let item = t
+        .arrive("resident51", "@yourcroydon streetlight out on Purley Way")
+        .await;
+    let page = format!("/items/{}", item.id);
+    let (sam, priya) = (t.login("sam").await, t.login("priya").await);
+    sam.post(&format!("{page}/claim"), &[]).await;
+    sam.post(&format!("{page}/assign"), &[("owner", "priya")])
+        .await;
+    let list = sam.get("/?status=in_progress").await.text().await.unwrap();
+    assert!(
+        list.contains("<span class=\"owner\">assigned to priya</span>"),
+        "{list}"
+    );
+    let html = sam.get(&page).await.text().await.unwrap();
+    assert!(
+        html.contains("owner-label\">assigned to priya by sam "),
+        "{html}"
+    );
+
+    // Released and claimed again, it is a claim once more.
+    priya.post(&format!("{page}/release"), &[]).await;
+    priya.post(&format!("{page}/claim"), &[]).await;
+    let list = sam.get("/?status=in_progress").await.text().await.unwrap();
+    assert!(
+        list.contains("<span class=\"owner\">claimed by priya</span>"),
+        "{list}"
+    );
+    t.stop().await;
+}
