@@ -138,7 +138,7 @@ async fn the_open_queue_sits_beside_the_chosen_item_and_the_address_follows() {
         .unwrap();
     sam.wait_for(
         "the claim to come back to the split view",
-        "return document.querySelector('.flash')?.textContent.includes('Claim')
+        "return document.querySelector('.flash')?.textContent.includes('claimed (now in progress)')
              && document.querySelector('#pane .status-label')?.textContent === 'in progress'",
     )
     .await;
@@ -197,13 +197,19 @@ async fn the_desk_follows_a_dark_colour_scheme() {
         return;
     };
     let sam = demo.login("sam").await;
-    let background = "return getComputedStyle(document.documentElement).backgroundColor";
+    // Waited for, not read once: on a busy machine the emulated scheme can
+    // reach the page a moment after it loaded.
+    let background = |colour: &str| {
+        format!("return getComputedStyle(document.documentElement).backgroundColor === '{colour}'")
+    };
     sam.emulate(1366, 900, false).await;
     sam.goto("/").await;
-    assert_eq!(sam.js(background).await, json!("rgb(255, 255, 255)"));
+    sam.wait_for("a white page", &background("rgb(255, 255, 255)"))
+        .await;
     sam.emulate(1366, 900, true).await;
     sam.goto("/").await;
-    assert_eq!(sam.js(background).await, json!("rgb(21, 22, 26)"));
+    sam.wait_for("a dark page", &background("rgb(21, 22, 26)"))
+        .await;
     demo.stop().await;
 }
 
