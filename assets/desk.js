@@ -419,7 +419,7 @@
     for (const link of document.querySelectorAll(".tabs a[data-view]")) {
       const n = counts.get(link.dataset.view.replace(/ /g, "_"));
       const count = link.querySelector(".count");
-      if (n !== undefined && count) count.textContent = n;
+      if (n !== undefined && count) count.textContent = grouped(n);
     }
     // The bulk bar's "All N in this view" follows the current view's count.
     const current = document.querySelector(".tabs a[aria-current=page]")?.dataset.view;
@@ -427,12 +427,17 @@
     const n = current && counts.get(current.replace(/ /g, "_"));
     if (option && n !== undefined && n !== null) {
       option.dataset.count = n;
-      option.textContent = `All ${n} in this view`;
+      option.textContent = `All ${grouped(n)} in this view`;
       bulkUpdate();
     }
     const fresh = Number(counts.get("new") || "0");
-    const title = document.title.replace(/^\(\d+ new\) /, "");
-    document.title = fresh > 0 ? `(${fresh} new) ${title}` : title;
+    const title = document.title.replace(/^\([\d,]+ new\) /, "");
+    document.title = fresh > 0 ? `(${grouped(fresh)} new) ${title}` : title;
+  }
+
+  // A count as the desk writes it: 12,345 (the server's figures::thousands).
+  function grouped(n) {
+    return Number(n).toLocaleString("en-GB");
   }
 
   // New items arrive over server-sent events; the first page merges them in

@@ -377,6 +377,13 @@ pub(crate) struct Tab {
     pub current: bool,
 }
 
+impl Tab {
+    /// The count as the tab shows it ("1,234").
+    pub fn count_text(&self) -> Option<String> {
+        self.count.map(crate::domain::figures::thousands)
+    }
+}
+
 /// A view in the list of views: built in ("Open", "Mine") or saved.
 pub(crate) struct ViewLink {
     pub label: String,
@@ -436,6 +443,28 @@ struct InboxPage {
     officers: Vec<crate::store::Officer>,
     known_tags: Vec<String>,
     confirm_above: usize,
+}
+
+impl InboxPage {
+    /// A count as the page shows it ("1,234").
+    fn shown(n: impl TryInto<u64>) -> String {
+        crate::domain::figures::thousands(n.try_into().unwrap_or(u64::MAX))
+    }
+
+    /// The view's count as the bulk bar shows it.
+    fn view_count_text(&self) -> String {
+        self.view_count.map(Self::shown).unwrap_or_default()
+    }
+
+    /// The new items' count, for the browser tab's title.
+    fn new_items_text(&self) -> String {
+        Self::shown(self.new_items)
+    }
+
+    /// The items on this page, for the bulk bar.
+    fn page_count_text(&self) -> String {
+        Self::shown(self.page_ids.len())
+    }
 }
 
 #[derive(Template)]

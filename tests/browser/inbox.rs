@@ -30,7 +30,7 @@ async fn tab_count(b: &Browser, label: &str) -> u64 {
         .js_with(
             r#"const tab = Array.from(document.querySelectorAll('.tabs a'))
                    .find(a => a.firstChild.textContent.trim() === arguments[0]);
-               return tab ? Number(tab.querySelector('.count').textContent) : null;"#,
+               return tab ? Number(tab.querySelector('.count').textContent.replace(/,/g, '')) : null;"#,
             vec![json!(label)],
         )
         .await;
