@@ -18,7 +18,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::items::{ItemRow, items_by_ids};
 use super::plan::{Driver, Keyset, PRIORITY_RANK, Plan, fts_table};
-use super::{SEARCH_BUDGET, SearchError, Store, StoreError, codec};
+use super::{Store, StoreError, codec};
 use crate::domain::triage::{Priority, ReplyPath, Status};
 
 /// The largest page [`Store::list_items`] returns.
@@ -117,28 +117,8 @@ impl Store {
     pub async fn list_items(&self, filter: &ItemFilter) -> Result<ItemPage, StoreError> {
         let plan = Plan::new(filter)?;
         let limit = filter.limit.clamp(1, MAX_PAGE);
-        if plan.driver != Driver::Text {
-            let mut conn = self.read.acquire().await?;
-            return list(&mut conn, &plan, filter, limit).await;
-        }
-        // A full-text search: one of a few places, and a time budget.
-        let _place = self
-            .searches
-            .acquire()
+        self.read_planned(&plan, async |conn| list(conn, &plan, filter, limit).await)
             .await
-            .expect("the search semaphore is never closed");
-        let mut conn = self.read.acquire().await?;
-        let budget = TimeBudget::start(&mut conn, SEARCH_BUDGET).await?;
-        let result = list(&mut conn, &plan, filter, limit).await;
-        match result {
-            Err(StoreError::Db(e)) if budget.ran_out() && is_interrupt(&e) => {
-                Err(SearchError::TooSlow {
-                    budget: SEARCH_BUDGET,
-                }
-                .into())
-            }
-            other => other,
-        }
     }
 }
 
@@ -325,6 +305,7 @@ pub(super) async fn counts(
 mod tests {
     use super::*;
     use crate::domain::triage::{Priority, ReplyPath};
+    use crate::store::SearchError;
 
     /// Counts to `n` the slow way: a statement whose running time is its size.
     fn count_to(n: u64) -> String {

@@ -64,7 +64,7 @@ impl Store {
     /// Runs `read` on a reader; a full-text search first takes one of the
     /// search places and runs within the search time budget (see
     /// [`Store::list_items`]).
-    async fn read_planned<T>(
+    pub(super) async fn read_planned<T>(
         &self,
         plan: &Plan<'_>,
         read: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, StoreError>,
