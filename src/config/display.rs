@@ -108,10 +108,44 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
     );
     out.push('\n');
     mail(&mut out, config, env);
+    teams(&mut out, &config.teams, env);
     triage(&mut out, config);
     rules(&mut out, &config.rules);
     templates(&mut out, &config.templates);
     out
+}
+
+fn teams(out: &mut String, teams: &[super::TeamConfig], env: Env<'_>) {
+    if teams.is_empty() {
+        let _ = writeln!(out, "# [[teams]]: none\n");
+        return;
+    }
+    for team in teams {
+        let _ = writeln!(out, "[[teams]]");
+        kv(out, "name", &string(&team.name));
+        list_inline(
+            out,
+            "emails",
+            &team
+                .emails
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>(),
+        );
+        list_inline(out, "members", &team.members);
+        if team.members.is_empty() {
+            let _ = writeln!(out, "# no members: an outside contact (referrals only)");
+        }
+        for (key, var) in [
+            ("teams_webhook_env", &team.teams_webhook_env),
+            ("slack_webhook_env", &team.slack_webhook_env),
+        ] {
+            if let Some(var) = var {
+                let _ = writeln!(out, "{key} = {}  # {}", string(var), secret_state(env, var));
+            }
+        }
+        out.push('\n');
+    }
 }
 
 fn mail(out: &mut String, config: &Config, env: Env<'_>) {

@@ -14,7 +14,8 @@
 //!
 //! `[[rules]]` is an array of tables: it has no `SECTION__KEY` to name, so a
 //! `PLACEWATCH__RULES…` variable is refused with a message that says so.
-//! `[templates]` (an array of tables and a table of variables) likewise.
+//! `[[teams]]` and `[templates]` (an array of tables and a table of
+//! variables) likewise.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -143,6 +144,9 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
 /// one rule's key).
 pub(crate) const RULES: &str = "rules";
 
+/// The `[[teams]]` array of tables: not overridable, like `[[rules]]`.
+pub(crate) const TEAMS: &str = "teams";
+
 /// `[templates]`: `[[templates.reply]]` and `[templates.vars]`, neither a
 /// plain key, so not overridable either.
 pub(crate) const TEMPLATES: &str = "templates";
@@ -213,6 +217,15 @@ pub(crate) fn check_var_name(var: &str) -> Result<bool, ConfigError> {
             "[[rules]] is an array of tables and cannot be overridden from the \
              environment (a variable cannot name one rule or replace the list); edit \
              the rules in the config file, or point --config at another file"
+                .into(),
+        ));
+    }
+    if parts[0].eq_ignore_ascii_case(TEAMS) {
+        return Err(err(
+            rest.to_ascii_lowercase().replace("__", "."),
+            "[[teams]] is an array of tables and cannot be overridden from the \
+             environment (a variable cannot name one team or replace the list); edit \
+             the teams in the config file, or point --config at another file"
                 .into(),
         ));
     }

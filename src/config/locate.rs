@@ -170,7 +170,7 @@ pub(crate) fn parent_path(path: &str) -> Option<&str> {
 }
 
 /// The arrays of tables of the schema, as their headers are written.
-const ARRAYS_OF_TABLES: [&str; 2] = ["rules", "templates.reply"];
+const ARRAYS_OF_TABLES: [&str; 3] = ["rules", "templates.reply", "teams"];
 
 /// `rules[2]` of `rules[2].when.flags[0]` (or `templates.reply[1]` of
 /// `templates.reply[1].text`): the table of an array of tables a key is in,

@@ -16,8 +16,8 @@
 //! environment variables; [`Secrets::resolve`] reads them once, at start-up,
 //! into `secrecy::SecretString`s that are handed to whoever needs them.
 //!
-//! `[mail]` addresses are parsed by lettre's `Address` (through
-//! `domain::mail`).
+//! `[mail]` and `[[teams]]` addresses are parsed by lettre's `Address`
+//! (through `domain::mail`); team names by `domain::team::parse_team_name`.
 //!
 //! Place names, exclusions and triage words are parsed by
 //! `domain::query::Keyword::parse` (the parser the query packer and the
@@ -33,6 +33,7 @@ mod locate;
 mod mail;
 mod places;
 mod schema;
+mod teams;
 mod templates;
 mod triage;
 mod validate;
@@ -46,6 +47,7 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize as _;
 
+pub use crate::domain::team::TeamConfig;
 pub use error::ConfigError;
 pub use places::{MAX_PLACE_NAME_CHARS, parse_place_name, validate_place_name};
 pub use schema::{
@@ -89,6 +91,9 @@ pub struct Config {
     /// `[mail]`: the SMTP server email goes through; `None` (no section)
     /// means email is off.
     pub mail: Option<MailConfig>,
+    /// `[[teams]]`, in file order (empty when there are none): names unique
+    /// ignoring case, each with at least one address.
+    pub teams: Vec<TeamConfig>,
     /// The file this was loaded from, as given by the caller.
     pub source: PathBuf,
 }

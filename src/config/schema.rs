@@ -91,6 +91,23 @@ pub(crate) struct RawConfig {
     /// `[mail]`: absent means email is off.
     #[serde(default)]
     pub(crate) mail: Option<RawMail>,
+    /// `[[teams]]`: the teams items are assigned and referred to.
+    #[serde(default)]
+    pub(crate) teams: Vec<RawTeam>,
+}
+
+/// One `[[teams]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTeam {
+    pub(crate) name: String,
+    pub(crate) emails: Vec<String>,
+    #[serde(default)]
+    pub(crate) members: Vec<String>,
+    #[serde(default)]
+    pub(crate) teams_webhook_env: Option<String>,
+    #[serde(default)]
+    pub(crate) slack_webhook_env: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

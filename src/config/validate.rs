@@ -9,7 +9,7 @@ use toml::de::{DeTable, DeValue};
 use url::{Host, Url};
 
 use super::Config;
-use super::env::{KNOWN, PREFIX, RULES, TEMPLATES};
+use super::env::{KNOWN, PREFIX, RULES, TEAMS, TEMPLATES};
 use super::error::ConfigError;
 use super::locate::Ctx;
 use super::places::{ListKind, keyword_list, languages, position_ignoring_case};
@@ -27,6 +27,7 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
         .mail
         .map(|m| super::mail::mail(m, &council.name, &x, ctx))
         .transpose()?;
+    let teams = super::teams::teams(raw.teams, &x, mail.as_ref(), ctx)?;
     Ok(Config {
         council,
         budget: budget(raw.budget, ctx)?,
@@ -38,6 +39,7 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
         rules: triage::rules(raw.rules, &monitor.places, ctx)?,
         templates: templates::templates(raw.templates, ctx)?,
         mail,
+        teams,
         monitor,
         x,
         source: ctx.path.to_path_buf(),
@@ -50,11 +52,13 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
 pub(crate) fn sections_are_tables(root: &DeTable<'_>, ctx: &Ctx<'_>) -> Result<()> {
     for (key, value) in root.iter() {
         let section = key.get_ref();
-        if section == RULES {
+        if section == RULES || section == TEAMS {
             if let DeValue::Table(_) = value.get_ref() {
-                let message = "must be an array of tables: write each rule under its own \
-                               [[rules]] header, not [rules]"
-                    .to_string();
+                let what = if section == RULES { "rule" } else { "team" };
+                let message = format!(
+                    "must be an array of tables: write each {what} under its own \
+                     [[{section}]] header, not [{section}]"
+                );
                 return Err(ctx.shape_error(section, message));
             }
             continue;

@@ -9,5 +9,6 @@ pub mod outbox;
 pub mod post;
 pub mod query;
 pub mod search;
+pub mod team;
 pub mod text;
 pub mod triage;

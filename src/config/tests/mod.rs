@@ -5,6 +5,7 @@ mod errors;
 mod mail;
 mod overrides;
 mod rules;
+mod teams;
 mod templates;
 
 use std::collections::BTreeMap;

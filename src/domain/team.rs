@@ -1,0 +1,169 @@
+//! Teams: the service teams (and outside contractors) items are assigned
+//! and referred to, and how an officer wants to hear about her work.
+//!
+//! A team has a name (unique ignoring case), one or more email addresses
+//! referrals go to, its members (officers' usernames; none for a contractor)
+//! and, optionally, the NAMES of the environment variables that hold its
+//! Microsoft Teams and Slack webhook URLs (secrets, never in the file).
+//!
+//! Pure: std, serde, thiserror and lettre's `Address`; no I/O.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::mail::Address;
+
+/// The longest team name, in characters.
+pub const MAX_TEAM_NAME_CHARS: usize = 60;
+
+/// A team as `[[teams]]` in the config defines it, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamConfig {
+    /// Trimmed, non-blank, at most [`MAX_TEAM_NAME_CHARS`].
+    pub name: String,
+    /// Where referrals go; at least one.
+    pub emails: Vec<Address>,
+    /// Officers' usernames, in file order, without repeats; empty for an
+    /// outside contractor.
+    pub members: Vec<String>,
+    /// Name of the environment variable holding the Microsoft Teams webhook URL.
+    pub teams_webhook_env: Option<String>,
+    /// Name of the environment variable holding the Slack webhook URL.
+    pub slack_webhook_env: Option<String>,
+}
+
+/// Why a team name is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TeamNameError {
+    #[error("must not be blank")]
+    Blank,
+    #[error("must be at most {MAX_TEAM_NAME_CHARS} characters, got {0}")]
+    TooLong(usize),
+    #[error("must be one line, with no control characters")]
+    Control,
+}
+
+/// A team name, trimmed and checked: non-blank, one line, at most
+/// [`MAX_TEAM_NAME_CHARS`] characters.
+pub fn parse_team_name(raw: &str) -> Result<String, TeamNameError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(TeamNameError::Blank);
+    }
+    if name.chars().any(char::is_control) {
+        return Err(TeamNameError::Control);
+    }
+    let len = name.chars().count();
+    if len > MAX_TEAM_NAME_CHARS {
+        return Err(TeamNameError::TooLong(len));
+    }
+    Ok(name.to_string())
+}
+
+/// How an officer wants to hear of work for her (assignments, approvals,
+/// mentions).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Notify {
+    /// An email for each, as it happens.
+    #[default]
+    Immediately,
+    /// One email a day, at the officer's digest time.
+    Digest,
+    /// No email (the desk's notifications only).
+    None,
+}
+
+impl Notify {
+    /// The spelling stored and typed on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Notify::Immediately => "immediately",
+            Notify::Digest => "digest",
+            Notify::None => "none",
+        }
+    }
+
+    /// The inverse of [`Notify::as_str`].
+    pub fn parse(s: &str) -> Option<Notify> {
+        match s {
+            "immediately" => Some(Notify::Immediately),
+            "digest" => Some(Notify::Digest),
+            "none" => Some(Notify::None),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Notify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The time of day a digest is sent, `HH:MM` (24-hour, UK local time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DigestAt {
+    hour: u8,
+    minute: u8,
+}
+
+impl DigestAt {
+    /// 08:00, the default.
+    pub const DEFAULT: DigestAt = DigestAt { hour: 8, minute: 0 };
+
+    /// `HH:MM` with two digits each, 00:00 to 23:59.
+    pub fn parse(s: &str) -> Option<DigestAt> {
+        let (h, m) = s.split_once(':')?;
+        let two = |p: &str| {
+            (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| p.parse::<u8>().ok())
+                .flatten()
+        };
+        let (hour, minute) = (two(h)?, two(m)?);
+        (hour < 24 && minute < 60).then_some(DigestAt { hour, minute })
+    }
+}
+
+impl Default for DigestAt {
+    fn default() -> Self {
+        DigestAt::DEFAULT
+    }
+}
+
+impl fmt::Display for DigestAt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.hour, self.minute)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn team_names_are_trimmed_one_line_and_short() {
+        assert_eq!(parse_team_name("  Streets team ").unwrap(), "Streets team");
+        assert_eq!(parse_team_name("  "), Err(TeamNameError::Blank));
+        assert_eq!(parse_team_name("a\nb"), Err(TeamNameError::Control));
+        assert!(parse_team_name(&"x".repeat(60)).is_ok());
+        assert_eq!(
+            parse_team_name(&"é".repeat(61)),
+            Err(TeamNameError::TooLong(61))
+        );
+    }
+
+    #[test]
+    fn notify_and_digest_times_round_trip() {
+        for n in [Notify::Immediately, Notify::Digest, Notify::None] {
+            assert_eq!(Notify::parse(n.as_str()), Some(n));
+        }
+        assert_eq!(Notify::parse("daily"), None);
+        assert_eq!(DigestAt::parse("08:00"), Some(DigestAt::DEFAULT));
+        assert_eq!(DigestAt::parse("23:59").unwrap().to_string(), "23:59");
+        for bad in ["8:00", "24:00", "12:60", "1200", "ab:cd", "+1:00", ""] {
+            assert_eq!(DigestAt::parse(bad), None, "{bad}");
+        }
+    }
+}
