@@ -11,7 +11,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::{error, warn};
+use tracing::{error, info, warn};
 
 use crate::config::{ClientType, Config, Secrets};
 use crate::domain::triage::Council;
@@ -37,6 +37,33 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Store::open(&path)
         .await
         .with_context(|| format!("opening the store {}", path.display()))
+}
+
+/// Brings the store's teams in line with the config's `[[teams]]` (see
+/// `Store::sync_config_teams`), logging what changed. A member no officer
+/// has is a warning, not an error: officers may be added after the config.
+pub async fn sync_teams(store: &Store, config: &Config) -> anyhow::Result<()> {
+    let sync = store
+        .sync_config_teams(&config.teams)
+        .await
+        .context("copying the config's [[teams]] into the store")?;
+    for name in &sync.added {
+        info!(team.name = %name, "team added from the config");
+    }
+    for name in &sync.updated {
+        info!(team.name = %name, "team updated from the config");
+    }
+    for name in &sync.unmarked {
+        info!(team.name = %name, "team no longer in the config: kept, now managed in the desk");
+    }
+    for (team, username) in &sync.unknown_members {
+        warn!(
+            team.name = %team,
+            officer.name = %username,
+            "a team member in the config is not an officer (yet); add them with `placewatch officer add`"
+        );
+    }
+    Ok(())
 }
 
 /// What `x::auth` needs, from the config and the secrets read at start-up.
@@ -123,6 +150,7 @@ impl App {
         listen: Option<SocketAddr>,
     ) -> anyhow::Result<App> {
         let store = open_store(config).await?;
+        sync_teams(&store, config).await?;
         let (client, session) = x_client(config, secrets).await?;
         let status = session.as_ref().map(UserSession::status);
         let council = auth::council(status.as_ref(), &config.council.handle);

@@ -31,6 +31,7 @@
 mod audit;
 mod changes;
 mod codec;
+mod contact;
 mod cursors;
 mod events;
 mod highlight;
@@ -43,6 +44,7 @@ mod plan;
 mod posts;
 mod replies;
 mod select;
+mod teams;
 mod usage;
 mod views;
 
@@ -61,6 +63,7 @@ use crate::domain::triage::TransitionError;
 
 pub use audit::{AuditEntry, NewAudit};
 pub use changes::{Applied, Undone};
+pub use contact::OfficerContact;
 pub use events::Event;
 pub use inbox::{ItemFilter, ItemPage, Sort};
 pub use ingest::PageOutcome;
@@ -70,6 +73,7 @@ pub use officers::{NewOfficer, Officer, Session};
 pub use plan::{MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, SearchError};
 pub use posts::ThreadPost;
 pub use replies::{NewReply, Reply, ReplyFilter, SentReply};
+pub use teams::{Team, TeamSync};
 pub use usage::Usage;
 pub use views::SavedView;
 

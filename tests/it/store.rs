@@ -10,6 +10,7 @@ mod integrity;
 mod perf;
 mod queue;
 mod search;
+mod teams;
 mod upgrade;
 
 use std::path::PathBuf;

@@ -1,0 +1,258 @@
+//! Teams seeded from the config's `[[teams]]`: added, updated to exactly
+//! the configured members, left alone when made in the desk, kept but
+//! unmarked when taken out of the file; `teams_of` a member; and how an
+//! officer hears of her work.
+
+use placewatch::config::TeamConfig;
+use placewatch::domain::officer::Role;
+use placewatch::domain::team::{DigestAt, Notify};
+use placewatch::store::{NewOfficer, OfficerContact, TeamSync};
+
+use super::TestStore;
+
+fn team(name: &str, emails: &[&str], members: &[&str]) -> TeamConfig {
+    TeamConfig {
+        name: name.into(),
+        emails: emails.iter().map(|e| e.parse().unwrap()).collect(),
+        members: members.iter().map(|m| m.to_string()).collect(),
+        teams_webhook_env: None,
+        slack_webhook_env: None,
+    }
+}
+
+fn streets(members: &[&str]) -> TeamConfig {
+    team("Streets team", &["streets@croydon.gov.uk"], members)
+}
+
+fn cleanco() -> TeamConfig {
+    team(
+        "CleanCo street cleansing",
+        &["reports@cleanco.example"],
+        &[],
+    )
+}
+
+async fn add_officer(t: &TestStore, username: &str) {
+    let new = NewOfficer {
+        username,
+        display_name: "Test Officer",
+        role: Role::Officer,
+        password_hash: "$argon2id$not-a-real-hash",
+    };
+    t.store.add_officer(&new, "test").await.unwrap();
+}
+
+/// A team an admin made in the desk (the desk's pages come later).
+async fn desk_team(t: &TestStore, name: &str, member: &str) {
+    let mut raw = t.raw().await;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO teams (name, emails, from_config, created_at, updated_at) \
+         VALUES (?, '[\"desk@croydon.gov.uk\"]', FALSE, '2026-12-01T09:00:00Z', \
+         '2026-12-01T09:00:00Z') RETURNING id",
+    )
+    .bind(name)
+    .fetch_one(&mut raw)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO team_members (team_id, username) VALUES (?, ?)")
+        .bind(id)
+        .bind(member)
+        .execute(&mut raw)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn config_teams_are_seeded_with_their_members_and_marked_as_from_the_config() {
+    let t = TestStore::open().await;
+    add_officer(&t, "sam").await;
+    let sync = t
+        .store
+        .sync_config_teams(&[streets(&["sam", "priya"]), cleanco()])
+        .await
+        .unwrap();
+    assert_eq!(sync.added, ["Streets team", "CleanCo street cleansing"]);
+    assert_eq!(
+        sync.unknown_members,
+        [("Streets team".to_string(), "priya".to_string())],
+        "priya is no officer yet: reported, not refused"
+    );
+
+    let teams = t.store.teams().await.unwrap();
+    let names: Vec<&str> = teams.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["CleanCo street cleansing", "Streets team"]);
+    assert!(teams.iter().all(|t| t.from_config));
+    assert_eq!(teams[0].members, Vec::<String>::new());
+    assert_eq!(teams[1].members, ["priya", "sam"]);
+    assert_eq!(teams[1].emails, ["streets@croydon.gov.uk"]);
+
+    let found = t.store.team("STREETS TEAM").await.unwrap().unwrap();
+    assert_eq!(found, teams[1], "found by name ignoring case");
+    assert_eq!(t.store.team("Parks").await.unwrap(), None);
+
+    // The same config again changes nothing.
+    let again = t
+        .store
+        .sync_config_teams(&[streets(&["sam", "priya"]), cleanco()])
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.added.len(), again.updated.len(), again.unmarked.len()),
+        (0, 0, 0),
+        "{again:?}"
+    );
+    assert_eq!(t.store.teams().await.unwrap(), teams);
+}
+
+#[tokio::test]
+async fn reseeding_sets_members_exactly_keeps_desk_teams_and_unmarks_removed_ones() {
+    let t = TestStore::open().await;
+    t.store
+        .sync_config_teams(&[streets(&["sam", "priya"]), cleanco()])
+        .await
+        .unwrap();
+    desk_team(&t, "Parks", "sam").await;
+
+    // Priya leaves the Streets team, Jo joins, an address changes; CleanCo
+    // is taken out of the file.
+    let mut changed = streets(&["sam", "jo"]);
+    changed.emails = vec!["street-scene@croydon.gov.uk".parse().unwrap()];
+    changed.slack_webhook_env = Some("STREETS_SLACK_URL".into());
+    let sync = t.store.sync_config_teams(&[changed]).await.unwrap();
+    assert_eq!(
+        sync,
+        TeamSync {
+            added: vec![],
+            updated: vec!["Streets team".into()],
+            unmarked: vec!["CleanCo street cleansing".into()],
+            unknown_members: vec![
+                ("Streets team".into(), "sam".into()),
+                ("Streets team".into(), "jo".into()),
+            ],
+        }
+    );
+
+    let teams = t.store.teams().await.unwrap();
+    let summary: Vec<(&str, bool, Vec<String>)> = teams
+        .iter()
+        .map(|t| (t.name.as_str(), t.from_config, t.members.clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("CleanCo street cleansing", false, vec![]),
+            ("Parks", false, vec!["sam".to_string()]),
+            (
+                "Streets team",
+                true,
+                vec!["jo".to_string(), "sam".to_string()]
+            ),
+        ],
+        "the desk's team untouched, the removed one kept"
+    );
+    let streets = &teams[2];
+    assert_eq!(streets.emails, ["street-scene@croydon.gov.uk"]);
+    assert_eq!(
+        streets.slack_webhook_env.as_deref(),
+        Some("STREETS_SLACK_URL")
+    );
+
+    // Every change the config made is in the audit log, by "config".
+    let actions: Vec<String> = t
+        .store
+        .audit(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.actor == "config")
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "team.left_config",
+            "team.updated",
+            "team.added",
+            "team.added"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_config_team_takes_over_a_desk_team_of_the_same_name() {
+    let t = TestStore::open().await;
+    desk_team(&t, "streets TEAM", "vic").await;
+    let sync = t
+        .store
+        .sync_config_teams(&[streets(&["sam"])])
+        .await
+        .unwrap();
+    assert_eq!(sync.updated, ["Streets team"]);
+    let teams = t.store.teams().await.unwrap();
+    assert_eq!(teams.len(), 1, "one team, not two: {teams:?}");
+    assert_eq!(
+        teams[0].name, "Streets team",
+        "spelt as the config spells it"
+    );
+    assert_eq!(teams[0].members, ["sam"]);
+    assert!(teams[0].from_config);
+}
+
+#[tokio::test]
+async fn teams_of_an_officer_are_those_she_is_a_member_of() {
+    let t = TestStore::open().await;
+    t.store
+        .sync_config_teams(&[streets(&["sam", "priya"]), cleanco()])
+        .await
+        .unwrap();
+    desk_team(&t, "Parks", "sam").await;
+    let names = |teams: Vec<placewatch::store::Team>| -> Vec<String> {
+        teams.into_iter().map(|t| t.name).collect()
+    };
+    assert_eq!(
+        names(t.store.teams_of("sam").await.unwrap()),
+        ["Parks", "Streets team"]
+    );
+    assert_eq!(
+        names(t.store.teams_of("priya").await.unwrap()),
+        ["Streets team"]
+    );
+    assert!(t.store.teams_of("vic").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_officer_is_emailed_immediately_at_no_address_until_told_otherwise() {
+    let t = TestStore::open().await;
+    add_officer(&t, "sam").await;
+    let contact = t.store.officer_contact("sam").await.unwrap().unwrap();
+    assert_eq!(contact, OfficerContact::default());
+    assert_eq!(contact.digest_at.to_string(), "08:00");
+
+    let digest = OfficerContact {
+        email: Some("sam@croydon.gov.uk".into()),
+        notify: Notify::Digest,
+        digest_at: DigestAt::parse("07:30").unwrap(),
+    };
+    t.store
+        .set_officer_contact("sam", &digest, "alex")
+        .await
+        .unwrap();
+    assert_eq!(
+        t.store.officer_contact("sam").await.unwrap(),
+        Some(digest.clone())
+    );
+    let entry = &t.store.audit(None, 1).await.unwrap()[0];
+    assert_eq!(
+        (entry.actor.as_str(), entry.action.as_str()),
+        ("alex", "officer.contact_changed")
+    );
+    assert_eq!(entry.after.as_ref().unwrap()["notify"], "digest");
+
+    assert_eq!(t.store.officer_contact("nobody").await.unwrap(), None);
+    let e = t
+        .store
+        .set_officer_contact("nobody", &digest, "alex")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("no officer called"), "{e}");
+}
