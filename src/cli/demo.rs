@@ -3,7 +3,9 @@
 //! minute, consent approved on its own), logs the council account in against
 //! it through the real OAuth flow, creates demo officers, and runs the daemon
 //! and the desk until Ctrl-C. The reference config (`config/placewatch.toml`,
-//! built in) supplies the council, place names, rules and templates.
+//! built in) supplies the council, place names, rules, templates and the two
+//! teams (the Streets team, whose members are the demo's sam and priya, and
+//! the contractor CleanCo, who has none).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -159,6 +161,10 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     println!("  Data:         {}", data_dir.display());
     println!(
         "  CLI:          placewatch triage list --config {}",
+        config_path.display()
+    );
+    println!(
+        "  Teams:        placewatch teams list --config {}",
         config_path.display()
     );
     println!();

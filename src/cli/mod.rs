@@ -10,6 +10,7 @@ mod outbox;
 mod reply;
 mod sim;
 mod status;
+mod teams;
 mod templates;
 mod triage;
 
@@ -80,6 +81,8 @@ enum Command {
     Reply(reply::ReplyArgs),
     /// Email: send a test message through the configured SMTP server.
     Mail(mail::MailArgs),
+    /// The teams items are assigned and referred to.
+    Teams(teams::TeamsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,6 +176,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Templates(args) => templates::run(args),
         Command::Reply(args) => reply::run(args),
         Command::Mail(args) => mail::run(args),
+        Command::Teams(args) => teams::run(args),
     }
 }
 

@@ -1,7 +1,8 @@
-//! `placewatch officer add|list|disable|enable|reset-password|role`: the desk's
-//! accounts, managed on the server. Passwords are read from a prompt (twice,
-//! without echo) or, when stdin is not a terminal, from its first line; never
-//! from an argument, where they would sit in shell history and `ps`.
+//! `placewatch officer add|list|disable|enable|reset-password|contact|role`:
+//! the desk's accounts, and how each hears of her work, managed on the
+//! server. Passwords are read from a prompt (twice, without echo) or, when
+//! stdin is not a terminal, from its first line; never from an argument,
+//! where they would sit in shell history and `ps`.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -9,7 +10,11 @@ use std::path::PathBuf;
 use super::{Failure, block_on};
 use crate::app::open_store;
 use crate::config::Config;
+use anyhow::Context as _;
+
+use crate::domain::mail::Address;
 use crate::domain::officer::{Role, check_display_name, check_password, check_username};
+use crate::domain::team::{DigestAt, Notify};
 use crate::store::NewOfficer;
 use crate::web::hash_password;
 
@@ -65,6 +70,25 @@ enum OfficerCommand {
         #[command(flatten)]
         target: Target,
     },
+    /// Set how an officer hears of work for them: an email address, and
+    /// whether to email at once, as a daily digest, or not at all. Options
+    /// left out keep their value.
+    Contact {
+        #[command(flatten)]
+        target: Target,
+        /// The officer's email address.
+        #[arg(long, value_parser = parse_email, conflicts_with = "no_email")]
+        email: Option<String>,
+        /// Remove the officer's email address.
+        #[arg(long)]
+        no_email: bool,
+        /// immediately, digest or none.
+        #[arg(long, value_parser = parse_notify)]
+        notify: Option<Notify>,
+        /// When the daily digest is sent (UK time).
+        #[arg(long, value_name = "HH:MM", value_parser = parse_digest_at)]
+        digest_at: Option<DigestAt>,
+    },
     /// Give an account another role.
     Role {
         #[command(flatten)]
@@ -72,6 +96,21 @@ enum OfficerCommand {
         #[arg(value_parser = parse_role)]
         role: Role,
     },
+}
+
+fn parse_email(s: &str) -> Result<String, String> {
+    s.trim()
+        .parse::<Address>()
+        .map(|a| a.to_string())
+        .map_err(|e| format!("{s:?} is not an email address ({e})"))
+}
+
+fn parse_notify(s: &str) -> Result<Notify, String> {
+    Notify::parse(s).ok_or_else(|| format!("unknown {s:?} (immediately, digest, none)"))
+}
+
+fn parse_digest_at(s: &str) -> Result<DigestAt, String> {
+    DigestAt::parse(s).ok_or_else(|| format!("{s:?} is not a time HH:MM (00:00 to 23:59)"))
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -151,6 +190,46 @@ pub fn run(args: OfficerArgs) -> Result<(), Failure> {
                     target.username
                 );
                 store.close().await;
+                Ok(())
+            })
+        }
+        OfficerCommand::Contact {
+            target,
+            email,
+            no_email,
+            notify,
+            digest_at,
+        } => {
+            let config = Config::load(&target.config)?;
+            block_on(async move {
+                let store = open_store(&config).await?;
+                let result = async {
+                    let mut contact = store
+                        .officer_contact(&target.username)
+                        .await?
+                        .with_context(|| format!("no officer called {:?}", target.username))?;
+                    if email.is_some() || no_email {
+                        contact.email = email;
+                    }
+                    contact.notify = notify.unwrap_or(contact.notify);
+                    contact.digest_at = digest_at.unwrap_or(contact.digest_at);
+                    store
+                        .set_officer_contact(&target.username, &contact, &target.actor)
+                        .await?;
+                    anyhow::Ok(contact)
+                }
+                .await;
+                store.close().await;
+                let contact = result?;
+                let when = match contact.notify {
+                    Notify::Digest => format!("a daily digest at {}", contact.digest_at),
+                    Notify::Immediately => "immediately".into(),
+                    Notify::None => "never (the desk only)".into(),
+                };
+                match &contact.email {
+                    Some(email) => println!("{}: email {email}, {when}", target.username),
+                    None => println!("{}: no email address", target.username),
+                }
                 Ok(())
             })
         }

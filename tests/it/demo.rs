@@ -106,6 +106,29 @@ async fn the_demo_prints_a_working_login_and_stops_cleanly_on_ctrl_c() {
         "{listed:?}"
     );
 
+    // The reference config's two teams, seeded into the demo's store.
+    let out = placewatch()
+        .args(["teams", "list", "--json", "--config"])
+        .arg(&config)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let teams: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let names: Vec<&str> = teams.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["CleanCo street cleansing", "Streets team"]);
+    assert_eq!(teams[0]["members"], serde_json::json!([]));
+    assert_eq!(teams[1]["members"], serde_json::json!(["priya", "sam"]));
+    assert!(teams.iter().all(|t| t["from_config"] == true), "{teams:?}");
+
     let pid = child.id().to_string();
     Command::new("kill").args(["-INT", &pid]).status().unwrap();
     let started = Instant::now();
@@ -200,4 +223,33 @@ fn officers_are_managed_from_the_command_line_with_passwords_on_stdin() {
     assert_eq!(list[0]["role"], "admin");
     assert_eq!(list[0]["disabled"], true);
     assert!(!out.contains("argon2"), "no password hash leaves the store");
+
+    // How jo hears of her work: an address, then a daily digest.
+    let (code, out, err) = run(&["contact", "jo", "--email", "jo@croydon.gov.uk"], "");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "jo: email jo@croydon.gov.uk, immediately");
+    let (code, out, err) = run(
+        &[
+            "contact",
+            "jo",
+            "--notify",
+            "digest",
+            "--digest-at",
+            "07:30",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.trim(),
+        "jo: email jo@croydon.gov.uk, a daily digest at 07:30"
+    );
+    let (code, _, err) = run(&["contact", "jo", "--digest-at", "7.30"], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is not a time HH:MM"), "{err}");
+    let (code, _, err) = run(&["contact", "jo", "--email", "jo at croydon"], "");
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(&["contact", "nobody", "--notify", "none"], "");
+    assert_eq!(code, 1);
+    assert!(err.contains("no officer called \"nobody\""), "{err}");
 }
