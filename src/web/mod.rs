@@ -39,6 +39,7 @@ mod presence;
 mod render;
 mod server;
 mod status;
+mod teams;
 mod undo;
 
 use std::net::SocketAddr;
@@ -155,6 +156,7 @@ pub fn router(desk: Desk) -> Router {
         .route("/replies/{id}/reject", post(approvals::reject))
         .route("/replies/{id}/retry", post(approvals::retry))
         .route("/status", get(status::page))
+        .route("/teams", get(teams::page))
         .route("/officers", get(officers::page))
         .route("/officers/{username}/disable", post(officers::disable))
         .route("/officers/{username}/enable", post(officers::enable))

@@ -140,6 +140,8 @@ async fn every_page_passes_axe() {
     report += &violations(&sam, &axe, "item with a reply awaiting approval").await;
     sam.goto("/status").await;
     report += &violations(&sam, &axe, "status").await;
+    sam.goto("/teams").await;
+    report += &violations(&sam, &axe, "teams").await;
     sam.goto("/items/999999999").await;
     sam.wait_for("the 404 page", "return document.title.startsWith('404')")
         .await;
@@ -163,6 +165,7 @@ async fn every_page_passes_axe() {
         ("inbox with an item beside it, dark", split.as_str()),
         ("item page, dark", &format!("/items/{manual}")),
         ("status, dark", "/status"),
+        ("teams, dark", "/teams"),
     ] {
         sam.goto(path).await;
         report += &violations(&sam, &axe, page).await;
@@ -179,6 +182,8 @@ async fn every_page_passes_axe() {
     sam.emulate(390, 844, true).await;
     sam.goto("/").await;
     report += &violations(&sam, &axe, "inbox on a phone, dark").await;
+    sam.goto("/teams").await;
+    report += &violations(&sam, &axe, "teams on a phone, dark").await;
     sam.goto("/status").await;
     report += &violations(&sam, &axe, "status on a phone, dark").await;
     guest.emulate(1280, 900, true).await;

@@ -10,6 +10,7 @@ mod claims;
 mod live;
 mod replies;
 mod security;
+mod teams;
 mod views;
 
 use std::time::Duration;
