@@ -132,6 +132,7 @@ pub(crate) fn age(rfc3339: &str) -> String {
         s if s < 60 => "just now".to_owned(),
         s if s < 3600 => format!("{} min ago", s / 60),
         s if s < 86_400 => format!("{} h ago", s / 3600),
+        s if s < 2 * 86_400 => "1 day ago".to_owned(),
         s if s < 7 * 86_400 => format!("{} days ago", s / 86_400),
         _ => at.date().to_string(),
     }
@@ -428,6 +429,17 @@ mod tests {
         let first = [std::ops::Range { start: 0, end: 8 }];
         let early = Marked::snippet("Potholes again", &first, 400);
         assert_eq!(early.parts[0].text, "Potholes");
+    }
+
+    #[test]
+    fn one_day_is_singular() {
+        let at = |hours: i64| {
+            (OffsetDateTime::now_utc() - time::Duration::hours(hours))
+                .format(&Rfc3339)
+                .unwrap()
+        };
+        assert_eq!(age(&at(30)), "1 day ago");
+        assert_eq!(age(&at(60)), "2 days ago");
     }
 
     #[test]
