@@ -83,23 +83,8 @@ async fn the_demo_prints_a_working_login_and_stops_cleanly_on_ctrl_c() {
 
     // The CLI, pointed at the running demo with the config it wrote.
     let config = dir.path().join("placewatch-demo.toml");
-    let out = placewatch()
-        .args(["triage", "list", "--json", "--config"])
-        .arg(&config)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     // One JSON object per item.
-    let listed: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let listed = json_lines(&["triage", "list", "--json"], &config);
     assert!(!listed.is_empty(), "the demo's items, from the CLI");
     assert!(
         listed.iter().all(|item| item["status"].is_string()),
@@ -107,22 +92,7 @@ async fn the_demo_prints_a_working_login_and_stops_cleanly_on_ctrl_c() {
     );
 
     // The reference config's two teams, seeded into the demo's store.
-    let out = placewatch()
-        .args(["teams", "list", "--json", "--config"])
-        .arg(&config)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let teams: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let teams = json_lines(&["teams", "list", "--json"], &config);
     let names: Vec<&str> = teams.iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["CleanCo street cleansing", "Streets team"]);
     assert_eq!(teams[0]["members"], serde_json::json!([]));
@@ -252,4 +222,26 @@ fn officers_are_managed_from_the_command_line_with_passwords_on_stdin() {
     let (code, _, err) = run(&["contact", "nobody", "--notify", "none"], "");
     assert_eq!(code, 1);
     assert!(err.contains("no officer called \"nobody\""), "{err}");
+}
+
+/// What a `--json` command of the CLI prints against `config`: one JSON
+/// object a line. The command must succeed.
+fn json_lines(args: &[&str], config: &std::path::Path) -> Vec<serde_json::Value> {
+    let out = placewatch()
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
 }
