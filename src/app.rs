@@ -25,6 +25,10 @@ use crate::x::{Client, UserAuth};
 /// How long the poller, the outbox and the desk get to finish once stopping.
 pub const DRAIN_DEADLINE: Duration = Duration::from_secs(30);
 
+/// How often the referral sender looks for emails to send (one indexed
+/// query when none are due).
+const REFERRAL_PASS_EVERY: Duration = Duration::from_secs(1);
+
 /// The store's file name in the data directory.
 pub const DB_FILE: &str = "placewatch.db";
 
@@ -133,6 +137,8 @@ pub struct App {
     pub poller: Poller,
     /// The reply outbox, when the council account is logged in.
     pub outbox: Option<crate::reply::Outbox>,
+    /// The referral sender, when `[mail]` is configured.
+    pub referrals: Option<crate::referral::Sender>,
     /// The account placewatch reads for and replies from.
     pub council: Council,
     pub config: Arc<Config>,
@@ -163,6 +169,18 @@ impl App {
         let outbox = council.account().map(|account| {
             crate::reply::Outbox::new(client.clone(), store.clone(), account.clone())
         });
+        let referrals = mailer(config, secrets)?.map(|mailer| crate::referral::Sender {
+            store: store.clone(),
+            mailer: Arc::new(mailer),
+            council: config.council.name.clone(),
+            desk_url: config.desk.public_url.clone(),
+        });
+        if referrals.is_none() {
+            warn!(
+                "no [mail] settings in {}: referrals are recorded but their emails wait until email is configured",
+                config.source.display()
+            );
+        }
         let poller = Poller::new(client, store, config, &council)?;
         let (listener, addr) = match listen {
             Some(addr) => {
@@ -177,6 +195,7 @@ impl App {
         Ok(App {
             poller,
             outbox,
+            referrals,
             council,
             config: Arc::new(config.clone()),
             listener,
@@ -222,6 +241,13 @@ impl App {
             tasks.spawn(async move {
                 outbox.run_until_stopped(every, stop).await;
                 ("outbox", Ok(()))
+            });
+        }
+        if let Some(referrals) = self.referrals {
+            let stop = shutdown.clone();
+            tasks.spawn(async move {
+                referrals.run_until_stopped(REFERRAL_PASS_EVERY, stop).await;
+                ("referral sender", Ok(()))
             });
         }
         let (poller, stop) = (self.poller, shutdown.clone());

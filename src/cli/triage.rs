@@ -9,7 +9,7 @@ use crate::app::open_store;
 use crate::config::Config;
 use crate::domain::query::TextIndex;
 use crate::domain::triage::{self, Action, Facts, Priority, ReplyPath, RuleSet, Status};
-use crate::store::{ItemFilter, ItemRow};
+use crate::store::{ItemFilter, ItemRow, NewReferral};
 
 #[derive(Debug, clap::Args)]
 pub struct TriageArgs {
@@ -99,9 +99,16 @@ enum TriageCommand {
         #[command(flatten)]
         common: Common,
     },
-    /// Refer an item to another team.
+    /// Refer an item to a team: its email goes when the daemon runs with
+    /// `[mail]` configured (sent once, with a PW-nnnnnn reference).
     Refer {
         id: i64,
+        /// The team's name (see `placewatch teams list`).
+        #[arg(long)]
+        team: String,
+        /// Why the team should act (quoted in the email).
+        #[arg(long)]
+        reason: String,
         #[command(flatten)]
         common: Common,
     },
@@ -170,7 +177,12 @@ pub fn run(args: TriageArgs) -> Result<(), Failure> {
         TriageCommand::Dismiss { id, common } => {
             change(common, id, Change::Action(Action::Dismiss))
         }
-        TriageCommand::Refer { id, common } => change(common, id, Change::Action(Action::Refer)),
+        TriageCommand::Refer {
+            id,
+            team,
+            reason,
+            common,
+        } => change(common, id, Change::Refer { team, reason }),
         TriageCommand::Reopen { id, common } => change(common, id, Change::Action(Action::Reopen)),
         TriageCommand::Assign { id, to, common, .. } => change(common, id, Change::Assign(to)),
         TriageCommand::Note { id, text, common } => change(common, id, Change::Note(text)),
@@ -182,6 +194,7 @@ enum Change {
     Action(Action),
     Assign(Option<String>),
     Note(String),
+    Refer { team: String, reason: String },
 }
 
 fn change(common: Common, id: i64, change: Change) -> Result<(), Failure> {
@@ -195,6 +208,24 @@ fn change(common: Common, id: i64, change: Change) -> Result<(), Failure> {
             Change::Note(text) => {
                 store.add_note(id, actor, &text).await?;
                 store.item(id).await?
+            }
+            Change::Refer { team, reason } => {
+                let domain = config.message_domain();
+                let new = NewReferral {
+                    item_id: id,
+                    team: &team,
+                    reason: &reason,
+                    officer: actor,
+                    message_domain: &domain,
+                };
+                let (item, referral) = store.refer(&new).await?;
+                println!(
+                    "{} to {} ({}): queued",
+                    referral.reference,
+                    referral.team_name,
+                    referral.recipients.join(", ")
+                );
+                item
             }
         };
         println!("{}", line(&item));

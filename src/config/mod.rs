@@ -104,6 +104,15 @@ fn process_env(name: &str) -> Option<String> {
 }
 
 impl Config {
+    /// The domain the council's own Message-IDs end in: the sender's
+    /// (`mail.from`), or a reserved one until email is configured.
+    pub fn message_domain(&self) -> String {
+        match &self.mail {
+            Some(mail) => mail.from.domain().to_owned(),
+            None => "placewatch.invalid".to_owned(),
+        }
+    }
+
     /// Read `path`, apply `PLACEWATCH__SECTION__KEY` overrides from the
     /// process environment, deserialize and validate. Every `PLACEWATCH__*`
     /// variable must name a known key.

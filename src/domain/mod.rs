@@ -8,6 +8,7 @@ pub mod officer;
 pub mod outbox;
 pub mod post;
 pub mod query;
+pub mod referral;
 pub mod search;
 pub mod team;
 pub mod text;

@@ -16,10 +16,10 @@ use serde::Serialize;
 use tracing::{info, instrument, warn};
 
 use super::delivering::Delivering;
-use super::failpoint;
 use crate::domain::outbox::{ReplyState, intent_url};
 use crate::domain::text::{ReplyText, ReplyTextError};
 use crate::domain::triage::{Account, ReplyPath};
+use crate::failpoint::failpoint;
 use crate::store::{NewReply, Reply, Store, StoreError};
 use crate::x::Client;
 use crate::x::XError;

@@ -345,6 +345,14 @@ async fn undo_chunk(
             undone.refused.push(refuse("someone else made that change"));
             continue;
         }
+        // The team has (or is about to have) the email: reopening the item
+        // is the honest way back, and says so in the history.
+        if record.after.get("referral").is_some() {
+            undone.refused.push(refuse(
+                "a referral's email cannot be taken back: reopen the item instead",
+            ));
+            continue;
+        }
         // Part of the action that ended at `newest` (written within one
         // window before it), and that action recent enough.
         let at_change = parse_at(&record.at, entry)?;

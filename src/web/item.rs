@@ -18,6 +18,7 @@ use super::compose::{Check, find_template, render_template};
 use super::error::WebError;
 use super::guard::Me;
 use super::ownership;
+use super::referrals::{REASON_MAX_CHARS, ReferralView, TeamChoice};
 use super::render::{Chrome, Marked, age, back, back_with_undo, local_path, wants_json, x_link};
 use super::undo::ChangeList;
 use crate::domain::officer::Permission;
@@ -127,6 +128,12 @@ struct ItemBody {
     /// be assigned to and the tags the config knows.
     officers: Vec<crate::store::Officer>,
     known_tags: Vec<String>,
+    /// The Refer form, when the item's status allows it: the teams.
+    can_refer: bool,
+    refer_teams: Vec<TeamChoice>,
+    reason_max: usize,
+    mail_missing: bool,
+    referrals: Vec<ReferralView>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -273,7 +280,7 @@ pub(crate) async fn body_of(
         item.status
             .allowed_actions()
             .into_iter()
-            .filter(|a| *a != Action::MarkReplied)
+            .filter(|a| *a != Action::MarkReplied && *a != Action::Refer)
             .map(|a| Button {
                 action: action_path(a),
                 label: action_label(a),
@@ -352,6 +359,19 @@ pub(crate) async fn body_of(
         })
         .collect();
     let history = entries.iter().map(history_line).collect();
+    let can_refer = can_triage && item.status.apply(Action::Refer).is_ok();
+    let refer_teams = if can_refer {
+        TeamChoice::of(&desk.store.teams().await?)
+    } else {
+        Vec::new()
+    };
+    let referrals = desk
+        .store
+        .referrals_of(id)
+        .await?
+        .into_iter()
+        .map(|r| ReferralView::of(r, can_triage))
+        .collect();
     let suited: Vec<String> = desk
         .config
         .templates
@@ -417,6 +437,11 @@ pub(crate) async fn body_of(
         summoned_reason,
         officers,
         known_tags: changes::known_tags(desk),
+        can_refer,
+        refer_teams,
+        reason_max: REASON_MAX_CHARS,
+        mail_missing: desk.config.mail.is_none(),
+        referrals,
         item,
     }
     .render()?;
@@ -465,6 +490,25 @@ fn history_line(e: &AuditEntry) -> HistoryLine {
             Some(owner) => format!("assigned it to {owner}"),
             None => "unassigned it".to_owned(),
         },
+        "item.referred" => match (after("team"), after("referral")) {
+            (Some(team), Some(reference)) => format!(
+                "referred it to {} as {}",
+                team.as_str().unwrap_or_default(),
+                reference.as_str().unwrap_or_default()
+            ),
+            _ => describe_action("item.referred").to_owned(),
+        },
+        "referral.sent" | "referral.failed" | "referral.requeued" => {
+            let reference = after("referral")
+                .and_then(|r| r.as_str())
+                .unwrap_or("the referral");
+            let team = after("team").and_then(|t| t.as_str()).unwrap_or("the team");
+            match e.action.as_str() {
+                "referral.sent" => format!("emailed {reference} to {team}"),
+                "referral.failed" => format!("could not email {reference} to {team}"),
+                _ => format!("queued {reference} to be emailed again"),
+            }
+        }
         "item.priority_set" => match after("priority").and_then(|p| p.as_str()) {
             Some(p) => format!("set the priority to {p}"),
             None => "set the priority".to_owned(),
@@ -538,6 +582,9 @@ fn describe_action(action: &str) -> &str {
         "reply.submitted" => "submitted the draft",
         "reply.over_claim" => "replied over another officer's claim",
         "item.undone" => "undid a change",
+        "referral.sent" => "emailed the referral",
+        "referral.failed" => "could not email the referral",
+        "referral.requeued" => "queued the referral to be emailed again",
         other => other,
     }
 }
@@ -678,7 +725,6 @@ workflow_handlers! {
     claim => Action::Claim,
     release => Action::Release,
     dismiss => Action::Dismiss,
-    refer => Action::Refer,
     reopen => Action::Reopen,
     mark_replied => Action::MarkReplied,
 }

@@ -36,6 +36,7 @@ mod live;
 mod officers;
 mod ownership;
 mod presence;
+mod referrals;
 mod render;
 mod server;
 mod status;
@@ -142,7 +143,8 @@ pub fn router(desk: Desk) -> Router {
         .route("/items/{id}/claim", post(item::claim))
         .route("/items/{id}/release", post(item::release))
         .route("/items/{id}/dismiss", post(item::dismiss))
-        .route("/items/{id}/refer", post(item::refer))
+        .route("/items/{id}/refer", post(referrals::refer))
+        .route("/referrals/{id}/retry", post(referrals::retry))
         .route("/items/{id}/reopen", post(item::reopen))
         .route("/items/{id}/mark-replied", post(item::mark_replied))
         .route("/items/{id}/note", post(item::note))

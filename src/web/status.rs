@@ -40,6 +40,41 @@ struct StatusPage {
     items: Vec<ItemCount>,
     items_total: String,
     events: Vec<EventView>,
+    referrals: ReferralsView,
+}
+
+/// The referral emails: where they go from, and any that need a person.
+struct ReferralsView {
+    /// `host:port` of `[mail]`, `None` when email is not configured.
+    server: Option<String>,
+    /// "3 waiting · 120 sent · 1 failed".
+    tally: String,
+    failed: Vec<crate::store::Referral>,
+}
+
+impl ReferralsView {
+    async fn gather(desk: &Desk) -> Result<ReferralsView, WebError> {
+        let counts = desk.store.referral_counts().await?;
+        let failed = desk
+            .store
+            .referrals_in_state(crate::domain::referral::ReferralState::Failed, 20)
+            .await?;
+        let waiting = counts.queued + counts.sending;
+        Ok(ReferralsView {
+            server: desk
+                .config
+                .mail
+                .as_ref()
+                .map(|m| format!("{}:{}", m.smtp_host, m.smtp_port)),
+            tally: format!(
+                "{} waiting · {} sent · {} failed",
+                thousands(waiting),
+                thousands(counts.sent),
+                thousands(counts.failed)
+            ),
+            failed,
+        })
+    }
 }
 
 /// A monitor as the page shows it.
@@ -103,11 +138,17 @@ pub(crate) async fn page(State(desk): State<Desk>, me: Me) -> Result<Response, W
         .map_err(|e| WebError::Internal(e.to_string()))?;
     let now = OffsetDateTime::now_utc();
     let chrome = Chrome::new(&desk, &me, "status").await?;
-    html(&StatusPage::new(chrome, report, now))
+    let referrals = ReferralsView::gather(&desk).await?;
+    html(&StatusPage::new(chrome, report, referrals, now))
 }
 
 impl StatusPage {
-    fn new(chrome: Chrome, report: StatusReport, now: OffsetDateTime) -> StatusPage {
+    fn new(
+        chrome: Chrome,
+        report: StatusReport,
+        referrals: ReferralsView,
+        now: OffsetDateTime,
+    ) -> StatusPage {
         let s = &report.spend;
         let prices = &s.reply_prices;
         let spend = vec![
@@ -230,6 +271,7 @@ impl StatusPage {
             items,
             items_total,
             events,
+            referrals,
             report,
         }
     }
