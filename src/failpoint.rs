@@ -16,12 +16,18 @@ use std::time::Duration;
 /// `PLACEWATCH_FAILPOINT=STEP` aborts the process (`std::process::abort`, as
 /// abrupt as SIGKILL: no destructor, no flush) when it reaches `STEP`;
 /// `STEP:wait` prints `failpoint STEP reached` to stderr and blocks, so the
-/// test can SIGKILL it there. Steps, in order:
+/// test can SIGKILL it there. The reply outbox's steps, in order:
 ///
 /// - `after_record`: the reply is committed as `sending`, nothing sent;
 /// - `before_send`: about to POST (also before a resend by reconciliation);
 /// - `after_send`: the POST returned, whatever X answered, nothing stored;
 /// - `before_mark_sent`: X created the reply; about to mark it sent.
+///
+/// The referral sender's, on a referral's first attempt only (so a process
+/// restarted after a kill sends the interrupted one and moves on):
+///
+/// - `referral_before_send`: marked `sending`, no SMTP transaction begun;
+/// - `referral_after_send`: the server took the email; not marked sent.
 pub const FAILPOINT_ENV: &str = "PLACEWATCH_FAILPOINT";
 
 /// Crashes the process here if [`FAILPOINT_ENV`] names `step` (read once).

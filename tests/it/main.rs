@@ -11,6 +11,7 @@ mod kill;
 mod mail;
 mod openapi;
 mod poller;
+mod referrals;
 mod replies;
 mod reply_check;
 mod sim_oauth;

@@ -1,0 +1,349 @@
+//! The referral sender against a real SMTP server (`tests/support/smtp_sink.py`):
+//! temporary failures wait and go again, permanent ones fail with the
+//! server's reason, a reply lost after the message was stored resends the
+//! same message (same Message-ID), and the real `placewatch run` killed 20
+//! times in the middle of sending still gets every referral to the team's
+//! mailbox exactly once.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use placewatch::config::MailSecurity;
+use placewatch::domain::mail::Address;
+use placewatch::domain::referral::ReferralState;
+use placewatch::domain::team::TeamConfig;
+use placewatch::referral::Sender;
+use placewatch::store::{ItemFilter, NewReferral, Store};
+use time::OffsetDateTime;
+
+use crate::mail::{FROM, Sink, SinkOptions, mailer};
+use crate::store::{TestStore, batch, matched, post};
+
+const TEAM: &str = "Streets";
+const TEAM_ADDRESS: &str = "streets@croydon.example";
+
+async fn seed_team(store: &Store) {
+    let team = TeamConfig {
+        name: TEAM.into(),
+        emails: vec![TEAM_ADDRESS.parse::<Address>().unwrap()],
+        members: vec![],
+        teams_webhook_env: None,
+        slack_webhook_env: None,
+    };
+    store.sync_config_teams(&[team]).await.unwrap();
+}
+
+/// Files items for posts `ids` and refers each to the team; their ids.
+async fn referred(store: &Store, ids: std::ops::Range<u64>) -> Vec<i64> {
+    let posts = ids
+        .clone()
+        .map(|id| matched(post(id, &format!("Croydon report {id}")), &["Croydon"]))
+        .collect();
+    store.record_pages(&batch("Croydon", posts)).await.unwrap();
+    let mut referrals = Vec::new();
+    let all = ItemFilter {
+        limit: 500,
+        ..ItemFilter::default()
+    };
+    for item in store.list_items(&all).await.unwrap().items {
+        if !ids.contains(&item.post.id) {
+            continue;
+        }
+        let new = NewReferral {
+            item_id: item.id,
+            team: TEAM,
+            reason: "Please clear it",
+            officer: "sam",
+            message_domain: "croydon.example",
+        };
+        referrals.push(store.refer(&new).await.unwrap().1.id);
+    }
+    referrals.sort();
+    referrals
+}
+
+fn sender(store: &Store, sink: &Sink) -> Sender {
+    Sender {
+        store: store.clone(),
+        mailer: Arc::new(mailer(sink, MailSecurity::Starttls, None)),
+        council: "Croydon Council".into(),
+        desk_url: Some("https://desk.croydon.example/".parse().unwrap()),
+    }
+}
+
+/// The Message-ID of each stored message, in order of arrival.
+fn message_ids(sink: &Sink) -> Vec<String> {
+    sink.messages()
+        .iter()
+        .map(|m| {
+            let head = m.head();
+            head.lines()
+                .find_map(|l| l.strip_prefix("Message-ID: "))
+                .expect("a Message-ID header")
+                .trim()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_temporary_failure_waits_and_goes_again_and_a_refusal_fails_with_the_reason() {
+    let Some(sink) = Sink::start(SinkOptions {
+        faults: vec![("refuse", 1)],
+        ..SinkOptions::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let t = TestStore::open().await;
+    seed_team(&t.store).await;
+    let ids = referred(&t.store, 1..3).await;
+    let sender = sender(&t.store, &sink);
+    let now = OffsetDateTime::now_utc();
+
+    // The first is refused for now (451), the second goes.
+    let report = sender.send_due_at(now).await.unwrap();
+    assert_eq!(report.retrying, ["PW-000001"]);
+    assert_eq!(report.sent, ["PW-000002"]);
+    let first = t.store.referral(ids[0]).await.unwrap();
+    assert_eq!((first.state, first.attempts), (ReferralState::Queued, 1));
+    assert!(
+        first.last_error.as_deref().unwrap().contains("451"),
+        "{first:?}"
+    );
+
+    // Not due again for 30 seconds; then it goes.
+    assert!(
+        sender
+            .send_due_at(now + Duration::from_secs(29))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let report = sender
+        .send_due_at(now + Duration::from_secs(31))
+        .await
+        .unwrap();
+    assert_eq!(report.sent, ["PW-000001"]);
+    let first = t.store.referral(ids[0]).await.unwrap();
+    assert_eq!((first.state, first.attempts), (ReferralState::Sent, 2));
+    assert_eq!(message_ids(&sink).len(), 2, "two referrals, two messages");
+
+    // A permanent refusal (550) fails at once, with the server's words.
+    sink.control("reject 1\n");
+    let third = referred(&t.store, 3..4).await[0];
+    let report = sender
+        .send_due_at(now + Duration::from_secs(40))
+        .await
+        .unwrap();
+    assert_eq!(report.failed, ["PW-000003"]);
+    let third = t.store.referral(third).await.unwrap();
+    assert_eq!(third.state, ReferralState::Failed);
+    assert!(
+        third.last_error.as_deref().unwrap().contains("550"),
+        "{third:?}"
+    );
+    let audit = t.store.audit(Some(third.item_id), 10).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "referral.failed"));
+    // Nothing is due until a person sends it again.
+    assert!(
+        sender
+            .send_due_at(now + Duration::from_secs(3600))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_reply_lost_after_the_message_was_stored_resends_the_same_message() {
+    let Some(sink) = Sink::start(SinkOptions {
+        faults: vec![("drop-after-store", 1)],
+        ..SinkOptions::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let t = TestStore::open().await;
+    seed_team(&t.store).await;
+    let id = referred(&t.store, 1..2).await[0];
+    let sender = sender(&t.store, &sink);
+    let now = OffsetDateTime::now_utc();
+    let report = sender.send_due_at(now).await.unwrap();
+    assert_eq!(
+        report.retrying,
+        ["PW-000001"],
+        "SMTP cannot tell it arrived"
+    );
+    let report = sender
+        .send_due_at(now + Duration::from_secs(31))
+        .await
+        .unwrap();
+    assert_eq!(report.sent, ["PW-000001"]);
+    let referral = t.store.referral(id).await.unwrap();
+    let ids = message_ids(&sink);
+    assert_eq!(
+        ids,
+        [referral.message_id.clone(), referral.message_id.clone()],
+        "the copy is the same message: the mailbox keeps one"
+    );
+}
+
+/// The config of a `placewatch run` whose mail goes to `sink`.
+fn daemon_config(
+    sim: &crate::helpers::TestSim,
+    sink: &Sink,
+    dir: &std::path::Path,
+) -> std::path::PathBuf {
+    let path = dir.join("placewatch.toml");
+    let text = format!(
+        r#"
+[council]
+name = "Croydon Council"
+handle = "yourcroydon"
+
+[x]
+api_base = "{api}"
+bearer_token_env = "PW_TEST_BEARER"
+
+# A place the simulator never posts about: the only items are the test's.
+[monitor]
+places = ["Zzyzx Road"]
+min_interval_secs = 60
+max_interval_secs = 60
+
+[data]
+dir = "{data}"
+
+[mail]
+smtp_host = "127.0.0.1"
+smtp_port = {port}
+security = "starttls"
+from = "{FROM}"
+from_name = "Croydon Council comms desk"
+ca_file = "{ca}"
+
+[[teams]]
+name = "{TEAM}"
+emails = ["{TEAM_ADDRESS}"]
+"#,
+        api = sim.server.base_url(),
+        data = dir.display(),
+        port = sink.port,
+        ca = sink.ca_file.as_ref().unwrap().display(),
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Kills per step, alternating: before the SMTP transaction, and after the
+/// server took the message but before it was recorded.
+const KILLS: usize = 20;
+const STEPS: [&str; 2] = ["referral_before_send", "referral_after_send"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_twenty_times_while_sending_each_referral_reaches_the_mailbox_once() {
+    let Some(sink) = Sink::start(SinkOptions::default()).await else {
+        return;
+    };
+    let sim = crate::helpers::TestSim::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = daemon_config(&sim, &sink, dir.path());
+    let bearer = sim.creds().bearer_token.clone();
+    let daemon = |failpoint: Option<String>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_placewatch"));
+        c.args(["run", "--config"])
+            .arg(&config)
+            .env("PW_TEST_BEARER", &bearer)
+            .env("RUST_LOG", "warn")
+            .env_remove("PLACEWATCH_FAILPOINT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if let Some(f) = failpoint {
+            c.env("PLACEWATCH_FAILPOINT", f);
+        }
+        c.spawn().expect("the placewatch binary starts")
+    };
+
+    // The daemon seeds the team; the test refers one item before each run.
+    let store = Store::open(&dir.path().join("placewatch.db"))
+        .await
+        .unwrap();
+    seed_team(&store).await;
+    let mut killed_after_send = Vec::new();
+    for kill in 0..KILLS {
+        let step = STEPS[kill % STEPS.len()];
+        let id = referred(&store, (kill as u64 + 1)..(kill as u64 + 2)).await[0];
+        let mut child = daemon(Some(format!("{step}:wait")));
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        let marker = format!("failpoint {step} reached");
+        let reached = tokio::task::spawn_blocking(move || {
+            stderr
+                .lines()
+                .map_while(Result::ok)
+                .any(|l| l.contains(&marker))
+        })
+        .await
+        .unwrap();
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        assert!(reached, "run {kill} never reached {step}: {status:?}");
+        if step == "referral_after_send" {
+            killed_after_send.push(id);
+        }
+        let referral = store.referral(id).await.unwrap();
+        assert_eq!(
+            referral.state,
+            ReferralState::Sending,
+            "killed mid-send: {referral:?}"
+        );
+    }
+
+    // A run without a failpoint sends the last interrupted one.
+    let mut child = daemon(None);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let counts = store.referral_counts().await.unwrap();
+        if counts.sent == KILLS as u64 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not all sent: {counts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // Every referral reached the server as ONE message (one Message-ID);
+    // those killed after the server took them arrived twice, the same
+    // message both times, which the mailbox keeps once.
+    let mut copies: BTreeMap<String, usize> = BTreeMap::new();
+    for id in message_ids(&sink) {
+        *copies.entry(id).or_default() += 1;
+    }
+    assert_eq!(copies.len(), KILLS, "one message per referral: {copies:?}");
+    for kill in 0..KILLS {
+        let referral = store.referral(kill as i64 + 1).await.unwrap();
+        assert_eq!(referral.state, ReferralState::Sent);
+        assert_eq!(referral.attempts, 2, "{referral:?}");
+        let expected = if killed_after_send.contains(&referral.id) {
+            2
+        } else {
+            1
+        };
+        assert_eq!(
+            copies.get(&referral.message_id),
+            Some(&expected),
+            "{}: {copies:?}",
+            referral.reference
+        );
+    }
+}
