@@ -5,7 +5,8 @@
 //! and the desk until Ctrl-C. The reference config (`config/placewatch.toml`,
 //! built in) supplies the council, place names, rules, templates and the two
 //! teams (the Streets team, whose members are the demo's sam and priya, and
-//! the contractor CleanCo, who has none).
+//! the contractor CleanCo, who has none). Emails (referrals) go to a mail
+//! catcher on loopback (`sim::mailbox`), whose page the demo prints.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -19,6 +20,7 @@ use crate::app::{App, auth_settings, open_store};
 use crate::config::{Config, Secrets};
 use crate::domain::officer::Role;
 use crate::sim::SimServer;
+use crate::sim::mailbox::Mailbox;
 use crate::store::NewOfficer;
 use crate::web::auth::random_token;
 use crate::web::hash_password;
@@ -82,6 +84,9 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let sim = SimServer::start(options, "127.0.0.1:0".parse()?).await?;
     let base = sim.base_url();
     let creds = sim.credentials.clone();
+    // Referral emails go to a catcher on this machine, not to anyone.
+    let shutdown = CancellationToken::new();
+    let mailbox = Mailbox::start(&data_dir.join("mail-catcher"), shutdown.clone()).await?;
 
     // The demo's settings, as the overrides a deployment would set in its
     // environment: the simulator instead of X, its public OAuth client and
@@ -102,6 +107,13 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             "10".into(),
         ),
         ("PLACEWATCH__BUDGET__MONTHLY_POST_READS", "10000000".into()),
+        ("PLACEWATCH__MAIL__SMTP_HOST", mailbox.smtp.ip().to_string()),
+        (
+            "PLACEWATCH__MAIL__SMTP_PORT",
+            mailbox.smtp.port().to_string(),
+        ),
+        ("PLACEWATCH__MAIL__SECURITY", "none".into()),
+        ("PLACEWATCH__MAIL__FROM", "comms-desk@croydon.gov.uk".into()),
         ("PLACEWATCH_BEARER_TOKEN", creds.bearer_token.clone()),
     ]
     .into_iter()
@@ -167,14 +179,18 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         "  Teams:        placewatch teams list --config {}",
         config_path.display()
     );
+    println!(
+        "  Mail catcher: http://{}/ (the emails the desk sends: refer an item to a team to see one)",
+        mailbox.web
+    );
     println!();
     println!("Press Ctrl-C to stop.");
 
-    let shutdown = CancellationToken::new();
     super::stop_on_signal(shutdown.clone(), "stopping the demo");
     let simulator = tokio::spawn(sim.run_until_stopped(shutdown.clone()));
     app.run_until_stopped(shutdown).await?;
     simulator.await?;
+    mailbox.stopped().await;
     println!("placewatch demo stopped.");
     Ok(())
 }

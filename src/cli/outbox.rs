@@ -262,13 +262,16 @@ async fn triage_reply(config: Config, args: ReplyArgs) -> anyhow::Result<()> {
                     config.templates.names().join(", ")
                 )
             })?;
-            let ctx = RenderContext::for_post(
+            let mut ctx = RenderContext::for_post(
                 item.author.as_ref(),
                 &item.places,
                 &args.officer,
                 &outbox.account.handle,
                 &config.templates.vars,
             );
+            if let Some(referral) = outbox.store.referrals_of(item.id).await?.pop() {
+                ctx = ctx.with_referral(&referral.reference.to_string(), &referral.team_name);
+            }
             let missing = template.missing_values(&ctx, args.welsh);
             if !missing.is_empty() {
                 bail!(

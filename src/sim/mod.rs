@@ -15,6 +15,7 @@ mod error;
 mod faults;
 pub mod generator;
 mod limits;
+pub mod mailbox;
 mod oauth;
 mod render;
 mod state;

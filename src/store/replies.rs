@@ -253,8 +253,9 @@ impl Store {
     ///
     /// Refused with [`StoreError::ReplyExists`] when the item's post already
     /// has a live reply and no override is given, and with
-    /// [`StoreError::Conflict`] when the item is closed (replied, referred,
-    /// dismissed) without an override or the state does not suit the path.
+    /// [`StoreError::Conflict`] when the item is closed (replied or
+    /// dismissed; a referred item takes its holding reply) without an
+    /// override, or the state does not suit the path.
     pub async fn record_reply(&self, new: &NewReply) -> Result<Reply, StoreError> {
         let initial = matches!(
             (new.state, new.path),
@@ -277,7 +278,9 @@ impl Store {
             if let Some(exists) = live_reply(&mut tx, target).await? {
                 return Err(exists);
             }
-            if !before.status.is_open() {
+            // A referred item may still take its one reply: the holding
+            // reply telling the resident who has it ("ref PW-000123").
+            if !before.status.is_open() && before.status != Status::Referred {
                 return Err(StoreError::Conflict(format!(
                     "item {} is {}: reopen it before replying, or override as an administrator",
                     new.item_id, before.status

@@ -84,22 +84,38 @@ impl Check {
     }
 }
 
-/// The reply a template gives for an item, written by `me`.
-pub(crate) fn render_template(
+/// The reply a template gives for an item, written by `me`, quoting the
+/// item's latest referral; with why it cannot go as it is (it quotes a
+/// referral the item does not have).
+pub(crate) async fn render_template(
     desk: &Desk,
     item: &ItemRow,
     template: &Template,
     me: &Me,
     welsh: bool,
-) -> String {
-    let ctx = RenderContext::for_post(
+) -> Result<(String, Option<String>), WebError> {
+    let mut ctx = RenderContext::for_post(
         item.author.as_ref(),
         &item.places,
         &me.officer.display_name,
         desk.council.handle(),
         &desk.config.templates.vars,
     );
-    template.render(&ctx, welsh && template.welsh().is_some())
+    if let Some(referral) = desk.store.referrals_of(item.id).await?.pop() {
+        ctx = ctx.with_referral(&referral.reference.to_string(), &referral.team_name);
+    }
+    let welsh = welsh && template.welsh().is_some();
+    let problem = template
+        .missing_values(&ctx, welsh)
+        .iter()
+        .any(|p| *p == "reference" || *p == "team")
+        .then(|| {
+            format!(
+                "the template “{}” quotes a referral: refer the item to a team first",
+                template.name()
+            )
+        });
+    Ok((template.render(&ctx, welsh), problem))
 }
 
 pub(crate) fn find_template<'d>(desk: &'d Desk, name: &str) -> Result<&'d Template, WebError> {
@@ -139,7 +155,7 @@ pub(crate) async fn check(
     let text = if form.text.is_empty() && !form.template.is_empty() {
         let t = find_template(&desk, &form.template)?;
         let welsh = form.welsh.as_deref().is_some_and(|w| w == "1" || w == "on");
-        render_template(&desk, &item, t, &me, welsh)
+        render_template(&desk, &item, t, &me, welsh).await?.0
     } else {
         form.text
     };
@@ -172,7 +188,14 @@ pub(crate) async fn reply(
             Some(t) => {
                 let item = desk.store.item(id).await?;
                 let welsh = form.welsh.as_deref().is_some_and(|w| w == "1" || w == "on");
-                render_template(&desk, &item, t, &me, welsh)
+                let (text, problem) = render_template(&desk, &item, t, &me, welsh).await?;
+                if let Some(problem) = problem {
+                    return Err(WebError::Refused {
+                        status: StatusCode::CONFLICT,
+                        message: format!("Not sent: {problem}."),
+                    });
+                }
+                text
             }
             None => String::new(),
         }

@@ -236,7 +236,7 @@ pub(crate) async fn body_of(
         (Some((text, error)), _) => (text, Some(error)),
         (None, Some(name)) => {
             let t = find_template(desk, name)?;
-            (render_template(desk, &item, t, me, welsh), None)
+            render_template(desk, &item, t, me, welsh).await?
         }
         (None, None) => (String::new(), None),
     };

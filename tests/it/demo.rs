@@ -12,18 +12,19 @@ fn placewatch() -> Command {
     Command::new(env!("CARGO_BIN_EXE_placewatch"))
 }
 
-/// Reads the demo's stdout until "Press Ctrl-C"; returns the desk URL and
-/// the (username, password) logins.
-fn read_banner(child: &mut Child) -> (String, Vec<(String, String)>) {
+/// Reads the demo's stdout until "Press Ctrl-C"; returns the desk URL, the
+/// (username, password) logins and the mail catcher's URL.
+fn read_banner(child: &mut Child) -> (String, Vec<(String, String)>, String) {
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
-    let (mut desk, mut logins) = (String::new(), Vec::new());
+    let (mut desk, mut logins, mut mail) = (String::new(), Vec::new(), String::new());
     let started = Instant::now();
     for line in lines.by_ref() {
         let line = line.unwrap();
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
             ["Desk:", url] => desk = url.trim_end_matches('/').to_owned(),
+            ["Mail", "catcher:", url, ..] => mail = url.trim_end_matches('/').to_owned(),
             [user, "password", password, _role] => {
                 logins.push(((*user).to_owned(), (*password).to_owned()));
             }
@@ -34,7 +35,7 @@ fn read_banner(child: &mut Child) -> (String, Vec<(String, String)>) {
     }
     // Keep draining so the demo never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    (desk, logins)
+    (desk, logins, mail)
 }
 
 #[tokio::test]
@@ -48,7 +49,7 @@ async fn the_demo_prints_a_working_login_and_stops_cleanly_on_ctrl_c() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let (desk, logins) = read_banner(&mut child);
+    let (desk, logins, mail) = read_banner(&mut child);
     assert!(desk.starts_with("http://127.0.0.1:"), "{desk}");
     let users: Vec<&str> = logins.iter().map(|(u, _)| u.as_str()).collect();
     assert_eq!(users, ["sam", "priya", "alex", "vic"]);
@@ -98,6 +99,44 @@ async fn the_demo_prints_a_working_login_and_stops_cleanly_on_ctrl_c() {
     assert_eq!(teams[0]["members"], serde_json::json!([]));
     assert_eq!(teams[1]["members"], serde_json::json!(["priya", "sam"]));
     assert!(teams.iter().all(|t| t["from_config"] == true), "{teams:?}");
+
+    // A referral's email reaches the demo's mail catcher, whose page lists it.
+    let id = listed[0]["id"].to_string();
+    let out = placewatch()
+        .args(["triage", "refer", &id, "--team", "Streets team"])
+        .args([
+            "--reason",
+            "Please clear it",
+            "--officer",
+            "sam",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("PW-000001 to Streets team"));
+    let mut page = String::new();
+    for _ in 0..300 {
+        page = reqwest::get(format!("{mail}/"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if page.contains("PW-000001 Referral to Streets team") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        page.contains("PW-000001 Referral to Streets team"),
+        "{page}"
+    );
 
     let pid = child.id().to_string();
     Command::new("kill").args(["-INT", &pid]).status().unwrap();

@@ -252,6 +252,7 @@ fn templates_list_shows_the_reference_templates() {
             "pothole",
             "lost-property",
             "passed-on",
+            "referred",
             "abusive-neutral"
         ]
     );
@@ -267,7 +268,11 @@ fn templates_list_shows_the_reference_templates() {
         street["placeholders"],
         json!(["author", "place", "service_url", "officer"])
     );
-    assert_eq!(lines[5]["requires_approval"], true);
+    assert_eq!(
+        lines[5]["placeholders"],
+        json!(["author", "team", "reference", "officer"])
+    );
+    assert_eq!(lines[6]["requires_approval"], true);
     assert_eq!(lines[4]["has_link"], false);
 
     let out = placewatch(&["templates", "list", "--config", REFERENCE], &[], None);

@@ -109,6 +109,7 @@ fn the_reference_file_has_croydon_templates() {
             "pothole",
             "lost-property",
             "passed-on",
+            "referred",
             "abusive-neutral"
         ]
     );
@@ -123,6 +124,8 @@ fn the_reference_file_has_croydon_templates() {
         place: "Cherry Orchard Road".into(),
         officer: "Priya".into(),
         council: c.council.handle.clone(),
+        reference: "PW-000123".into(),
+        team: "CleanCo street cleansing".into(),
         vars: t.vars.clone(),
     };
     for template in &t.list {
@@ -155,7 +158,7 @@ fn an_unknown_placeholder_names_the_template_key_and_line() {
         "config/placewatch.toml:19: templates.reply[1].text: template \"passed-on\": \
          unknown placeholder {oficer} at character 42 (did you mean {officer}?); \
          placeholders: {author}, {author_name}, {place}, {officer}, {council}, \
-         {service_url} (in the [[templates.reply]] table at line 17)"
+         {reference}, {team}, {service_url} (in the [[templates.reply]] table at line 17)"
     );
     // A variable that is not in [templates.vars] is unknown too.
     let src = two_templates().replace("Diolch {author}: {service_url}", "Diolch {url}");

@@ -10,6 +10,8 @@
 //! | `{place}`       | the first place name the post matched                |
 //! | `{officer}`     | the replying officer's first name                    |
 //! | `{council}`     | the council's handle, with `@`                       |
+//! | `{reference}`   | the item's latest referral's reference, `PW-000123`   |
+//! | `{team}`        | the team that referral went to                       |
 //! | `{any_var}`     | a free variable from `[templates.vars]` in the config |
 //!
 //! `{{` and `}}` stand for literal braces. Parsing refuses what would otherwise
@@ -33,8 +35,15 @@ use super::is_invalid_char;
 use crate::domain::post::Author;
 
 /// The placeholders every template may use, whatever the config defines.
-pub const BUILTIN_PLACEHOLDERS: [&str; 5] =
-    ["author", "author_name", "place", "officer", "council"];
+pub const BUILTIN_PLACEHOLDERS: [&str; 7] = [
+    "author",
+    "author_name",
+    "place",
+    "officer",
+    "council",
+    "reference",
+    "team",
+];
 
 /// Use as `known_vars` when a template may use only the built-in placeholders.
 pub const NO_VARS: &[&str] = &[];
@@ -47,6 +56,8 @@ enum Slot {
     Place,
     Officer,
     Council,
+    Reference,
+    Team,
     Var(String),
 }
 
@@ -58,6 +69,8 @@ impl Slot {
             "place" => Slot::Place,
             "officer" => Slot::Officer,
             "council" => Slot::Council,
+            "reference" => Slot::Reference,
+            "team" => Slot::Team,
             _ => return None,
         })
     }
@@ -69,6 +82,8 @@ impl Slot {
             Slot::Place => "place",
             Slot::Officer => "officer",
             Slot::Council => "council",
+            Slot::Reference => "reference",
+            Slot::Team => "team",
             Slot::Var(name) => name,
         }
     }
@@ -114,6 +129,11 @@ pub struct RenderContext {
     /// The council's username (a leading `@` is tolerated); `{council}` is
     /// `@username`.
     pub council: String,
+    /// The item's latest referral's reference (`PW-000123`), for a holding
+    /// reply; empty when it has none.
+    pub reference: String,
+    /// The team that referral went to.
+    pub team: String,
     /// Free variables (`[templates.vars]`), by name without braces.
     pub vars: BTreeMap<String, String>,
 }
@@ -135,8 +155,17 @@ impl RenderContext {
             place: places.first().cloned().unwrap_or_default(),
             officer: first_name(officer).to_string(),
             council: council_handle.to_string(),
+            reference: String::new(),
+            team: String::new(),
             vars: vars.clone(),
         }
+    }
+
+    /// The same, quoting a referral (its reference and team).
+    pub fn with_referral(mut self, reference: &str, team: &str) -> Self {
+        self.reference = reference.to_owned();
+        self.team = team.to_owned();
+        self
     }
 
     fn value(&self, slot: &Slot) -> Cow<'_, str> {
@@ -146,6 +175,8 @@ impl RenderContext {
             Slot::Place => Cow::Borrowed(&self.place),
             Slot::Officer => Cow::Borrowed(&self.officer),
             Slot::Council => handle(&self.council),
+            Slot::Reference => Cow::Borrowed(&self.reference),
+            Slot::Team => Cow::Borrowed(&self.team),
             Slot::Var(name) => Cow::Borrowed(self.vars.get(name).map_or("", String::as_str)),
         }
     }

@@ -180,6 +180,8 @@ fn an_unknown_placeholder_is_named_with_its_position() {
                 "place",
                 "officer",
                 "council",
+                "reference",
+                "team",
                 "service_url",
                 "lost_property_url"
             ]
@@ -191,7 +193,7 @@ fn an_unknown_placeholder_is_named_with_its_position() {
         e.to_string(),
         "unknown placeholder {servce_url} at character 22 (did you mean {service_url}?); \
          placeholders: {author}, {author_name}, {place}, {officer}, {council}, \
-         {service_url}, {lost_property_url}"
+         {reference}, {team}, {service_url}, {lost_property_url}"
     );
     // Positions count characters, not bytes.
     let e = parse("Diolch yn fawr iawn — {enw}").unwrap_err();
@@ -223,8 +225,8 @@ fn prose_braces_get_a_hint_about_escaping() {
     assert_eq!(
         e.to_string(),
         "`{ 9am to 5pm }` at character 9 is not a placeholder (placeholders: {author}, \
-         {author_name}, {place}, {officer}, {council}, {service_url}, \
-         {lost_property_url}); write `{{` and `}}` for literal braces"
+         {author_name}, {place}, {officer}, {council}, {reference}, {team}, \
+         {service_url}, {lost_property_url}); write `{{` and `}}` for literal braces"
     );
     let e = parse("{}").unwrap_err();
     assert!(
