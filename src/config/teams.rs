@@ -7,7 +7,7 @@
 
 use crate::domain::mail::Address;
 use crate::domain::officer::check_username;
-use crate::domain::team::{TeamConfig, parse_team_name};
+use crate::domain::team::{TeamConfig, parse_team_address, parse_team_name};
 
 use super::error::ConfigError;
 use super::locate::Ctx;
@@ -82,16 +82,7 @@ fn team(i: usize, raw: RawTeam, ctx: &Ctx<'_>) -> Result<TeamConfig> {
 }
 
 fn address(value: &str, key: &str, ctx: &Ctx<'_>) -> Result<Address> {
-    let value = value.trim();
-    if value.contains('<') {
-        return Err(ctx.invalid(
-            key,
-            format!("write the address alone (e.g. \"streets@croydon.gov.uk\"), not {value:?}"),
-        ));
-    }
-    value
-        .parse::<Address>()
-        .map_err(|e| ctx.invalid(key, format!("{value:?} is not an email address ({e})")))
+    parse_team_address(value).map_err(|e| ctx.invalid(key, e.to_string()))
 }
 
 /// The webhook variables' names, after (and against) the `[x]` and `[mail]`
