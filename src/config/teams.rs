@@ -115,3 +115,22 @@ fn env_names(
     let keys: Vec<(&str, &String)> = keys.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     check_env_names(ctx, &keys)
 }
+
+impl super::Config {
+    /// The variables other keys name for secrets, as `(key, name)`: a team
+    /// made in the desk or with `placewatch teams` may not use one for a
+    /// webhook (the config's own teams are checked against them on load).
+    pub fn secret_env_names(&self) -> Vec<(&'static str, &str)> {
+        let x = &self.x;
+        let mut taken = vec![
+            ("x.client_secret_env", x.client_secret_env.as_str()),
+            ("x.bearer_token_env", x.bearer_token_env.as_str()),
+            ("x.api_key_env", x.api_key_env.as_str()),
+            ("x.api_secret_env", x.api_secret_env.as_str()),
+        ];
+        if let Some(mail) = &self.mail {
+            taken.push(("mail.password_env", mail.password_env.as_str()));
+        }
+        taken
+    }
+}

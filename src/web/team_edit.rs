@@ -136,25 +136,8 @@ fn team_form(pairs: &[(String, String)]) -> TeamForm {
     form
 }
 
-/// The variables the config names for secrets, which a webhook may not reuse.
-fn taken_env(desk: &Desk) -> Vec<(&'static str, String)> {
-    let x = &desk.config.x;
-    let mut taken = vec![
-        ("x.client_secret_env", x.client_secret_env.clone()),
-        ("x.bearer_token_env", x.bearer_token_env.clone()),
-        ("x.api_key_env", x.api_key_env.clone()),
-        ("x.api_secret_env", x.api_secret_env.clone()),
-    ];
-    if let Some(mail) = &desk.config.mail {
-        taken.push(("mail.password_env", mail.password_env.clone()));
-    }
-    taken
-}
-
 fn parse(desk: &Desk, form: &TeamForm) -> Result<TeamEdit, Vec<TeamEditError>> {
-    let taken = taken_env(desk);
-    let taken: Vec<(&str, &str)> = taken.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    TeamEdit::parse(form, &taken)
+    TeamEdit::parse(form, &desk.config.secret_env_names())
 }
 
 /// A form to fill in: `form`'s values, the active officers to tick (and any

@@ -7,6 +7,7 @@ use placewatch::domain::officer::Role;
 use placewatch::domain::team::{TeamEdit, TeamForm};
 use placewatch::store::{AuditEntry, NewOfficer, TeamChangeError};
 use serde_json::json;
+use std::process::{Command, Output};
 
 use super::TestStore;
 
@@ -222,4 +223,116 @@ async fn the_configs_teams_are_not_changed_in_the_desk() {
         .await
         .unwrap_err();
     assert!(matches!(e, TeamChangeError::NotFound(9999)), "{e:?}");
+}
+
+fn teams_cli(config: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_placewatch"))
+        .arg("teams")
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env("RUST_LOG", "warn")
+        .env("USER", "ops")
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn the_cli_lists_what_the_store_has_and_changes_desk_teams() {
+    let t = TestStore::open().await;
+    add_officer(&t, "sam").await;
+    let dir = t.path.parent().unwrap();
+    let config = dir.join("placewatch.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[council]\nname = \"Croydon Council\"\nhandle = \"yourcroydon\"\n\n\
+             [monitor]\nplaces = [\"Croydon\"]\n\n[data]\ndir = \"{}\"\n\n\
+             [[teams]]\nname = \"Streets team\"\nemails = [\"streets@croydon.gov.uk\"]\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+
+    // Listing changes nothing: the config's team is loaded at start-up.
+    let out = teams_cli(&config, &["list"]);
+    assert_eq!(ok(&out), "no teams (add [[teams]] to the config)\n");
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("\"Streets team\" is in the config but not in the store yet"),
+        "{out:?}"
+    );
+    assert!(t.store.teams().await.unwrap().is_empty());
+
+    let out = teams_cli(
+        &config,
+        &[
+            "add",
+            "Parks",
+            "--email",
+            "parks@croydon.gov.uk",
+            "--member",
+            "sam",
+        ],
+    );
+    assert!(ok(&out).starts_with("Parks (from the desk)\n  members: sam\n"));
+    ok(&teams_cli(
+        &config,
+        &["rename", "PARKS", "Parks and open spaces"],
+    ));
+    ok(&teams_cli(&config, &["members", "parks and open spaces"]));
+    ok(&teams_cli(
+        &config,
+        &[
+            "emails",
+            "Parks and open spaces",
+            "a@croydon.gov.uk",
+            "b@croydon.gov.uk",
+        ],
+    ));
+    let parks = t
+        .store
+        .team("Parks and open spaces")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(parks.members, Vec::<String>::new());
+    assert_eq!(parks.emails, ["a@croydon.gov.uk", "b@croydon.gov.uk"]);
+    let entries = team_entries(&t).await;
+    assert!(entries.iter().all(|e| e.actor == "ops"), "{entries:?}");
+    assert_eq!(entries.len(), 4);
+
+    let out = teams_cli(
+        &config,
+        &["emails", "Parks and open spaces", "Parks <p@x.example>"],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not saved: line 1: write the address alone"),
+        "{out:?}"
+    );
+    // A config team, once loaded, is changed in the file.
+    let streets = TeamConfig {
+        name: "Streets team".into(),
+        emails: vec!["streets@croydon.gov.uk".parse().unwrap()],
+        members: vec![],
+        teams_webhook_env: None,
+        slack_webhook_env: None,
+    };
+    t.store.sync_config_teams(&[streets]).await.unwrap();
+    let out = teams_cli(&config, &["rename", "Streets team", "Streets"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is defined in the config file's [[teams]]"),
+        "{out:?}"
+    );
 }
