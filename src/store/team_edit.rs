@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use sqlx::{Row, SqliteConnection};
 
 use super::audit::{self, NewAudit};
+use super::teams::{TEAM_COLUMNS, decode};
 use super::{Store, StoreError, Team, codec};
 use crate::domain::team::TeamEdit;
 
@@ -95,21 +96,14 @@ impl Store {
         edit: &TeamEdit,
         actor: &str,
     ) -> Result<Team, TeamChangeError> {
-        let old = self
-            .team_by_id(id)
+        let mut tx = self.begin_write().await?;
+        // Read under the write lock, so the audit's "before" is what was
+        // changed (and a team the config has just taken over is refused).
+        let old = load(&mut tx, id)
             .await?
             .ok_or(TeamChangeError::NotFound(id))?;
-        let mut tx = self.begin_write().await?;
-        // Read again under the write lock: the config may have taken it over.
-        let from_config: Option<bool> =
-            sqlx::query_scalar("SELECT from_config FROM teams WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        match from_config {
-            None => return Err(TeamChangeError::NotFound(id)),
-            Some(true) => return Err(TeamChangeError::FromConfig { name: old.name }),
-            Some(false) => {}
+        if old.from_config {
+            return Err(TeamChangeError::FromConfig { name: old.name });
         }
         check_name(&mut tx, &edit.name, Some(id)).await?;
         let at = codec::now();
@@ -187,6 +181,20 @@ impl Store {
             .await?
             .ok_or(TeamChangeError::NotFound(id))
     }
+}
+
+/// Team `id` as the transaction sees it.
+async fn load(tx: &mut SqliteConnection, id: i64) -> Result<Option<Team>, TeamChangeError> {
+    let sql = format!("SELECT {TEAM_COLUMNS} FROM teams WHERE id = ?");
+    let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await? else {
+        return Ok(None);
+    };
+    let members: Vec<String> =
+        sqlx::query_scalar("SELECT username FROM team_members WHERE team_id = ? ORDER BY username")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+    Ok(Some(decode(&row, members)?))
 }
 
 fn emails(edit: &TeamEdit) -> Vec<String> {
