@@ -30,5 +30,7 @@ mod queue;
 mod reply;
 #[path = "browser/status.rs"]
 mod status;
+#[path = "browser/teams.rs"]
+mod teams;
 #[path = "browser/tour.rs"]
 mod tour;

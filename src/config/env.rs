@@ -26,7 +26,7 @@ use toml::de::{DeArray, DeTable, DeValue};
 use super::error::{ConfigError, secret_key_hint};
 
 /// Every override variable starts with this.
-pub(crate) const PREFIX: &str = "PLACEWATCH__";
+pub(crate) const PREFIX: &str = crate::domain::team::RESERVED_ENV_PREFIX;
 
 /// The TOML type a key expects, which decides how an override is parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

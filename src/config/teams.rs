@@ -7,7 +7,7 @@
 
 use crate::domain::mail::Address;
 use crate::domain::officer::check_username;
-use crate::domain::team::{TeamConfig, parse_team_name};
+use crate::domain::team::{TeamConfig, parse_team_address, parse_team_name};
 
 use super::error::ConfigError;
 use super::locate::Ctx;
@@ -82,16 +82,7 @@ fn team(i: usize, raw: RawTeam, ctx: &Ctx<'_>) -> Result<TeamConfig> {
 }
 
 fn address(value: &str, key: &str, ctx: &Ctx<'_>) -> Result<Address> {
-    let value = value.trim();
-    if value.contains('<') {
-        return Err(ctx.invalid(
-            key,
-            format!("write the address alone (e.g. \"streets@croydon.gov.uk\"), not {value:?}"),
-        ));
-    }
-    value
-        .parse::<Address>()
-        .map_err(|e| ctx.invalid(key, format!("{value:?} is not an email address ({e})")))
+    parse_team_address(value).map_err(|e| ctx.invalid(key, e.to_string()))
 }
 
 /// The webhook variables' names, after (and against) the `[x]` and `[mail]`
@@ -123,4 +114,23 @@ fn env_names(
     }
     let keys: Vec<(&str, &String)> = keys.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     check_env_names(ctx, &keys)
+}
+
+impl super::Config {
+    /// The variables other keys name for secrets, as `(key, name)`: a team
+    /// made in the desk or with `placewatch teams` may not use one for a
+    /// webhook (the config's own teams are checked against them on load).
+    pub fn secret_env_names(&self) -> Vec<(&'static str, &str)> {
+        let x = &self.x;
+        let mut taken = vec![
+            ("x.client_secret_env", x.client_secret_env.as_str()),
+            ("x.bearer_token_env", x.bearer_token_env.as_str()),
+            ("x.api_key_env", x.api_key_env.as_str()),
+            ("x.api_secret_env", x.api_secret_env.as_str()),
+        ];
+        if let Some(mail) = &self.mail {
+            taken.push(("mail.password_env", mail.password_env.as_str()));
+        }
+        taken
+    }
 }

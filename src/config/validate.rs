@@ -15,6 +15,7 @@ use super::locate::Ctx;
 use super::places::{ListKind, keyword_list, languages, position_ignoring_case};
 use super::schema::*;
 use super::{templates, triage};
+use crate::domain::team::{EnvNameError, check_env_name};
 
 type Result<T> = std::result::Result<T, ConfigError>;
 
@@ -263,24 +264,23 @@ fn is_loopback(url: &Url) -> bool {
 /// a wrong value here is most likely the secret itself.
 pub(super) fn check_env_names(ctx: &Ctx<'_>, keys: &[(&str, &String)]) -> Result<()> {
     for (i, (key, name)) in keys.iter().enumerate() {
-        let mut chars = name.chars();
-        let ok = chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !ok {
-            return Err(ctx.invalid(
-                key,
-                "must be the NAME of an environment variable (letters, digits and _, \
-                 e.g. \"PLACEWATCH_CLIENT_SECRET\"), never the secret itself; the value \
-                 is not shown here",
-            ));
-        }
-        if name.to_ascii_uppercase().starts_with(PREFIX) {
-            return Err(ctx.invalid(
-                key,
-                format!("{name} starts with {PREFIX}, which is reserved for overrides"),
-            ));
+        // The rule the desk checks too (`domain::team::check_env_name`).
+        match check_env_name(name) {
+            Ok(()) => {}
+            Err(EnvNameError::NotAName) => {
+                return Err(ctx.invalid(
+                    key,
+                    "must be the NAME of an environment variable (letters, digits and _, \
+                     e.g. \"PLACEWATCH_CLIENT_SECRET\"), never the secret itself; the value \
+                     is not shown here",
+                ));
+            }
+            Err(EnvNameError::Reserved) => {
+                return Err(ctx.invalid(
+                    key,
+                    format!("{name} starts with {PREFIX}, which is reserved for overrides"),
+                ));
+            }
         }
         if let Some((other, _)) = keys[..i].iter().find(|(_, n)| n == name) {
             return Err(ctx.invalid(key, format!("names the same variable as {other}")));

@@ -14,6 +14,9 @@ use serde::Serialize;
 
 use super::mail::Address;
 
+mod edit;
+pub use edit::{TeamEdit, TeamEditError, TeamField, TeamForm};
+
 /// The longest team name, in characters.
 pub const MAX_TEAM_NAME_CHARS: usize = 60;
 
@@ -59,6 +62,64 @@ pub fn parse_team_name(raw: &str) -> Result<String, TeamNameError> {
         return Err(TeamNameError::TooLong(len));
     }
     Ok(name.to_string())
+}
+
+/// The prefix of the variables that override config keys, which no
+/// `*_env` key may name (`PLACEWATCH__X__CLIENT_ID`).
+pub const RESERVED_ENV_PREFIX: &str = "PLACEWATCH__";
+
+/// Why a referral address is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TeamAddressError {
+    #[error("write the address alone (e.g. \"streets@croydon.gov.uk\"), not {0:?}")]
+    WithName(String),
+    #[error("{value:?} is not an email address ({reason})")]
+    Invalid { value: String, reason: String },
+}
+
+/// A referral address: trimmed, a bare address (no display name), as
+/// lettre's `Address` reads it. The config and the desk both use this rule.
+pub fn parse_team_address(raw: &str) -> Result<Address, TeamAddressError> {
+    let value = raw.trim();
+    if value.contains('<') {
+        return Err(TeamAddressError::WithName(value.to_owned()));
+    }
+    value
+        .parse::<Address>()
+        .map_err(|e| TeamAddressError::Invalid {
+            value: value.to_owned(),
+            reason: e.to_string(),
+        })
+}
+
+/// Why a `*_env` value is refused. Never repeats the value: a wrong value
+/// there is most likely the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvNameError {
+    #[error(
+        "must be the NAME of an environment variable (letters, digits and _, e.g. \
+         \"STREETS_TEAMS_WEBHOOK\"), never the secret itself; the value is not shown here"
+    )]
+    NotAName,
+    #[error("starts with {RESERVED_ENV_PREFIX}, which is reserved for overrides")]
+    Reserved,
+}
+
+/// Checks an environment variable's name: a letter or `_`, then letters,
+/// digits and `_`, and not one of the config's override variables.
+pub fn check_env_name(name: &str) -> Result<(), EnvNameError> {
+    let mut chars = name.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        Err(EnvNameError::NotAName)
+    } else if name.to_ascii_uppercase().starts_with(RESERVED_ENV_PREFIX) {
+        Err(EnvNameError::Reserved)
+    } else {
+        Ok(())
+    }
 }
 
 /// How an officer wants to hear of work for her (assignments, approvals,
@@ -137,7 +198,6 @@ impl fmt::Display for DigestAt {
         write!(f, "{:02}:{:02}", self.hour, self.minute)
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,10 +55,10 @@ pub struct TeamSync {
     pub unknown_members: Vec<(String, String)>,
 }
 
-const TEAM_COLUMNS: &str = "id, name, emails, from_config, teams_webhook_env, \
+pub(super) const TEAM_COLUMNS: &str = "id, name, emails, from_config, teams_webhook_env, \
      slack_webhook_env, created_at, updated_at";
 
-fn decode(row: &SqliteRow, members: Vec<String>) -> Result<Team, StoreError> {
+pub(super) fn decode(row: &SqliteRow, members: Vec<String>) -> Result<Team, StoreError> {
     let emails: String = row.try_get("emails")?;
     Ok(Team {
         id: row.try_get("id")?,

@@ -8,7 +8,8 @@
 //!   Content-Security-Policy with no inline script), the session check, and
 //!   the CSRF check of every state-changing request;
 //! - `inbox`, `item` (with `compose`, the reply composer), `approvals`, `status`,
-//!   `officers`: the pages and their actions;
+//!   `officers`, `teams` (with `team_edit`, administrators' changes),
+//!   `settings` (an officer's notification settings): the pages and their actions;
 //! - `bulk`: one change to the ticked items, a page or a whole view, asked
 //!   for above 50 items; `item_fields`: one item's priority, tag and
 //!   assignment; `changes`: a change's form fields and words, for one item
@@ -39,7 +40,9 @@ mod presence;
 mod referrals;
 mod render;
 mod server;
+mod settings;
 mod status;
+mod team_edit;
 mod teams;
 mod undo;
 
@@ -158,8 +161,11 @@ pub fn router(desk: Desk) -> Router {
         .route("/replies/{id}/reject", post(approvals::reject))
         .route("/replies/{id}/retry", post(approvals::retry))
         .route("/status", get(status::page))
-        .route("/teams", get(teams::page))
+        .route("/teams", get(teams::page).post(team_edit::add))
+        .route("/teams/{id}", get(team_edit::page).post(team_edit::save))
+        .route("/settings", get(settings::page).post(settings::save))
         .route("/officers", get(officers::page))
+        .route("/officers/{username}/email", post(officers::set_email))
         .route("/officers/{username}/disable", post(officers::disable))
         .route("/officers/{username}/enable", post(officers::enable))
         .route("/logout", post(auth::logout))

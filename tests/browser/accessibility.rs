@@ -199,6 +199,72 @@ async fn every_page_passes_axe() {
     alex.goto("/officers").await;
     report += &violations(&alex, &axe, "officers").await;
 
+    // Settings, and what administrators see of teams: the "Add a team"
+    // form, refused and then accepted, a desk team's edit page and a config
+    // team's page.
+    sam.emulate(1366, 900, false).await;
+    sam.goto("/settings").await;
+    report += &violations(&sam, &axe, "notification settings").await;
+    sam.js("document.getElementById('email').value = 'not an address'; document.querySelector('form.settings').submit()")
+        .await;
+    sam.find("#email-error").await;
+    report += &violations(&sam, &axe, "notification settings with an error").await;
+    alex.goto("/officers").await;
+    alex.find("#email-sam")
+        .await
+        .send_keys("sam@")
+        .await
+        .unwrap();
+    alex.js("document.getElementById('email-sam').form.submit()")
+        .await;
+    alex.find("#email-sam-error").await;
+    report += &violations(&alex, &axe, "officers with an email address refused").await;
+    alex.goto("/teams").await;
+    report += &violations(&alex, &axe, "teams, as an administrator").await;
+    alex.js("document.getElementById('team-name').value = 'Parks';
+             document.getElementById('team-emails').value = 'Parks <parks@croydon.gov.uk>';
+             document.getElementById('team-teams-webhook').value = 'https://hooks.example/x';
+             document.querySelector('form.settings').submit()")
+        .await;
+    alex.find("#team-emails-error").await;
+    report += &violations(&alex, &axe, "add a team, refused").await;
+    alex.js(
+        "document.getElementById('team-emails').value = 'parks@croydon.gov.uk';
+             document.getElementById('team-teams-webhook').value = 'PARKS_TEAMS_WEBHOOK';
+             document.querySelector('form.settings').submit()",
+    )
+    .await;
+    alex.find(".flash").await;
+    let edit = alex
+        .js("return [...document.querySelectorAll('table.teams a')].find(a => a.textContent.includes('Parks')).getAttribute('href')")
+        .await;
+    let edit = edit
+        .as_str()
+        .expect("an Edit link for the new team")
+        .to_owned();
+    alex.goto(&edit).await;
+    report += &violations(&alex, &axe, "a team's edit page").await;
+    // The demo's config teams come first.
+    alex.goto("/teams/1").await;
+    alex.find(".warning").await;
+    report += &violations(&alex, &axe, "a config team's page").await;
+    for (width, height, dark, what) in [
+        (1366, 900, true, "dark"),
+        (390, 844, false, "on a phone"),
+        (390, 844, true, "on a phone, dark"),
+    ] {
+        alex.emulate(width, height, dark).await;
+        for (page, path) in [
+            ("teams, as an administrator", "/teams"),
+            ("a team's edit page", edit.as_str()),
+            ("officers", "/officers"),
+            ("notification settings", "/settings"),
+        ] {
+            alex.goto(path).await;
+            report += &violations(&alex, &axe, &format!("{page}, {what}")).await;
+        }
+    }
+
     assert!(report.is_empty(), "axe found violations:\n{report}");
     demo.stop().await;
 }

@@ -10,6 +10,7 @@ mod integrity;
 mod perf;
 mod queue;
 mod search;
+mod team_edit;
 mod teams;
 mod upgrade;
 
