@@ -139,6 +139,8 @@ pub struct App {
     /// Where the desk, `/metrics` and `/healthz` are served.
     pub listener: Option<TcpListener>,
     pub addr: Option<SocketAddr>,
+    /// Sends notification emails; `None` without `[mail]`.
+    pub mailer: Option<Arc<Mailer>>,
 }
 
 impl App {
@@ -149,6 +151,7 @@ impl App {
         secrets: &Secrets,
         listen: Option<SocketAddr>,
     ) -> anyhow::Result<App> {
+        let mailer = mailer(config, secrets)?.map(Arc::new);
         let store = open_store(config).await?;
         sync_teams(&store, config).await?;
         let (client, session) = x_client(config, secrets).await?;
@@ -181,6 +184,7 @@ impl App {
             config: Arc::new(config.clone()),
             listener,
             addr,
+            mailer,
         })
     }
 
@@ -222,6 +226,21 @@ impl App {
             tasks.spawn(async move {
                 outbox.run_until_stopped(every, stop).await;
                 ("outbox", Ok(()))
+            });
+        }
+        if let Some(mailer) = self.mailer {
+            let delivery = crate::notify::Delivery {
+                store: store.clone(),
+                mailer,
+                council: self.config.council.name.clone(),
+                desk_url: self.config.desk.public_url.clone(),
+            };
+            let stop = shutdown.clone();
+            tasks.spawn(async move {
+                delivery
+                    .run_until_stopped(crate::notify::ROUND_EVERY, stop)
+                    .await;
+                ("notifications", Ok(()))
             });
         }
         let (poller, stop) = (self.poller, shutdown.clone());

@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod files;
 pub mod mail;
+pub mod notify;
 pub mod poller;
 pub mod reply;
 pub mod sim;
