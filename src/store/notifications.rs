@@ -86,6 +86,16 @@ fn quote(text: &str) -> String {
     format!("{}…", cut.trim_end())
 }
 
+/// `username`'s display name, or the username when she is no officer.
+async fn name_of(conn: &mut SqliteConnection, username: &str) -> Result<String, StoreError> {
+    let name: Option<String> =
+        sqlx::query_scalar("SELECT display_name FROM officers WHERE username = ?")
+            .bind(username)
+            .fetch_optional(conn)
+            .await?;
+    Ok(name.unwrap_or_else(|| username.to_owned()))
+}
+
 /// Writes `new` at `at` inside the caller's transaction, unless it would
 /// tell the actor of her own action or its officer does not exist or is
 /// disabled. Returns the new id, if written.
@@ -123,10 +133,11 @@ pub async fn assigned(
     actor: &str,
 ) -> Result<Vec<i64>, StoreError> {
     let at = codec::now();
+    let by = name_of(conn, actor).await?;
     let (to, summary) = match assignee {
         Assignee::Officer(username) => (
             vec![username.clone()],
-            format!("{actor} assigned item {item_id} to you."),
+            format!("{by} assigned item {item_id} to you."),
         ),
         Assignee::Team(team) => {
             let name: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE name = ?")
@@ -143,7 +154,7 @@ pub async fn assigned(
             .await?;
             (
                 members,
-                format!("{actor} assigned item {item_id} to {team}, a team you are in."),
+                format!("{by} assigned item {item_id} to {team}, a team you are in."),
             )
         }
     };
@@ -202,7 +213,8 @@ pub(super) async fn reply_awaiting_approval(
     .fetch_all(&mut *conn)
     .await?;
     let summary = format!(
-        "{author}'s reply {reply_id} on item {item_id} is waiting for your approval: “{}”",
+        "{}'s reply {reply_id} on item {item_id} is waiting for your approval: “{}”",
+        name_of(conn, author).await?,
         quote(text)
     );
     let mut ids = Vec::new();
@@ -230,17 +242,18 @@ pub(super) async fn reply_decided(
     rejected: Option<&str>,
     at: &str,
 ) -> Result<Option<i64>, StoreError> {
+    let by = name_of(conn, approver).await?;
     let (kind, summary) = match rejected {
         Some(reason) => (
             Kind::ReplyRejected,
             format!(
-                "{approver} rejected your reply {reply_id} on item {item_id}: {}",
+                "{by} rejected your reply {reply_id} on item {item_id}: {}",
                 quote(reason)
             ),
         ),
         None => (
             Kind::ReplyApproved,
-            format!("{approver} approved your reply {reply_id} on item {item_id}."),
+            format!("{by} approved your reply {reply_id} on item {item_id}."),
         ),
     };
     let new = NewNotification {
@@ -262,6 +275,7 @@ pub(super) async fn mentioned(
     text: &str,
     at: &str,
 ) -> Result<Vec<i64>, StoreError> {
+    let by = name_of(conn, author).await?;
     let mut ids = Vec::new();
     for name in mentions(text) {
         let new = NewNotification {
@@ -270,7 +284,7 @@ pub(super) async fn mentioned(
             item_id: Some(item_id),
             actor: author,
             summary: format!(
-                "{author} mentioned you in a note on item {item_id}: “{}”",
+                "{by} mentioned you in a note on item {item_id}: “{}”",
                 quote(text)
             ),
         };

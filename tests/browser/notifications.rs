@@ -100,7 +100,7 @@ async fn the_bell_counts_up_live_when_another_officer_rejects_or_mentions() {
     .await;
     let list = sam.text("ol.notifications").await;
     assert!(list.contains("Mentioned"), "{list}");
-    assert!(list.contains("priya rejected your reply"), "{list}");
+    assert!(list.contains("Priya Shah rejected your reply"), "{list}");
     assert!(list.contains("Too blunt <b>please</b> soften it"), "{list}");
     let states = sam
         .js("return [...document.querySelectorAll('.notification .state')].map(s => s.textContent)")

@@ -50,7 +50,7 @@ async fn a_rejection_reaches_the_author_with_the_reason_and_approvers_hear_of_wa
         assert!(html.contains("Waiting for approval"), "{html}");
         assert!(
             html.contains(&format!(
-                "sam&#39;s reply {reply} on item {} is waiting for your approval: “Thanks @resident40",
+                "Sam Tester&#39;s reply {reply} on item {} is waiting for your approval: “Thanks @resident40",
                 item.id
             )),
             "{html}"
@@ -72,7 +72,7 @@ async fn a_rejection_reaches_the_author_with_the_reason_and_approvers_hear_of_wa
     assert!(html.contains("Reply rejected"), "{html}");
     assert!(
         html.contains(&format!(
-            "priya rejected your reply {reply} on item {}: Wrong team: refer to &#60;highways&#62;",
+            "Priya Tester rejected your reply {reply} on item {}: Wrong team: refer to &#60;highways&#62;",
             item.id
         )),
         "the reason, escaped: {html}"
@@ -135,7 +135,7 @@ async fn an_approval_tells_the_author() {
     let html = sam.get("/notifications").await.text().await.unwrap();
     assert!(
         html.contains(&format!(
-            "priya approved your reply {reply} on item {}.",
+            "Priya Tester approved your reply {reply} on item {}.",
             item.id
         )),
         "{html}"
@@ -201,7 +201,7 @@ async fn a_mention_reaches_the_officer_named_and_her_bell_counts_up_live() {
     assert!(html.contains("Mentioned"), "{html}");
     assert!(
         html.contains(&format!(
-            "sam mentioned you in a note on item {}: “@priya can you look?",
+            "Sam Tester mentioned you in a note on item {}: “@priya can you look?",
             item.id
         )),
         "{html}"

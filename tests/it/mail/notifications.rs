@@ -127,7 +127,7 @@ async fn immediate_and_digest_emails_go_once_each_to_those_who_want_them() {
     let subject = sam["subject"].as_str().unwrap();
     assert!(
         subject.starts_with(&format!(
-            "Mentioned: kit mentioned you in a note on item {item}"
+            "Mentioned: kit Tester mentioned you in a note on item {item}"
         )),
         "{subject}"
     );
@@ -154,7 +154,10 @@ async fn immediate_and_digest_emails_go_once_each_to_those_who_want_them() {
     );
     let text = priya["parts"][0]["content"].as_str().unwrap();
     assert!(text.contains("Your daily digest"), "{text}");
-    assert!(text.contains("Mentioned: kit mentioned you"), "{text}");
+    assert!(
+        text.contains("Mentioned: kit Tester mentioned you"),
+        "{text}"
+    );
 
     // Nothing goes twice; alex (none), vic and kit (no address) get nothing.
     assert_eq!(d.run_once(now).await.unwrap(), Round::default());
