@@ -80,10 +80,6 @@ pub struct Delivery {
     pub desk_url: Option<Url>,
 }
 
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
-}
-
 fn line(n: &Notification) -> NotificationLine {
     NotificationLine {
         id: n.id,
@@ -124,10 +120,10 @@ impl Delivery {
     /// One round at `now`: immediate emails, then the digests due.
     pub async fn run_once(&self, now: OffsetDateTime) -> Result<Round, NotifyError> {
         let mut round = Round::default();
-        let since = rfc3339(now - IMMEDIATE_WINDOW);
+        let since = now - IMMEDIATE_WINDOW;
         for to in self
             .store
-            .notifications_to_email(&since, ROUND_LIMIT)
+            .notifications_to_email(since, ROUND_LIMIT)
             .await?
         {
             self.count(&mut round, self.immediate(&to, now).await?);
@@ -194,7 +190,7 @@ impl Delivery {
         })?;
         let outcome = self.send(&mail, &to.display_name, &to.email, id).await?;
         if !matches!(outcome, Outcome::Deferred) {
-            self.store.mark_emailed(&[n.id], &rfc3339(now)).await?;
+            self.store.mark_emailed(&[n.id], now).await?;
         }
         Ok(outcome)
     }
@@ -215,14 +211,13 @@ impl Delivery {
         if done {
             return Ok(None);
         }
-        let due_text = rfc3339(due);
         let listed = self
             .store
             .digest_notifications(&reader.username, DIGEST_COUNTED)
             .await?;
         if listed.is_empty() {
             self.store
-                .record_digest(&reader.username, &due_text, &[], &rfc3339(now))
+                .record_digest(&reader.username, due, &[], now)
                 .await?;
             return Ok(None);
         }
@@ -246,7 +241,7 @@ impl Delivery {
         if !matches!(outcome, Outcome::Deferred) {
             let ids: Vec<i64> = shown.iter().map(|n| n.id).collect();
             self.store
-                .record_digest(&reader.username, &due_text, &ids, &rfc3339(now))
+                .record_digest(&reader.username, due, &ids, now)
                 .await?;
         }
         Ok(Some(outcome))

@@ -12,6 +12,7 @@
 
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
+use time::OffsetDateTime;
 
 use super::{Store, StoreError, codec};
 use crate::domain::mail::Reference;
@@ -390,12 +391,12 @@ impl Store {
         Ok(changed)
     }
 
-    /// Unread notifications not yet emailed, created at or after `since`
-    /// (RFC 3339 UTC), of officers who want an email for each and have an
+    /// Unread notifications not yet emailed, created at or after `since`,
+    /// of officers who want an email for each and have an
     /// address; oldest first, at most `limit`.
     pub async fn notifications_to_email(
         &self,
-        since: &str,
+        since: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<ToEmail>, StoreError> {
         let rows = sqlx::query(&format!(
@@ -405,7 +406,7 @@ impl Store {
              AND o.notify = ? AND o.email IS NOT NULL AND o.email <> '' AND NOT o.disabled \
              ORDER BY n.id LIMIT ?"
         ))
-        .bind(since)
+        .bind(codec::format_timestamp(since))
         .bind(Notify::Immediately.as_str())
         .bind(i64::from(limit))
         .fetch_all(&self.read)
@@ -421,10 +422,10 @@ impl Store {
             .collect()
     }
 
-    /// Records that notifications `ids` were emailed at `at` (RFC 3339 UTC).
-    pub async fn mark_emailed(&self, ids: &[i64], at: &str) -> Result<(), StoreError> {
+    /// Records that notifications `ids` were emailed at `at`.
+    pub async fn mark_emailed(&self, ids: &[i64], at: OffsetDateTime) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        mark_emailed_in(&mut tx, ids, at).await?;
+        mark_emailed_in(&mut tx, ids, &codec::format_timestamp(at)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -475,23 +476,23 @@ impl Store {
         rows.iter().map(decode).collect()
     }
 
-    /// Records `username`'s digest for the time `due` (RFC 3339 UTC) dealt
-    /// with, and notifications `ids` emailed in it at `at`, together.
+    /// Records `username`'s digest for the time `due` dealt with, and
+    /// notifications `ids` emailed in it at `at`, together.
     pub async fn record_digest(
         &self,
         username: &str,
-        due: &str,
+        due: OffsetDateTime,
         ids: &[i64],
-        at: &str,
+        at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        mark_emailed_in(&mut tx, ids, at).await?;
+        mark_emailed_in(&mut tx, ids, &codec::format_timestamp(at)).await?;
         sqlx::query(
             "INSERT INTO notification_digests (username, last_due) VALUES (?, ?) \
              ON CONFLICT (username) DO UPDATE SET last_due = excluded.last_due",
         )
         .bind(username)
-        .bind(due)
+        .bind(codec::format_timestamp(due))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
