@@ -535,13 +535,34 @@
   });
   showWaiting();
 
+  // The bell in the header: the officer's unread notifications, kept up to
+  // date by the live stream, and said aloud when the count goes up.
+  const bell = document.querySelector("[data-bell]");
+  const unreadWords = (n) =>
+    n === 0 ? "No unread notifications" : n === 1 ? "1 unread notification" : n + " unread notifications";
+  function showUnread(n) {
+    const count = bell?.querySelector("[data-bell-count]");
+    if (!count) return;
+    const before = Number(count.textContent);
+    if (before === n) return;
+    count.textContent = String(n);
+    count.hidden = n === 0;
+    bell.classList.toggle("has-unread", n > 0);
+    const words = bell.querySelector("[data-bell-words]");
+    if (words) words.textContent = ": " + unreadWords(n);
+    const page = document.querySelector("[data-unread-words]");
+    if (page) page.textContent = unreadWords(n) + ".";
+    if (n > before) announce(unreadWords(n));
+  }
+
   const listening = list && list.dataset.firstPage === "true";
-  if ((listening || waitingManual() || pane) && window.EventSource) {
+  if ((listening || waitingManual() || pane || bell) && window.EventSource) {
     let lastItem = null;
     let lastAudit = null;
     const source = new EventSource("/events");
     source.addEventListener("change", (event) => {
       const marks = JSON.parse(event.data);
+      if (typeof marks.unread === "number") showUnread(marks.unread);
       const first = lastItem === null;
       const audited = marks.audit !== lastAudit;
       lastItem = marks.item;

@@ -145,6 +145,9 @@ pub struct App {
     /// Where the desk, `/metrics` and `/healthz` are served.
     pub listener: Option<TcpListener>,
     pub addr: Option<SocketAddr>,
+    /// Sends notification emails (one connection a message, so it is
+    /// shared with the referral sender); `None` without `[mail]`.
+    pub mailer: Option<Arc<Mailer>>,
 }
 
 impl App {
@@ -155,6 +158,13 @@ impl App {
         secrets: &Secrets,
         listen: Option<SocketAddr>,
     ) -> anyhow::Result<App> {
+        let mailer = mailer(config, secrets)?.map(Arc::new);
+        if mailer.is_none() {
+            warn!(
+                "no [mail] settings in {}: referrals are recorded but their emails (and notification emails) wait until email is configured",
+                config.source.display()
+            );
+        }
         let store = open_store(config).await?;
         sync_teams(&store, config).await?;
         let (client, session) = x_client(config, secrets).await?;
@@ -169,18 +179,12 @@ impl App {
         let outbox = council.account().map(|account| {
             crate::reply::Outbox::new(client.clone(), store.clone(), account.clone())
         });
-        let referrals = mailer(config, secrets)?.map(|mailer| crate::referral::Sender {
+        let referrals = mailer.clone().map(|mailer| crate::referral::Sender {
             store: store.clone(),
-            mailer: Arc::new(mailer),
+            mailer,
             council: config.council.name.clone(),
             desk_url: config.desk.public_url.clone(),
         });
-        if referrals.is_none() {
-            warn!(
-                "no [mail] settings in {}: referrals are recorded but their emails wait until email is configured",
-                config.source.display()
-            );
-        }
         let poller = Poller::new(client, store, config, &council)?;
         let (listener, addr) = match listen {
             Some(addr) => {
@@ -200,6 +204,7 @@ impl App {
             config: Arc::new(config.clone()),
             listener,
             addr,
+            mailer,
         })
     }
 
@@ -248,6 +253,21 @@ impl App {
             tasks.spawn(async move {
                 referrals.run_until_stopped(REFERRAL_PASS_EVERY, stop).await;
                 ("referral sender", Ok(()))
+            });
+        }
+        if let Some(mailer) = self.mailer {
+            let delivery = crate::notify::Delivery {
+                store: store.clone(),
+                mailer,
+                council: self.config.council.name.clone(),
+                desk_url: self.config.desk.public_url.clone(),
+            };
+            let stop = shutdown.clone();
+            tasks.spawn(async move {
+                delivery
+                    .run_until_stopped(crate::notify::ROUND_EVERY, stop)
+                    .await;
+                ("notifications", Ok(()))
             });
         }
         let (poller, stop) = (self.poller, shutdown.clone());

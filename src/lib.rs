@@ -12,6 +12,7 @@ pub mod domain;
 pub mod failpoint;
 pub mod files;
 pub mod mail;
+pub mod notify;
 pub mod poller;
 pub mod referral;
 pub mod reply;

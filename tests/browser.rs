@@ -24,6 +24,8 @@ mod hostile;
 mod inbox;
 #[path = "browser/keyboard.rs"]
 mod keyboard;
+#[path = "browser/notifications.rs"]
+mod notifications;
 #[path = "browser/queue.rs"]
 mod queue;
 #[path = "browser/reply.rs"]

@@ -4,6 +4,7 @@
 pub mod figures;
 pub mod ingest;
 pub mod mail;
+pub mod notification;
 pub mod officer;
 pub mod outbox;
 pub mod post;

@@ -174,6 +174,16 @@ impl DigestAt {
     /// 08:00, the default.
     pub const DEFAULT: DigestAt = DigestAt { hour: 8, minute: 0 };
 
+    /// The hour, 0 to 23.
+    pub fn hour(self) -> u8 {
+        self.hour
+    }
+
+    /// The minute, 0 to 59.
+    pub fn minute(self) -> u8 {
+        self.minute
+    }
+
     /// `HH:MM` with two digits each, 00:00 to 23:59.
     pub fn parse(s: &str) -> Option<DigestAt> {
         let (h, m) = s.split_once(':')?;

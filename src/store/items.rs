@@ -129,16 +129,22 @@ impl Store {
         item_in(&mut conn, id).await
     }
 
-    /// The newest item id and the newest audit entry id (0 when none): a
-    /// cheap fingerprint that changes whenever an item arrives or changes.
-    pub async fn change_marks(&self) -> Result<(i64, i64), StoreError> {
+    /// The newest item id, the newest audit entry id and the newest
+    /// notification id (0 when none): a cheap fingerprint that changes
+    /// whenever an item arrives or changes or someone is notified.
+    pub async fn change_marks(&self) -> Result<(i64, i64, i64), StoreError> {
         let row = sqlx::query(
             "SELECT COALESCE((SELECT MAX(id) FROM items), 0) AS item, \
-             COALESCE((SELECT MAX(id) FROM audit), 0) AS audit",
+             COALESCE((SELECT MAX(id) FROM audit), 0) AS audit, \
+             COALESCE((SELECT MAX(id) FROM notifications), 0) AS notification",
         )
         .fetch_one(&self.read)
         .await?;
-        Ok((row.try_get("item")?, row.try_get("audit")?))
+        Ok((
+            row.try_get("item")?,
+            row.try_get("audit")?,
+            row.try_get("notification")?,
+        ))
     }
 
     /// Moves an item through its workflow ([`Status::apply`] decides what is

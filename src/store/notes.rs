@@ -5,7 +5,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use super::audit::{self, NewAudit};
-use super::{Store, StoreError, codec};
+use super::{Store, StoreError, codec, notifications};
 
 /// A note on an item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -21,7 +21,8 @@ pub struct Note {
 }
 
 impl Store {
-    /// Adds a note to an item; the note and its audit entry commit together.
+    /// Adds a note to an item; the note, its audit entry and the
+    /// notifications of the officers it mentions (`@sam`) commit together.
     pub async fn add_note(&self, id: i64, actor: &str, text: &str) -> Result<Note, StoreError> {
         let mut tx = self.begin_write().await?;
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM items WHERE id = ?")
@@ -51,6 +52,7 @@ impl Store {
             detail: None,
         };
         audit::insert(&mut tx, &entry, &at).await?;
+        notifications::mentioned(&mut tx, id, actor, text, &at).await?;
         tx.commit().await?;
         Ok(Note {
             id: note_id,

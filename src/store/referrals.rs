@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 use super::audit::{self, NewAudit};
 use super::items::{ItemRow, item_in};
-use super::{Store, StoreError, codec};
+use super::{Store, StoreError, codec, notifications};
 use crate::domain::mail::{MessageId, Reference};
 use crate::domain::referral::ReferralState;
 use crate::domain::triage::{Action, Status};
@@ -409,6 +409,15 @@ impl Store {
             detail: Some(error.to_owned()),
         };
         audit::insert(&mut tx, &entry, &at).await?;
+        // The referring officer hears of it (her bell, her email).
+        notifications::referral_failed(
+            &mut tx,
+            before.item_id,
+            before.reference,
+            error,
+            &before.officer,
+        )
+        .await?;
         let referral = referral_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(referral)

@@ -20,7 +20,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use super::audit::{self, NewAudit};
 use super::codec::{self, id_from_db, id_to_db, opt_id_from_db};
 use super::usage;
-use super::{Store, StoreError};
+use super::{Store, StoreError, notifications};
 use crate::domain::ingest::ReadKind;
 use crate::domain::outbox::ReplyState;
 use crate::domain::text::ReplyText;
@@ -360,6 +360,17 @@ impl Store {
                 detail: Some(format!("replied over {owner}'s claim")),
             };
             audit::insert(&mut tx, &over, &at).await?;
+        }
+        if reply.state == ReplyState::AwaitingApproval {
+            notifications::reply_awaiting_approval(
+                &mut tx,
+                reply.item_id,
+                reply.id,
+                &reply.officer,
+                &reply.text,
+                &at,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(reply)

@@ -1,9 +1,10 @@
 //! Live updates: one task reads the store's change marks (newest item, newest
-//! audit entry) every second while an inbox is open, and publishes them; each
-//! open inbox holds a server-sent event stream that forwards changes, and its
-//! script then fetches the new rows. One cheap query a second however many
-//! officers are watching, none when nobody is. Streams end when the desk
-//! shuts down.
+//! audit entry, newest notification) every second while a desk page is open,
+//! and publishes them; each open page holds a server-sent event stream that
+//! forwards changes, and its script then fetches the new rows or updates the
+//! bell. One cheap query a second however many officers are watching, none
+//! when nobody is; a stream asks for its officer's unread count only when
+//! the newest notification moves. Streams end when the desk shuts down.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -27,11 +28,11 @@ use crate::store::Store;
 /// runaway script or an attempt to tie up the desk).
 pub(crate) const STREAMS_PER_SESSION: usize = 6;
 
-/// The latest change marks: (newest item id, newest audit id), and the
-/// streams open per session.
+/// The latest change marks: (newest item id, newest audit id, newest
+/// notification id), and the streams open per session.
 #[derive(Clone)]
 pub(crate) struct Live {
-    marks: watch::Receiver<(i64, i64)>,
+    marks: watch::Receiver<(i64, i64, i64)>,
     open: Arc<Mutex<HashMap<Vec<u8>, usize>>>,
 }
 
@@ -73,7 +74,7 @@ impl Drop for StreamSlot {
 impl Live {
     /// Starts watching `store` every `every` until `shutdown`.
     pub fn watch(store: Store, every: Duration, shutdown: CancellationToken) -> Live {
-        let (tx, rx) = watch::channel((0, 0));
+        let (tx, rx) = watch::channel((0, 0, 0));
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -105,8 +106,21 @@ impl Live {
     }
 }
 
+/// One open stream's state.
+struct Watching {
+    rx: watch::Receiver<(i64, i64, i64)>,
+    store: Store,
+    token: Vec<u8>,
+    username: String,
+    /// The newest notification id last seen, and the unread count then.
+    seen: Option<(i64, u64)>,
+    _slot: StreamSlot,
+}
+
 /// `GET /events`: `event: change` with `{"item": newest item id, "audit":
-/// newest audit id}` whenever either moves, starting with the current marks.
+/// newest audit id, "unread": the officer's unread notifications}` whenever
+/// a mark moves, starting with the current marks. The unread count is read
+/// again only when the newest notification has moved.
 /// The stream ends when the session does (logout, expiry, a disabled
 /// account): the session is checked again before every event.
 /// A session with [`STREAMS_PER_SESSION`] streams open gets 429.
@@ -121,17 +135,32 @@ pub(crate) async fn events(State(desk): State<Desk>, me: Me) -> Result<Response,
     };
     let mut rx = desk.live.marks.clone();
     rx.mark_changed();
-    let state = (rx, desk.store.clone(), me.token_hash, slot);
-    let stream = futures::stream::unfold(state, |(mut rx, store, token, slot)| async move {
-        rx.changed().await.ok()?;
-        let (item, audit) = *rx.borrow_and_update();
-        if !matches!(store.session(&token).await, Ok(Some(_))) {
+    let watching = Watching {
+        rx,
+        store: desk.store.clone(),
+        token: me.token_hash,
+        username: me.officer.username.clone(),
+        seen: None,
+        _slot: slot,
+    };
+    let stream = futures::stream::unfold(watching, |mut w| async move {
+        w.rx.changed().await.ok()?;
+        let (item, audit, notification) = *w.rx.borrow_and_update();
+        if !matches!(w.store.session(&w.token).await, Ok(Some(_))) {
             return None;
         }
-        let event = Event::default()
-            .event("change")
-            .data(format!(r#"{{"item":{item},"audit":{audit}}}"#));
-        Some((Ok::<_, Infallible>(event), (rx, store, token, slot)))
+        let unread = match w.seen {
+            Some((mark, unread)) if mark == notification => unread,
+            _ => {
+                let unread = w.store.unread_count(&w.username).await.ok()?;
+                w.seen = Some((notification, unread));
+                unread
+            }
+        };
+        let event = Event::default().event("change").data(format!(
+            r#"{{"item":{item},"audit":{audit},"unread":{unread}}}"#
+        ));
+        Some((Ok::<_, Infallible>(event), w))
     });
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

@@ -14,7 +14,9 @@
 //!   for above 50 items; `item_fields`: one item's priority, tag and
 //!   assignment; `changes`: a change's form fields and words, for one item
 //!   or many; `undo`: the changes a notice offers back, `POST /undo`;
-//! - `live`: server-sent events telling open inboxes that items arrived;
+//! - `live`: server-sent events telling open pages that items arrived or
+//!   changed, and each officer's unread notifications (the bell);
+//! - `notifications`: an officer's notifications, opened and marked read;
 //! - `assets`: the stylesheet and script, embedded in the binary;
 //! - `server`: the accept loop ([`serve`]), with a deadline for request
 //!   headers and a graceful shutdown.
@@ -34,6 +36,7 @@ mod inbox;
 mod item;
 mod item_fields;
 mod live;
+mod notifications;
 mod officers;
 mod ownership;
 mod presence;
@@ -160,6 +163,9 @@ pub fn router(desk: Desk) -> Router {
         .route("/replies/{id}/approve", post(approvals::approve))
         .route("/replies/{id}/reject", post(approvals::reject))
         .route("/replies/{id}/retry", post(approvals::retry))
+        .route("/notifications", get(notifications::page))
+        .route("/notifications/read", post(notifications::read))
+        .route("/notifications/{id}", get(notifications::open))
         .route("/status", get(status::page))
         .route("/teams", get(teams::page).post(team_edit::add))
         .route("/teams/{id}", get(team_edit::page).post(team_edit::save))

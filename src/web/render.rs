@@ -19,15 +19,19 @@ use crate::domain::outbox::ReplyState;
 /// The frame of every page after login.
 pub(crate) struct Chrome {
     pub csrf: String,
+    pub username: String,
     pub display_name: String,
     pub role: &'static str,
     pub council: String,
-    /// Which navigation entry is current: `inbox`, `approvals`, `status`, `officers`.
+    /// Which navigation entry is current: `inbox`, `approvals`, `status`,
+    /// `officers`, `notifications`.
     pub section: &'static str,
     pub can_approve: bool,
     pub can_admin: bool,
     /// Replies awaiting approval (shown to approvers).
     pub awaiting: u64,
+    /// The officer's unread notifications (the bell).
+    pub unread: u64,
     /// A one-off message after an action (from the `done` query parameter).
     pub flash: Option<String>,
     /// The changes the flash's Undo button takes back (the `undo` query
@@ -45,8 +49,10 @@ impl Chrome {
         } else {
             0
         };
+        let unread = desk.store.unread_count(me.name()).await?;
         Ok(Chrome {
             csrf: me.csrf.clone(),
+            username: me.officer.username.clone(),
             display_name: me.officer.display_name.clone(),
             role: me.officer.role.as_str(),
             council: format!("@{}", desk.council.handle()),
@@ -54,9 +60,15 @@ impl Chrome {
             can_approve,
             can_admin: me.can(Permission::Administer),
             awaiting,
+            unread,
             flash: None,
             undo: None,
         })
+    }
+
+    /// The bell's words: "3 unread notifications".
+    pub fn unread_words(&self) -> String {
+        super::notifications::unread_words(self.unread)
     }
 
     pub fn with_flash(mut self, flash: Option<String>) -> Chrome {

@@ -8,6 +8,7 @@ mod actions;
 mod bulk;
 mod claims;
 mod live;
+mod notifications;
 mod referrals;
 mod replies;
 mod security;

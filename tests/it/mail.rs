@@ -12,6 +12,7 @@
 
 mod cli;
 mod failures;
+mod notifications;
 mod sending;
 mod sink;
 

@@ -2,7 +2,7 @@
 //! `Email` value (sender, one or more recipients, subject, plain and HTML
 //! bodies, a caller-chosen Message-ID), the rules that make a header safe
 //! whatever a post, a display name or a team name holds (`header`), and the
-//! messages placewatch sends (`referral`).
+//! messages placewatch sends (`referral`, `notification`).
 //!
 //! lettre's message builder writes the MIME message (a pure function of the
 //! `Email`): it encodes non-ASCII headers as RFC 2047 encoded words and
@@ -11,6 +11,7 @@
 
 mod email;
 pub mod header;
+pub mod notification;
 pub mod referral;
 mod test_message;
 
@@ -19,5 +20,6 @@ mod tests;
 
 pub use email::{Email, EmailError, MessageId, NamedAddress};
 pub use lettre::Address;
+pub use notification::{NotificationLine, NotificationMail};
 pub use referral::{Addressing, Reference, Referral};
 pub use test_message::TestMessage;

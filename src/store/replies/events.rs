@@ -11,7 +11,7 @@ use crate::domain::outbox::{ReplyEvent, ReplyState};
 use crate::domain::triage::{Action, ReplyPath};
 use crate::store::audit::{self, NewAudit};
 use crate::store::codec::{self, opt_id_to_db};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, notifications};
 
 /// What an event does to the reply's item besides the reply itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -295,7 +295,60 @@ impl Store {
             detail: after.error.clone().filter(|_| change.error.is_some()),
         };
         audit::insert(&mut tx, &entry, &at).await?;
+        tell(&mut tx, &before, &after, &change, &at).await?;
         tx.commit().await?;
         Ok(after)
     }
+}
+
+/// The notifications an event sends, in its transaction: the author hears
+/// that her reply was approved or rejected (with the reason), and approvers
+/// that a reply waits for them.
+async fn tell(
+    conn: &mut sqlx::SqliteConnection,
+    before: &Reply,
+    after: &Reply,
+    change: &Change<'_>,
+    at: &str,
+) -> Result<(), StoreError> {
+    match change.action {
+        "reply.approved" => {
+            notifications::reply_decided(
+                conn,
+                after.item_id,
+                after.id,
+                &after.officer,
+                change.actor,
+                None,
+                at,
+            )
+            .await?;
+        }
+        "reply.rejected" => {
+            let reason = after.error.as_deref().unwrap_or("no reason given");
+            notifications::reply_decided(
+                conn,
+                after.item_id,
+                after.id,
+                &after.officer,
+                change.actor,
+                Some(reason),
+                at,
+            )
+            .await?;
+        }
+        _ => {}
+    }
+    if after.state == ReplyState::AwaitingApproval && before.state != ReplyState::AwaitingApproval {
+        notifications::reply_awaiting_approval(
+            conn,
+            after.item_id,
+            after.id,
+            &after.officer,
+            &after.text,
+            at,
+        )
+        .await?;
+    }
+    Ok(())
 }

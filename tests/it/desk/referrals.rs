@@ -192,6 +192,12 @@ async fn a_refused_referral_shows_why_and_can_be_sent_again() {
     assert!(html.contains("Send PW-000001 again"), "{html}");
     let status = sam.get("/status").await.text().await.unwrap();
     assert!(status.contains("1 failed"), "{status}");
+    // The referring officer is told, with the reason.
+    let notes = sam.get("/notifications").await.text().await.unwrap();
+    assert!(
+        notes.contains("Referral PW-000001 of item") && notes.contains("550"),
+        "{notes}"
+    );
 
     let referral = t.store.referrals_of(item.id).await.unwrap().remove(0);
     let r = sam
