@@ -365,19 +365,30 @@ pub(crate) async fn body_of(
     } else {
         Vec::new()
     };
-    let referrals = desk
+    let referrals: Vec<ReferralView> = desk
         .store
         .referrals_of(id)
         .await?
         .into_iter()
         .map(|r| ReferralView::of(r, can_triage))
         .collect();
+    // Templates for the item's tags; once it is referred, the holding
+    // replies that quote the referral too.
+    let referred = !referrals.is_empty();
     let suited: Vec<String> = desk
         .config
         .templates
         .suited_to(&item.tags)
         .iter()
         .map(|t| t.name().to_owned())
+        .chain(
+            desk.config
+                .templates
+                .list
+                .iter()
+                .filter(|t| referred && t.placeholders().contains(&"reference"))
+                .map(|t| t.name().to_owned()),
+        )
         .collect();
     let mut templates: Vec<TemplateOption> = desk
         .config
