@@ -30,6 +30,7 @@
 
 mod audit;
 mod changes;
+pub mod channels;
 mod codec;
 mod contact;
 mod cursors;
@@ -44,6 +45,7 @@ mod plan;
 mod posts;
 mod replies;
 mod select;
+mod spikes;
 mod teams;
 mod usage;
 mod views;
@@ -63,6 +65,9 @@ use crate::domain::triage::TransitionError;
 
 pub use audit::{AuditEntry, NewAudit};
 pub use changes::{Applied, Undone};
+pub use channels::{
+    AssignmentSummary, ChannelMessage, ChannelOutbox, QueuedMessage, enqueue_assignment,
+};
 pub use contact::OfficerContact;
 pub use events::Event;
 pub use inbox::{ItemFilter, ItemPage, Sort};
@@ -73,6 +78,7 @@ pub use officers::{NewOfficer, Officer, Session};
 pub use plan::{MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, SearchError};
 pub use posts::ThreadPost;
 pub use replies::{NewReply, Reply, ReplyFilter, SentReply};
+pub use spikes::{Spike, Subject};
 pub use teams::{Team, TeamSync};
 pub use usage::Usage;
 pub use views::SavedView;

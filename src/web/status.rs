@@ -40,6 +40,43 @@ struct StatusPage {
     items: Vec<ItemCount>,
     items_total: String,
     events: Vec<EventView>,
+    channels: ChannelsView,
+}
+
+/// The channel outbox: messages to teams' Microsoft Teams and Slack channels.
+struct ChannelsView {
+    queued: String,
+    failed: String,
+    sent: String,
+    /// The newest error: "Slack, team Streets: HTTP 400: invalid_blocks".
+    last_error: Option<(Option<When>, String)>,
+}
+
+impl ChannelsView {
+    fn new(outbox: &crate::store::ChannelOutbox, now: OffsetDateTime) -> ChannelsView {
+        ChannelsView {
+            queued: thousands(outbox.queued),
+            failed: thousands(outbox.failed),
+            sent: thousands(outbox.sent),
+            last_error: outbox.last_error.as_ref().map(|m| {
+                let state = if m.state == "failed" {
+                    "failed"
+                } else {
+                    "will retry"
+                };
+                (
+                    when(&m.created_at, now, false),
+                    format!(
+                        "{}, team {} ({}, {state}): {}",
+                        m.channel.label(),
+                        m.team,
+                        m.about,
+                        m.last_error.as_deref().unwrap_or("")
+                    ),
+                )
+            }),
+        }
+    }
 }
 
 /// A monitor as the page shows it.
@@ -103,11 +140,17 @@ pub(crate) async fn page(State(desk): State<Desk>, me: Me) -> Result<Response, W
         .map_err(|e| WebError::Internal(e.to_string()))?;
     let now = OffsetDateTime::now_utc();
     let chrome = Chrome::new(&desk, &me, "status").await?;
-    html(&StatusPage::new(chrome, report, now))
+    let channels = ChannelsView::new(&desk.store.channel_outbox().await?, now);
+    html(&StatusPage::new(chrome, report, now, channels))
 }
 
 impl StatusPage {
-    fn new(chrome: Chrome, report: StatusReport, now: OffsetDateTime) -> StatusPage {
+    fn new(
+        chrome: Chrome,
+        report: StatusReport,
+        now: OffsetDateTime,
+        channels: ChannelsView,
+    ) -> StatusPage {
         let s = &report.spend;
         let prices = &s.reply_prices;
         let spend = vec![
@@ -230,6 +273,7 @@ impl StatusPage {
             items,
             items_total,
             events,
+            channels,
             report,
         }
     }
