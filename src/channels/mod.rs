@@ -32,6 +32,9 @@ use crate::store::{QueuedMessage, Store, StoreError};
 
 pub use crate::store::{AssignmentSummary, enqueue_assignment};
 
+/// Sent with every webhook post.
+pub const USER_AGENT: &str = concat!("placewatch/", env!("CARGO_PKG_VERSION"));
+
 /// How long one post to a webhook may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long connecting to a webhook may take.
@@ -68,7 +71,7 @@ pub struct BuildError(#[from] reqwest::Error);
 impl Sender {
     pub fn new(store: Store, webhooks: Webhooks) -> Result<Sender, BuildError> {
         let http = reqwest::Client::builder()
-            .user_agent(crate::x::client::USER_AGENT)
+            .user_agent(USER_AGENT)
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             // A webhook that redirects is misconfigured; following it could
