@@ -28,6 +28,8 @@ mod keyboard;
 mod queue;
 #[path = "browser/reply.rs"]
 mod reply;
+#[path = "browser/spikes.rs"]
+mod spikes;
 #[path = "browser/status.rs"]
 mod status;
 #[path = "browser/tour.rs"]

@@ -102,6 +102,8 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             "10".into(),
         ),
         ("PLACEWATCH__BUDGET__MONTHLY_POST_READS", "10000000".into()),
+        // Spikes show on the inbox within seconds of a burst.
+        ("PLACEWATCH__ALERTS__CHECK_INTERVAL_SECS", "5".into()),
         ("PLACEWATCH_BEARER_TOKEN", creds.bearer_token.clone()),
     ]
     .into_iter()
