@@ -16,7 +16,7 @@ use url::Url;
 
 use crate::config::AlertsConfig;
 use crate::domain::channel::SpikeNotice;
-use crate::domain::spike::{Facet, SpikeRule, Step, Window, step};
+use crate::domain::spike::{Baseline, Facet, SpikeRule, Step, Window, step};
 use crate::store::{Spike, Store, StoreError};
 
 /// Checks for spikes.
@@ -51,7 +51,7 @@ impl SpikeWatch {
     pub async fn check(&self, now: OffsetDateTime) -> Result<Check, StoreError> {
         let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
         let earliest = self.store.earliest_item_ms().await?;
-        let (current, past) = self.rule.windows(now_ms, earliest);
+        let (current, baseline) = self.rule.baseline(now_ms, earliest);
         let busy = self
             .store
             .busy_subjects(current, self.rule.min_posts)
@@ -68,7 +68,7 @@ impl SpikeWatch {
                 subject.count,
                 spike,
                 current,
-                &past,
+                &baseline,
                 &mut done,
             )
             .await?;
@@ -90,7 +90,7 @@ impl SpikeWatch {
                 count,
                 Some(spike),
                 current,
-                &past,
+                &baseline,
                 &mut done,
             )
             .await?;
@@ -106,14 +106,14 @@ impl SpikeWatch {
         count: u64,
         open: Option<&Spike>,
         current: Window,
-        past: &[Window],
+        baseline: &Baseline,
         done: &mut Check,
     ) -> Result<(), StoreError> {
-        let mut counts = Vec::with_capacity(past.len());
-        for w in past {
+        let mut counts = Vec::with_capacity(baseline.windows().len());
+        for w in baseline.windows() {
             counts.push(self.store.subject_count(facet, value, *w).await?);
         }
-        let usual = SpikeRule::usual(&counts);
+        let usual = baseline.usual(&counts);
         match step(open.is_some(), self.rule.is_spike(count, usual)) {
             Step::Begin => {
                 let headline = match facet {

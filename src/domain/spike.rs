@@ -5,6 +5,10 @@
 //! The usual level is the average count in the same hour of the week over
 //! the last `baseline_weeks` weeks, counting only weeks the store has posts
 //! for (a young store does not average in empty weeks it never watched).
+//! A store less than a week old has no such hour yet: its usual level is
+//! the hourly average over all it has (before the last hour), so a place
+//! that is always busy does not "spike" through a new deployment's first
+//! week.
 //! A spike needs at least `min_posts` posts and `factor` times the usual,
 //! where a usual under one post counts as one: a quiet place needs
 //! `max(min_posts, factor)` posts, not any handful. It lasts until the
@@ -57,23 +61,72 @@ impl SpikeRule {
         count as f64 >= self.threshold(usual)
     }
 
-    /// The hours to count, as half-open `[from, to)` Unix-millisecond
-    /// ranges: the last hour, then the same hour in each baseline week
-    /// that is not before `earliest_ms` (the oldest stored post).
-    pub fn windows(&self, now_ms: i64, earliest_ms: Option<i64>) -> (Window, Vec<Window>) {
+    /// The last hour, and what its usual level is measured on: the same
+    /// hour in each baseline week that is not before `earliest_ms` (the
+    /// oldest stored post); with none, the history before the last hour if
+    /// it spans an hour at least; else nothing.
+    pub fn baseline(&self, now_ms: i64, earliest_ms: Option<i64>) -> (Window, Baseline) {
         let current = Window {
             from_ms: now_ms - HOUR_MS,
             to_ms: now_ms,
         };
-        let earliest = earliest_ms.unwrap_or(i64::MAX);
-        let past = (1..=i64::from(self.baseline_weeks))
+        let Some(earliest) = earliest_ms else {
+            return (current, Baseline::Nothing);
+        };
+        let weeks: Vec<Window> = (1..=i64::from(self.baseline_weeks))
             .map(|w| Window {
                 from_ms: current.from_ms - w * WEEK_MS,
                 to_ms: current.to_ms - w * WEEK_MS,
             })
             .filter(|w| w.from_ms >= earliest)
             .collect();
-        (current, past)
+        if !weeks.is_empty() {
+            return (current, Baseline::Weeks(weeks));
+        }
+        let recent = Window {
+            from_ms: earliest,
+            to_ms: current.from_ms,
+        };
+        if recent.to_ms - recent.from_ms >= HOUR_MS {
+            (current, Baseline::Recent(recent))
+        } else {
+            (current, Baseline::Nothing)
+        }
+    }
+}
+
+/// What the usual level of an hour is measured on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Baseline {
+    /// The same hour in past weeks: the usual level is their average count.
+    Weeks(Vec<Window>),
+    /// Less than a week of history: the hourly average over this window.
+    Recent(Window),
+    /// Under an hour of history: no usual level (counted as none).
+    Nothing,
+}
+
+impl Baseline {
+    /// The usual level from the counts of the windows (one per week, or
+    /// the recent window's one count).
+    pub fn usual(&self, counts: &[u64]) -> f64 {
+        match self {
+            Baseline::Weeks(_) => SpikeRule::usual(counts),
+            Baseline::Recent(w) => {
+                let hours = (w.to_ms - w.from_ms) as f64 / HOUR_MS as f64;
+                counts.iter().sum::<u64>() as f64 / hours
+            }
+            Baseline::Nothing => 0.0,
+        }
+    }
+
+    /// The windows to count.
+    pub fn windows(&self) -> &[Window] {
+        match self {
+            Baseline::Weeks(w) => w,
+            Baseline::Recent(w) => std::slice::from_ref(w),
+            Baseline::Nothing => &[],
+        }
     }
 }
 
@@ -173,7 +226,7 @@ mod tests {
     #[test]
     fn windows_are_the_same_hour_in_past_weeks_the_store_has() {
         let now = 100 * WEEK_MS;
-        let (current, past) = RULE.windows(now, Some(0));
+        let (current, baseline) = RULE.baseline(now, Some(0));
         assert_eq!(
             current,
             Window {
@@ -181,14 +234,39 @@ mod tests {
                 to_ms: now
             }
         );
+        let past = baseline.windows();
         assert_eq!(past.len(), 4);
         assert_eq!(past[0].to_ms, now - WEEK_MS);
         assert_eq!(past[3].from_ms, now - HOUR_MS - 4 * WEEK_MS);
+        assert_eq!(baseline.usual(&[2, 4, 3, 3]), 3.0);
         // A store two and a half weeks old averages two weeks.
-        let (_, past) = RULE.windows(now, Some(now - 5 * WEEK_MS / 2));
-        assert_eq!(past.len(), 2);
+        let (_, baseline) = RULE.baseline(now, Some(now - 5 * WEEK_MS / 2));
+        assert_eq!(baseline.windows().len(), 2);
         // An empty store has no baseline.
-        assert!(RULE.windows(now, None).1.is_empty());
+        assert_eq!(RULE.baseline(now, None).1, Baseline::Nothing);
+    }
+
+    #[test]
+    fn a_store_under_a_week_old_uses_its_hourly_average() {
+        let now = 100 * WEEK_MS;
+        // Five hours of history: the four before the last hour.
+        let (_, baseline) = RULE.baseline(now, Some(now - 5 * HOUR_MS));
+        assert_eq!(
+            baseline,
+            Baseline::Recent(Window {
+                from_ms: now - 5 * HOUR_MS,
+                to_ms: now - HOUR_MS
+            })
+        );
+        // 400 posts in those four hours: usually 100 an hour, so 120 is no spike.
+        let usual = baseline.usual(&[400]);
+        assert_eq!(usual, 100.0);
+        assert!(!RULE.is_spike(120, usual));
+        // Under an hour of history before the last hour: nothing to go on.
+        assert_eq!(
+            RULE.baseline(now, Some(now - 90 * 60_000)).1,
+            Baseline::Nothing
+        );
     }
 
     #[test]

@@ -102,10 +102,10 @@ async fn a_busy_hour_is_no_spike_when_it_is_usually_busy() {
 }
 
 #[tokio::test]
-async fn a_young_store_does_not_average_in_weeks_it_never_watched() {
+async fn a_new_store_has_no_usual_level_and_the_minimum_decides() {
     let (t, _) = store_with_team(None, None).await;
-    // Only today's posts: no baseline weeks, so the usual level is none and
-    // the minimum decides.
+    // Ten minutes of history: no baseline at all, so the usual level is
+    // none and the minimum decides.
     file(&t, "now", now_ms() - 10 * MINUTE_MS, 10, "Purley").await;
     let alerts = AlertsConfig {
         rule: SpikeRule::default(),
@@ -122,4 +122,32 @@ async fn a_young_store_does_not_average_in_weeks_it_never_watched() {
     assert_eq!(spike.usual, 0.0);
     assert!(spike.alerted_at.is_none(), "no team: the banner only");
     assert!(t.store.channel_messages(10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_store_under_a_week_old_measures_against_its_hourly_average() {
+    let (t, _) = store_with_team(None, None).await;
+    // Three days of Croydon at five posts an hour.
+    let hour = 60 * MINUTE_MS;
+    for h in 2..=72 {
+        let at = now_ms() - h * hour;
+        file(&t, &format!("h{h}"), at, 5, "Croydon").await;
+    }
+    let alerts = AlertsConfig {
+        rule: SpikeRule::default(),
+        team: None,
+        check_interval: Duration::from_secs(60),
+    };
+    let watch = SpikeWatch::new(
+        t.store.clone(),
+        &alerts,
+        "https://d.example/".parse().unwrap(),
+    );
+    // Usually about 5: 14 in the last hour is busy, not a spike (15 is).
+    file(&t, "now", now_ms() - 10 * MINUTE_MS, 14, "Croydon").await;
+    assert!(watch.check(NOW).await.unwrap().begun.is_empty());
+    file(&t, "now2", now_ms() - 9 * MINUTE_MS, 2, "Croydon").await;
+    assert_eq!(watch.check(NOW).await.unwrap().begun, ["Croydon"]);
+    let usual = t.store.open_spikes().await.unwrap()[0].usual;
+    assert!((4.9..=5.1).contains(&usual), "{usual}");
 }
