@@ -93,10 +93,18 @@ impl Sender {
     pub async fn send_due(&self) -> Result<Round, StoreError> {
         let mut total = Round::default();
         loop {
-            let due = self
+            let mut due = self
                 .store
                 .due_channel_messages(OffsetDateTime::now_utc())
                 .await?;
+            // Two teams may share one webhook (the same variable): still one
+            // message in flight to it.
+            let mut webhooks = std::collections::BTreeSet::new();
+            due.retain(|m| {
+                m.webhook_env
+                    .as_ref()
+                    .is_none_or(|v| webhooks.insert(v.clone()))
+            });
             if due.is_empty() {
                 return Ok(total);
             }

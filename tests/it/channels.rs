@@ -255,3 +255,28 @@ async fn a_webhook_that_cannot_be_reached_is_retried_without_its_url_in_the_erro
     assert!(!error.contains("SECRETTOKEN"), "{error}");
     assert!(!error.contains(&port.to_string()), "{error}");
 }
+
+#[tokio::test]
+async fn two_teams_sharing_a_webhook_still_send_one_at_a_time() {
+    let rx = Receiver::start().await;
+    let t = TestStore::open().await;
+    let team = |name: &str| TeamConfig {
+        name: name.into(),
+        emails: vec!["x@croydon.gov.uk".parse::<Address>().unwrap()],
+        members: vec![],
+        teams_webhook_env: None,
+        slack_webhook_env: Some("SHARED_SLACK".into()),
+    };
+    t.store
+        .sync_config_teams(&[team("Streets"), team("Parks")])
+        .await
+        .unwrap();
+    let s = sender(&t, &[("SHARED_SLACK", rx.url("/slack"))]);
+    for name in ["Streets", "Parks"] {
+        let id = t.store.team(name).await.unwrap().unwrap().id;
+        assign(&t, id, name).await;
+    }
+    assert_eq!(s.send_due().await.unwrap().delivered, 2);
+    assert_eq!(rx.received().len(), 2);
+    assert_eq!(rx.max_in_flight(), 1);
+}
