@@ -132,6 +132,16 @@ pub fn mailer(config: &Config, secrets: &Secrets) -> anyhow::Result<Option<Maile
     Ok(Some(mailer))
 }
 
+/// Where officers reach the desk, for links in channel messages: the
+/// configured public URL, else the address it listens on (or localhost).
+pub fn desk_url(config: &Config, addr: Option<SocketAddr>) -> url::Url {
+    if let Some(url) = &config.desk.public_url {
+        return url.clone();
+    }
+    let at = addr.map_or_else(|| "127.0.0.1:8080".to_string(), |a| a.to_string());
+    url::Url::parse(&format!("http://{at}/")).expect("a socket address makes a URL")
+}
+
 /// A built daemon, ready to run.
 pub struct App {
     pub poller: Poller,
@@ -148,6 +158,10 @@ pub struct App {
     /// Sends notification emails (one connection a message, so it is
     /// shared with the referral sender); `None` without `[mail]`.
     pub mailer: Option<Arc<Mailer>>,
+    /// Posts queued channel messages to teams' webhooks.
+    pub channels: crate::channels::Sender,
+    /// Looks for spikes of posts.
+    pub spikes: crate::channels::spikes::SpikeWatch,
 }
 
 impl App {
@@ -185,7 +199,8 @@ impl App {
             council: config.council.name.clone(),
             desk_url: config.desk.public_url.clone(),
         });
-        let poller = Poller::new(client, store, config, &council)?;
+        let channels =
+            crate::channels::Sender::new(store.clone(), Arc::new(secrets.webhooks.clone()))?;
         let (listener, addr) = match listen {
             Some(addr) => {
                 let l = TcpListener::bind(addr)
@@ -196,7 +211,15 @@ impl App {
             }
             None => (None, None),
         };
+        let spikes = crate::channels::spikes::SpikeWatch::new(
+            store.clone(),
+            &config.alerts,
+            desk_url(config, addr),
+        );
+        let poller = Poller::new(client, store, config, &council)?;
         Ok(App {
+            channels,
+            spikes,
             poller,
             outbox,
             referrals,
@@ -270,6 +293,19 @@ impl App {
                 ("notifications", Ok(()))
             });
         }
+        let (sender, stop) = (self.channels, shutdown.clone());
+        tasks.spawn(async move {
+            sender
+                .run_until_stopped(crate::channels::POLL_INTERVAL, stop)
+                .await;
+            ("channel sender", Ok(()))
+        });
+        let (spikes, stop) = (self.spikes, shutdown.clone());
+        let every = self.config.alerts.check_interval;
+        tasks.spawn(async move {
+            spikes.run_until_stopped(every, stop).await;
+            ("spike watch", Ok(()))
+        });
         let (poller, stop) = (self.poller, shutdown.clone());
         tasks.spawn(async move {
             poller.run_until_stopped(stop).await;

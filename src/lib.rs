@@ -6,6 +6,7 @@
 //! `domain::query`.
 
 pub mod app;
+pub mod channels;
 pub mod cli;
 pub mod config;
 pub mod domain;

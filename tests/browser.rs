@@ -30,6 +30,8 @@ mod notifications;
 mod queue;
 #[path = "browser/reply.rs"]
 mod reply;
+#[path = "browser/spikes.rs"]
+mod spikes;
 #[path = "browser/status.rs"]
 mod status;
 #[path = "browser/teams.rs"]

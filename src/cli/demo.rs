@@ -114,6 +114,8 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         ),
         ("PLACEWATCH__MAIL__SECURITY", "none".into()),
         ("PLACEWATCH__MAIL__FROM", "comms-desk@croydon.gov.uk".into()),
+        // Spikes show on the inbox within seconds of a burst.
+        ("PLACEWATCH__ALERTS__CHECK_INTERVAL_SECS", "5".into()),
         ("PLACEWATCH_BEARER_TOKEN", creds.bearer_token.clone()),
     ]
     .into_iter()

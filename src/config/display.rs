@@ -109,6 +109,7 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
     out.push('\n');
     mail(&mut out, config, env);
     teams(&mut out, &config.teams, env);
+    alerts(&mut out, &config.alerts);
     triage(&mut out, config);
     rules(&mut out, &config.rules);
     templates(&mut out, &config.templates);
@@ -452,4 +453,27 @@ fn one_line(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { '?' } else { c })
         .collect()
+}
+
+fn alerts(out: &mut String, alerts: &super::AlertsConfig) {
+    let _ = writeln!(out, "[alerts]");
+    kv(out, "spike_factor", &float(alerts.rule.factor));
+    kv(out, "spike_min_posts", &alerts.rule.min_posts.to_string());
+    kv(
+        out,
+        "baseline_weeks",
+        &alerts.rule.baseline_weeks.to_string(),
+    );
+    match &alerts.team {
+        Some(team) => kv(out, "team", &string(team)),
+        None => {
+            let _ = writeln!(out, "team = \"\"  # none: the desk's banner only");
+        }
+    }
+    kv(
+        out,
+        "check_interval_secs",
+        &alerts.check_interval.as_secs().to_string(),
+    );
+    out.push('\n');
 }

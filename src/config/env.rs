@@ -137,6 +137,16 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
             ("ca_file", Str),
         ],
     ),
+    (
+        "alerts",
+        &[
+            ("spike_factor", Num),
+            ("spike_min_posts", Int),
+            ("baseline_weeks", Int),
+            ("team", Str),
+            ("check_interval_secs", Int),
+        ],
+    ),
 ];
 
 /// The `[[rules]]` array of tables: a top-level key that is not a section,

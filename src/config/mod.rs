@@ -51,8 +51,8 @@ pub use crate::domain::team::TeamConfig;
 pub use error::ConfigError;
 pub use places::{MAX_PLACE_NAME_CHARS, parse_place_name, validate_place_name};
 pub use schema::{
-    Access, Budget, ClientType, Council, Data, DeskConfig, MailConfig, MailSecurity, Monitor,
-    RepliesConfig, SimConfig, Triage, XConfig,
+    Access, AlertsConfig, Budget, ClientType, Council, Data, DeskConfig, MailConfig, MailSecurity,
+    Monitor, RepliesConfig, SimConfig, Triage, XConfig,
 };
 pub use templates::Templates;
 
@@ -94,6 +94,8 @@ pub struct Config {
     /// `[[teams]]`, in file order (empty when there are none): names unique
     /// ignoring case, each with at least one address.
     pub teams: Vec<TeamConfig>,
+    /// `[alerts]`: spike alerts (defaults when the section is left out).
+    pub alerts: AlertsConfig,
     /// The file this was loaded from, as given by the caller.
     pub source: PathBuf,
 }
@@ -212,6 +214,9 @@ pub struct Secrets {
     pub bearer_token: Option<SecretString>,
     pub api_key_pair: Option<(SecretString, SecretString)>,
     pub smtp_password: Option<SecretString>,
+    /// The `[[teams]]` webhook URLs, by the name of the variable holding
+    /// each (`teams_webhook_env`, `slack_webhook_env`); unset ones left out.
+    pub webhooks: BTreeMap<String, SecretString>,
 }
 
 impl Secrets {
@@ -233,6 +238,13 @@ impl Secrets {
                 .as_ref()
                 .filter(|mail| mail.username.is_some())
                 .and_then(|mail| read_secret(env, &mail.password_env)),
+            webhooks: config
+                .teams
+                .iter()
+                .flat_map(|t| [&t.teams_webhook_env, &t.slack_webhook_env])
+                .flatten()
+                .filter_map(|var| Some((var.clone(), read_secret(env, var)?)))
+                .collect(),
         }
     }
 }
@@ -244,6 +256,7 @@ impl std::fmt::Debug for Secrets {
             .field("bearer_token", &self.bearer_token.is_some())
             .field("api_key_pair", &self.api_key_pair.is_some())
             .field("smtp_password", &self.smtp_password.is_some())
+            .field("webhooks", &self.webhooks.keys().collect::<Vec<_>>())
             .finish()
     }
 }

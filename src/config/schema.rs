@@ -59,6 +59,10 @@ pub(crate) mod defaults {
     pub(crate) const MANUAL_CHECK_INTERVAL_SECS: i64 = 60;
     pub(crate) const SMTP_PASSWORD_ENV: &str = "PLACEWATCH_SMTP_PASSWORD";
     pub(crate) const MAIL_TIMEOUT_SECS: i64 = 30;
+    pub(crate) const SPIKE_FACTOR: f64 = 3.0;
+    pub(crate) const SPIKE_MIN_POSTS: i64 = 10;
+    pub(crate) const BASELINE_WEEKS: i64 = 4;
+    pub(crate) const ALERT_CHECK_INTERVAL_SECS: i64 = 60;
 }
 
 // ---------------------------------------------------------------- raw (serde)
@@ -94,6 +98,33 @@ pub(crate) struct RawConfig {
     /// `[[teams]]`: the teams items are assigned and referred to.
     #[serde(default)]
     pub(crate) teams: Vec<RawTeam>,
+    /// `[alerts]`: spike alerts.
+    #[serde(default)]
+    pub(crate) alerts: RawAlerts,
+}
+
+/// `[alerts]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawAlerts {
+    pub(crate) spike_factor: f64,
+    pub(crate) spike_min_posts: i64,
+    pub(crate) baseline_weeks: i64,
+    /// A `[[teams]]` name; empty: the desk's banner only.
+    pub(crate) team: String,
+    pub(crate) check_interval_secs: i64,
+}
+
+impl Default for RawAlerts {
+    fn default() -> Self {
+        Self {
+            spike_factor: defaults::SPIKE_FACTOR,
+            spike_min_posts: defaults::SPIKE_MIN_POSTS,
+            baseline_weeks: defaults::BASELINE_WEEKS,
+            team: String::new(),
+            check_interval_secs: defaults::ALERT_CHECK_INTERVAL_SECS,
+        }
+    }
 }
 
 /// One `[[teams]]` table.
@@ -638,4 +669,17 @@ pub struct Triage {
     /// `Config::false_friend_words`, which puts them first as
     /// `domain::triage::flags` expects.
     pub false_friend_words: Vec<Keyword>,
+}
+
+/// `[alerts]`: when posts about a place or tag spike, the desk shows a
+/// banner and `team`'s channels are told (once per spike).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertsConfig {
+    /// What counts as a spike (`spike_factor`, `spike_min_posts`,
+    /// `baseline_weeks`).
+    pub rule: crate::domain::spike::SpikeRule,
+    /// The `[[teams]]` whose channels get spike alerts; `None`: the banner only.
+    pub team: Option<String>,
+    /// How often the daemon checks for spikes.
+    pub check_interval: Duration,
 }

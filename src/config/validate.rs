@@ -29,6 +29,7 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
         .map(|m| super::mail::mail(m, &council.name, &x, ctx))
         .transpose()?;
     let teams = super::teams::teams(raw.teams, &x, mail.as_ref(), ctx)?;
+    let alerts = alerts(raw.alerts, &teams, ctx)?;
     Ok(Config {
         council,
         budget: budget(raw.budget, ctx)?,
@@ -41,6 +42,7 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
         templates: templates::templates(raw.templates, ctx)?,
         mail,
         teams,
+        alerts,
         monitor,
         x,
         source: ctx.path.to_path_buf(),
@@ -483,4 +485,68 @@ fn nonneg_finite(ctx: &Ctx<'_>, key: &str, value: f64) -> Result<f64> {
     } else {
         Err(ctx.invalid(key, format!("must be a finite number >= 0, got {value}")))
     }
+}
+
+fn alerts(raw: RawAlerts, teams: &[super::TeamConfig], ctx: &Ctx<'_>) -> Result<AlertsConfig> {
+    let factor = nonneg_finite(ctx, "alerts.spike_factor", raw.spike_factor)?;
+    if !(1.0..=1000.0).contains(&factor) {
+        return Err(ctx.invalid(
+            "alerts.spike_factor",
+            format!("must be between 1 and 1000 (times the usual level), got {factor}"),
+        ));
+    }
+    let min_posts = int_in(
+        ctx,
+        "alerts.spike_min_posts",
+        raw.spike_min_posts,
+        1,
+        1_000_000,
+    )?;
+    let weeks = int_in(ctx, "alerts.baseline_weeks", raw.baseline_weeks, 1, 52)?;
+    let every = int_in(
+        ctx,
+        "alerts.check_interval_secs",
+        raw.check_interval_secs,
+        1,
+        3600,
+    )?;
+    let team = raw.team.trim();
+    let team = if team.is_empty() {
+        None
+    } else {
+        let Some(found) = teams
+            .iter()
+            .find(|t| t.name.to_lowercase() == team.to_lowercase())
+        else {
+            let names: Vec<&str> = teams.iter().map(|t| t.name.as_str()).collect();
+            let known = if names.is_empty() {
+                "there are no [[teams]]".to_string()
+            } else {
+                format!("the [[teams]] are {}", names.join(", "))
+            };
+            return Err(ctx.invalid(
+                "alerts.team",
+                format!("{team:?} is not the name of a [[teams]] entry ({known})"),
+            ));
+        };
+        if found.teams_webhook_env.is_none() && found.slack_webhook_env.is_none() {
+            return Err(ctx.invalid(
+                "alerts.team",
+                format!(
+                    "team {:?} has no channel: give it teams_webhook_env or slack_webhook_env",
+                    found.name
+                ),
+            ));
+        }
+        Some(found.name.clone())
+    };
+    Ok(AlertsConfig {
+        rule: crate::domain::spike::SpikeRule {
+            factor,
+            min_posts,
+            baseline_weeks: weeks as u32,
+        },
+        team,
+        check_interval: Duration::from_secs(every),
+    })
 }

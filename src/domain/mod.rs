@@ -1,6 +1,7 @@
 //! Pure types and rules of placewatch. Nothing here does I/O: no tokio, reqwest,
 //! axum or SQL. Everything is unit-tested directly.
 
+pub mod channel;
 pub mod figures;
 pub mod ingest;
 pub mod mail;
@@ -11,6 +12,7 @@ pub mod post;
 pub mod query;
 pub mod referral;
 pub mod search;
+pub mod spike;
 pub mod team;
 pub mod text;
 pub mod triage;

@@ -30,6 +30,7 @@
 
 mod audit;
 mod changes;
+pub mod channels;
 mod codec;
 mod contact;
 mod cursors;
@@ -46,6 +47,7 @@ mod posts;
 mod referrals;
 mod replies;
 mod select;
+mod spikes;
 mod team_edit;
 mod teams;
 mod usage;
@@ -66,6 +68,9 @@ use crate::domain::triage::TransitionError;
 
 pub use audit::{AuditEntry, NewAudit};
 pub use changes::{Applied, Undone};
+pub use channels::{
+    AssignmentSummary, ChannelMessage, ChannelOutbox, QueuedMessage, enqueue_assignment,
+};
 pub use contact::OfficerContact;
 pub use events::Event;
 pub use inbox::{ItemFilter, ItemPage, Sort};
@@ -78,6 +83,7 @@ pub use plan::{MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, SearchError};
 pub use posts::ThreadPost;
 pub use referrals::{NewReferral, Referral, ReferralCounts, SENDER_ACTOR};
 pub use replies::{NewReply, Reply, ReplyFilter, SentReply};
+pub use spikes::{Spike, Subject};
 pub use team_edit::TeamChangeError;
 pub use teams::{Team, TeamSync};
 pub use usage::Usage;

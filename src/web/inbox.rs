@@ -443,6 +443,43 @@ struct InboxPage {
     officers: Vec<crate::store::Officer>,
     known_tags: Vec<String>,
     confirm_above: usize,
+    /// Spikes going on, as banners.
+    spikes: Vec<SpikeBanner>,
+}
+
+/// A spike going on: "Flooding: 34 posts about Thornton Heath in the last
+/// hour, usually 3", linking to the inbox filtered to it.
+pub(crate) struct SpikeBanner {
+    pub(crate) text: String,
+    pub(crate) href: String,
+}
+
+/// The banners of the spikes going on.
+pub(crate) async fn spike_banners(desk: &Desk) -> Result<Vec<SpikeBanner>, WebError> {
+    let spikes = desk.store.open_spikes().await?;
+    Ok(spikes
+        .into_iter()
+        .map(|s| {
+            let href = format!(
+                "/?{}",
+                form_urlencoded::Serializer::new(String::new())
+                    .append_pair(s.facet.as_str(), &s.value)
+                    .finish()
+            );
+            let notice = crate::domain::channel::SpikeNotice {
+                is_tag: s.facet == crate::domain::spike::Facet::Tag,
+                subject: s.value,
+                headline: s.headline,
+                count: s.count,
+                usual: s.usual,
+                link: href.clone(),
+            };
+            SpikeBanner {
+                text: notice.sentence(),
+                href,
+            }
+        })
+        .collect())
 }
 
 impl InboxPage {
@@ -767,6 +804,7 @@ pub(crate) async fn page(
         officers,
         known_tags: super::changes::known_tags(&desk),
         confirm_above: super::bulk::CONFIRM_ABOVE,
+        spikes: spike_banners(&desk).await?,
         q,
     })?;
     Ok((status, page).into_response())

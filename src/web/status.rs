@@ -41,6 +41,7 @@ struct StatusPage {
     items_total: String,
     events: Vec<EventView>,
     referrals: ReferralsView,
+    channels: ChannelsView,
 }
 
 /// The referral emails: where they go from, and any that need a person.
@@ -74,6 +75,42 @@ impl ReferralsView {
             ),
             failed,
         })
+    }
+}
+
+/// The channel outbox: messages to teams' Microsoft Teams and Slack channels.
+struct ChannelsView {
+    queued: String,
+    failed: String,
+    sent: String,
+    /// The newest error: "Slack, team Streets: HTTP 400: invalid_blocks".
+    last_error: Option<(Option<When>, String)>,
+}
+
+impl ChannelsView {
+    fn new(outbox: &crate::store::ChannelOutbox, now: OffsetDateTime) -> ChannelsView {
+        ChannelsView {
+            queued: thousands(outbox.queued),
+            failed: thousands(outbox.failed),
+            sent: thousands(outbox.sent),
+            last_error: outbox.last_error.as_ref().map(|m| {
+                let state = if m.state == "failed" {
+                    "failed"
+                } else {
+                    "will retry"
+                };
+                (
+                    when(&m.created_at, now, false),
+                    format!(
+                        "{}, team {} ({}, {state}): {}",
+                        m.channel.label(),
+                        m.team,
+                        m.about,
+                        m.last_error.as_deref().unwrap_or("")
+                    ),
+                )
+            }),
+        }
     }
 }
 
@@ -139,7 +176,8 @@ pub(crate) async fn page(State(desk): State<Desk>, me: Me) -> Result<Response, W
     let now = OffsetDateTime::now_utc();
     let chrome = Chrome::new(&desk, &me, "status").await?;
     let referrals = ReferralsView::gather(&desk).await?;
-    html(&StatusPage::new(chrome, report, referrals, now))
+    let channels = ChannelsView::new(&desk.store.channel_outbox().await?, now);
+    html(&StatusPage::new(chrome, report, referrals, now, channels))
 }
 
 impl StatusPage {
@@ -148,6 +186,7 @@ impl StatusPage {
         report: StatusReport,
         referrals: ReferralsView,
         now: OffsetDateTime,
+        channels: ChannelsView,
     ) -> StatusPage {
         let s = &report.spend;
         let prices = &s.reply_prices;
@@ -272,6 +311,7 @@ impl StatusPage {
             items_total,
             events,
             referrals,
+            channels,
             report,
         }
     }

@@ -58,6 +58,12 @@ impl DeskTest {
 
     /// A desk whose config ends with `extra` (e.g. a `[desk]` table).
     pub async fn start_with(extra: &str) -> DeskTest {
+        Self::start_with_env(extra, &[]).await
+    }
+
+    /// Like `start_with`, with environment variables `vars` besides the
+    /// bearer token (e.g. teams' webhook URLs).
+    pub async fn start_with_env(extra: &str, vars: &[(&str, String)]) -> DeskTest {
         let sim = TestSim::start_with(SimOptions {
             rate_per_min: 0.0,
             backlog_days: 1,
@@ -108,7 +114,16 @@ requires_approval = true
         let path = dir.path().join("placewatch.toml");
         std::fs::write(&path, &source).unwrap();
         let bearer = sim.creds().bearer_token.clone();
-        let env = move |name: &str| (name == "PLACEWATCH_BEARER_TOKEN").then(|| bearer.clone());
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let env = move |name: &str| {
+            if name == "PLACEWATCH_BEARER_TOKEN" {
+                return Some(bearer.clone());
+            }
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        };
         let config = Config::from_str_with_env(&source, &path, &|_| None).unwrap();
         let secrets = placewatch::config::Secrets::resolve(&config, &env);
         placewatch::x::auth::login_auto_approved(&placewatch::app::auth_settings(

@@ -3,6 +3,7 @@
 //! instead, `tests/support/smtp_sink.py`).
 
 mod auth;
+mod channels;
 mod client;
 mod demo;
 mod desk;

@@ -1,6 +1,7 @@
 //! Tests for the config module: every error names file, key and line (or
 //! the variable); overrides; defaults; the reference file; masked rendering.
 
+mod alerts;
 mod errors;
 mod mail;
 mod overrides;
