@@ -28,6 +28,8 @@ mod keyboard;
 mod notifications;
 #[path = "browser/queue.rs"]
 mod queue;
+#[path = "browser/refer.rs"]
+mod refer;
 #[path = "browser/reply.rs"]
 mod reply;
 #[path = "browser/spikes.rs"]
