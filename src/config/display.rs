@@ -363,6 +363,7 @@ const RULE_KEY_ORDER: &[&str] = &[
     "tags",
     "priority",
     "owner",
+    "team",
     "dismiss",
     "stop",
 ];

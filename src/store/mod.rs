@@ -28,6 +28,7 @@
 //! multi-row `VALUES`); full-text search (FTS5) and the triggers are SQLite's
 //! own and will get PostgreSQL counterparts with that backend.
 
+mod assignments;
 mod audit;
 mod changes;
 mod codec;

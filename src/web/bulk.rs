@@ -136,7 +136,7 @@ async fn count(desk: &Desk, me: &Me, form: &BulkForm) -> Result<usize, WebError>
         Scope::Ticked => form.items.len(),
         Scope::Page => form.page.len(),
         Scope::View => {
-            let filter = view_filter(&form.view, me)?;
+            let filter = view_filter(desk, &form.view, me).await?;
             usize::try_from(desk.store.count_matching(&filter).await?).unwrap_or(usize::MAX)
         }
     };
@@ -163,7 +163,7 @@ async fn targets(desk: &Desk, me: &Me, form: &BulkForm) -> Result<Vec<i64>, WebE
             let cap = desk.config.desk.bulk_max_items;
             let ids = desk
                 .store
-                .matching_ids(&view_filter(&form.view, me)?, cap)
+                .matching_ids(&view_filter(desk, &form.view, me).await?, cap)
                 .await?;
             if ids.len() > cap as usize {
                 return Err(refused(format!(

@@ -11,7 +11,7 @@ use super::Desk;
 use super::error::WebError;
 use crate::domain::figures::{first_few, thousands};
 use crate::domain::officer::Permission;
-use crate::domain::triage::{Action, ItemChange, Priority, Skip, Status, Tag};
+use crate::domain::triage::{Action, Assignee, ItemChange, Priority, Skip, Status, Tag};
 use crate::store::{Applied, Officer};
 
 /// A change an officer asked for, with the words the desk says it in.
@@ -44,6 +44,59 @@ pub(crate) async fn assignable(desk: &Desk) -> Result<Vec<Officer>, WebError> {
         .collect())
 }
 
+/// The value of the picker's choice of nobody (usernames have no `:`).
+pub(crate) const NOBODY: &str = ":nobody";
+/// The prefix of the picker's values for teams: `team:` and the team's id.
+pub(crate) const TEAM_PREFIX: &str = "team:";
+
+/// Reads the assignment picker's value (`owner`): an officer's username, a
+/// team (`team:ID`) or nobody ([`NOBODY`]). An officer must be one who can
+/// take items; a team must exist.
+pub(crate) async fn assignee(desk: &Desk, wanted: &str) -> Result<Asked, WebError> {
+    let refuse = |message: String| WebError::Refused {
+        status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        message,
+    };
+    if wanted.is_empty() {
+        return Err(refuse("Choose the officer or team to assign to.".into()));
+    }
+    if wanted == NOBODY {
+        return Ok(Asked {
+            change: ItemChange::Assign(Assignee::Nobody),
+            whom: "nobody".into(),
+        });
+    }
+    if let Some(id) = wanted.strip_prefix(TEAM_PREFIX) {
+        let team = match id.trim().parse::<i64>() {
+            Ok(id) => desk.store.teams().await?.into_iter().find(|t| t.id == id),
+            Err(_) => None,
+        };
+        let team = team.ok_or_else(|| {
+            refuse("That team does not exist (any more): choose one from the list.".into())
+        })?;
+        return Ok(Asked {
+            whom: format!("team {}", team.name),
+            change: ItemChange::Assign(Assignee::Team {
+                id: team.id,
+                members: team.members,
+            }),
+        });
+    }
+    let officer = assignable(desk)
+        .await?
+        .into_iter()
+        .find(|o| o.username == wanted)
+        .ok_or_else(|| {
+            refuse(format!(
+                "{wanted:?} is not an officer who can take items: choose one from the list."
+            ))
+        })?;
+    Ok(Asked {
+        change: ItemChange::Assign(Assignee::Officer(officer.username)),
+        whom: officer.display_name,
+    })
+}
+
 /// The tags the config knows (its rules' and its templates'), sorted.
 pub(crate) fn known_tags(desk: &Desk) -> Vec<String> {
     let rules = desk
@@ -73,25 +126,7 @@ pub(crate) async fn asked(desk: &Desk, fields: &ChangeFields) -> Result<Asked, W
         "claim" => workflow(Action::Claim),
         "refer" => workflow(Action::Refer),
         "dismiss" => workflow(Action::Dismiss),
-        "assign" => {
-            let wanted = fields.owner.trim();
-            if wanted.is_empty() {
-                return Err(refuse("Choose the officer to assign to.".into()));
-            }
-            let officer = assignable(desk)
-                .await?
-                .into_iter()
-                .find(|o| o.username == wanted)
-                .ok_or_else(|| {
-                    refuse(format!(
-                        "{wanted:?} is not an officer who can take items: choose one from the list."
-                    ))
-                })?;
-            Asked {
-                change: ItemChange::Assign(officer.username),
-                whom: officer.display_name,
-            }
-        }
+        "assign" => assignee(desk, fields.owner.trim()).await?,
         "tag" => {
             let tag = Tag::parse(&fields.tag)
                 .map_err(|e| refuse(format!("Not added: {e}.")))?
@@ -297,7 +332,7 @@ mod tests {
     #[test]
     fn the_desk_asks_and_reports_in_plain_words() {
         let assign = Asked {
-            change: ItemChange::Assign("priya".into()),
+            change: ItemChange::Assign(Assignee::Officer("priya".into())),
             whom: "Priya Shah".into(),
         };
         assert_eq!(assign.question(137), "Assign 137 items to Priya Shah?");

@@ -123,9 +123,10 @@ struct ItemBody {
     welsh: bool,
     here: String,
     summoned_reason: &'static str,
-    /// The item's priority, tag and assignment forms: the officers it can
-    /// be assigned to and the tags the config knows.
+    /// The item's priority, tag and assignment forms: the officers and
+    /// teams it can be assigned to and the tags the config knows.
     officers: Vec<crate::store::Officer>,
+    teams: Vec<crate::store::Team>,
     known_tags: Vec<String>,
 }
 
@@ -382,10 +383,10 @@ pub(crate) async fn body_of(
         "The author did not mention the council: since February 2026 X lets only a person reply to this post, in X."
     };
     let h = if placement.beside_list { 2 } else { 1 };
-    let officers = if can_triage {
-        changes::assignable(desk).await?
+    let (officers, teams) = if can_triage {
+        (changes::assignable(desk).await?, desk.store.teams().await?)
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let body = ItemBody {
         csrf: me.csrf.clone(),
@@ -416,6 +417,7 @@ pub(crate) async fn body_of(
         welsh,
         summoned_reason,
         officers,
+        teams,
         known_tags: changes::known_tags(desk),
         item,
     }
@@ -647,7 +649,11 @@ async fn act(
             "status": item.status.as_str(),
             "status_label": item.status.to_string(),
             "owner": item.owner,
-            "owner_label": ownership::row_label(&item, &desk.config.rules, by_hand),
+            "team": item.team,
+            "owner_label": ownership::with_team(
+                ownership::row_label(&item, &desk.config.rules, by_hand),
+                item.team.as_deref(),
+            ),
             "message": message,
             "undo": ChangeList::new(&[change]).to_string(),
         }))

@@ -77,7 +77,11 @@ async fn change_one(
             "priority": item.priority.as_str(),
             "tags": item.tags,
             "owner": item.owner,
-            "owner_label": ownership::row_label(&item, &desk.config.rules, by_hand),
+            "team": item.team,
+            "owner_label": ownership::with_team(
+                ownership::row_label(&item, &desk.config.rules, by_hand),
+                item.team.as_deref(),
+            ),
             "message": message,
             "undo": ChangeList::new(&entries).to_string(),
         }))

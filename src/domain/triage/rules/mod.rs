@@ -84,6 +84,10 @@ pub struct Effects {
     /// Assigns the item to this officer, overriding earlier rules.
     #[serde(default)]
     pub owner: Option<String>,
+    /// Assigns the item to this team (by name, one of the config's
+    /// `[[teams]]`), overriding earlier rules.
+    #[serde(default)]
+    pub team: Option<String>,
     /// Files the item as dismissed; later rules cannot undo it.
     #[serde(default)]
     pub dismiss: bool,
@@ -101,6 +105,8 @@ pub struct Decision {
     pub priority: Priority,
     /// The last owner a matching rule set.
     pub owner: Option<String>,
+    /// The last team (a name) a matching rule set.
+    pub team: Option<String>,
     /// A matching rule dismissed the item.
     pub dismissed: bool,
     /// Names of the rules that matched, in order.
@@ -236,6 +242,9 @@ fn apply(then: &Effects, decision: &mut Decision) {
     }
     if let Some(owner) = &then.owner {
         decision.owner = Some(owner.clone());
+    }
+    if let Some(team) = &then.team {
+        decision.team = Some(team.clone());
     }
     decision.dismissed |= then.dismiss;
 }
