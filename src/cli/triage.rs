@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::{Failure, block_on, terminal_safe};
-use crate::app::open_store;
+use crate::app::{open_store, sync_teams};
 use crate::config::Config;
 use crate::domain::query::TextIndex;
 use crate::domain::triage::{
@@ -274,6 +274,10 @@ fn change(common: Common, id: i64, change: Change) -> Result<(), Failure> {
     let config = Config::load(&common.config)?;
     block_on(async move {
         let store = open_store(&config).await?;
+        if matches!(change, Change::Assign(Whom::Team(_))) {
+            // The config's teams, as the daemon would have them.
+            sync_teams(&store, &config).await?;
+        }
         let actor = common.officer.as_str();
         let item = match change {
             Change::Action(action) => store.transition(id, action, actor).await?,
@@ -312,6 +316,7 @@ async fn list(
 ) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     if let Some(name) = team {
+        sync_teams(&store, &config).await?;
         filter.teams = Some(vec![team_named(&store, &name).await?.id]);
     }
     let mut first = true;

@@ -411,12 +411,25 @@ mod tests {
             },
             ItemFilter {
                 conversation_id: Some(7),
-                text: words,
+                text: words.clone(),
                 ..Default::default()
             },
             ItemFilter {
                 place: Some("Purley".into()),
                 owner: Some("jo".into()),
+                ..Default::default()
+            },
+            ItemFilter {
+                teams: Some(vec![3]),
+                ..Default::default()
+            },
+            ItemFilter {
+                teams: Some(vec![3, 4]),
+                ..Default::default()
+            },
+            ItemFilter {
+                teams: Some(vec![3]),
+                text: words.clone(),
                 ..Default::default()
             },
         ];

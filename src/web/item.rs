@@ -352,7 +352,17 @@ pub(crate) async fn body_of(
             text: r.text,
         })
         .collect();
-    let history = entries.iter().map(history_line).collect();
+    let team_names: std::collections::HashMap<i64, String> = desk
+        .store
+        .teams()
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let history = entries
+        .iter()
+        .map(|e| history_line(e, &team_names))
+        .collect();
     let suited: Vec<String> = desk
         .config
         .templates
@@ -456,17 +466,37 @@ fn action_label(a: Action) -> &'static str {
     }
 }
 
-fn history_line(e: &AuditEntry) -> HistoryLine {
+/// One entry of the item's history in words; `teams` names the teams by id.
+fn history_line(e: &AuditEntry, teams: &std::collections::HashMap<i64, String>) -> HistoryLine {
     let taken_from = ownership::owner_before(e).filter(|o| *o != e.actor);
     let after = |key: &str| e.after.as_ref().and_then(|a| a.get(key));
     let said = match e.action.as_str() {
         "item.claimed" if taken_from.is_some() => {
             format!("took it over from {}", taken_from.unwrap_or_default())
         }
-        "item.assigned" => match after("owner").and_then(|o| o.as_str()) {
-            Some(owner) => format!("assigned it to {owner}"),
-            None => "unassigned it".to_owned(),
-        },
+        "item.assigned" => {
+            let owner = after("owner").and_then(|o| o.as_str());
+            let team = after("team").and_then(|t| t.as_i64());
+            let team_before = e
+                .before
+                .as_ref()
+                .and_then(|b| b.get("team"))
+                .and_then(|t| t.as_i64());
+            let team_name = |id: i64| {
+                teams
+                    .get(&id)
+                    .map_or_else(|| format!("team {id}"), |n| format!("team {n}"))
+            };
+            match (owner, team) {
+                // To a team (the owner stays if a member).
+                (owner, Some(t)) if team_before != Some(t) => match owner {
+                    Some(o) => format!("assigned it to {}, kept by {o}", team_name(t)),
+                    None => format!("assigned it to {}", team_name(t)),
+                },
+                (Some(owner), _) => format!("assigned it to {owner}"),
+                (None, _) => "unassigned it".to_owned(),
+            }
+        }
         "item.priority_set" => match after("priority").and_then(|p| p.as_str()) {
             Some(p) => format!("set the priority to {p}"),
             None => "set the priority".to_owned(),

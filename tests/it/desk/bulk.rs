@@ -119,8 +119,8 @@ async fn each_bulk_action_changes_the_ticked_items_with_an_audit_entry_each() {
         assert_eq!(
             (assigned.before.clone(), assigned.after.clone()),
             (
-                Some(serde_json::json!({"owner": "sam"})),
-                Some(serde_json::json!({"owner": "priya"}))
+                Some(serde_json::json!({"owner": "sam", "team": null})),
+                Some(serde_json::json!({"owner": "priya", "team": null}))
             )
         );
         let tagged = &entries(&t, *id, "item.tag_added").await[0];
@@ -190,7 +190,7 @@ async fn what_cannot_be_done_is_said_in_the_notice_and_changes_nothing() {
     let refusals = [
         (
             vec![("action", "assign")],
-            "Choose the officer to assign to.",
+            "Choose the officer or team to assign to.",
         ),
         (
             vec![("action", "assign"), ("owner", "vic")],
@@ -517,7 +517,7 @@ async fn one_item_takes_a_priority_a_tag_and_an_assignment_each_undoable() {
             "{form}"
         );
     }
-    assert!(html.contains("<option value=\"priya\">Priya Tester</option>"));
+    assert!(html.contains("<option value=\"priya\">Priya Tester (priya)</option>"));
     assert!(!html.contains("value=\"vic\""), "viewers take no items");
 
     let r = sam
