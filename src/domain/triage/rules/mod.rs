@@ -286,9 +286,9 @@ mod tests {
     fn later_rules_override_priority_and_owner_and_tags_accumulate() {
         let rules = rules(
             r#"{ name = "a", when = { places = ["croydon"] },
-                 then = { tag = "x", priority = "high", owner = "ann" } },
+                 then = { tag = "x", priority = "high", owner = "ann", team = "Streets" } },
                { name = "b", when = { words = ["bins"] },
-                 then = { tags = ["x", "y"], priority = "low", owner = "bob" } },
+                 then = { tags = ["x", "y"], priority = "low", owner = "bob", team = "CleanCo" } },
                { name = "c", when = { words = ["trams"] }, then = { priority = "urgent" } }"#,
         );
         let d = run(&rules, "Bins again", &["Croydon"], &Flags::default());
@@ -297,7 +297,10 @@ mod tests {
             (vec!["x".into(), "y".into()], Priority::Low)
         );
         assert_eq!((d.owner.as_deref(), d.dismissed), (Some("bob"), false));
+        assert_eq!(d.team.as_deref(), Some("CleanCo"));
         assert_eq!(d.matched_rules, ["a", "b"]);
+        let trams = run(&rules, "Trams again", &["Croydon"], &Flags::default());
+        assert_eq!(trams.team.as_deref(), Some("Streets"));
         let none = run(&rules, "nothing", &[], &Flags::default());
         assert_eq!(none, Decision::default());
         assert_eq!(none.priority, Priority::Normal);
