@@ -75,7 +75,7 @@ pub(crate) async fn assignee(desk: &Desk, wanted: &str) -> Result<Asked, WebErro
             refuse("That team does not exist (any more): choose one from the list.".into())
         })?;
         return Ok(Asked {
-            whom: format!("team {}", team.name),
+            whom: format!("{} (team)", team.name),
             change: ItemChange::Assign(Assignee::Team {
                 id: team.id,
                 members: team.members,

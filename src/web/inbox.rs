@@ -225,8 +225,8 @@ pub(crate) struct Row {
     pub priority: &'static str,
     pub status: &'static str,
     pub status_label: String,
-    /// Who holds it, and its team: "claimed by sam, team Streets",
-    /// "assigned to priya by rule bins", "team Streets".
+    /// Who holds it, and its team: "claimed by sam, Streets",
+    /// "assigned to priya by rule bins", "Streets".
     pub owner: Option<String>,
     pub api_path: bool,
     /// "Replying to @x: …" when the post answers a stored post.

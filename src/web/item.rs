@@ -485,7 +485,7 @@ fn history_line(e: &AuditEntry, teams: &std::collections::HashMap<i64, String>) 
             let team_name = |id: i64| {
                 teams
                     .get(&id)
-                    .map_or_else(|| format!("team {id}"), |n| format!("team {n}"))
+                    .map_or_else(|| format!("team {id}"), |n| format!("{n} (team)"))
             };
             match (owner, team) {
                 // To a team (the owner stays if a member).

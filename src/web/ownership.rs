@@ -23,11 +23,11 @@ pub(crate) fn row_label(item: &ItemRow, rules: &[Rule], by_hand: bool) -> Option
 }
 
 /// Who holds the item and its team, as the list row shows it: "claimed by
-/// sam, team Streets", "team Streets", "assigned to priya".
+/// sam, Streets", "Streets" (the team's name), "assigned to priya".
 pub(crate) fn with_team(holder: Option<String>, team: Option<&str>) -> Option<String> {
     match (holder, team) {
-        (Some(h), Some(t)) => Some(format!("{h}, team {t}")),
-        (None, Some(t)) => Some(format!("team {t}")),
+        (Some(h), Some(t)) => Some(format!("{h}, {t}")),
+        (None, Some(t)) => Some(t.to_owned()),
         (h, None) => h,
     }
 }

@@ -82,12 +82,12 @@ async fn one_item_goes_to_a_team_then_an_officer_and_the_list_shows_both() {
     let r = alex
         .post(&format!("{page}/assign"), &[("owner", &team_value)])
         .await;
-    assert_eq!(flash(&r), format!("Item {id}: assigned to team Streets."));
+    assert_eq!(flash(&r), format!("Item {id}: assigned to Streets (team)."));
     let item = t.store.item(id).await.unwrap();
     assert_eq!((item.owner, item.team_id), (None, Some(streets)));
     let html = alex.get(&page).await.text().await.unwrap();
     assert!(html.contains("team-label\">Streets</dd>"), "{html}");
-    assert!(html.contains("alex assigned it to team Streets"), "{html}");
+    assert!(html.contains("alex assigned it to Streets (team)"), "{html}");
 
     // An officer within the team (alex is not a member; the team stays).
     let r = alex
@@ -101,7 +101,7 @@ async fn one_item_goes_to_a_team_then_an_officer_and_the_list_shows_both() {
         .await
         .unwrap();
     assert!(
-        list.contains("<span class=\"owner\">assigned to priya, team Streets</span>"),
+        list.contains("<span class=\"owner\">assigned to priya, Streets</span>"),
         "{list}"
     );
 
@@ -160,7 +160,7 @@ async fn bulk_assignment_to_a_team_and_an_unknown_team_is_refused() {
         ("owner", format!("team:{cleanco}")),
     ]))
     .await;
-    assert_eq!(flash(&r), "Assigned 4 items to team CleanCo.");
+    assert_eq!(flash(&r), "Assigned 4 items to CleanCo (team).");
     for item in &items {
         let row = t.store.item(item.id).await.unwrap();
         assert_eq!(row.team.as_deref(), Some("CleanCo"));
