@@ -87,7 +87,10 @@ async fn one_item_goes_to_a_team_then_an_officer_and_the_list_shows_both() {
     assert_eq!((item.owner, item.team_id), (None, Some(streets)));
     let html = alex.get(&page).await.text().await.unwrap();
     assert!(html.contains("team-label\">Streets</dd>"), "{html}");
-    assert!(html.contains("alex assigned it to Streets (team)"), "{html}");
+    assert!(
+        html.contains("alex assigned it to Streets (team)"),
+        "{html}"
+    );
 
     // An officer within the team (alex is not a member; the team stays).
     let r = alex
