@@ -95,8 +95,8 @@ async fn the_picker_finds_a_team_as_one_types_and_the_rows_show_it() {
         "the notice and the row with the team",
         &format!(
             "return document.querySelector('.flash')?.textContent.includes('Item {id}: assigned to CleanCo street cleansing (team).')
-                 && ({})() === 'CleanCo street cleansing'",
-            format!("() => {{ {} }}", row_owner(&id))
+                 && {} === 'CleanCo street cleansing'",
+            row_owner(&id)
         ),
     )
     .await;
@@ -150,10 +150,7 @@ async fn the_picker_finds_a_team_as_one_types_and_the_rows_show_it() {
     for id in &two {
         sam.wait_for(
             "the row to show the team",
-            &format!(
-                "return ({})().endsWith('Streets team')",
-                format!("() => {{ {} }}", row_owner(id))
-            ),
+            &format!("return {}.endsWith('Streets team')", row_owner(id)),
         )
         .await;
     }
