@@ -22,10 +22,10 @@ async fn first_rows(b: &Browser, n: usize) -> Vec<String> {
     serde_json::from_value(ids).unwrap()
 }
 
-/// The holder the list shows on item `id`'s row.
+/// The holder the list shows on item `id`'s row, as a script expression.
 fn row_owner(id: &str) -> String {
     format!(
-        "return document.querySelector('#items > li.item[data-id=\"{id}\"] .owner')?.textContent ?? ''"
+        "(document.querySelector('#items > li.item[data-id=\"{id}\"] .owner')?.textContent ?? '')"
     )
 }
 
