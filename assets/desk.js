@@ -78,7 +78,7 @@
     const label = row.querySelector(".status-label");
     if (label) label.textContent = result.status_label;
     let owner = row.querySelector(".owner");
-    if (result.owner) {
+    if (result.owner_label || result.owner) {
       if (!owner) {
         owner = document.createElement("span");
         owner.className = "owner";
@@ -340,7 +340,8 @@
     const ask = (result) => {
       confirmDialog.querySelector("#bulk-confirm-title").textContent = result.question;
       confirmDialog.querySelector("#bulk-confirm-text").textContent =
-        `This changes ${result.reach}. Items that cannot take it are skipped and named afterwards, and the notice that follows offers Undo for 10 seconds.`;
+        `This changes ${result.reach}. Items that cannot take it are skipped and named afterwards` +
+        (result.undoable === false ? ". Each team email goes at once and cannot be taken back." : ", and the notice that follows offers Undo for 10 seconds.");
       const yes = confirmDialog.querySelector("[data-confirm]");
       yes.textContent = result.button;
       yes.onclick = () => {
@@ -607,7 +608,70 @@
     return ticket === latestCheck ? result : null;
   }
 
+  // An assignment picker (a native select of officers and teams, which
+  // works alone) gets a box above it that filters its choices as one types:
+  // the first choice left is chosen, the number left is read out, and Down
+  // moves to the list. Enter sends the form only when something is chosen.
+  function enhancePickers(root) {
+    for (const select of root.querySelectorAll("select[data-picker]")) {
+      if (select.dataset.enhanced) continue;
+      select.dataset.enhanced = "1";
+      const filter = document.createElement("input");
+      filter.type = "search";
+      filter.id = select.id + "-filter";
+      filter.className = "picker-filter";
+      filter.autocomplete = "off";
+      filter.spellcheck = false;
+      filter.placeholder = "Type a name or team";
+      filter.setAttribute("aria-controls", select.id);
+      filter.setAttribute("aria-describedby", select.id + "-found");
+      const label = document.createElement("label");
+      label.htmlFor = filter.id;
+      label.className = "visually-hidden";
+      label.textContent = "Find an officer or team";
+      const found = document.createElement("span");
+      found.id = select.id + "-found";
+      found.className = "visually-hidden";
+      found.setAttribute("aria-live", "polite");
+      select.before(label, filter);
+      select.after(found);
+      const choices = () => Array.from(select.options).filter((o) => o.value !== "");
+      filter.addEventListener("input", () => {
+        const words = filter.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+        let first = null;
+        let n = 0;
+        for (const option of choices()) {
+          const text = (option.textContent + " " + option.value).toLowerCase();
+          const match = words.every((w) => text.includes(w));
+          option.hidden = !match;
+          option.disabled = !match;
+          if (match) {
+            n += 1;
+            first = first || option;
+          }
+        }
+        for (const group of select.querySelectorAll("optgroup")) {
+          group.hidden = !Array.from(group.children).some((o) => !o.hidden);
+        }
+        if (!select.selectedOptions[0] || select.selectedOptions[0].hidden || words.length > 0) {
+          select.value = first ? first.value : "";
+        }
+        found.textContent = n === 1 ? `1 match: ${first.textContent}` : `${n} matches`;
+      });
+      filter.addEventListener("keydown", (event) => {
+        if (event.key === "ArrowDown") {
+          event.preventDefault();
+          select.focus();
+        } else if (event.key === "Enter" && !select.value) {
+          event.preventDefault();
+          announce("Nothing matches: type less, or choose from the list");
+        }
+      });
+    }
+  }
+
   function initItem(root) {
+    enhancePickers(root);
     const page = root.querySelector(".item-page");
     const composer = root.querySelector("#reply-form");
     const textArea = root.querySelector("#reply-text");
@@ -672,7 +736,7 @@
     const more = view.querySelector("#item-more");
     if (!more) return false;
     more.open = true;
-    const id = { assign: "#item-owner", tag: "#item-tag", priority: "#item-priority" }[name];
+    const id = { assign: "#item-owner-filter, #item-owner", tag: "#item-tag", priority: "#item-priority" }[name];
     view.querySelector(id)?.focus();
     return true;
   }

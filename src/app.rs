@@ -211,6 +211,7 @@ impl App {
             }
             None => (None, None),
         };
+        store.set_desk_url(&desk_url(config, addr));
         let spikes = crate::channels::spikes::SpikeWatch::new(
             store.clone(),
             &config.alerts,

@@ -16,6 +16,8 @@ mod page;
 mod access;
 #[path = "browser/accessibility.rs"]
 mod accessibility;
+#[path = "browser/assign.rs"]
+mod assign;
 #[path = "browser/bulk.rs"]
 mod bulk;
 #[path = "browser/hostile.rs"]

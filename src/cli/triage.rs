@@ -5,11 +5,13 @@
 use std::path::PathBuf;
 
 use super::{Failure, block_on, terminal_safe};
-use crate::app::open_store;
+use crate::app::{open_store, sync_teams};
 use crate::config::Config;
 use crate::domain::query::TextIndex;
-use crate::domain::triage::{self, Action, Facts, Priority, ReplyPath, RuleSet, Status};
-use crate::store::{ItemFilter, ItemRow, NewReferral};
+use crate::domain::triage::{
+    self, Action, Assignee, Facts, ItemChange, Priority, ReplyPath, RuleSet, Status,
+};
+use crate::store::{ItemFilter, ItemRow, NewReferral, Store, Team};
 
 #[derive(Debug, clap::Args)]
 pub struct TriageArgs {
@@ -44,6 +46,9 @@ enum TriageCommand {
         reply_path: Option<ReplyPath>,
         #[arg(long)]
         owner: Option<String>,
+        /// Items assigned to this team (its name).
+        #[arg(long)]
+        team: Option<String>,
         /// Full-text search over post text.
         #[arg(long)]
         search: Option<String>,
@@ -75,13 +80,20 @@ enum TriageCommand {
         #[command(flatten)]
         common: Common,
     },
-    /// Give an item to an owner, or clear it with --none.
+    /// Assign an item to an officer (--to, keeping its team), to a team
+    /// (--team; its owner stays only if she is a member), or to nobody
+    /// (--nobody: neither owner nor team).
     Assign {
         id: i64,
-        #[arg(long, conflicts_with = "none", required_unless_present = "none")]
+        /// An officer's username (an enabled officer).
+        #[arg(long, group = "whom")]
         to: Option<String>,
-        #[arg(long)]
-        none: bool,
+        /// A team's name (ignoring case).
+        #[arg(long, group = "whom")]
+        team: Option<String>,
+        /// Neither an officer nor a team.
+        #[arg(long, alias = "none", group = "whom")]
+        nobody: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -148,6 +160,7 @@ pub fn run(args: TriageArgs) -> Result<(), Failure> {
             priority,
             reply_path,
             owner,
+            team,
             search,
             limit,
             after,
@@ -167,7 +180,7 @@ pub fn run(args: TriageArgs) -> Result<(), Failure> {
                 limit,
                 ..ItemFilter::default()
             };
-            block_on(list(config, filter, all, json))
+            block_on(list(config, filter, team, all, json))
         }
         TriageCommand::Show { id, config, json } => {
             let config = Config::load(&config)?;
@@ -184,7 +197,26 @@ pub fn run(args: TriageArgs) -> Result<(), Failure> {
             common,
         } => change(common, id, Change::Refer { team, reason }),
         TriageCommand::Reopen { id, common } => change(common, id, Change::Action(Action::Reopen)),
-        TriageCommand::Assign { id, to, common, .. } => change(common, id, Change::Assign(to)),
+        TriageCommand::Assign {
+            id,
+            to,
+            team,
+            nobody,
+            common,
+        } => {
+            let whom = match (to, team) {
+                (Some(officer), _) => Whom::Officer(officer),
+                (None, Some(team)) => Whom::Team(team),
+                (None, None) if nobody => Whom::Nobody,
+                (None, None) => {
+                    return Err(anyhow::anyhow!(
+                        "say whom to assign to: --to USERNAME, --team NAME or --nobody"
+                    )
+                    .into());
+                }
+            };
+            change(common, id, Change::Assign(whom))
+        }
         TriageCommand::Note { id, text, common } => change(common, id, Change::Note(text)),
         TriageCommand::Reply(args) => super::outbox::reply(args),
     }
@@ -192,19 +224,89 @@ pub fn run(args: TriageArgs) -> Result<(), Failure> {
 
 enum Change {
     Action(Action),
-    Assign(Option<String>),
+    Assign(Whom),
     Note(String),
     Refer { team: String, reason: String },
+}
+
+/// Whom `triage assign` gives the item to, as typed.
+enum Whom {
+    Officer(String),
+    Team(String),
+    Nobody,
+}
+
+/// The team called `name` (ignoring case), or an error naming the teams.
+async fn team_named(store: &Store, name: &str) -> anyhow::Result<Team> {
+    if let Some(team) = store.team(name).await? {
+        return Ok(team);
+    }
+    let known: Vec<String> = store.teams().await?.into_iter().map(|t| t.name).collect();
+    if known.is_empty() {
+        anyhow::bail!("no team is called {name:?}: there are no teams (see `placewatch teams`)");
+    }
+    anyhow::bail!(
+        "no team is called {name:?}; the teams are: {}",
+        known.join(", ")
+    )
+}
+
+/// What `triage assign` asks of the store, the officer or team checked:
+/// an officer must exist and be enabled, a team must exist.
+async fn assignee(store: &Store, whom: Whom) -> anyhow::Result<Assignee> {
+    Ok(match whom {
+        Whom::Nobody => Assignee::Nobody,
+        Whom::Team(name) => {
+            let team = team_named(store, &name).await?;
+            Assignee::Team {
+                id: team.id,
+                members: team.members,
+            }
+        }
+        Whom::Officer(username) => {
+            let username = username.trim().to_owned();
+            let officer = store
+                .officers()
+                .await?
+                .into_iter()
+                .find(|o| o.username == username);
+            match officer {
+                None => anyhow::bail!(
+                    "no officer is called {username:?} (see `placewatch officer list`)"
+                ),
+                Some(o) if o.disabled => {
+                    anyhow::bail!("officer {username:?} is disabled and cannot take items")
+                }
+                Some(o) => Assignee::Officer(o.username),
+            }
+        }
+    })
 }
 
 fn change(common: Common, id: i64, change: Change) -> Result<(), Failure> {
     let config = Config::load(&common.config)?;
     block_on(async move {
         let store = open_store(&config).await?;
+        if matches!(change, Change::Assign(Whom::Team(_))) {
+            // The config's teams, as the daemon would have them.
+            sync_teams(&store, &config).await?;
+        }
         let actor = common.officer.as_str();
         let item = match change {
             Change::Action(action) => store.transition(id, action, actor).await?,
-            Change::Assign(owner) => store.assign(id, owner.as_deref(), actor).await?,
+            Change::Assign(whom) => {
+                let to = assignee(&store, whom).await?;
+                let applied = store
+                    .apply_change(&[id], &ItemChange::Assign(to), actor, None)
+                    .await?;
+                if !applied.missing.is_empty() {
+                    anyhow::bail!("no item has the id {id}");
+                }
+                if !applied.skipped.is_empty() {
+                    eprintln!("item {id} was already so: nothing changed");
+                }
+                store.item(id).await?
+            }
             Change::Note(text) => {
                 store.add_note(id, actor, &text).await?;
                 store.item(id).await?
@@ -236,8 +338,18 @@ fn change(common: Common, id: i64, change: Change) -> Result<(), Failure> {
 
 /// Prints a page of items (or, with `all`, every page), never dropping one
 /// silently: a page that is not the last ends with its continuation.
-async fn list(config: Config, mut filter: ItemFilter, all: bool, json: bool) -> anyhow::Result<()> {
+async fn list(
+    config: Config,
+    mut filter: ItemFilter,
+    team: Option<String>,
+    all: bool,
+    json: bool,
+) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
+    if let Some(name) = team {
+        sync_teams(&store, &config).await?;
+        filter.teams = Some(vec![team_named(&store, &name).await?.id]);
+    }
     let mut first = true;
     loop {
         let page = store.list_items(&filter).await?;
@@ -274,7 +386,8 @@ async fn list(config: Config, mut filter: ItemFilter, all: bool, json: bool) -> 
     Ok(())
 }
 
-/// One item on one line: id, status, priority, path, owner, places, flags, author, text.
+/// One item on one line: id, status, priority, path, owner (with the team
+/// after a `/`), places, flags, author, text.
 fn line(item: &ItemRow) -> String {
     let mut flags = Vec::new();
     if item.flags.abusive {
@@ -297,12 +410,22 @@ fn line(item: &ItemRow) -> String {
         item.status.as_str(),
         item.priority.as_str(),
         item.reply_path.as_str(),
-        item.owner.as_deref().unwrap_or("-"),
+        holder(item),
         item.places.join(", "),
         flags.join(","),
         terminal_safe(&author),
         terminal_safe(&text.replace('\n', " ")),
     )
+}
+
+/// The owner and team as `line` prints them: `sam`, `sam/Streets`,
+/// `-/Streets`, `-`.
+fn holder(item: &ItemRow) -> String {
+    let owner = item.owner.as_deref().unwrap_or("-");
+    match &item.team {
+        Some(team) => terminal_safe(&format!("{owner}/{team}")),
+        None => owner.to_owned(),
+    }
 }
 
 async fn show(config: Config, id: i64, json: bool) -> anyhow::Result<()> {

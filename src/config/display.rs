@@ -364,6 +364,7 @@ const RULE_KEY_ORDER: &[&str] = &[
     "tags",
     "priority",
     "owner",
+    "team",
     "dismiss",
     "stop",
 ];

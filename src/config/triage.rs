@@ -16,6 +16,7 @@ use super::error::ConfigError;
 use super::locate::Ctx;
 use super::places::{ListKind, keyword_list, keyword_message, position_ignoring_case};
 use super::schema::{RawTriage, Triage};
+use crate::domain::team::TeamConfig;
 
 type Result<T> = std::result::Result<T, ConfigError>;
 
@@ -71,8 +72,43 @@ pub(super) fn triage(raw: RawTriage, places: &[Keyword], ctx: &Ctx<'_>) -> Resul
 
 /// `[[rules]]`, in file order, checked by the rules engine's own validator
 /// against the monitored places; its error names the rule's field, so the
-/// config points at that key's line.
-pub(super) fn rules(raw: Vec<Rule>, places: &[Keyword], ctx: &Ctx<'_>) -> Result<Vec<Rule>> {
+/// config points at that key's line. A rule's `then.team` must be one of
+/// the config's `[[teams]]` (ignoring case; written as the team spells it):
+/// those are in the store, synced at start-up, before any rule runs.
+pub(super) fn rules(
+    raw: Vec<Rule>,
+    places: &[Keyword],
+    teams: &[TeamConfig],
+    ctx: &Ctx<'_>,
+) -> Result<Vec<Rule>> {
+    let mut raw = raw;
+    for (i, rule) in raw.iter_mut().enumerate() {
+        let Some(name) = rule.then.team.as_deref().map(str::trim) else {
+            continue;
+        };
+        if name.is_empty() {
+            // The validator below says so.
+            continue;
+        }
+        let team = teams
+            .iter()
+            .find(|t| t.name.to_lowercase() == name.to_lowercase());
+        match team {
+            Some(team) => rule.then.team = Some(team.name.clone()),
+            None => {
+                let known: Vec<&str> = teams.iter().map(|t| t.name.as_str()).collect();
+                let message = if known.is_empty() {
+                    format!("{name:?} is not a team: there are no [[teams]] in this file")
+                } else {
+                    format!(
+                        "{name:?} is not one of the [[teams]] ({}); add it there or fix the spelling",
+                        known.join(", ")
+                    )
+                };
+                return Err(ctx.invalid(&format!("rules[{i}].then.team"), message));
+            }
+        }
+    }
     validate_rules(&raw, places).map_err(|e| {
         let message = match &e.problem {
             RuleProblem::Word(word) => keyword_message(word, ListKind::Local),

@@ -38,7 +38,7 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
         desk: desk(raw.desk, ctx)?,
         replies: replies(raw.replies, &x, ctx)?,
         triage: triage::triage(raw.triage, &monitor.places, ctx)?,
-        rules: triage::rules(raw.rules, &monitor.places, ctx)?,
+        rules: triage::rules(raw.rules, &monitor.places, &teams, ctx)?,
         templates: templates::templates(raw.templates, ctx)?,
         mail,
         teams,

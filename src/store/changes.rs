@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
+use super::assignments::{self, Assignment};
 use super::audit::{self, NewAudit};
 use super::{Store, StoreError, codec};
 use crate::domain::triage::{Field, ItemChange, ItemState, Skip};
@@ -70,8 +71,9 @@ async fn states(
     if ids.is_empty() {
         return Ok(out);
     }
-    let mut qb: QueryBuilder<Sqlite> =
-        QueryBuilder::new("SELECT id, status, owner, priority, tags FROM items WHERE id IN (");
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "SELECT id, status, owner, team_id, priority, tags FROM items WHERE id IN (",
+    );
     let mut list = qb.separated(", ");
     for id in ids {
         list.push_bind(*id);
@@ -81,6 +83,7 @@ async fn states(
         let state = ItemState {
             status: codec::status_from_db(row.try_get("status")?)?,
             owner: row.try_get("owner")?,
+            team: row.try_get("team_id")?,
             priority: codec::priority_from_db(row.try_get("priority")?)?,
             tags: codec::from_json(row.try_get("tags")?, "item tags")?,
         };
@@ -97,11 +100,12 @@ async fn write(
     at: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE items SET status = ?, owner = ?, priority = ?, tags = ?, updated_at = ? \
-         WHERE id = ?",
+        "UPDATE items SET status = ?, owner = ?, team_id = ?, priority = ?, tags = ?, \
+         updated_at = ? WHERE id = ?",
     )
     .bind(state.status.as_str())
     .bind(&state.owner)
+    .bind(state.team)
     .bind(state.priority.as_str())
     .bind(codec::to_json(&state.tags))
     .bind(at)
@@ -116,6 +120,7 @@ fn field_json(state: &ItemState, field: Field) -> Value {
     match field {
         Field::Status => state.status.as_str().into(),
         Field::Owner => state.owner.clone().into(),
+        Field::Team => state.team.into(),
         Field::Priority => state.priority.as_str().into(),
         Field::Tags => state.tags.clone().into(),
     }
@@ -136,6 +141,12 @@ fn set_field(state: &mut ItemState, field: Field, value: &Value) -> Result<(), S
     match field {
         Field::Status => state.status = codec::status_from_db(value.as_str().ok_or_else(corrupt)?)?,
         Field::Owner => state.owner = value.as_str().map(str::to_owned),
+        Field::Team => {
+            state.team = match value {
+                Value::Null => None,
+                v => Some(v.as_i64().ok_or_else(corrupt)?),
+            };
+        }
         Field::Priority => {
             state.priority = codec::priority_from_db(value.as_str().ok_or_else(corrupt)?)?;
         }
@@ -193,10 +204,12 @@ impl Store {
         let mut seen = std::collections::HashSet::new();
         let ids: Vec<i64> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
         let fields = change.fields();
+        let assigning = matches!(change, ItemChange::Assign(_));
         for chunk in ids.chunks(CHUNK) {
             let mut tx = self.begin_write().await?;
             let states = states(&mut tx, chunk).await?;
             let at = codec::now();
+            let mut made = Vec::new();
             for &id in chunk {
                 let Some(state) = states.get(&id) else {
                     applied.missing.push(id);
@@ -220,7 +233,23 @@ impl Store {
                 };
                 let entry_id = audit::insert(&mut tx, &entry, &at).await?;
                 applied.changed.push((id, entry_id));
+                if assigning {
+                    made.push((id, state.clone(), next, entry_id));
+                }
             }
+            let made: Vec<Assignment<'_>> = made
+                .iter()
+                .map(|(id, before, next, entry)| Assignment {
+                    item_id: *id,
+                    owner: next.owner.as_deref(),
+                    team: next.team,
+                    owner_before: before.owner.as_deref(),
+                    team_before: before.team,
+                    by: actor,
+                    audit_entry: Some(*entry),
+                })
+                .collect();
+            assignments::recorded(&mut tx, &made, self.desk_url()).await?;
             tx.commit().await?;
         }
         Ok(applied)
@@ -392,6 +421,7 @@ mod tests {
         ItemState {
             status: Status::InProgress,
             owner: Some("sam".into()),
+            team: None,
             priority: Priority::Urgent,
             tags: vec!["bins".into(), "roads".into()],
         }

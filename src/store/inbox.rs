@@ -1,11 +1,11 @@
 //! The inbox query: items filtered by status, place, tag, priority, reply
-//! path, owner, conversation and full text, newest post first, one keyset page
+//! path, owner, team, conversation and full text, newest post first, one keyset page
 //! at a time, with the number of items per status over the same filter.
 //!
 //! A page costs one walk of an index that stops after the page (see `plan`).
 //! The per-status counts come from the cheapest exact source: the
 //! trigger-kept `item_counts` table for no filter or a single place, tag,
-//! owner, priority or reply path (one indexed read); one index-only count per
+//! owner, team, priority or reply path (one indexed read); one index-only count per
 //! status's full-text index for words or several filters (words and filter
 //! markers, no join); a counting query for a conversation (a handful of items).
 
@@ -67,6 +67,9 @@ pub struct ItemFilter {
     pub priority: Option<Priority>,
     pub reply_path: Option<ReplyPath>,
     pub owner: Option<String>,
+    /// Items assigned to one of these teams (ids); `Some` of none matches
+    /// nothing (the "My teams" of an officer in no team).
+    pub teams: Option<Vec<i64>>,
     /// Words the post text must all contain (accents and case folded).
     pub text: Option<String>,
     pub conversation_id: Option<u64>,
@@ -88,6 +91,7 @@ impl Default for ItemFilter {
             priority: None,
             reply_path: None,
             owner: None,
+            teams: None,
             text: None,
             conversation_id: None,
             before: None,
@@ -407,12 +411,25 @@ mod tests {
             },
             ItemFilter {
                 conversation_id: Some(7),
-                text: words,
+                text: words.clone(),
                 ..Default::default()
             },
             ItemFilter {
                 place: Some("Purley".into()),
                 owner: Some("jo".into()),
+                ..Default::default()
+            },
+            ItemFilter {
+                teams: Some(vec![3]),
+                ..Default::default()
+            },
+            ItemFilter {
+                teams: Some(vec![3, 4]),
+                ..Default::default()
+            },
+            ItemFilter {
+                teams: Some(vec![3]),
+                text: words.clone(),
                 ..Default::default()
             },
         ];

@@ -13,7 +13,7 @@ use super::audit::{self, NewAudit};
 use super::posts::{AUTHOR_COLUMNS, POST_COLUMNS, decode_author, decode_post};
 use super::{Store, StoreError, codec};
 use crate::domain::post::{Author, Post};
-use crate::domain::triage::{Action, Flags, Priority, ReplyPath, Status};
+use crate::domain::triage::{Action, Assignee, Flags, ItemChange, Priority, ReplyPath, Status};
 
 /// A triage item as the desk shows it: the item with its post and author.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -24,6 +24,9 @@ pub struct ItemRow {
     pub status: Status,
     pub priority: Priority,
     pub owner: Option<String>,
+    /// The team it is assigned to: its id and name.
+    pub team_id: Option<i64>,
+    pub team: Option<String>,
     /// The place names the post matched, in the order they were first seen.
     pub places: Vec<String>,
     pub tags: Vec<String>,
@@ -40,11 +43,12 @@ pub struct ItemRow {
 pub(super) fn item_select() -> String {
     format!(
         "SELECT i.id AS i_id, i.status AS i_status, i.priority AS i_priority, \
-         i.owner AS i_owner, i.reply_path AS i_reply_path, i.places AS i_places, \
+         i.owner AS i_owner, i.team_id AS i_team_id, t.name AS i_team, i.reply_path AS i_reply_path, i.places AS i_places, \
          i.tags AS i_tags, i.rules AS i_rules, \
          i.flags AS i_flags, i.created_at AS i_created_at, i.updated_at AS i_updated_at, \
          {POST_COLUMNS}, {AUTHOR_COLUMNS} \
-         FROM items i JOIN posts p ON p.id = i.post_id LEFT JOIN authors a ON a.id = p.author_id"
+         FROM items i JOIN posts p ON p.id = i.post_id LEFT JOIN authors a ON a.id = p.author_id \
+         LEFT JOIN teams t ON t.id = i.team_id"
     )
 }
 
@@ -57,6 +61,8 @@ pub(super) fn decode_item(row: &SqliteRow) -> Result<ItemRow, StoreError> {
         status: codec::status_from_db(row.try_get("i_status")?)?,
         priority: codec::priority_from_db(row.try_get("i_priority")?)?,
         owner: row.try_get("i_owner")?,
+        team_id: row.try_get("i_team_id")?,
+        team: row.try_get("i_team")?,
         places: codec::from_json(row.try_get("i_places")?, "item places")?,
         tags: codec::from_json(row.try_get("i_tags")?, "item tags")?,
         rules: codec::from_json(row.try_get("i_rules")?, "item rules")?,
@@ -198,33 +204,26 @@ impl Store {
         Ok((row, entry_id))
     }
 
-    /// Gives an item to `owner` (or to nobody), whatever its status; audited.
+    /// Gives an item to the officer `owner` (keeping its team), or to
+    /// nobody (neither owner nor team), whatever its status: the officers'
+    /// assignment of one item ([`Store::apply_change`] with
+    /// [`ItemChange::Assign`]), audited; an item already so is left as it is.
     pub async fn assign(
         &self,
         id: i64,
         owner: Option<&str>,
         actor: &str,
     ) -> Result<ItemRow, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let (_, before) = item_state(&mut tx, id).await?;
-        let at = codec::now();
-        sqlx::query("UPDATE items SET owner = ?, updated_at = ? WHERE id = ?")
-            .bind(owner)
-            .bind(&at)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let entry = NewAudit {
-            actor: actor.to_owned(),
-            action: "item.assigned".to_owned(),
-            item_id: Some(id),
-            before: Some(json!({ "owner": before })),
-            after: Some(json!({ "owner": owner })),
-            detail: None,
+        let to = match owner {
+            Some(o) => Assignee::Officer(o.to_owned()),
+            None => Assignee::Nobody,
         };
-        audit::insert(&mut tx, &entry, &at).await?;
-        let row = item_in(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(row)
+        let applied = self
+            .apply_change(&[id], &ItemChange::Assign(to), actor, None)
+            .await?;
+        if !applied.missing.is_empty() {
+            return Err(StoreError::NotFound { what: "item", id });
+        }
+        self.item(id).await
     }
 }

@@ -28,6 +28,7 @@
 //! multi-row `VALUES`); full-text search (FTS5) and the triggers are SQLite's
 //! own and will get PostgreSQL counterparts with that backend.
 
+mod assignments;
 mod audit;
 mod changes;
 pub mod channels;
@@ -184,6 +185,9 @@ pub struct Store {
     read: SqlitePool,
     /// Places for full-text searches (see [`SEARCHES`]).
     searches: Arc<tokio::sync::Semaphore>,
+    /// The desk's address, for links in what the store queues for people
+    /// (team channel messages): set once by the daemon at start-up.
+    desk_url: Arc<std::sync::OnceLock<String>>,
 }
 
 /// Creates the database file owner-only (0600) if it is missing, and makes
@@ -251,7 +255,22 @@ impl Store {
             read,
             checkpointing: Arc::default(),
             searches: Arc::new(tokio::sync::Semaphore::new(SEARCHES)),
+            desk_url: Arc::default(),
         })
+    }
+
+    /// The desk's address (`desk.public_url`, or where it listens), for
+    /// the links in team channel messages about assignments. The first
+    /// setting stays.
+    pub fn set_desk_url(&self, url: &url::Url) {
+        let _ = self
+            .desk_url
+            .set(url.as_str().trim_end_matches('/').to_owned());
+    }
+
+    /// The desk's address without a trailing `/`, once it is known.
+    pub(crate) fn desk_url(&self) -> Option<&str> {
+        self.desk_url.get().map(String::as_str)
     }
 
     /// Closes both pools, waiting for connections in use to come back. Optional:

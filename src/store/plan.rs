@@ -132,7 +132,7 @@ pub(super) enum Driver {
     /// The place or tag side table, by value, status and post id.
     Place,
     Tag,
-    /// An `items` filter index (`owner`, `priority`, `reply_path`), by
+    /// An `items` filter index (`owner`, `team_id`, `priority`, `reply_path`), by
     /// value, status and post id.
     Column(&'static str),
 }
@@ -159,7 +159,8 @@ impl<'a> Plan<'a> {
             check_search(text)?;
         }
         let fts = text.and_then(fts_query);
-        let matches_nothing = text.is_some() && fts.is_none();
+        let no_team = filter.teams.as_ref().is_some_and(Vec::is_empty);
+        let matches_nothing = (text.is_some() && fts.is_none()) || no_team;
         let conversation = filter
             .conversation_id
             .map(|id| codec::id_to_db(id, "conversation id"))
@@ -168,10 +169,14 @@ impl<'a> Plan<'a> {
             filter.place.is_some(),
             filter.tag.is_some(),
             filter.owner.is_some(),
+            filter.teams.is_some(),
             filter.priority.is_some(),
             filter.reply_path.is_some(),
         ];
-        let several = facets.iter().filter(|set| **set).count() > 1;
+        // Several teams (an officer's teams) are one full-text query of
+        // markers OR-ed: each status's index yields them newest first.
+        let several_teams = filter.teams.as_ref().is_some_and(|t| t.len() > 1);
+        let several = facets.iter().filter(|set| **set).count() > 1 || several_teams;
         // A conversation has a handful of items: nothing beats its index.
         // Words, or several filters at once, are one full-text query of words
         // and markers.
@@ -185,6 +190,8 @@ impl<'a> Plan<'a> {
             Driver::Tag
         } else if filter.owner.is_some() {
             Driver::Column("owner")
+        } else if filter.teams.is_some() {
+            Driver::Column("team_id")
         } else if filter.priority.is_some() {
             Driver::Column("priority")
         } else if filter.reply_path.is_some() {
@@ -207,7 +214,7 @@ impl<'a> Plan<'a> {
     }
 
     /// The full-text query of a text-driven query: the words, if any, and a
-    /// marker for each place, tag, owner, priority and reply path filter, so
+    /// marker for each place, tag, owner, team, priority and reply path filter, so
     /// the index alone answers it (pages and counts alike). `None` with
     /// neither words nor filters.
     pub(super) fn text_query(&self) -> Option<String> {
@@ -225,6 +232,27 @@ impl<'a> Plan<'a> {
                 query.push(' ');
             }
             query.push_str(&m);
+        }
+        // A team's marker is its id in decimal; several teams are OR-ed, a
+        // group FTS5 takes only after an explicit AND.
+        match f.teams.as_deref() {
+            Some([one]) => {
+                if !query.is_empty() {
+                    query.push(' ');
+                }
+                query.push_str(&marker('\u{E006}', &one.to_string(), false));
+            }
+            Some(teams) if !teams.is_empty() => {
+                let any: Vec<String> = teams
+                    .iter()
+                    .map(|t| marker('\u{E006}', &t.to_string(), false))
+                    .collect();
+                if !query.is_empty() {
+                    query.push_str(" AND ");
+                }
+                query.push_str(&format!("({})", any.join(" OR ")));
+            }
+            _ => {}
         }
         (!query.is_empty()).then_some(query)
     }
@@ -362,6 +390,23 @@ impl<'a> Plan<'a> {
         if let (Some(owner), false) = (&f.owner, text) {
             qb.push(" AND i.owner = ").push_bind(owner.clone());
         }
+        if let (Some(teams), false) = (&f.teams, text) {
+            // One team (several make a text query): `= ?` implies NOT NULL,
+            // so the partial index `items_by_team` serves it.
+            match teams.as_slice() {
+                [one] => {
+                    qb.push(" AND i.team_id = ").push_bind(*one);
+                }
+                _ => {
+                    qb.push(" AND i.team_id IN (");
+                    let mut list = qb.separated(", ");
+                    for t in teams {
+                        list.push_bind(*t);
+                    }
+                    qb.push(")");
+                }
+            }
+        }
         if let (Some(priority), false) = (f.priority, text) {
             qb.push(" AND i.priority = ").push_bind(priority.as_str());
         }
@@ -389,7 +434,8 @@ impl<'a> Plan<'a> {
     /// The single facet of a filter without text or conversation, for the
     /// `item_counts` table: `("all", "")` with no facet, `None` with several.
     pub(super) fn counter_facet(&self) -> Option<(&'static str, String)> {
-        if self.fts.is_some() || self.conversation.is_some() {
+        let several_teams = self.filter.teams.as_ref().is_some_and(|t| t.len() != 1);
+        if self.fts.is_some() || self.conversation.is_some() || several_teams {
             return None;
         }
         let f = self.filter;
@@ -397,6 +443,10 @@ impl<'a> Plan<'a> {
             f.place.as_ref().map(|v| ("place", v.clone())),
             f.tag.as_ref().map(|v| ("tag", v.clone())),
             f.owner.as_ref().map(|v| ("owner", v.clone())),
+            match f.teams.as_deref() {
+                Some([one]) => Some(("team", one.to_string())),
+                _ => None,
+            },
             f.priority.map(|v| ("priority", v.as_str().to_owned())),
             f.reply_path.map(|v| ("reply_path", v.as_str().to_owned())),
         ];

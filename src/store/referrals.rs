@@ -18,10 +18,10 @@ use time::OffsetDateTime;
 
 use super::audit::{self, NewAudit};
 use super::items::{ItemRow, item_in};
-use super::{Store, StoreError, codec, notifications};
+use super::{Applied, Store, StoreError, codec, notifications};
 use crate::domain::mail::{MessageId, Reference};
 use crate::domain::referral::ReferralState;
-use crate::domain::triage::{Action, Status};
+use crate::domain::triage::{Action, Skip, Status};
 
 /// The actor audited for what the referral sender does on its own.
 pub const SENDER_ACTOR: &str = "placewatch";
@@ -162,6 +162,41 @@ impl Store {
     /// and reason. Refused when the item's status does not allow it, the
     /// team does not exist, or it has no address.
     pub async fn refer(&self, new: &NewReferral<'_>) -> Result<(ItemRow, Referral), StoreError> {
+        let (row, referral, _) = self.refer_audited(new).await?;
+        Ok((row, referral))
+    }
+
+    /// Refers each of `items` as [`Store::refer`] does (each its own
+    /// referral, email and transaction, so one item's refusal leaves the
+    /// others referred): what was referred, with its audit entry, and what
+    /// was skipped because its status does not allow it.
+    pub async fn refer_many(
+        &self,
+        items: &[i64],
+        new: &NewReferral<'_>,
+    ) -> Result<(Applied, Vec<Referral>), StoreError> {
+        let mut applied = Applied::default();
+        let mut referrals = Vec::new();
+        for &item_id in items {
+            let one = NewReferral { item_id, ..*new };
+            match self.refer_audited(&one).await {
+                Ok((_, referral, entry)) => {
+                    applied.changed.push((item_id, entry));
+                    referrals.push(referral);
+                }
+                Err(StoreError::Transition(e)) => applied.skipped.push((item_id, Skip::Refused(e))),
+                Err(StoreError::NotFound { what: "item", .. }) => applied.missing.push(item_id),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((applied, referrals))
+    }
+
+    /// [`Store::refer`], with the audit entry's id.
+    async fn refer_audited(
+        &self,
+        new: &NewReferral<'_>,
+    ) -> Result<(ItemRow, Referral, i64), StoreError> {
         let reason = new.reason.trim();
         if reason.is_empty() {
             return Err(StoreError::Conflict("say why it is referred".into()));
@@ -220,15 +255,15 @@ impl Store {
                 "status": next.as_str(),
                 "owner": item.owner,
                 "referral": reference.to_string(),
-                "team": team_name,
+                "referred_to": team_name,
             })),
             detail: Some(reason.to_owned()),
         };
-        audit::insert(&mut tx, &entry, &at).await?;
+        let entry_id = audit::insert(&mut tx, &entry, &at).await?;
         let referral = referral_in(&mut tx, id).await?;
         let row = item_in(&mut tx, new.item_id).await?;
         tx.commit().await?;
-        Ok((row, referral))
+        Ok((row, referral, entry_id))
     }
 
     /// One referral.
@@ -344,7 +379,7 @@ impl Store {
             before: None,
             after: Some(json!({
                 "referral": before.reference.to_string(),
-                "team": before.team_name,
+                "referred_to": before.team_name,
                 "message_id": before.message_id,
                 "attempts": before.attempts,
             })),
@@ -403,7 +438,7 @@ impl Store {
             before: None,
             after: Some(json!({
                 "referral": before.reference.to_string(),
-                "team": before.team_name,
+                "referred_to": before.team_name,
                 "attempts": before.attempts,
             })),
             detail: Some(error.to_owned()),

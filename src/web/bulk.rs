@@ -27,6 +27,7 @@ use super::render::{Chrome, back, back_with_undo, html, local_path, wants_json};
 use super::undo::ChangeList;
 use crate::domain::figures::thousands;
 use crate::domain::officer::Permission;
+use crate::store::NewReferral;
 
 /// Bulk actions on more items than this ask first.
 pub(crate) const CONFIRM_ABOVE: usize = 50;
@@ -96,6 +97,8 @@ fn read_form(pairs: Vec<(String, String)>) -> Result<BulkForm, WebError> {
             "owner" => form.fields.owner = value,
             "tag" => form.fields.tag = value,
             "priority" => form.fields.priority = value,
+            "team" => form.fields.team = value,
+            "reason" => form.fields.reason = value,
             "item" => form.items.push(id(&value)?),
             "page" => form.page.push(id(&value)?),
             "view" => form.view = value,
@@ -136,7 +139,7 @@ async fn count(desk: &Desk, me: &Me, form: &BulkForm) -> Result<usize, WebError>
         Scope::Ticked => form.items.len(),
         Scope::Page => form.page.len(),
         Scope::View => {
-            let filter = view_filter(&form.view, me)?;
+            let filter = view_filter(desk, &form.view, me).await?;
             usize::try_from(desk.store.count_matching(&filter).await?).unwrap_or(usize::MAX)
         }
     };
@@ -163,7 +166,7 @@ async fn targets(desk: &Desk, me: &Me, form: &BulkForm) -> Result<Vec<i64>, WebE
             let cap = desk.config.desk.bulk_max_items;
             let ids = desk
                 .store
-                .matching_ids(&view_filter(&form.view, me)?, cap)
+                .matching_ids(&view_filter(desk, &form.view, me).await?, cap)
                 .await?;
             if ids.len() > cap as usize {
                 return Err(refused(format!(
@@ -197,6 +200,9 @@ struct ConfirmPage {
     button: String,
     /// The items it reaches, in words.
     reach: String,
+    /// Whether the notice after it offers Undo (a referral's email cannot
+    /// be taken back).
+    undoable: bool,
     /// When the view grew since the officer asked.
     grown: Option<String>,
     scope: &'static str,
@@ -229,7 +235,10 @@ async fn ask(
             ("owner", form.fields.owner.clone()),
             ("tag", form.fields.tag.clone()),
             ("priority", form.fields.priority.clone()),
+            ("team", form.fields.team.clone()),
+            ("reason", form.fields.reason.clone()),
         ],
+        undoable: asked.referral.is_none(),
         ids: match form.scope {
             Scope::Ticked => form.items.clone(),
             Scope::Page => form.page.clone(),
@@ -297,6 +306,7 @@ async fn act(desk: &Desk, me: &Me, form: &BulkForm, json: bool) -> Result<Respon
             "button": asked.button(n),
             "reach": reach(form.scope, n),
             "confirm": n > CONFIRM_ABOVE,
+            "undoable": asked.referral.is_none(),
         }))
         .into_response());
     }
@@ -313,6 +323,9 @@ async fn act(desk: &Desk, me: &Me, form: &BulkForm, json: bool) -> Result<Respon
         return ask(desk, me, form, &asked, n).await;
     }
     let detail = (n > 1).then(|| format!("bulk action on {}", items(n)));
+    if let Some((team, reason)) = &asked.referral {
+        return refer(desk, me, form, &asked, &ids, (team, reason), json).await;
+    }
     let applied = desk
         .store
         .apply_change(&ids, &asked.change, me.name(), detail.as_deref())
@@ -338,4 +351,53 @@ async fn act(desk: &Desk, me: &Me, form: &BulkForm, json: bool) -> Result<Respon
         .into_response());
     }
     Ok(back_with_undo(&form.back, &message, &entries))
+}
+
+/// Refers each of `ids` to `team`, each with its own email: a referral is
+/// not undone (the team has been told), so no Undo is offered.
+async fn refer(
+    desk: &Desk,
+    me: &Me,
+    form: &BulkForm,
+    asked: &changes::Asked,
+    ids: &[i64],
+    (team, reason): (&str, &str),
+    json: bool,
+) -> Result<Response, WebError> {
+    let domain = desk.config.message_domain();
+    let new = NewReferral {
+        item_id: 0,
+        team,
+        reason,
+        officer: me.name(),
+        message_domain: &domain,
+    };
+    let (applied, referrals) = desk.store.refer_many(ids, &new).await?;
+    tracing::info!(
+        officer.name = me.name(),
+        bulk.action = "item.referred",
+        bulk.scope = form.scope.as_str(),
+        bulk.changed = applied.changed.len(),
+        bulk.skipped = applied.skipped.len(),
+        "bulk referral"
+    );
+    let mut message = asked.report(&applied);
+    if let (Some(first), Some(last)) = (referrals.first(), referrals.last()) {
+        let references = match referrals.len() {
+            1 => first.reference.to_string(),
+            _ => format!("{} to {}", first.reference, last.reference),
+        };
+        message.push_str(&format!(" References {references}."));
+    }
+    if json {
+        let skipped: Vec<i64> = applied.skipped.iter().map(|(id, _)| *id).collect();
+        return Ok(Json(serde_json::json!({
+            "message": message,
+            "changed": applied.changed.len(),
+            "skipped": skipped,
+            "undo": "",
+        }))
+        .into_response());
+    }
+    Ok(back(&form.back, &message))
 }

@@ -11,25 +11,31 @@ use super::Desk;
 use super::error::WebError;
 use crate::domain::figures::{first_few, thousands};
 use crate::domain::officer::Permission;
-use crate::domain::triage::{Action, ItemChange, Priority, Skip, Status, Tag};
+use crate::domain::triage::{Action, Assignee, ItemChange, Priority, Skip, Status, Tag};
 use crate::store::{Applied, Officer};
 
 /// A change an officer asked for, with the words the desk says it in.
 pub(crate) struct Asked {
     pub change: ItemChange,
-    /// The officer an assignment goes to, as people read it.
+    /// The officer an assignment goes to, or the team a referral does, as
+    /// people read it.
     whom: String,
+    /// A referral's team (its name) and reason: each item is referred on
+    /// its own, with its own email (`Store::refer_many`), not changed.
+    pub referral: Option<(String, String)>,
 }
 
 /// The form fields of a change: `action` (`claim`, `assign`, `tag`,
-/// `priority`, `refer`, `dismiss`) and the one it needs (`owner`, `tag`,
-/// `priority`).
+/// `priority`, `refer`, `dismiss`) and the ones it needs (`owner`, `tag`,
+/// `priority`; `team` and `reason` for a referral).
 #[derive(Debug, Default)]
 pub(crate) struct ChangeFields {
     pub action: String,
     pub owner: String,
     pub tag: String,
     pub priority: String,
+    pub team: String,
+    pub reason: String,
 }
 
 /// The officers items may be assigned to: those whose account is enabled
@@ -42,6 +48,62 @@ pub(crate) async fn assignable(desk: &Desk) -> Result<Vec<Officer>, WebError> {
         .into_iter()
         .filter(|o| !o.disabled && o.role.can(Permission::Triage))
         .collect())
+}
+
+/// The value of the picker's choice of nobody (usernames have no `:`).
+pub(crate) const NOBODY: &str = ":nobody";
+/// The prefix of the picker's values for teams: `team:` and the team's id.
+pub(crate) const TEAM_PREFIX: &str = "team:";
+
+/// Reads the assignment picker's value (`owner`): an officer's username, a
+/// team (`team:ID`) or nobody ([`NOBODY`]). An officer must be one who can
+/// take items; a team must exist.
+pub(crate) async fn assignee(desk: &Desk, wanted: &str) -> Result<Asked, WebError> {
+    let refuse = |message: String| WebError::Refused {
+        status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        message,
+    };
+    if wanted.is_empty() {
+        return Err(refuse("Choose the officer or team to assign to.".into()));
+    }
+    if wanted == NOBODY {
+        return Ok(Asked {
+            change: ItemChange::Assign(Assignee::Nobody),
+            whom: "nobody".into(),
+            referral: None,
+        });
+    }
+    if let Some(id) = wanted.strip_prefix(TEAM_PREFIX) {
+        let team = match id.trim().parse::<i64>() {
+            Ok(id) => desk.store.teams().await?.into_iter().find(|t| t.id == id),
+            Err(_) => None,
+        };
+        let team = team.ok_or_else(|| {
+            refuse("That team does not exist (any more): choose one from the list.".into())
+        })?;
+        return Ok(Asked {
+            whom: format!("{} (team)", team.name),
+            change: ItemChange::Assign(Assignee::Team {
+                id: team.id,
+                members: team.members,
+            }),
+            referral: None,
+        });
+    }
+    let officer = assignable(desk)
+        .await?
+        .into_iter()
+        .find(|o| o.username == wanted)
+        .ok_or_else(|| {
+            refuse(format!(
+                "{wanted:?} is not an officer who can take items: choose one from the list."
+            ))
+        })?;
+    Ok(Asked {
+        change: ItemChange::Assign(Assignee::Officer(officer.username)),
+        whom: officer.display_name,
+        referral: None,
+    })
 }
 
 /// The tags the config knows (its rules' and its templates'), sorted.
@@ -68,30 +130,34 @@ pub(crate) async fn asked(desk: &Desk, fields: &ChangeFields) -> Result<Asked, W
     let workflow = |action| Asked {
         change: ItemChange::Workflow(action),
         whom: String::new(),
+        referral: None,
     };
     Ok(match fields.action.trim() {
         "claim" => workflow(Action::Claim),
-        "refer" => workflow(Action::Refer),
-        "dismiss" => workflow(Action::Dismiss),
-        "assign" => {
-            let wanted = fields.owner.trim();
-            if wanted.is_empty() {
-                return Err(refuse("Choose the officer to assign to.".into()));
-            }
-            let officer = assignable(desk)
+        "refer" => {
+            let reason = fields.reason.trim();
+            let team = desk
+                .store
+                .team(fields.team.trim())
                 .await?
-                .into_iter()
-                .find(|o| o.username == wanted)
-                .ok_or_else(|| {
-                    refuse(format!(
-                        "{wanted:?} is not an officer who can take items: choose one from the list."
-                    ))
-                })?;
+                .ok_or_else(|| refuse("Choose the team to refer the items to.".into()))?;
+            if reason.is_empty() {
+                return Err(refuse("Say why the team should act.".into()));
+            }
+            if reason.chars().count() > super::referrals::REASON_MAX_CHARS {
+                return Err(refuse(format!(
+                    "The reason is longer than {} characters.",
+                    super::referrals::REASON_MAX_CHARS
+                )));
+            }
             Asked {
-                change: ItemChange::Assign(officer.username),
-                whom: officer.display_name,
+                change: ItemChange::Workflow(Action::Refer),
+                whom: team.name.clone(),
+                referral: Some((team.name, reason.to_owned())),
             }
         }
+        "dismiss" => workflow(Action::Dismiss),
+        "assign" => assignee(desk, fields.owner.trim()).await?,
         "tag" => {
             let tag = Tag::parse(&fields.tag)
                 .map_err(|e| refuse(format!("Not added: {e}.")))?
@@ -99,6 +165,7 @@ pub(crate) async fn asked(desk: &Desk, fields: &ChangeFields) -> Result<Asked, W
             Asked {
                 change: ItemChange::AddTag(tag),
                 whom: String::new(),
+                referral: None,
             }
         }
         "priority" => {
@@ -107,6 +174,7 @@ pub(crate) async fn asked(desk: &Desk, fields: &ChangeFields) -> Result<Asked, W
             Asked {
                 change: ItemChange::SetPriority(priority),
                 whom: String::new(),
+                referral: None,
             }
         }
         "" => return Err(refuse("Choose what to do to the items.".into())),
@@ -127,7 +195,10 @@ impl Asked {
     pub fn question(&self, n: usize) -> String {
         let n = items(n);
         match &self.change {
-            ItemChange::Workflow(Action::Refer) => format!("Refer {n} to another team?"),
+            ItemChange::Workflow(Action::Refer) => format!(
+                "Refer {n} to {}? Each is emailed to the team on its own.",
+                self.whom
+            ),
             ItemChange::Assign(_) => format!("Assign {n} to {}?", self.whom),
             ItemChange::SetPriority(p) => format!("Set {n} to {p} priority?"),
             ItemChange::AddTag(tag) => format!("Add the tag {tag} to {n}?"),
@@ -150,7 +221,7 @@ impl Asked {
     pub fn done(&self, n: usize) -> String {
         let n = items(n);
         match &self.change {
-            ItemChange::Workflow(Action::Refer) => format!("Referred {n} to another team"),
+            ItemChange::Workflow(Action::Refer) => format!("Referred {n} to {}", self.whom),
             ItemChange::Workflow(a) => format!("{} {n}", past(*a)),
             ItemChange::Assign(_) => format!("Assigned {n} to {}", self.whom),
             ItemChange::SetPriority(p) => format!("Set {n} to {p} priority"),
@@ -291,14 +362,16 @@ mod tests {
         Asked {
             change: ItemChange::Workflow(Action::Dismiss),
             whom: String::new(),
+            referral: None,
         }
     }
 
     #[test]
     fn the_desk_asks_and_reports_in_plain_words() {
         let assign = Asked {
-            change: ItemChange::Assign("priya".into()),
+            change: ItemChange::Assign(Assignee::Officer("priya".into())),
             whom: "Priya Shah".into(),
+            referral: None,
         };
         assert_eq!(assign.question(137), "Assign 137 items to Priya Shah?");
         assert_eq!(assign.button(1204), "Assign 1,204 items");
@@ -306,7 +379,17 @@ mod tests {
         let tag = Asked {
             change: ItemChange::AddTag(Tag::parse("bins").unwrap()),
             whom: String::new(),
+            referral: None,
         };
+        let refer = Asked {
+            change: ItemChange::Workflow(Action::Refer),
+            whom: "Streets team".into(),
+            referral: Some(("Streets team".into(), "Bins".into())),
+        };
+        assert_eq!(
+            refer.question(60),
+            "Refer 60 items to Streets team? Each is emailed to the team on its own."
+        );
         assert_eq!(tag.question(60), "Add the tag bins to 60 items?");
 
         let applied = Applied {

@@ -46,6 +46,9 @@ pub(crate) struct InboxQuery {
     path: String,
     #[serde(default)]
     owner: String,
+    /// A team's name, or `mine`: the teams the officer is a member of.
+    #[serde(default)]
+    team: String,
     #[serde(default)]
     q: String,
     #[serde(default)]
@@ -116,7 +119,24 @@ impl InboxQuery {
         }
     }
 
-    fn filter(&self, me: &Me) -> Result<ItemFilter, WebError> {
+    /// The teams of the `team` filter: one by name (ignoring case), or
+    /// `mine`, the officer's (none when she is in no team).
+    async fn teams(&self, desk: &Desk, me: &Me) -> Result<Option<Vec<i64>>, WebError> {
+        let Some(team) = some(&self.team) else {
+            return Ok(None);
+        };
+        if team == "mine" {
+            let mine = desk.store.teams_of(me.name()).await?;
+            return Ok(Some(mine.iter().map(|t| t.id).collect()));
+        }
+        match desk.store.team(&team).await? {
+            Some(t) => Ok(Some(vec![t.id])),
+            None => Err(bad("team", &team)),
+        }
+    }
+
+    async fn filter(&self, desk: &Desk, me: &Me) -> Result<ItemFilter, WebError> {
+        let teams = self.teams(desk, me).await?;
         let view = self.view()?;
         Ok(ItemFilter {
             status: match view {
@@ -144,6 +164,7 @@ impl InboxQuery {
                     o
                 }
             }),
+            teams,
             text: some(&self.q),
             conversation_id: match some(&self.conversation) {
                 None => None,
@@ -176,6 +197,7 @@ impl InboxQuery {
             ("priority", &self.priority),
             ("path", &self.path),
             ("owner", &self.owner),
+            ("team", &self.team),
             ("q", if words { &self.q } else { "" }),
             ("conversation", &self.conversation),
         ] {
@@ -203,7 +225,8 @@ pub(crate) struct Row {
     pub priority: &'static str,
     pub status: &'static str,
     pub status_label: String,
-    /// Who holds it: "claimed by sam", "assigned to streets-team by rule bins".
+    /// Who holds it, and its team: "claimed by sam, Streets",
+    /// "assigned to priya by rule bins", "Streets".
     pub owner: Option<String>,
     pub api_path: bool,
     /// "Replying to @x: …" when the post answers a stored post.
@@ -306,7 +329,10 @@ impl Row {
             priority: item.priority.as_str(),
             status: item.status.as_str(),
             status_label: item.status.to_string(),
-            owner: super::ownership::row_label(item, rules, by_hand),
+            owner: super::ownership::with_team(
+                super::ownership::row_label(item, rules, by_hand),
+                item.team.as_deref(),
+            ),
             api_path: item.reply_path == ReplyPath::Api,
             context: item
                 .post
@@ -441,6 +467,8 @@ struct InboxPage {
     page_ids: Vec<i64>,
     view_count: Option<u64>,
     officers: Vec<crate::store::Officer>,
+    /// Every team: items can be assigned to any, and filtered by any.
+    teams: Vec<crate::store::Team>,
     known_tags: Vec<String>,
     confirm_above: usize,
     /// Spikes going on, as banners.
@@ -560,6 +588,13 @@ async fn view_links(desk: &Desk, me: &Me, current: &str) -> Result<Vec<ViewLink>
         own_id: None,
         shared_by: None,
     }];
+    links.push(ViewLink {
+        label: "My teams".into(),
+        href: "/?team=mine".into(),
+        current: current == "team=mine",
+        own_id: None,
+        shared_by: None,
+    });
     for v in desk.store.saved_views(me.name()).await? {
         let own = v.owner == me.name();
         links.push(ViewLink {
@@ -600,7 +635,7 @@ pub(crate) async fn save_view(
     }
     // Only a query the inbox understands, kept as the inbox writes it.
     let q = view_query(&form.query)?;
-    q.filter(&me)?;
+    q.filter(&desk, &me).await?;
     let query = q.keep(None);
     desk.store
         .save_view(me.name(), name, &query, form.shared.is_some())
@@ -629,10 +664,10 @@ fn view_query(query: &str) -> Result<InboxQuery, WebError> {
 }
 
 /// The filter of an inbox view (its query string) over all its pages.
-pub(crate) fn view_filter(query: &str, me: &Me) -> Result<ItemFilter, WebError> {
+pub(crate) async fn view_filter(desk: &Desk, query: &str, me: &Me) -> Result<ItemFilter, WebError> {
     let mut q = view_query(query)?;
     q.before = None;
-    q.filter(me)
+    q.filter(desk, me).await
 }
 
 /// `POST /views/{id}/delete`: deletes one of the officer's saved views.
@@ -674,7 +709,7 @@ pub(crate) async fn page(
     let mut q = q;
     let view = q.view()?;
     let sort = q.sort()?;
-    let filter = q.filter(&me)?;
+    let filter = q.filter(&desk, &me).await?;
     // A search the store refuses (too long, too many words, too slow) shows
     // the inbox empty with the reason beside the search field, and the
     // views without counts (none would be true of an empty list that is
@@ -754,7 +789,8 @@ pub(crate) async fn page(
     } else {
         Vec::new()
     };
-    let filters_set = [&q.place, &q.tag, &q.priority, &q.path, &q.owner]
+    let teams = desk.store.teams().await?;
+    let filters_set = [&q.place, &q.tag, &q.priority, &q.path, &q.owner, &q.team]
         .iter()
         .filter(|v| !v.trim().is_empty())
         .count();
@@ -802,6 +838,7 @@ pub(crate) async fn page(
         page_ids: list.items.iter().map(|i| i.id).collect(),
         view_count,
         officers,
+        teams,
         known_tags: super::changes::known_tags(&desk),
         confirm_above: super::bulk::CONFIRM_ABOVE,
         spikes: spike_banners(&desk).await?,
@@ -819,7 +856,7 @@ pub(crate) async fn rows(
     Query(mut q): Query<InboxQuery>,
 ) -> Result<Response, WebError> {
     q.before = None;
-    let list = desk.store.list_items(&q.filter(&me)?).await?;
+    let list = desk.store.list_items(&q.filter(&desk, &me).await?).await?;
     let mut rows = rows_of(&desk, &list.items, &me, &q.q).await?;
     for row in &mut rows {
         row.current = Some(row.id) == q.item;

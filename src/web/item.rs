@@ -124,9 +124,10 @@ struct ItemBody {
     welsh: bool,
     here: String,
     summoned_reason: &'static str,
-    /// The item's priority, tag and assignment forms: the officers it can
-    /// be assigned to and the tags the config knows.
+    /// The item's priority, tag and assignment forms: the officers and
+    /// teams it can be assigned to and the tags the config knows.
     officers: Vec<crate::store::Officer>,
+    teams: Vec<crate::store::Team>,
     known_tags: Vec<String>,
     /// The Refer form, when the item's status allows it: the teams.
     can_refer: bool,
@@ -358,7 +359,17 @@ pub(crate) async fn body_of(
             text: r.text,
         })
         .collect();
-    let history = entries.iter().map(history_line).collect();
+    let team_names: std::collections::HashMap<i64, String> = desk
+        .store
+        .teams()
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let history = entries
+        .iter()
+        .map(|e| history_line(e, &team_names))
+        .collect();
     let can_refer = can_triage && item.status.apply(Action::Refer).is_ok();
     let refer_teams = if can_refer {
         TeamChoice::of(&desk.store.teams().await?)
@@ -413,10 +424,10 @@ pub(crate) async fn body_of(
         "The author did not mention the council: since February 2026 X lets only a person reply to this post, in X."
     };
     let h = if placement.beside_list { 2 } else { 1 };
-    let officers = if can_triage {
-        changes::assignable(desk).await?
+    let (officers, teams) = if can_triage {
+        (changes::assignable(desk).await?, desk.store.teams().await?)
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let body = ItemBody {
         csrf: me.csrf.clone(),
@@ -447,6 +458,7 @@ pub(crate) async fn body_of(
         welsh,
         summoned_reason,
         officers,
+        teams,
         known_tags: changes::known_tags(desk),
         can_refer,
         refer_teams,
@@ -490,18 +502,38 @@ fn action_label(a: Action) -> &'static str {
     }
 }
 
-fn history_line(e: &AuditEntry) -> HistoryLine {
+/// One entry of the item's history in words; `teams` names the teams by id.
+fn history_line(e: &AuditEntry, teams: &std::collections::HashMap<i64, String>) -> HistoryLine {
     let taken_from = ownership::owner_before(e).filter(|o| *o != e.actor);
     let after = |key: &str| e.after.as_ref().and_then(|a| a.get(key));
     let said = match e.action.as_str() {
         "item.claimed" if taken_from.is_some() => {
             format!("took it over from {}", taken_from.unwrap_or_default())
         }
-        "item.assigned" => match after("owner").and_then(|o| o.as_str()) {
-            Some(owner) => format!("assigned it to {owner}"),
-            None => "unassigned it".to_owned(),
-        },
-        "item.referred" => match (after("team"), after("referral")) {
+        "item.assigned" => {
+            let owner = after("owner").and_then(|o| o.as_str());
+            let team = after("team").and_then(|t| t.as_i64());
+            let team_before = e
+                .before
+                .as_ref()
+                .and_then(|b| b.get("team"))
+                .and_then(|t| t.as_i64());
+            let team_name = |id: i64| {
+                teams
+                    .get(&id)
+                    .map_or_else(|| format!("team {id}"), |n| format!("{n} (team)"))
+            };
+            match (owner, team) {
+                // To a team (the owner stays if a member).
+                (owner, Some(t)) if team_before != Some(t) => match owner {
+                    Some(o) => format!("assigned it to {}, kept by {o}", team_name(t)),
+                    None => format!("assigned it to {}", team_name(t)),
+                },
+                (Some(owner), _) => format!("assigned it to {owner}"),
+                (None, _) => "unassigned it".to_owned(),
+            }
+        }
+        "item.referred" => match (after("referred_to"), after("referral")) {
             (Some(team), Some(reference)) => format!(
                 "referred it to {} as {}",
                 team.as_str().unwrap_or_default(),
@@ -513,7 +545,9 @@ fn history_line(e: &AuditEntry) -> HistoryLine {
             let reference = after("referral")
                 .and_then(|r| r.as_str())
                 .unwrap_or("the referral");
-            let team = after("team").and_then(|t| t.as_str()).unwrap_or("the team");
+            let team = after("referred_to")
+                .and_then(|t| t.as_str())
+                .unwrap_or("the team");
             match e.action.as_str() {
                 "referral.sent" => format!("emailed {reference} to {team}"),
                 "referral.failed" => format!("could not email {reference} to {team}"),
@@ -705,7 +739,11 @@ async fn act(
             "status": item.status.as_str(),
             "status_label": item.status.to_string(),
             "owner": item.owner,
-            "owner_label": ownership::row_label(&item, &desk.config.rules, by_hand),
+            "team": item.team,
+            "owner_label": ownership::with_team(
+                ownership::row_label(&item, &desk.config.rules, by_hand),
+                item.team.as_deref(),
+            ),
             "message": message,
             "undo": ChangeList::new(&[change]).to_string(),
         }))

@@ -54,6 +54,7 @@ async fn change_one(
         owner: form.owner,
         tag: form.tag,
         priority: form.priority,
+        ..ChangeFields::default()
     };
     desk.store.item(id).await?;
     let asked = match changes::asked(&desk, &fields).await {
@@ -77,7 +78,11 @@ async fn change_one(
             "priority": item.priority.as_str(),
             "tags": item.tags,
             "owner": item.owner,
-            "owner_label": ownership::row_label(&item, &desk.config.rules, by_hand),
+            "team": item.team,
+            "owner_label": ownership::with_team(
+                ownership::row_label(&item, &desk.config.rules, by_hand),
+                item.team.as_deref(),
+            ),
             "message": message,
             "undo": ChangeList::new(&entries).to_string(),
         }))

@@ -22,6 +22,16 @@ pub(crate) fn row_label(item: &ItemRow, rules: &[Rule], by_hand: bool) -> Option
     })
 }
 
+/// Who holds the item and its team, as the list row shows it: "claimed by
+/// sam, Streets", "Streets" (the team's name), "assigned to priya".
+pub(crate) fn with_team(holder: Option<String>, team: Option<&str>) -> Option<String> {
+    match (holder, team) {
+        (Some(h), Some(t)) => Some(format!("{h}, {t}")),
+        (None, Some(t)) => Some(t.to_owned()),
+        (h, None) => h,
+    }
+}
+
 /// The item's holder for its own page, with when and by whom from the
 /// audit log (`entries`, newest first).
 pub(crate) fn label(item: &ItemRow, rules: &[Rule], entries: &[AuditEntry]) -> String {

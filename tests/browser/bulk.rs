@@ -113,17 +113,21 @@ async fn a_bulk_assign_of_a_whole_view_asks_in_the_page_first() {
             .await,
         json!("view")
     );
-    // a: assign, with the focus on the officer to choose.
+    // a: assign, with the focus in the box that finds the officer or team.
     sam.js("document.querySelector('#items > li.item a.open').focus()")
         .await;
     sam.press(&['a']).await;
     sam.wait_for(
-        "the officer's list to have the focus",
-        "return document.activeElement?.id === 'bulk-owner'",
+        "the picker's box to have the focus",
+        "return document.activeElement?.id === 'bulk-owner-filter'",
     )
     .await;
-    sam.js("const s = document.getElementById('bulk-owner'); s.value = 'priya'; s.dispatchEvent(new Event('change'));")
-        .await;
+    sam.type_text("priya").await;
+    sam.wait_for(
+        "Priya chosen as she is typed",
+        "return document.getElementById('bulk-owner').value === 'priya'",
+    )
+    .await;
     sam.mark_page().await;
     sam.find("#bulk button[type=submit]")
         .await

@@ -55,9 +55,18 @@ async fn an_officer_refers_an_item_with_a_team_and_a_reason() {
     .await;
     sam.goto(&format!("/items/{id}")).await;
     let referral = sam.text(".referral").await;
-    assert!(referral.contains("PW-000001 to Streets team, by sam"), "{referral}");
-    assert!(referral.contains("Bags dumped outside number 12 since Monday"), "{referral}");
-    assert!(referral.contains("Emailed to streets@croydon.gov.uk"), "{referral}");
+    assert!(
+        referral.contains("PW-000001 to Streets team, by sam"),
+        "{referral}"
+    );
+    assert!(
+        referral.contains("Bags dumped outside number 12 since Monday"),
+        "{referral}"
+    );
+    assert!(
+        referral.contains("Emailed to streets@croydon.gov.uk"),
+        "{referral}"
+    );
     report += &violations(&sam, &axe, "item with a referral").await;
     sam.emulate(390, 844, true).await;
     report += &violations(&sam, &axe, "item with a referral, dark, 390 px").await;

@@ -5,6 +5,7 @@
 
 mod access;
 mod actions;
+mod assign;
 mod bulk;
 mod claims;
 mod live;

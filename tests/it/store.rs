@@ -1,6 +1,7 @@
 //! The triage store against a real SQLite file in a temp dir (never
 //! `:memory:`, so WAL, locking and reopening behave as in production).
 
+mod assign;
 mod cli;
 mod counts;
 mod derive;

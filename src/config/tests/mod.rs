@@ -253,8 +253,8 @@ fn render_effective_round_trips_and_masks_secrets() {
     assert!(rendered.contains("\n[triage]\n# abusive_words: the built-in UK list\n"));
     assert!(rendered.contains(
         "\n[[rules]]\nname = \"bins\"\nwhen = { words = [\"bin\", \"bins\", \"fly-tipping\", \
-         \"flytipping\", \"litter\", \"rubbish\"] }\nthen = { tag = \"waste\", owner = \
-         \"streets-team\" }\n"
+         \"flytipping\", \"litter\", \"rubbish\"] }\nthen = { tag = \"waste\", team = \
+         \"Streets team\" }\n"
     ));
     assert!(rendered.contains("name = \"false friends\"\nwhen = { flags = [\"false_friend\"] }\nthen = { dismiss = true }\n"));
     let back = Config::from_str_with_env(&rendered, &path, &no_env).unwrap();

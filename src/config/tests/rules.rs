@@ -496,3 +496,34 @@ fn a_repeated_key_in_a_rule_is_named_at_its_rule() {
         "config/placewatch.toml:15:1: rules[1].name: duplicate key"
     );
 }
+
+#[test]
+fn a_rule_assigns_to_one_of_the_configured_teams() {
+    let teams = "\n[[teams]]\nname = \"Streets\"\nemails = [\"streets@croydon.example\"]\n";
+    let with_team = |team: &str| {
+        format!(
+            "{}{teams}",
+            three_rules().replace("owner = \"streets-team\"", &format!("team = \"{team}\""))
+        )
+    };
+    // Ignoring case, kept as the team spells it.
+    let c = parse(&with_team("STREETS")).unwrap();
+    assert_eq!(c.rules[0].then.team.as_deref(), Some("Streets"));
+    assert_eq!(
+        err(&with_team("Parks")),
+        "config/placewatch.toml:11: rules[0].then.team: \"Parks\" is not one of the \
+         [[teams]] (Streets); add it there or fix the spelling \
+         (in the [[rules]] table at line 8)"
+    );
+    let no_teams = three_rules().replace("owner = \"streets-team\"", "team = \"Streets\"");
+    assert!(
+        err(&no_teams).contains(":11: rules[0].then.team: \"Streets\" is not a team: there are no [[teams]] in this file"),
+        "{}",
+        err(&no_teams)
+    );
+    assert!(
+        err(&with_team(" ")).contains(":11: rules[0].then.team: must not be empty"),
+        "{}",
+        err(&with_team(" "))
+    );
+}

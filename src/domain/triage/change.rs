@@ -11,11 +11,15 @@ use std::fmt;
 
 use super::status::{Action, Priority, Status, TransitionError};
 
-/// What an item's change can touch: its workflow status, owner, priority and tags.
+/// What an item's change can touch: its workflow status, owner, team,
+/// priority and tags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemState {
     pub status: Status,
+    /// The officer (username) who holds it.
     pub owner: Option<String>,
+    /// The team (id) it is assigned to.
+    pub team: Option<i64>,
     pub priority: Priority,
     /// Unique names, first added first.
     pub tags: Vec<String>,
@@ -26,32 +30,60 @@ pub struct ItemState {
 pub enum Field {
     Status,
     Owner,
+    Team,
     Priority,
     Tags,
 }
 
 impl Field {
-    pub const ALL: [Field; 4] = [Field::Status, Field::Owner, Field::Priority, Field::Tags];
+    pub const ALL: [Field; 5] = [
+        Field::Status,
+        Field::Owner,
+        Field::Team,
+        Field::Priority,
+        Field::Tags,
+    ];
 
-    /// The key in an audit entry's state: `status`, `owner`, `priority`, `tags`.
+    /// The key in an audit entry's state: `status`, `owner`, `team` (the
+    /// team's id), `priority`, `tags`.
     pub fn as_str(self) -> &'static str {
         match self {
             Field::Status => "status",
             Field::Owner => "owner",
+            Field::Team => "team",
             Field::Priority => "priority",
             Field::Tags => "tags",
         }
     }
 }
 
+/// Whom an item is assigned to (see [`ItemChange::Assign`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assignee {
+    /// An officer, by username.
+    Officer(String),
+    /// A team, by id, with its members' usernames (whether the owner may
+    /// stay depends on them).
+    Team { id: i64, members: Vec<String> },
+    /// Nobody: neither an officer nor a team.
+    Nobody,
+}
+
 /// A change an officer makes to items.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemChange {
     /// A workflow step: claim (the officer becomes the owner), release (no
-    /// owner), refer, dismiss, mark replied, reopen.
+    /// owner), refer, dismiss, mark replied, reopen. None of them changes
+    /// the item's team: a claimed item stays with its team, a released one
+    /// goes back to its team's queue.
     Workflow(Action),
-    /// Gives the item to this officer (a username), whatever its status.
-    Assign(String),
+    /// Gives the item to an officer or a team, or to nobody, whatever its
+    /// status:
+    /// - to an officer: she becomes the owner; the team stays;
+    /// - to a team: it becomes the team; the owner stays if she is a member
+    ///   of it, else the item has no owner (the team decides who takes it);
+    /// - to nobody: neither owner nor team.
+    Assign(Assignee),
     SetPriority(Priority),
     AddTag(Tag),
 }
@@ -87,7 +119,7 @@ impl ItemChange {
     pub fn fields(&self) -> &'static [Field] {
         match self {
             ItemChange::Workflow(_) => &[Field::Status, Field::Owner],
-            ItemChange::Assign(_) => &[Field::Owner],
+            ItemChange::Assign(_) => &[Field::Owner, Field::Team],
             ItemChange::SetPriority(_) => &[Field::Priority],
             ItemChange::AddTag(_) => &[Field::Tags],
         }
@@ -106,7 +138,17 @@ impl ItemChange {
                 }
                 return Ok(next);
             }
-            ItemChange::Assign(owner) => next.owner = Some(owner.clone()),
+            ItemChange::Assign(Assignee::Officer(owner)) => next.owner = Some(owner.clone()),
+            ItemChange::Assign(Assignee::Team { id, members }) => {
+                next.team = Some(*id);
+                if !next.owner.as_ref().is_some_and(|o| members.contains(o)) {
+                    next.owner = None;
+                }
+            }
+            ItemChange::Assign(Assignee::Nobody) => {
+                next.owner = None;
+                next.team = None;
+            }
             ItemChange::SetPriority(priority) => next.priority = *priority,
             ItemChange::AddTag(tag) => {
                 if !next.tags.iter().any(|t| t == tag.as_str()) {
@@ -177,6 +219,7 @@ mod tests {
         ItemState {
             status,
             owner: owner.map(str::to_owned),
+            team: None,
             priority: Priority::Normal,
             tags: vec!["bins".into()],
         }
@@ -213,7 +256,7 @@ mod tests {
     #[test]
     fn assignments_priorities_and_tags_skip_items_already_so() {
         let new = item(Status::Dismissed, None);
-        let assign = ItemChange::Assign("priya".into());
+        let assign = ItemChange::Assign(Assignee::Officer("priya".into()));
         let assigned = assign.apply(&new, "sam").unwrap();
         assert_eq!(
             (assigned.owner.as_deref(), assigned.status),
@@ -232,6 +275,63 @@ mod tests {
         assert_eq!(tag.apply(&tagged, "sam"), Err(Skip::Already));
         let again = ItemChange::AddTag(Tag::parse("bins").unwrap());
         assert_eq!(again.apply(&new, "sam"), Err(Skip::Already));
+    }
+
+    fn streets() -> Assignee {
+        Assignee::Team {
+            id: 3,
+            members: vec!["sam".into(), "priya".into()],
+        }
+    }
+
+    #[test]
+    fn assigning_to_an_officer_keeps_the_team_and_to_a_team_keeps_only_its_members() {
+        let with = |owner: Option<&str>, team: Option<i64>| ItemState {
+            team,
+            ..item(Status::New, owner)
+        };
+        let to_team = ItemChange::Assign(streets());
+        // A member keeps the item when it goes to her team.
+        assert_eq!(
+            to_team.apply(&with(Some("sam"), None), "vic").unwrap(),
+            with(Some("sam"), Some(3))
+        );
+        // Someone outside the team loses it: the team decides who takes it.
+        assert_eq!(
+            to_team.apply(&with(Some("alex"), Some(9)), "vic").unwrap(),
+            with(None, Some(3))
+        );
+        assert_eq!(
+            to_team.apply(&with(Some("sam"), Some(3)), "vic"),
+            Err(Skip::Already)
+        );
+        // An officer takes the item within its team, even from outside it.
+        let to_alex = ItemChange::Assign(Assignee::Officer("alex".into()));
+        assert_eq!(
+            to_alex.apply(&with(None, Some(3)), "vic").unwrap(),
+            with(Some("alex"), Some(3))
+        );
+        // Nobody: neither owner nor team.
+        let nobody = ItemChange::Assign(Assignee::Nobody);
+        assert_eq!(
+            nobody.apply(&with(Some("sam"), Some(3)), "vic").unwrap(),
+            with(None, None)
+        );
+        assert_eq!(nobody.apply(&with(None, None), "vic"), Err(Skip::Already));
+        // A claim keeps the team; so does a release.
+        let claimed = ItemChange::Workflow(Action::Claim)
+            .apply(&with(None, Some(3)), "alex")
+            .unwrap();
+        assert_eq!(
+            (claimed.owner.as_deref(), claimed.team),
+            (Some("alex"), Some(3))
+        );
+        let released = ItemChange::Workflow(Action::Release)
+            .apply(&claimed, "alex")
+            .unwrap();
+        assert_eq!((released.owner, released.team), (None, Some(3)));
+        assert_eq!(to_team.fields(), [Field::Owner, Field::Team]);
+        assert_eq!(to_team.audit_action(), "item.assigned");
     }
 
     #[test]

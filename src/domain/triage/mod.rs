@@ -24,7 +24,7 @@ mod rules;
 mod status;
 mod waiting;
 
-pub use change::{Field, ItemChange, ItemState, MAX_TAG_CHARS, Skip, Tag, TagError};
+pub use change::{Assignee, Field, ItemChange, ItemState, MAX_TAG_CHARS, Skip, Tag, TagError};
 pub use flags::{AbuseList, FlagKind, Flags, default_false_friend_context, flags};
 pub use reply_path::{Account, Council, ReplyPath, reply_path, summons};
 pub use rules::{

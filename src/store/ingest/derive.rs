@@ -12,9 +12,11 @@
 //! A document is built as the `item_documents` view builds it: the post's
 //! text as stored, then one marker token per filter value (U+E001 place,
 //! U+E002 tag, U+E003 owner, each hex-encoded as SQLite's `hex()` writes it;
-//! U+E004 priority and U+E005 reply path as they are). The text is joined in
+//! U+E006 team, its id in decimal; U+E004 priority and U+E005 reply path as
+//! they are). The text is joined in
 //! from `posts`, so a post stored earlier keeps its first copy's text.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -32,6 +34,8 @@ pub(super) struct NewItem<'a> {
     pub status: Status,
     pub priority: &'a str,
     pub owner: Option<&'a str>,
+    /// The team's id.
+    pub team: Option<i64>,
     pub reply_path: &'a str,
     /// Deduplicated, in order (as in `items.places`).
     pub places: Vec<&'a str>,
@@ -92,22 +96,29 @@ async fn facet_rows<'a>(
 }
 
 /// Adds the items to the counters: one row per (facet, value, status).
-async fn counts(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
-    let mut n: BTreeMap<(&str, &str, &str), i64> = BTreeMap::new();
+async fn counts<'a>(
+    conn: &mut SqliteConnection,
+    items: &'a [NewItem<'a>],
+) -> Result<(), StoreError> {
+    let mut n: BTreeMap<(&str, Cow<'a, str>, &str), i64> = BTreeMap::new();
     for item in items {
         let status = item.status.as_str();
-        let mut add = |facet, value| *n.entry((facet, value, status)).or_default() += 1;
-        add("all", "");
-        add("priority", item.priority);
-        add("reply_path", item.reply_path);
+        let mut add =
+            |facet, value: Cow<'a, str>| *n.entry((facet, value, status)).or_default() += 1;
+        add("all", "".into());
+        add("priority", item.priority.into());
+        add("reply_path", item.reply_path.into());
         if let Some(owner) = item.owner {
-            add("owner", owner);
+            add("owner", owner.into());
+        }
+        if let Some(team) = item.team {
+            add("team", team.to_string().into());
         }
         for place in &item.places {
-            add("place", place);
+            add("place", (*place).into());
         }
         for tag in &item.tags {
-            add("tag", tag);
+            add("tag", (*tag).into());
         }
     }
     let rows: Vec<_> = n.into_iter().collect();
@@ -119,7 +130,11 @@ async fn counts(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<()
         );
         let mut query = sqlx::query(&sql);
         for ((facet, value, status), n) in chunk {
-            query = query.bind(*facet).bind(*value).bind(*status).bind(*n);
+            query = query
+                .bind(*facet)
+                .bind(value.as_ref())
+                .bind(*status)
+                .bind(*n);
         }
         query.execute(&mut *conn).await?;
     }
@@ -169,6 +184,9 @@ pub(super) fn markers(item: &NewItem<'_>) -> String {
     if let Some(owner) = item.owner {
         hex_marker(&mut out, '\u{E003}', owner);
     }
+    if let Some(team) = item.team {
+        let _ = write!(out, " \u{E006}{team}");
+    }
     out.push(' ');
     out.push('\u{E004}');
     out.push_str(item.priority);
@@ -199,6 +217,7 @@ mod tests {
             status: Status::New,
             priority: "high",
             owner: Some("sam"),
+            team: Some(12),
             reply_path: "api",
             places: vec!["Purley", "Café"],
             tags: vec!["bins"],
@@ -206,10 +225,11 @@ mod tests {
         assert_eq!(
             markers(&item),
             " \u{E001}5075726C6579 \u{E001}436166C3A9 \u{E002}62696E73 \u{E003}73616D \
-             \u{E004}high \u{E005}api"
+             \u{E006}12 \u{E004}high \u{E005}api"
         );
         let bare = NewItem {
             owner: None,
+            team: None,
             places: vec![],
             tags: vec![],
             ..item

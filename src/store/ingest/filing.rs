@@ -17,6 +17,7 @@ use super::derive::{NewItem, derive_new};
 use crate::domain::ingest::TaggedPost;
 use crate::domain::triage::Status;
 use crate::store::StoreError;
+use crate::store::assignments::{self, Assignment};
 use crate::store::codec::{self, id_to_db, opt_id_to_db};
 
 /// A matched post's item as it will be filed, prepared before the
@@ -47,6 +48,7 @@ impl Filing {
             "status": status.as_str(),
             "priority": m.decision.priority.as_str(),
             "owner": m.decision.owner,
+            "team_name": m.decision.team,
             "places": places,
             "tags": tags,
             "rules": rules,
@@ -79,12 +81,19 @@ pub(super) async fn create_items(
 ) -> Result<Vec<Option<i64>>, StoreError> {
     let mut created: HashMap<i64, i64> = HashMap::new();
     let rows: Vec<(&TaggedPost, &Filing)> = matched.iter().zip(filings).collect();
+    let teams = team_ids(conn, matched).await?;
+    let team_of = |m: &TaggedPost| {
+        m.decision
+            .team
+            .as_deref()
+            .and_then(|name| teams.get(&name.to_lowercase()).copied())
+    };
     for chunk in chunks::split(&rows) {
         let sql = format!(
-            "INSERT INTO items (post_id, conversation_id, status, priority, owner, reply_path, \
-             summoned, places, tags, rules, flags, created_at, updated_at) VALUES {} \
-             ON CONFLICT (post_id) DO NOTHING RETURNING id, post_id",
-            chunks::placeholders(chunk.len(), 13)
+            "INSERT INTO items (post_id, conversation_id, status, priority, owner, team_id, \
+             reply_path, summoned, places, tags, rules, flags, created_at, updated_at) \
+             VALUES {} ON CONFLICT (post_id) DO NOTHING RETURNING id, post_id",
+            chunks::placeholders(chunk.len(), 14)
         );
         let mut query = sqlx::query(&sql);
         for (m, f) in chunk {
@@ -94,6 +103,7 @@ pub(super) async fn create_items(
                 .bind(f.status.as_str())
                 .bind(m.decision.priority.as_str())
                 .bind(m.decision.owner.as_deref())
+                .bind(team_of(m))
                 .bind(m.reply_path.as_str())
                 .bind(m.flags.summoned)
                 .bind(&f.places_json)
@@ -110,6 +120,7 @@ pub(super) async fn create_items(
     let mut ids = Vec::with_capacity(matched.len());
     let mut entries = Vec::with_capacity(created.len());
     let mut new_items = Vec::with_capacity(created.len());
+    let mut assigned = Vec::new();
     for (m, f) in rows {
         // The first occurrence of a post takes the id; later ones merge.
         let id = created.remove(&f.post_id);
@@ -128,16 +139,51 @@ pub(super) async fn create_items(
                 status: f.status,
                 priority: m.decision.priority.as_str(),
                 owner: m.decision.owner.as_deref(),
+                team: team_of(m),
                 reply_path: m.reply_path.as_str(),
                 places: f.places.iter().map(String::as_str).collect(),
                 tags: f.tags.iter().map(String::as_str).collect(),
+            });
+        }
+        if let Some(id) = id.filter(|_| m.decision.owner.is_some() || team_of(m).is_some()) {
+            assigned.push(Assignment {
+                item_id: id,
+                owner: m.decision.owner.as_deref(),
+                team: team_of(m),
+                owner_before: None,
+                team_before: None,
+                by: "placewatch",
+                audit_entry: None,
             });
         }
         ids.push(id);
     }
     derive_new(conn, &new_items).await?;
     audit::insert_many(conn, &entries, at).await?;
+    assignments::recorded(conn, &assigned, None).await?;
     Ok(ids)
+}
+
+/// The ids of the teams the rules named for these posts, by lower-cased
+/// name: one read, and none when no rule named a team. A rule's team is one
+/// of the config's, which start-up copied into the store (a team renamed in
+/// the desk since is not found, and the item is filed without a team).
+async fn team_ids(
+    conn: &mut SqliteConnection,
+    matched: &[TaggedPost],
+) -> Result<HashMap<String, i64>, StoreError> {
+    let mut out = HashMap::new();
+    if matched.iter().all(|m| m.decision.team.is_none()) {
+        return Ok(out);
+    }
+    for row in sqlx::query("SELECT id, name FROM teams")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let name: String = row.try_get("name")?;
+        out.insert(name.to_lowercase(), row.try_get("id")?);
+    }
+    Ok(out)
 }
 
 /// Merges each matched post that [`create_items`] did not file (`created`

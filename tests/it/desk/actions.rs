@@ -9,7 +9,10 @@ use super::{DeskTest, flash};
 
 #[tokio::test]
 async fn every_desk_action_leaves_exactly_one_audit_entry() {
-    let t = DeskTest::start().await;
+    let t = DeskTest::start_with(
+        "[[teams]]\nname = \"Libraries\"\nemails = [\"libraries@croydon.example\"]\n",
+    )
+    .await;
     let a = t
         .arrive("resident3", "Fly-tipping behind Croydon library")
         .await;
@@ -28,7 +31,11 @@ async fn every_desk_action_leaves_exactly_one_audit_entry() {
         ),
         (&sam, format!("/items/{ia}/release"), vec![]),
         (&priya, format!("/items/{ia}/claim"), vec![]),
-        (&priya, format!("/items/{ia}/refer"), vec![]),
+        (
+            &priya,
+            format!("/items/{ia}/refer"),
+            vec![("team", "Libraries"), ("reason", "Their car park")],
+        ),
         (&sam, format!("/items/{ia}/reopen"), vec![]),
         (&sam, format!("/items/{ia}/dismiss"), vec![]),
         (&sam, format!("/items/{ib}/mark-replied"), vec![]),

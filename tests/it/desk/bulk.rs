@@ -80,7 +80,10 @@ fn undo_offer(response: &reqwest::Response) -> String {
 
 #[tokio::test]
 async fn each_bulk_action_changes_the_ticked_items_with_an_audit_entry_each() {
-    let t = DeskTest::start().await;
+    let t = DeskTest::start_with(
+        "[[teams]]\nname = \"Streets\"\nemails = [\"streets@croydon.example\"]\n",
+    )
+    .await;
     let items = file_items(&t, 1_000, 4).await;
     let ids: Vec<i64> = items.iter().map(|i| i.id).take(3).collect();
     let sam = t.login("sam").await;
@@ -119,8 +122,8 @@ async fn each_bulk_action_changes_the_ticked_items_with_an_audit_entry_each() {
         assert_eq!(
             (assigned.before.clone(), assigned.after.clone()),
             (
-                Some(serde_json::json!({"owner": "sam"})),
-                Some(serde_json::json!({"owner": "priya"}))
+                Some(serde_json::json!({"owner": "sam", "team": null})),
+                Some(serde_json::json!({"owner": "priya", "team": null}))
             )
         );
         let tagged = &entries(&t, *id, "item.tag_added").await[0];
@@ -146,9 +149,21 @@ async fn each_bulk_action_changes_the_ticked_items_with_an_audit_entry_each() {
         .unwrap();
     assert_eq!(tagged, 3);
 
-    // Refer two; then dismissing all four skips the two referred, and says so.
+    // Refer two (a team and a reason, each its own referral and email);
+    // then dismissing all four skips the two referred, and says so.
     let r = bulk(&sam, &[("action", "refer")], &ids[..2]).await;
-    assert_eq!(flash(&r), "Referred 2 items to another team.");
+    assert_eq!(flash(&r), "Choose the team to refer the items to.");
+    let r = bulk(
+        &sam,
+        &[("action", "refer"), ("team", "Streets"), ("reason", "Bins")],
+        &ids[..2],
+    )
+    .await;
+    assert_eq!(
+        flash(&r),
+        "Referred 2 items to Streets. References PW-000001 to PW-000002."
+    );
+    assert_eq!(t.store.referrals_of(ids[1]).await.unwrap().len(), 1);
     let all: Vec<i64> = items.iter().map(|i| i.id).collect();
     let r = bulk(&sam, &[("action", "dismiss")], &all).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "never an error page");
@@ -190,7 +205,7 @@ async fn what_cannot_be_done_is_said_in_the_notice_and_changes_nothing() {
     let refusals = [
         (
             vec![("action", "assign")],
-            "Choose the officer to assign to.",
+            "Choose the officer or team to assign to.",
         ),
         (
             vec![("action", "assign"), ("owner", "vic")],
@@ -517,7 +532,7 @@ async fn one_item_takes_a_priority_a_tag_and_an_assignment_each_undoable() {
             "{form}"
         );
     }
-    assert!(html.contains("<option value=\"priya\">Priya Tester</option>"));
+    assert!(html.contains("<option value=\"priya\">Priya Tester (priya)</option>"));
     assert!(!html.contains("value=\"vic\""), "viewers take no items");
 
     let r = sam

@@ -92,3 +92,94 @@ async fn triage_list_pages_with_a_continuation_and_refuses_a_limit_past_its_maxi
         assert_eq!(item["status"], "new");
     }
 }
+
+fn triage(config: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_placewatch"))
+        .arg("triage")
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn failure(out: &std::process::Output) -> String {
+    assert!(!out.status.success(), "should fail");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn triage_assign_gives_an_item_to_an_officer_a_team_or_nobody() {
+    use placewatch::domain::officer::Role;
+    use placewatch::store::NewOfficer;
+
+    let t = TestStore::open().await;
+    let posts = (1..=2)
+        .map(|n| matched(post(n, "Croydon bins"), &["Croydon"]))
+        .collect();
+    t.store.record_pages(&batch("m", posts)).await.unwrap();
+    for (username, disabled) in [("sam", false), ("dana", true)] {
+        let new = NewOfficer {
+            username,
+            display_name: "Test Officer",
+            role: Role::Officer,
+            password_hash: "$argon2id$not-a-real-hash",
+        };
+        t.store.add_officer(&new, "test").await.unwrap();
+        if disabled {
+            t.store
+                .set_officer_disabled(username, true, "test")
+                .await
+                .unwrap();
+        }
+    }
+    let id = t.all_items().await[0].id.to_string();
+    t.store.close().await;
+    let dir = t.path.parent().unwrap();
+    let config = dir.join("placewatch.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[council]\nname = \"Croydon Council\"\nhandle = \"yourcroydon\"\n\n\
+             [monitor]\nplaces = [\"Croydon\"]\n\n[data]\ndir = \"{}\"\n\n\
+             [[teams]]\nname = \"Streets\"\nemails = [\"streets@croydon.example\"]\n\
+             members = [\"priya\"]\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+
+    let lines = stdout(&triage(&config, &["assign", &id, "--to", "sam"]));
+    assert!(lines[0].contains(" sam "), "{lines:?}");
+    // To the team: sam is no member, so the item is the team's alone.
+    let lines = stdout(&triage(&config, &["assign", &id, "--team", "streets"]));
+    assert!(lines[0].contains(" -/Streets "), "{lines:?}");
+    let lines = stdout(&triage(&config, &["assign", &id, "--to", "sam"]));
+    assert!(lines[0].contains(" sam/Streets "), "{lines:?}");
+    let listed = stdout(&list(&config, &["--team", "Streets"]));
+    assert_eq!(listed.len(), 2, "the counts and the one item: {listed:?}");
+    assert!(listed[1].starts_with(&format!("#{id} ")), "{listed:?}");
+    let lines = stdout(&triage(&config, &["assign", &id, "--nobody"]));
+    assert!(lines[0].contains(" -      "), "{lines:?}");
+
+    let err = failure(&triage(&config, &["assign", &id, "--team", "Parks"]));
+    assert!(
+        err.contains("no team is called \"Parks\"; the teams are: Streets"),
+        "{err}"
+    );
+    let err = failure(&triage(&config, &["assign", &id, "--to", "ghost"]));
+    assert!(err.contains("no officer is called \"ghost\""), "{err}");
+    let err = failure(&triage(&config, &["assign", &id, "--to", "dana"]));
+    assert!(err.contains("officer \"dana\" is disabled"), "{err}");
+    let err = failure(&triage(
+        &config,
+        &["assign", &id, "--to", "sam", "--team", "Streets"],
+    ));
+    assert!(err.contains("cannot be used with"), "{err}");
+    let err = failure(&triage(&config, &["assign", &id]));
+    assert!(
+        err.contains("--to USERNAME, --team NAME or --nobody"),
+        "{err}"
+    );
+}

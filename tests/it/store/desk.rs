@@ -87,8 +87,9 @@ async fn transitions_follow_the_workflow_and_each_leaves_one_audit_entry() {
         Some(json!({ "status": "in_progress", "owner": "priya" }))
     );
     let assign = audit.iter().find(|a| a.action == "item.assigned").unwrap();
-    assert_eq!(assign.before, Some(json!({ "owner": "jo" })));
-    assert_eq!(assign.after, Some(json!({ "owner": null })));
+    // An assignment records the owner and the team, before and after.
+    assert_eq!(assign.before, Some(json!({ "owner": "jo", "team": null })));
+    assert_eq!(assign.after, Some(json!({ "owner": null, "team": null })));
 }
 
 #[tokio::test]

@@ -84,6 +84,10 @@ pub struct Effects {
     /// Assigns the item to this officer, overriding earlier rules.
     #[serde(default)]
     pub owner: Option<String>,
+    /// Assigns the item to this team (by name, one of the config's
+    /// `[[teams]]`), overriding earlier rules.
+    #[serde(default)]
+    pub team: Option<String>,
     /// Files the item as dismissed; later rules cannot undo it.
     #[serde(default)]
     pub dismiss: bool,
@@ -101,6 +105,8 @@ pub struct Decision {
     pub priority: Priority,
     /// The last owner a matching rule set.
     pub owner: Option<String>,
+    /// The last team (a name) a matching rule set.
+    pub team: Option<String>,
     /// A matching rule dismissed the item.
     pub dismissed: bool,
     /// Names of the rules that matched, in order.
@@ -237,6 +243,9 @@ fn apply(then: &Effects, decision: &mut Decision) {
     if let Some(owner) = &then.owner {
         decision.owner = Some(owner.clone());
     }
+    if let Some(team) = &then.team {
+        decision.team = Some(team.clone());
+    }
     decision.dismissed |= then.dismiss;
 }
 
@@ -277,9 +286,9 @@ mod tests {
     fn later_rules_override_priority_and_owner_and_tags_accumulate() {
         let rules = rules(
             r#"{ name = "a", when = { places = ["croydon"] },
-                 then = { tag = "x", priority = "high", owner = "ann" } },
+                 then = { tag = "x", priority = "high", owner = "ann", team = "Streets" } },
                { name = "b", when = { words = ["bins"] },
-                 then = { tags = ["x", "y"], priority = "low", owner = "bob" } },
+                 then = { tags = ["x", "y"], priority = "low", owner = "bob", team = "CleanCo" } },
                { name = "c", when = { words = ["trams"] }, then = { priority = "urgent" } }"#,
         );
         let d = run(&rules, "Bins again", &["Croydon"], &Flags::default());
@@ -288,7 +297,10 @@ mod tests {
             (vec!["x".into(), "y".into()], Priority::Low)
         );
         assert_eq!((d.owner.as_deref(), d.dismissed), (Some("bob"), false));
+        assert_eq!(d.team.as_deref(), Some("CleanCo"));
         assert_eq!(d.matched_rules, ["a", "b"]);
+        let trams = run(&rules, "Trams again", &["Croydon"], &Flags::default());
+        assert_eq!(trams.team.as_deref(), Some("Streets"));
         let none = run(&rules, "nothing", &[], &Flags::default());
         assert_eq!(none, Decision::default());
         assert_eq!(none.priority, Priority::Normal);

@@ -35,7 +35,7 @@ pub enum RuleProblem {
     NoCondition(String),
     #[error(
         "rule {0:?} needs at least one effect: then = {{ tag, tags, priority, owner, \
-         dismiss or stop }}"
+         team, dismiss or stop }}"
     )]
     NoEffect(String),
     #[error("must not be empty")]
@@ -136,6 +136,7 @@ fn check(rule: &Rule, earlier: &[Rule], places: &[Keyword]) -> Result<(), Proble
         && then.tags.is_empty()
         && then.priority.is_none()
         && then.owner.is_none()
+        && then.team.is_none()
         && !then.dismiss
         && !then.stop;
     if no_effect {
@@ -150,6 +151,9 @@ fn check(rule: &Rule, earlier: &[Rule], places: &[Keyword]) -> Result<(), Proble
     }
     if then.owner.as_ref().is_some_and(blank) {
         return Err((field("then.owner"), RuleProblem::Blank));
+    }
+    if then.team.as_ref().is_some_and(blank) {
+        return Err((field("then.team"), RuleProblem::Blank));
     }
     Ok(())
 }
