@@ -266,3 +266,55 @@ async fn a_viewer_cannot_assign_and_sees_no_picker() {
     assert_eq!(t.store.item(id).await.unwrap().team_id, None);
     t.stop().await;
 }
+
+/// An assignment tells whom it concerns: the officer it goes to, the
+/// members of the team it goes to (not the one who made it), and the
+/// team's channel (a Slack webhook here: queued in the same transaction).
+#[tokio::test]
+async fn an_assignment_tells_the_officer_the_team_and_its_channel() {
+    let teams = TEAMS.replace(
+        "members = [\"sam\", \"priya\"]",
+        "members = [\"sam\", \"priya\"]\nslack_webhook_env = \"STREETS_SLACK\"",
+    );
+    let t = DeskTest::start_with(&teams).await;
+    let id = file_items(&t, 9_000, 1).await[0].id;
+    let streets = team_id(&t, "Streets").await;
+    let (sam, priya) = (t.login("sam").await, t.login("priya").await);
+    let unread = |o: &'static str| {
+        let store = t.store.clone();
+        async move { store.unread_count(o).await.unwrap() }
+    };
+
+    // sam gives it to the Streets team: priya hears, sam (who did it) does not.
+    let team_value = format!("team:{streets}");
+    sam.post(&format!("/items/{id}/assign"), &[("owner", &team_value)])
+        .await;
+    assert_eq!((unread("sam").await, unread("priya").await), (0, 1));
+    let list = priya.get("/notifications").await.text().await.unwrap();
+    assert!(
+        list.contains(&format!("assigned item {id} to Streets, a team you are in")),
+        "{list}"
+    );
+    let messages = t.store.channel_messages(10).await.unwrap();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(
+        (messages[0].team.as_str(), messages[0].about.as_str()),
+        ("Streets", "assignment")
+    );
+    assert!(
+        messages[0]
+            .payload
+            .to_string()
+            .contains(&format!("/items/{id}")),
+        "the message links to the item: {}",
+        messages[0].payload
+    );
+
+    // priya passes it to sam: sam hears; the team (unchanged) is not told again.
+    priya
+        .post(&format!("/items/{id}/assign"), &[("owner", "sam")])
+        .await;
+    assert_eq!(unread("sam").await, 1);
+    assert_eq!(t.store.channel_messages(10).await.unwrap().len(), 1);
+    t.stop().await;
+}
