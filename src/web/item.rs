@@ -135,6 +135,8 @@ struct ItemBody {
     reason_max: usize,
     mail_missing: bool,
     referrals: Vec<ReferralView>,
+    /// The holding reply the Refer form offers to write next.
+    holding_template: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -464,6 +466,7 @@ pub(crate) async fn body_of(
         refer_teams,
         reason_max: REASON_MAX_CHARS,
         mail_missing: desk.config.mail.is_none(),
+        holding_template: super::referrals::holding_template(desk),
         referrals,
         item,
     }

@@ -102,8 +102,22 @@ pub(crate) struct ReferForm {
     team: String,
     #[serde(default)]
     reason: String,
+    /// Then open the reply box on the holding template, reference filled in.
+    #[serde(default)]
+    tell_resident: Option<String>,
     #[serde(default)]
     back: Option<String>,
+}
+
+/// The first reply template that quotes a referral's reference: the holding
+/// reply the Refer form offers to write next.
+pub(crate) fn holding_template(desk: &Desk) -> Option<String> {
+    desk.config
+        .templates
+        .list
+        .iter()
+        .find(|t| t.placeholders().contains(&"reference"))
+        .map(|t| t.name().to_owned())
 }
 
 /// `POST /items/{id}/refer`: refers the item to the chosen team, for the
@@ -152,13 +166,20 @@ pub(crate) async fn refer(
             } else {
                 "the email waits until email is configured (see Status)"
             };
-            Ok(back(
-                &to,
-                &format!(
-                    "Item {id}: referred to {} as {}; {when}.",
-                    referral.team_name, referral.reference
-                ),
-            ))
+            let mut message = format!(
+                "Item {id}: referred to {} as {}; {when}.",
+                referral.team_name, referral.reference
+            );
+            // The holding reply, ready in the composer with the reference.
+            let holding = holding_template(&desk).filter(|_| form.tell_resident.is_some());
+            let to = match holding {
+                Some(name) => {
+                    message.push_str(" Your reply to the resident is ready below.");
+                    format!("/items/{id}?template={}", super::guard::urlencode(&name))
+                }
+                None => to,
+            };
+            Ok(back(&to, &message))
         }
         Err(StoreError::Conflict(why)) => Ok(back(&to, &format!("Item {id} not referred: {why}."))),
         Err(StoreError::Transition(e)) => Ok(back(&to, &format!("Item {id}: {e}."))),

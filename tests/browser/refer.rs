@@ -1,7 +1,8 @@
 //! Referring from a browser: an officer opens "Refer to a team" on an item,
 //! chooses the team and says why; the demo's daemon emails the team (its
-//! mail catcher takes the message) and the item shows the referral as sent,
-//! with its reference. The open form and the referral pass axe, light and
+//! mail catcher takes the message), the holding reply to the resident waits
+//! in the composer with the reference, and the item shows the referral as
+//! sent. The open form and the referral pass axe, light and
 //! dark.
 
 use crate::accessibility::violations;
@@ -45,6 +46,13 @@ async fn an_officer_refers_an_item_with_a_team_and_a_reason() {
         notice.contains("referred to Streets team as PW-000001"),
         "{notice}"
     );
+    // "Then write to the resident" was ticked: the holding reply is ready,
+    // quoting the reference and the team.
+    let reply = sam
+        .js("return document.getElementById('reply-text').value")
+        .await;
+    let reply = reply.as_str().unwrap();
+    assert!(reply.contains("ref PW-000001"), "{reply}");
     // The daemon sends it within a second or two: the item says so.
     sam.wait_for(
         "the referral to be emailed",

@@ -26,6 +26,10 @@ from = "comms-desk@croydon.example"
 from_name = "Croydon Council comms desk"
 ca_file = "{ca}"
 
+[[templates.reply]]
+name = "holding"
+text = "Thanks {{author}}, we've passed this to {{team}}, ref {{reference}}."
+
 [[teams]]
 name = "Streets"
 emails = ["streets@croydon.example"]
@@ -179,15 +183,30 @@ async fn a_refused_referral_shows_why_and_can_be_sent_again() {
     let t = desk_with_mail(&sink).await;
     let item = t.arrive("resident", "Croydon street light out").await;
     let sam = t.login("sam").await;
-    sam.post(
-        &format!("/items/{}/refer", item.id),
-        &[
-            ("team", "Streets"),
-            ("reason", "Light out outside number 4"),
-        ],
-    )
-    .await;
+    let r = sam
+        .post(
+            &format!("/items/{}/refer", item.id),
+            &[
+                ("team", "Streets"),
+                ("reason", "Light out outside number 4"),
+                ("tell_resident", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        super::location(&r).split_once("&done=").map(|(to, _)| to),
+        Some(format!("/items/{}?template=holding", item.id).as_str())
+    );
+    assert!(flash(&r).ends_with("Your reply to the resident is ready below."));
     let html = item_page_says(&sam, item.id, "Not sent to streets@croydon.example").await;
+    // Told to write to the resident next: the holding reply, reference in.
+    let page = sam
+        .get(&format!("/items/{}?template=holding", item.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(", ref PW-000001."), "{page}");
     assert!(html.contains("550"), "the server's reason is shown: {html}");
     assert!(html.contains("Send PW-000001 again"), "{html}");
     let status = sam.get("/status").await.text().await.unwrap();
