@@ -143,6 +143,30 @@ async fn state_for(
     Ok(referral)
 }
 
+/// An audit entry about what became of `referral`'s email: its reference
+/// and team in the state after, with `more` (an object) beside them.
+fn referral_entry(
+    actor: &str,
+    action: &str,
+    referral: &Referral,
+    before: Option<serde_json::Value>,
+    mut more: serde_json::Value,
+    detail: Option<&str>,
+) -> NewAudit {
+    if let Some(fields) = more.as_object_mut() {
+        fields.insert("referral".into(), referral.reference.to_string().into());
+        fields.insert("referred_to".into(), referral.team_name.clone().into());
+    }
+    NewAudit {
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        item_id: Some(referral.item_id),
+        before,
+        after: Some(more),
+        detail: detail.map(str::to_owned),
+    }
+}
+
 /// A referral's Message-ID: the reference and 64 random bits, so two
 /// stores' PW-000001 never share an id in a team's mailbox.
 fn message_id(reference: Reference, domain: &str) -> Result<MessageId, StoreError> {
@@ -372,19 +396,15 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        let entry = NewAudit {
-            actor: SENDER_ACTOR.to_owned(),
-            action: "referral.sent".to_owned(),
-            item_id: Some(before.item_id),
-            before: None,
-            after: Some(json!({
-                "referral": before.reference.to_string(),
-                "referred_to": before.team_name,
-                "message_id": before.message_id,
-                "attempts": before.attempts,
-            })),
-            detail: Some(server_reply.to_owned()),
-        };
+        let more = json!({ "message_id": before.message_id, "attempts": before.attempts });
+        let entry = referral_entry(
+            SENDER_ACTOR,
+            "referral.sent",
+            &before,
+            None,
+            more,
+            Some(server_reply),
+        );
         audit::insert(&mut tx, &entry, &at).await?;
         let referral = referral_in(&mut tx, id).await?;
         tx.commit().await?;
@@ -431,18 +451,15 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        let entry = NewAudit {
-            actor: SENDER_ACTOR.to_owned(),
-            action: "referral.failed".to_owned(),
-            item_id: Some(before.item_id),
-            before: None,
-            after: Some(json!({
-                "referral": before.reference.to_string(),
-                "referred_to": before.team_name,
-                "attempts": before.attempts,
-            })),
-            detail: Some(error.to_owned()),
-        };
+        let more = json!({ "attempts": before.attempts });
+        let entry = referral_entry(
+            SENDER_ACTOR,
+            "referral.failed",
+            &before,
+            None,
+            more,
+            Some(error),
+        );
         audit::insert(&mut tx, &entry, &at).await?;
         // The referring officer hears of it (her bell, her email).
         notifications::referral_failed(
@@ -474,14 +491,15 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        let entry = NewAudit {
-            actor: actor.to_owned(),
-            action: "referral.requeued".to_owned(),
-            item_id: Some(before.item_id),
-            before: Some(json!({ "state": "failed", "error": before.last_error })),
-            after: Some(json!({ "referral": before.reference.to_string(), "state": "queued" })),
-            detail: None,
-        };
+        let was = json!({ "state": "failed", "error": before.last_error });
+        let entry = referral_entry(
+            actor,
+            "referral.requeued",
+            &before,
+            Some(was),
+            json!({ "state": "queued" }),
+            None,
+        );
         audit::insert(&mut tx, &entry, &at).await?;
         let referral = referral_in(&mut tx, id).await?;
         tx.commit().await?;
