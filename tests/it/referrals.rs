@@ -89,20 +89,26 @@ fn message_ids(sink: &Sink) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_temporary_failure_waits_and_goes_again_and_a_refusal_fails_with_the_reason() {
-    let Some(sink) = Sink::start(SinkOptions {
-        faults: vec![("refuse", 1)],
+/// A sink failing the next transaction with `fault`, a store with the team,
+/// and a sender to it; `None` when the mail tests are skipped.
+async fn with_fault(fault: &'static str) -> Option<(Sink, TestStore, Sender)> {
+    let sink = Sink::start(SinkOptions {
+        faults: vec![(fault, 1)],
         ..SinkOptions::default()
     })
-    .await
-    else {
-        return;
-    };
+    .await?;
     let t = TestStore::open().await;
     seed_team(&t.store).await;
-    let ids = referred(&t.store, 1..3).await;
     let sender = sender(&t.store, &sink);
+    Some((sink, t, sender))
+}
+
+#[tokio::test]
+async fn a_temporary_failure_waits_and_goes_again_and_a_refusal_fails_with_the_reason() {
+    let Some((sink, t, sender)) = with_fault("refuse").await else {
+        return;
+    };
+    let ids = referred(&t.store, 1..3).await;
     let now = OffsetDateTime::now_utc();
 
     // The first is refused for now (451), the second goes.
@@ -161,18 +167,10 @@ async fn a_temporary_failure_waits_and_goes_again_and_a_refusal_fails_with_the_r
 
 #[tokio::test]
 async fn a_reply_lost_after_the_message_was_stored_resends_the_same_message() {
-    let Some(sink) = Sink::start(SinkOptions {
-        faults: vec![("drop-after-store", 1)],
-        ..SinkOptions::default()
-    })
-    .await
-    else {
+    let Some((sink, t, sender)) = with_fault("drop-after-store").await else {
         return;
     };
-    let t = TestStore::open().await;
-    seed_team(&t.store).await;
     let id = referred(&t.store, 1..2).await[0];
-    let sender = sender(&t.store, &sink);
     let now = OffsetDateTime::now_utc();
     let report = sender.send_due_at(now).await.unwrap();
     assert_eq!(
