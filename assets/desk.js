@@ -90,11 +90,16 @@
     }
   }
 
+  // Counts the rows changed by the officer's own actions, so that a live
+  // refresh whose answer may predate one of them does not undo it on screen.
+  let rowEdits = 0;
+
   async function rowAction(row, action) {
     if (!row) return;
     const id = row.dataset.id;
     try {
       const result = await post(`/items/${id}/${action}`);
+      rowEdits += 1;
       updateRow(row, result);
       row.querySelector(`.quick button[data-action="${action}"]`)?.closest("form")?.remove();
       notify(result.message, result.undo);
@@ -444,6 +449,7 @@
   // New items arrive over server-sent events; the first page merges them in
   // at the top without moving the officer's selection or focus.
   async function refreshRows() {
+    const edits = rowEdits;
     const response = await fetch("/inbox/rows" + window.location.search, {
       headers: { "Accept": "text/html" }, credentials: "same-origin",
     });
@@ -453,10 +459,15 @@
     template.innerHTML = await response.text();
     const fresh = Array.from(template.content.querySelectorAll("li.item"));
     const shown = new Map(rows().map((r) => [r.dataset.id, r]));
+    // An action answered while this was on its way may be newer than what
+    // it read: the rows keep what the action said (its own change event
+    // brings the next refresh).
+    const stale = edits !== rowEdits;
     const arrivals = [];
     for (const row of fresh) {
       const existing = shown.get(row.dataset.id);
       if (existing) {
+        if (stale) continue;
         if (!existing.contains(document.activeElement) || existing.querySelector("a.open") === document.activeElement) {
           const label = row.querySelector(".status-label")?.textContent;
           updateRow(existing, {

@@ -2,6 +2,7 @@
 //! axum or SQL. Everything is unit-tested directly.
 
 pub mod channel;
+pub mod csv;
 pub mod figures;
 pub mod ingest;
 pub mod mail;
@@ -11,6 +12,7 @@ pub mod outbox;
 pub mod post;
 pub mod query;
 pub mod referral;
+pub mod report;
 pub mod search;
 pub mod spike;
 pub mod team;
