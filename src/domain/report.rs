@@ -6,7 +6,7 @@
 //! The store computes a [`Report`]; nothing here does I/O.
 
 use serde::Serialize;
-use time::Date;
+use time::{Date, OffsetDateTime};
 
 /// The days a report covers: `from` to `to`, both included, in the council's
 /// time zone (UK time).
@@ -66,6 +66,23 @@ impl Measure {
             Measure::OfficeHours => "in office hours",
             Measure::WallClock => "in wall-clock time",
         }
+    }
+}
+
+/// How long passed between two instants under some rule: every second
+/// ([`WallClock`]) or only those in office hours (`domain::hours`).
+pub trait Elapsed {
+    /// Seconds from `from` to `to` that count; 0 when `to` is not after `from`.
+    fn secs(&self, from: OffsetDateTime, to: OffsetDateTime) -> u64;
+}
+
+/// Every second counts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WallClock;
+
+impl Elapsed for WallClock {
+    fn secs(&self, from: OffsetDateTime, to: OffsetDateTime) -> u64 {
+        u64::try_from((to - from).whole_seconds()).unwrap_or(0)
     }
 }
 
@@ -260,6 +277,17 @@ mod tests {
         let day = Period::new(date!(2026 - 03 - 01), date!(2026 - 03 - 01)).unwrap();
         assert_eq!(day.previous().from, date!(2026 - 02 - 28));
         assert!(Period::new(date!(2026 - 03 - 02), date!(2026 - 03 - 01)).is_none());
+    }
+
+    #[test]
+    fn wall_clock_counts_every_second_forwards_only() {
+        use time::macros::datetime;
+        let (a, b) = (
+            datetime!(2026-11-06 17:00 UTC),
+            datetime!(2026-11-09 09:30 UTC),
+        );
+        assert_eq!(WallClock.secs(a, b), (2 * 24 + 16) * 3600 + 30 * 60);
+        assert_eq!(WallClock.secs(b, a), 0);
     }
 
     #[test]
