@@ -71,6 +71,35 @@ pub async fn enqueue_assignment(
     enqueue(tx, team_id, About::Assignment, &notice).await
 }
 
+/// Queues "12 items assigned to Streets by sam — <link>" for each channel
+/// of team `team_id`, on the caller's transaction: a bulk assignment's one
+/// message. `link` is the team's items in the desk.
+pub async fn enqueue_assignments(
+    tx: &mut SqliteConnection,
+    team_id: i64,
+    by: &str,
+    count: usize,
+    link: &str,
+) -> Result<usize, StoreError> {
+    let Some(team) = sqlx::query_scalar::<_, String>("SELECT name FROM teams WHERE id = ?")
+        .bind(team_id)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        return Err(StoreError::NotFound {
+            what: "team",
+            id: team_id,
+        });
+    };
+    let notice = Notice::Assignments {
+        count,
+        team,
+        by: by.to_owned(),
+        link: link.to_owned(),
+    };
+    enqueue(tx, team_id, About::Assignment, &notice).await
+}
+
 /// Queues `notice` for each channel team `team_id` has a webhook variable
 /// for, due at once. Returns how many messages were queued.
 pub(super) async fn enqueue(
