@@ -267,6 +267,24 @@ impl Store {
             .collect()
     }
 
+    /// Records that message `id` is about to be posted: its tries go up by
+    /// one, committed before the post, so a crash mid-post leaves it queued
+    /// with the try counted (it goes again, with the same message id).
+    /// Returns the try about to be made (1 for the first), or `None` for a
+    /// message no longer queued.
+    pub async fn channel_message_attempt(&self, id: i64) -> Result<Option<u32>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let tries: Option<i64> = sqlx::query_scalar(
+            "UPDATE channel_messages SET attempts = attempts + 1 \
+             WHERE id = ? AND state = 'queued' RETURNING attempts",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(tries.map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
+    }
+
     /// Message `id` was delivered.
     pub async fn channel_message_sent(&self, id: i64) -> Result<(), StoreError> {
         self.settle_message(id, "sent", None, None).await
@@ -288,8 +306,9 @@ impl Store {
         self.settle_message(id, "failed", Some(error), None).await
     }
 
-    /// Records a try of a queued message: its new state, error and next
-    /// try. A message no longer queued is left alone.
+    /// Records how a try of a queued message ended (the try itself was
+    /// counted by [`Store::channel_message_attempt`]): its new state, error
+    /// and next try. A message no longer queued is left alone.
     async fn settle_message(
         &self,
         id: i64,
@@ -300,7 +319,7 @@ impl Store {
         let now = codec::now();
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "UPDATE channel_messages SET state = ?, attempts = attempts + 1, \
+            "UPDATE channel_messages SET state = ?, \
                  last_error = coalesce(?, last_error), \
                  next_attempt_at = coalesce(?, next_attempt_at), \
                  sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END \
