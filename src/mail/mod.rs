@@ -224,6 +224,11 @@ impl Mailer {
     /// connection broken after the message's last line may have been
     /// delivered anyway (SMTP cannot tell): the outbox sends it again with
     /// the same Message-ID.
+    ///
+    /// With XOAUTH2 the access token comes first (cached, or fetched: an
+    /// endpoint that issues none fails the send before any SMTP); a token
+    /// the server refuses is dropped and the message tried once more, on a
+    /// new connection, with a fresh one.
     #[instrument(skip_all, fields(mail.server = %self.server, mail.recipients = email.to().len()))]
     pub async fn send(&self, email: &Email) -> Result<Sent, MailError> {
         let context = error::Context {
