@@ -47,6 +47,7 @@ mod plan;
 mod posts;
 mod referrals;
 mod replies;
+mod reports;
 mod select;
 mod spikes;
 mod team_edit;
