@@ -155,10 +155,11 @@ impl Report {
                             Cell::text(t.label.clone()),
                             Cell::linked(t.this_period.to_string(), t.query.clone()),
                             Cell::text(t.previous_period.to_string()),
-                            Cell::text(if change > 0 {
-                                format!("+{change}")
-                            } else {
-                                change.to_string()
+                            // Words, not a sign: a spreadsheet reads "+3" as a formula.
+                            Cell::text(match change {
+                                0 => "no change".to_owned(),
+                                1.. => format!("{change} more"),
+                                _ => format!("{} fewer", -change),
                             }),
                         ]
                     })

@@ -414,3 +414,278 @@ async fn a_store_opened_again_keeps_the_times_it_derived() {
     assert_eq!(report.speed.overall.first_response.count, 0);
     assert_eq!(report.outcomes.open.n, 1);
 }
+
+fn report(config: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_placewatch"))
+        .arg("report")
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// The records of `csv` as Python's `csv` module reads them (an empty line
+/// is an empty record).
+fn records(csv: &str) -> Vec<Vec<String>> {
+    use std::io::Write;
+    let script = "import csv, io, json, sys\n\
+                  rows = list(csv.reader(io.TextIOWrapper(sys.stdin.buffer, encoding='utf-8', newline='')))\n\
+                  print(json.dumps(rows))";
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(csv.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn placewatch_report_prints_the_figures_as_text_json_and_inert_csv() {
+    let t = TestStore::open().await;
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let hostile_tag = "=HYPERLINK(\"http://evil.example\",\"click\")";
+    let posts = (301..=303)
+        .map(|id| {
+            let mut p = post(id, "=cmd|' /C calc'!A0 Croydon");
+            p.created_at = Some((now - time::Duration::hours(2)).format(&Rfc3339).unwrap());
+            let mut m = matched(p, &["Croydon"]);
+            m.decision.tags = vec![hostile_tag.to_owned(), "bins".to_owned()];
+            m
+        })
+        .collect();
+    let at = now.format(&Rfc3339).unwrap();
+    t.store
+        .record_pages(&batch_at("Croydon", posts, &at))
+        .await
+        .unwrap();
+    t.store.close().await;
+    let dir = t.path.parent().unwrap();
+    let config = dir.join("placewatch.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[council]\nname = \"Croydon Council\"\nhandle = \"yourcroydon\"\n\n\
+             [monitor]\nplaces = [\"Croydon\"]\n\n[data]\ndir = \"{}\"\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    let today = uk_date(now);
+    let (from, to) = (
+        (today - time::Duration::days(6)).to_string(),
+        today.to_string(),
+    );
+    let period = ["--from", from.as_str(), "--to", to.as_str()];
+
+    // One table: a plain CSV document, the hostile tag made inert.
+    let mut args = period.to_vec();
+    args.extend(["--csv", "--table", "volume-by-tag"]);
+    let rows = records(&ok(&report(&config, &args)));
+    assert_eq!(
+        rows,
+        [
+            vec!["Tag".to_owned(), "Items".to_owned()],
+            vec![format!("'{hostile_tag}"), "3".to_owned()],
+            vec!["bins".to_owned(), "3".to_owned()],
+        ]
+    );
+
+    // Every table: a title record, the header and rows, an empty record.
+    let mut args = period.to_vec();
+    args.push("--csv");
+    let all = records(&ok(&report(&config, &args)));
+    let tables: Vec<&[Vec<String>]> = all
+        .split(|r| r.is_empty())
+        .filter(|t| !t.is_empty())
+        .collect();
+    assert_eq!(tables.len(), 13, "{all:?}");
+    for table in &tables {
+        assert_eq!(table[0].len(), 1, "a title first: {table:?}");
+        assert!(table.len() >= 2, "a header: {table:?}");
+    }
+    let by_tag = tables
+        .iter()
+        .find(|t| t[0][0] == "Items by tag")
+        .expect("the tags table");
+    assert_eq!(by_tag[2], [format!("'{hostile_tag}"), "3".to_owned()]);
+    for cell in all.iter().flatten() {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "a formula: {cell:?}"
+        );
+    }
+    let outcomes = tables
+        .iter()
+        .find(|t| t[0][0].starts_with("What became"))
+        .unwrap();
+    assert!(outcomes.contains(&vec![
+        "Still open".to_owned(),
+        "3".to_owned(),
+        "100.0%".to_owned()
+    ]));
+
+    // JSON: the report itself.
+    let mut args = period.to_vec();
+    args.push("--json");
+    let json: serde_json::Value = serde_json::from_str(&ok(&report(&config, &args))).unwrap();
+    assert_eq!(json["volume"]["total"], 3);
+    assert_eq!(json["outcomes"]["open"]["n"], 3);
+    assert_eq!(json["speed"]["measure"], "wall_clock");
+    assert_eq!(json["spend"]["post_reads"], 3);
+
+    // Text: each table under its title.
+    let text = ok(&report(&config, &period));
+    assert!(text.contains("Items by place"), "{text}");
+    assert!(text.lines().any(|l| l.trim() == "Croydon  3"), "{text}");
+
+    // A period that ends before it begins is a usage error.
+    let out = report(&config, &["--from", to.as_str(), "--to", "2020-01-01"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is after --to 2020-01-01"));
+    let out = report(&config, &["--from", "2026-02-30", "--to", to.as_str()]);
+    assert_eq!(out.status.code(), Some(2));
+    // An unknown table names the ones there are.
+    let mut args = period.to_vec();
+    args.extend(["--csv", "--table", "nope"]);
+    let out = report(&config, &args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("volume-by-place"));
+}
+
+/// The state of an item's times as the audit log tells them: the first
+/// response (when, by whom) and the first resolution.
+type Times = (Option<String>, Option<String>, Option<String>);
+
+#[tokio::test]
+async fn the_upgrade_derives_each_items_times_from_the_audit_log_it_finds() {
+    use sqlx::{Connection, Row};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("placewatch.db");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/store-schema-8.db"
+        ),
+        &path,
+    )
+    .unwrap();
+    let url = format!("sqlite://{}", path.display());
+
+    // What the old store's audit log says, read entry by entry.
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let officers: HashMap<i64, String> = sqlx::query("SELECT id, officer FROM replies")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get("id"), r.get("officer")))
+        .collect();
+    let mut expected: HashMap<i64, Times> = sqlx::query("SELECT id FROM items")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get("id"), (None, None, None)))
+        .collect();
+    let entries = sqlx::query(
+        "SELECT at, actor, action, item_id, state_after FROM audit \
+         WHERE item_id IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    for e in &entries {
+        let action: String = e.get("action");
+        let at: String = e.get("at");
+        let times = expected.get_mut(&e.get::<i64, _>("item_id")).unwrap();
+        let responds = matches!(
+            action.as_str(),
+            "reply.sent" | "reply.sent_manually" | "item.marked_replied" | "item.referred"
+        );
+        if responds && times.0.is_none() {
+            let mut by: String = e.get("actor");
+            if action == "reply.sent" {
+                let after: Option<String> = e.get("state_after");
+                let reply = after
+                    .and_then(|a| serde_json::from_str::<serde_json::Value>(&a).ok())
+                    .and_then(|a| a["reply"]["id"].as_i64());
+                if let Some(officer) = reply.and_then(|id| officers.get(&id)) {
+                    by = officer.clone();
+                }
+            }
+            times.0 = Some(at.clone());
+            times.1 = Some(by);
+        }
+        if (responds || action == "item.dismissed") && times.2.is_none() {
+            times.2 = Some(at);
+        }
+    }
+    conn.close().await.unwrap();
+    let answered = expected.values().filter(|t| t.0.is_some()).count();
+    let resolved = expected.values().filter(|t| t.2.is_some()).count();
+    assert!(
+        answered > 0 && resolved >= answered,
+        "{answered} {resolved}"
+    );
+
+    // The upgrade's backfill.
+    Store::open(&path).await.unwrap().close().await;
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let derived: HashMap<i64, Times> = sqlx::query(
+        "SELECT item_id, first_response_at, first_response_by, resolved_at FROM item_times",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        (
+            r.get("item_id"),
+            (
+                r.get("first_response_at"),
+                r.get("first_response_by"),
+                r.get("resolved_at"),
+            ),
+        )
+    })
+    .collect();
+    assert_eq!(derived, expected);
+    let unposted: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM item_times t JOIN items i ON i.id = t.item_id \
+         JOIN posts p ON p.id = i.post_id WHERE t.posted_at IS NOT coalesce(p.created_at, i.created_at)",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(unposted, 0);
+    // Every matched post stored, counted once per place.
+    let reads: i64 = sqlx::query_scalar("SELECT sum(reads) FROM place_reads")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let places: i64 = sqlx::query_scalar("SELECT count(*) FROM item_places")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(reads, places);
+}
