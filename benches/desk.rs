@@ -56,14 +56,18 @@ async fn spread(path: &std::path::Path) {
 
 /// Every post of the cached store was created at one instant; a year of
 /// desk work spreads them: post times over the 365 days up to 14 June 2025
-/// (in `item_times`, where the report finds them), and for items replied
-/// to or referred a first response from 1 minute to 10 hours later by one
-/// of six officers, for those dismissed a resolution as late.
+/// (in `item_times`, where the report finds them), in item order as the
+/// poller files them (a month's items are neighbours in the items table),
+/// and for items replied to or referred a first response from 1 minute to
+/// 10 hours later by one of six officers, for those dismissed a resolution
+/// as late.
 async fn spread_report_times(conn: &mut sqlx::SqliteConnection) {
     sqlx::query(
         "UPDATE item_times SET posted_at = strftime('%Y-%m-%dT%H:%M:%fZ', '2025-06-14T09:00:00Z', \
-             '-' || (item_id % 365) || ' days', '-' || (item_id * 7919 % 86400) || ' seconds')",
+             '-' || ((? - item_id) * 365 * 86400 / ?) || ' seconds')",
     )
+    .bind(ITEMS as i64)
+    .bind(ITEMS as i64)
     .execute(&mut *conn)
     .await
     .expect("spreading post times");

@@ -8,8 +8,9 @@
 -- item's times are kept in `item_times`, one row per item:
 --
 -- - `posted_at`: the post's created_at (the item's own time when X gave
---   none), written with the item by store::ingest::derive (migration 0005:
---   new items' derived rows are written set-based, not by a trigger);
+--   none), and its language, written with the item by store::ingest::derive
+--   (migration 0005: new items' derived rows are written set-based, not by
+--   a trigger), so the report reads no post;
 -- - the first response and resolution: set by a trigger on the audit log
 --   the first time an entry of those actions is appended for the item, and
 --   never changed after (an undo or a reopening does not unsay them).
@@ -29,6 +30,7 @@
 CREATE TABLE item_times (
     item_id           INTEGER PRIMARY KEY REFERENCES items (id),
     posted_at         TEXT NOT NULL,
+    lang              TEXT, -- the post's, which never changes
     first_response_at TEXT,
     first_response_by TEXT,
     resolved_at       TEXT
@@ -70,8 +72,8 @@ CREATE TRIGGER place_reads_on_merge AFTER UPDATE OF places ON items BEGIN
 END;
 
 -- The backfill.
-INSERT INTO item_times (item_id, posted_at)
-    SELECT i.id, coalesce(p.created_at, i.created_at)
+INSERT INTO item_times (item_id, posted_at, lang)
+    SELECT i.id, coalesce(p.created_at, i.created_at), p.lang
     FROM items i JOIN posts p ON p.id = i.post_id;
 
 UPDATE item_times SET

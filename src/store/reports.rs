@@ -12,7 +12,6 @@ use std::collections::HashMap;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::{Store, StoreError, codec};
 use crate::domain::report::days::bounds;
@@ -21,20 +20,22 @@ use crate::domain::report::{
     Response,
 };
 
-fn instant(text: &str, what: &str) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::parse(text, &Rfc3339)
-        .map_err(|e| StoreError::Corrupt(format!("{what} {text:?} is not RFC 3339: {e}")))
-}
-
-fn opt_instant(text: Option<String>, what: &str) -> Result<Option<OffsetDateTime>, StoreError> {
-    text.map(|t| instant(&t, what)).transpose()
+/// An instant the query gave as Unix seconds (`unixepoch()`, which parses
+/// the stored RFC 3339 text in SQLite, far faster than row by row here).
+fn instant(secs: Option<i64>, what: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+    secs.map(|s| {
+        OffsetDateTime::from_unix_timestamp(s)
+            .map_err(|e| StoreError::Corrupt(format!("{what} {s}: {e}")))
+    })
+    .transpose()
 }
 
 fn decode_item(row: &SqliteRow) -> Result<ItemFacts, StoreError> {
-    let first_at = opt_instant(row.try_get("first_response_at")?, "first response time")?;
+    let first_at = instant(row.try_get("first_response_at")?, "first response time")?;
     let first_by: Option<String> = row.try_get("first_response_by")?;
     Ok(ItemFacts {
-        posted_at: instant(row.try_get("posted_at")?, "post time")?,
+        posted_at: instant(row.try_get("posted_at")?, "post time")?
+            .ok_or_else(|| StoreError::Corrupt("a post time that is not RFC 3339".into()))?,
         status: codec::status_from_db(row.try_get("status")?)?,
         priority: codec::priority_from_db(row.try_get("priority")?)?,
         reply_path: codec::reply_path_from_db(row.try_get("reply_path")?)?,
@@ -47,7 +48,7 @@ fn decode_item(row: &SqliteRow) -> Result<ItemFacts, StoreError> {
             at,
             by: first_by.unwrap_or_default(),
         }),
-        resolved_at: opt_instant(row.try_get("resolved_at")?, "resolution time")?,
+        resolved_at: instant(row.try_get("resolved_at")?, "resolution time")?,
     })
 }
 
@@ -58,11 +59,13 @@ async fn items_of(
 ) -> Result<Vec<ItemFacts>, StoreError> {
     let (from, to) = bounds(period);
     let rows = sqlx::query(
-        "SELECT t.posted_at, t.first_response_at, t.first_response_by, t.resolved_at, \
-         i.status, i.priority, i.reply_path, i.places, i.tags, p.lang, tm.name AS team, \
+        "SELECT unixepoch(t.posted_at) AS posted_at, \
+         unixepoch(t.first_response_at) AS first_response_at, t.first_response_by, \
+         unixepoch(t.resolved_at) AS resolved_at, t.lang, \
+         i.status, i.priority, i.reply_path, i.places, i.tags, tm.name AS team, \
          CASE WHEN i.status = 'referred' THEN (SELECT r.team_name FROM referrals r \
              WHERE r.item_id = i.id ORDER BY r.id DESC LIMIT 1) END AS referred_to \
-         FROM item_times t JOIN items i ON i.id = t.item_id JOIN posts p ON p.id = i.post_id \
+         FROM item_times t JOIN items i ON i.id = t.item_id \
          LEFT JOIN teams tm ON tm.id = i.team_id \
          WHERE t.posted_at >= ? AND t.posted_at < ?",
     )

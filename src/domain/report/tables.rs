@@ -177,7 +177,11 @@ impl Report {
         push("Replied through the API", &o.replied_api);
         push("Replied manually", &o.replied_manual);
         for c in &o.referred {
-            push(&format!("Referred to {}", c.label), c);
+            match &c.query {
+                Some(_) => push(&format!("Referred to {}", c.label), c),
+                // Referred before placewatch recorded the team.
+                None => push("Referred, team not recorded", c),
+            }
         }
         push("Dismissed", &o.dismissed);
         push("Still open", &o.open);

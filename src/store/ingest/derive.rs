@@ -61,14 +61,14 @@ pub(super) async fn derive_new(
 }
 
 /// The report's rows of new items (migration 0018): each item's time
-/// (`item_times`, its post's `created_at`), and its places' reads this month
+/// (`item_times`, its post's `created_at` and language), and its places' reads this month
 /// (`place_reads`, the month the item was filed in, UTC). One statement each.
 async fn report_rows(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
     let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
     let ids = codec::to_json(&ids);
     sqlx::query(
-        "INSERT INTO item_times (item_id, posted_at) \
-         SELECT i.id, coalesce(p.created_at, i.created_at) \
+        "INSERT INTO item_times (item_id, posted_at, lang) \
+         SELECT i.id, coalesce(p.created_at, i.created_at), p.lang \
          FROM json_each(?) AS new JOIN items i ON i.id = new.value JOIN posts p ON p.id = i.post_id \
          WHERE true ON CONFLICT (item_id) DO NOTHING",
     )
