@@ -110,6 +110,7 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
     mail(&mut out, config, env);
     teams(&mut out, &config.teams, env);
     alerts(&mut out, &config.alerts);
+    office_hours(&mut out, &config.office_hours);
     triage(&mut out, config);
     rules(&mut out, &config.rules);
     templates(&mut out, &config.templates);
@@ -476,5 +477,33 @@ fn alerts(out: &mut String, alerts: &super::AlertsConfig) {
         "check_interval_secs",
         &alerts.check_interval.as_secs().to_string(),
     );
+    out.push('\n');
+}
+
+fn office_hours(out: &mut String, hours: &super::OfficeHoursConfig) {
+    let _ = writeln!(out, "[office_hours]  # UK time (Europe/London)");
+    for (day, key) in super::hours::DAYS {
+        let opening = hours.hours.week().day(day);
+        let value = opening.map_or_else(|| "closed".to_owned(), |o| o.to_string());
+        kv(out, key, &string(&value));
+    }
+    kv(out, "bank_holidays", &string(hours.division.as_str()));
+    match &hours.holidays_file {
+        Some(path) => kv(
+            out,
+            "bank_holidays_file",
+            &string(&path.display().to_string()),
+        ),
+        None => {
+            let _ = writeln!(
+                out,
+                "# bank_holidays_file: none (the list shipped with placewatch)"
+            );
+        }
+    }
+    if let Some((first, last)) = hours.holidays_range {
+        let _ = writeln!(out, "# bank holidays listed from {first} to {last}");
+    }
+    kv(out, "clock", &string(hours.clock.as_str()));
     out.push('\n');
 }

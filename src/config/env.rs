@@ -147,6 +147,21 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
             ("check_interval_secs", Int),
         ],
     ),
+    (
+        "office_hours",
+        &[
+            ("monday", Str),
+            ("tuesday", Str),
+            ("wednesday", Str),
+            ("thursday", Str),
+            ("friday", Str),
+            ("saturday", Str),
+            ("sunday", Str),
+            ("bank_holidays", Str),
+            ("bank_holidays_file", Str),
+            ("clock", Str),
+        ],
+    ),
 ];
 
 /// The `[[rules]]` array of tables: a top-level key that is not a section,

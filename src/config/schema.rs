@@ -101,6 +101,9 @@ pub(crate) struct RawConfig {
     /// `[alerts]`: spike alerts.
     #[serde(default)]
     pub(crate) alerts: RawAlerts,
+    /// `[office_hours]`: when the team is at work, and how durations count.
+    #[serde(default)]
+    pub(crate) office_hours: super::hours::RawOfficeHours,
 }
 
 /// `[alerts]`.

@@ -18,11 +18,12 @@ use super::guard::Me;
 use super::item::{ItemQuery, Placement, body_of};
 use super::render::{Chrome, Marked, age, back, html, truncate};
 use crate::domain::officer::Permission;
+use crate::domain::report::{Elapsed, Measure};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::domain::triage::{
-    Action, Clock, Priority, ReplyPath, Status, WaitingTargets, short_duration,
+    Action, Clock, Priority, ReplyPath, Status, WaitingTargets, short_duration, waited,
 };
 use crate::store::{ItemFilter, ItemPage, ItemRow, MAX_SEARCH_CHARS, Sort, StoreError};
 
@@ -252,13 +253,16 @@ pub(crate) struct Waiting {
 }
 
 impl Waiting {
-    fn of(item: &ItemRow, targets: &WaitingTargets, now: OffsetDateTime) -> Option<Waiting> {
+    /// The clock of an open item, its wait counted as the config says
+    /// (`office_hours.clock`: office hours by default).
+    fn of(item: &ItemRow, cx: &RowContext<'_>) -> Option<Waiting> {
         if !item.status.is_open() {
             return None;
         }
         let posted = item.post.created_at.as_deref()?;
         let posted = OffsetDateTime::parse(posted, &Rfc3339).ok()?;
-        let waited = std::time::Duration::try_from(now - posted).unwrap_or_default();
+        let targets = cx.targets;
+        let waited = waited(cx.elapsed, posted, cx.now);
         let clock = targets.clock(item.priority, waited);
         Some(Waiting {
             label: short_duration(waited),
@@ -268,7 +272,11 @@ impl Waiting {
                 Clock::Near => "near target",
                 Clock::Over => "over target",
             },
-            target: short_duration(targets.target(item.priority)),
+            target: format!(
+                "{} {}",
+                short_duration(targets.target(item.priority)),
+                cx.measure.words()
+            ),
         })
     }
 }
@@ -279,6 +287,9 @@ struct RowContext<'a> {
     parents: HashMap<u64, String>,
     me: &'a Me,
     targets: &'a WaitingTargets,
+    /// How waits count (office hours or the wall clock), and its name.
+    elapsed: &'a (dyn Elapsed + Sync),
+    measure: Measure,
     now: OffsetDateTime,
     rules: &'a [crate::domain::triage::Rule],
 }
@@ -293,11 +304,7 @@ impl Row {
         by_hand: bool,
     ) -> Row {
         let RowContext {
-            parents,
-            me,
-            targets,
-            now,
-            rules,
+            parents, me, rules, ..
         } = cx;
         let (author_name, author_handle) = item.author.as_ref().map_or_else(
             || ("unknown author".to_owned(), String::new()),
@@ -344,7 +351,7 @@ impl Row {
                 .filter(|c| *c != item.post.id || item.post.replied_to.is_some()),
             can_claim: triage && allowed.contains(&Action::Claim),
             can_dismiss: triage && allowed.contains(&Action::Dismiss),
-            waiting: Waiting::of(item, targets, *now),
+            waiting: Waiting::of(item, cx),
             current: false,
         }
     }
@@ -375,6 +382,8 @@ async fn rows_of(
         parents,
         me,
         targets: &desk.config.desk.waiting_targets,
+        elapsed: desk.config.elapsed(),
+        measure: desk.config.measure(),
         now: OffsetDateTime::now_utc(),
         rules: &desk.config.rules,
     };
