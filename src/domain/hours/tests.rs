@@ -399,3 +399,28 @@ fn openings_parse_and_print() {
     );
     assert_eq!(Week::default().day(Weekday::Friday), open("09:00-17:00"));
 }
+
+#[test]
+fn spans_beyond_the_holiday_list_count_every_working_day() {
+    // 2015 to 2035: the list covers 2019 to 2028; outside it every weekday
+    // is a working day. Counted here day by day.
+    let holidays = BankHolidays::embedded().of(Division::EnglandAndWales);
+    let (from, to) = (
+        time::macros::date!(2015 - 06 - 01),
+        time::macros::date!(2035 - 06 - 01),
+    );
+    let mut expected = 0;
+    let mut day = from;
+    while day < to {
+        let weekend = matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday);
+        if !weekend && !holidays.iter().any(|h| h.date == day) {
+            expected += 8 * H;
+        }
+        day = day.next_day().unwrap();
+    }
+    let at_midnight = |d: Date| d.midnight().assume_utc();
+    assert_eq!(england().secs(at_midnight(from), at_midnight(to)), expected);
+    // Far outside the offset table (1900 to 2200) the nearest offset holds.
+    let far = datetime!(2300-07-01 10:00 UTC);
+    assert!(england().secs(far - Duration::days(7), far) > 0);
+}

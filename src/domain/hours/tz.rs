@@ -67,7 +67,16 @@ pub(crate) struct Offsets {
     initial: i32,
     /// (unix second of the change, offset from then on in seconds).
     changes: Vec<(i64, i32)>,
+    /// The unix second the buckets start at (1900-01-01).
+    base: i64,
+    /// `buckets[b]`: how many changes come before `base + b << BUCKET_BITS`,
+    /// so finding an instant's offset is a look-up and a step or two.
+    buckets: Vec<u32>,
 }
+
+/// A bucket is 2^22 seconds (48.5 days): at most two changes a year fall in
+/// one, so a look-up steps over at most a couple.
+const BUCKET_BITS: u32 = 22;
 
 impl Offsets {
     pub(crate) fn of(tz: &TimeZone) -> Offsets {
@@ -93,13 +102,38 @@ impl Offsets {
                 last = offset;
             }
         }
-        Offsets { initial, changes }
+        let base = start.as_second();
+        let count = ((end.as_second() - base) >> BUCKET_BITS) + 1;
+        let buckets = (0..count)
+            .map(|b| {
+                let from = base + (b << BUCKET_BITS);
+                changes.partition_point(|(at, _)| *at < from) as u32
+            })
+            .collect();
+        Offsets {
+            initial,
+            changes,
+            base,
+            buckets,
+        }
     }
 
     /// How many changes happened at or before `unix`: the index to give
     /// [`Offsets::offset`] and where the changes after `unix` start.
     pub(crate) fn index(&self, unix: i64) -> usize {
-        self.changes.partition_point(|(at, _)| *at <= unix)
+        let bucket = unix
+            .checked_sub(self.base)
+            .filter(|d| *d >= 0)
+            .and_then(|d| usize::try_from(d >> BUCKET_BITS).ok())
+            .and_then(|b| self.buckets.get(b));
+        let Some(&first) = bucket else {
+            return self.changes.partition_point(|(at, _)| *at <= unix);
+        };
+        let mut i = first as usize;
+        while self.changes.get(i).is_some_and(|(at, _)| *at <= unix) {
+            i += 1;
+        }
+        i
     }
 
     /// The offset in force after `index` changes.
@@ -143,6 +177,17 @@ mod tests {
                 "{at}"
             );
             at += time::Duration::hours(31 * 24 + 7);
+        }
+        // Before and after the buckets, the search gives the same answer.
+        for at in [
+            datetime!(1850-06-01 00:00 UTC),
+            datetime!(2250-06-01 00:00 UTC),
+        ] {
+            let unix = at.unix_timestamp();
+            assert_eq!(
+                table.index(unix),
+                table.changes.partition_point(|(t, _)| *t <= unix)
+            );
         }
         // Right at a change: 2026-03-29 01:00 UTC clocks go forward.
         let change = datetime!(2026-03-29 01:00 UTC).unix_timestamp();
