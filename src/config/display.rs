@@ -111,6 +111,7 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
     teams(&mut out, &config.teams, env);
     alerts(&mut out, &config.alerts);
     reports(&mut out, &config.reports);
+    office_hours(&mut out, &config.office_hours);
     triage(&mut out, config);
     rules(&mut out, &config.rules);
     templates(&mut out, &config.templates);
@@ -531,5 +532,33 @@ fn reports(out: &mut String, reports: &super::ReportsConfig) {
         &string(&reports.weekly_day.to_string().to_lowercase()),
     );
     kv(out, "weekly_at", &string(&reports.weekly_at.to_string()));
+    out.push('\n');
+}
+
+fn office_hours(out: &mut String, hours: &super::OfficeHoursConfig) {
+    let _ = writeln!(out, "[office_hours]  # UK time (Europe/London)");
+    for (day, key) in super::hours::DAYS {
+        let opening = hours.hours.week().day(day);
+        let value = opening.map_or_else(|| "closed".to_owned(), |o| o.to_string());
+        kv(out, key, &string(&value));
+    }
+    kv(out, "bank_holidays", &string(hours.division.as_str()));
+    match &hours.holidays_file {
+        Some(path) => kv(
+            out,
+            "bank_holidays_file",
+            &string(&path.display().to_string()),
+        ),
+        None => {
+            let _ = writeln!(
+                out,
+                "# bank_holidays_file: none (the list shipped with placewatch)"
+            );
+        }
+    }
+    if let Some((first, last)) = hours.holidays_range {
+        let _ = writeln!(out, "# bank holidays listed from {first} to {last}");
+    }
+    kv(out, "clock", &string(hours.clock.as_str()));
     out.push('\n');
 }

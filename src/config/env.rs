@@ -157,6 +157,21 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
         "reports",
         &[("weekly_to", List), ("weekly_day", Str), ("weekly_at", Str)],
     ),
+    (
+        "office_hours",
+        &[
+            ("monday", Str),
+            ("tuesday", Str),
+            ("wednesday", Str),
+            ("thursday", Str),
+            ("friday", Str),
+            ("saturday", Str),
+            ("sunday", Str),
+            ("bank_holidays", Str),
+            ("bank_holidays_file", Str),
+            ("clock", Str),
+        ],
+    ),
 ];
 
 /// The `[[rules]]` array of tables: a top-level key that is not a section,

@@ -29,6 +29,7 @@
 mod display;
 mod env;
 mod error;
+mod hours;
 mod locate;
 mod mail;
 mod places;
@@ -49,6 +50,7 @@ use serde::Deserialize as _;
 
 pub use crate::domain::team::TeamConfig;
 pub use error::ConfigError;
+pub use hours::OfficeHoursConfig;
 pub use places::{MAX_PLACE_NAME_CHARS, parse_place_name, validate_place_name};
 pub use schema::{
     Access, AlertsConfig, Budget, ClientType, Council, Data, DeskConfig, MailAuth, MailConfig,
@@ -98,6 +100,9 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// `[reports]`: the weekly report email (none when left out).
     pub reports: ReportsConfig,
+    /// `[office_hours]`: opening times, bank holidays and how durations
+    /// count (see [`Config::office_hours`] and [`Config::measure`]).
+    pub office_hours: OfficeHoursConfig,
     /// The file this was loaded from, as given by the caller.
     pub source: PathBuf,
 }

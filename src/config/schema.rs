@@ -107,6 +107,9 @@ pub(crate) struct RawConfig {
     /// `[reports]`: the weekly report email.
     #[serde(default)]
     pub(crate) reports: RawReports,
+    /// `[office_hours]`: when the team is at work, and how durations count.
+    #[serde(default)]
+    pub(crate) office_hours: super::hours::RawOfficeHours,
 }
 
 /// `[reports]`.

@@ -31,7 +31,9 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
     let teams = super::teams::teams(raw.teams, &x, mail.as_ref(), ctx)?;
     let alerts = alerts(raw.alerts, &teams, ctx)?;
     let reports = reports(raw.reports, mail.as_ref(), ctx)?;
+    let office_hours = super::hours::office_hours(raw.office_hours, ctx)?;
     Ok(Config {
+        office_hours,
         council,
         budget: budget(raw.budget, ctx)?,
         data: data(raw.data, ctx)?,

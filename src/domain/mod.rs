@@ -4,6 +4,7 @@
 pub mod channel;
 pub mod csv;
 pub mod figures;
+pub mod hours;
 pub mod ingest;
 pub mod mail;
 pub mod notification;

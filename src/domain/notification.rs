@@ -1,16 +1,16 @@
 //! Notifications: what an officer is told of ([`Kind`]), who an item is
 //! assigned to ([`Assignee`]), the officers a note mentions
 //! ([`mentions`]), and when a daily digest is due in UK time
-//! ([`latest_digest_due`], with British Summer Time worked out here: the
-//! clocks go forward at 01:00 UTC on the last Sunday of March and back at
-//! 01:00 UTC on the last Sunday of October).
+//! ([`latest_digest_due`], UK time from the time-zone database through
+//! `domain::hours::tz`).
 //!
-//! Pure: std and time; no I/O.
+//! Pure: std, time and jiff's compiled-in zone data; no I/O.
 
 use std::fmt;
 
-use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
+use time::{Date, OffsetDateTime, Time, UtcOffset};
 
+use super::hours;
 use super::team::DigestAt;
 
 /// What a notification tells of.
@@ -130,26 +130,10 @@ pub fn mentions(text: &str) -> Vec<String> {
     found
 }
 
-/// The last Sunday of `month` in `year`, at 01:00 UTC: when UK clocks change.
-fn change_instant(year: i32, month: Month) -> OffsetDateTime {
-    let mut day = Date::from_calendar_date(year, month, month.length(year)).unwrap_or(Date::MIN);
-    while day.weekday() != Weekday::Sunday {
-        day = day.previous_day().unwrap_or(day);
-    }
-    PrimitiveDateTime::new(day, Time::from_hms(1, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc()
-}
-
-/// The UK's offset from UTC at `at`: +1 hour in British Summer Time, else 0.
+/// The UK's offset from UTC at `at`: +1 hour in British Summer Time, else 0
+/// (Europe/London from the time-zone database, `domain::hours::tz`).
 pub fn uk_offset(at: OffsetDateTime) -> UtcOffset {
-    let at = at.to_offset(UtcOffset::UTC);
-    let year = at.year();
-    let summer =
-        at >= change_instant(year, Month::March) && at < change_instant(year, Month::October);
-    if summer {
-        UtcOffset::from_hms(1, 0, 0).unwrap_or(UtcOffset::UTC)
-    } else {
-        UtcOffset::UTC
-    }
+    hours::tz::offset_in(&hours::tz::uk(), at)
 }
 
 /// The instant when UK clocks show `time` on `date`. In the hour the clocks
@@ -157,14 +141,7 @@ pub fn uk_offset(at: OffsetDateTime) -> UtcOffset {
 /// clock, as a clock set then would show; in the hour that happens twice in
 /// October it is the first (still summer time).
 pub fn uk_instant(date: Date, time: Time) -> OffsetDateTime {
-    let local = PrimitiveDateTime::new(date, time);
-    let summer = local.assume_utc() - Duration::HOUR;
-    if uk_offset(summer) != UtcOffset::UTC {
-        return summer;
-    }
-    // Winter time, or the missing spring hour (read as winter time, which
-    // lands an hour later on the summer clock).
-    local.assume_utc()
+    hours::tz::instant_in(&hours::tz::uk(), date, time)
 }
 
 /// The most recent instant, at or before `now`, when UK clocks showed
@@ -183,6 +160,7 @@ pub fn latest_digest_due(now: OffsetDateTime, at: DigestAt) -> OffsetDateTime {
 
 #[cfg(test)]
 mod tests {
+    use time::Duration;
     use time::macros::{date, datetime, time};
 
     use super::*;

@@ -18,11 +18,12 @@ use super::guard::Me;
 use super::item::{ItemQuery, Placement, body_of};
 use super::render::{Chrome, Marked, age, back, html, truncate};
 use crate::domain::officer::Permission;
+use crate::domain::report::{Elapsed, Measure};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::domain::triage::{
-    Action, Clock, Priority, ReplyPath, Status, WaitingTargets, short_duration,
+    Action, Clock, Priority, ReplyPath, Status, WaitingTargets, short_duration, waited,
 };
 use crate::store::{ItemFilter, ItemPage, ItemRow, MAX_SEARCH_CHARS, Sort, StoreError};
 
@@ -249,16 +250,23 @@ pub(crate) struct Waiting {
     /// The words beside the clock for those who cannot see its colour.
     pub state: &'static str,
     pub target: String,
+    /// While the office is closed and waits count office hours: why the
+    /// clock stands still ("; the clock stops until the office opens on
+    /// Monday 7 December at 09:00"); empty otherwise.
+    pub note: String,
 }
 
 impl Waiting {
-    fn of(item: &ItemRow, targets: &WaitingTargets, now: OffsetDateTime) -> Option<Waiting> {
+    /// The clock of an open item, its wait counted as the config says
+    /// (`office_hours.clock`: office hours by default).
+    fn of(item: &ItemRow, cx: &RowContext<'_>) -> Option<Waiting> {
         if !item.status.is_open() {
             return None;
         }
         let posted = item.post.created_at.as_deref()?;
         let posted = OffsetDateTime::parse(posted, &Rfc3339).ok()?;
-        let waited = std::time::Duration::try_from(now - posted).unwrap_or_default();
+        let targets = cx.targets;
+        let waited = waited(cx.elapsed, posted, cx.now);
         let clock = targets.clock(item.priority, waited);
         Some(Waiting {
             label: short_duration(waited),
@@ -268,9 +276,37 @@ impl Waiting {
                 Clock::Near => "near target",
                 Clock::Over => "over target",
             },
-            target: short_duration(targets.target(item.priority)),
+            target: format!(
+                "{} {}",
+                short_duration(targets.target(item.priority)),
+                cx.measure.words()
+            ),
+            note: cx.paused.clone().unwrap_or_default(),
         })
     }
+}
+
+/// Why waits stand still at `now`, when they count office hours and the
+/// office is closed: "; the clock stops until the office opens on Monday
+/// 7 December at 09:00" (UK time).
+fn paused_words(config: &crate::config::Config, now: OffsetDateTime) -> Option<String> {
+    let hours = config.office_hours();
+    if config.measure() != Measure::OfficeHours || hours.is_open(now) {
+        return None;
+    }
+    let Some(opens) = hours.next_open(now) else {
+        return Some("; the office is closed (no opening hours set)".to_owned());
+    };
+    let offset = crate::domain::hours::tz::offset_in(hours.time_zone(), opens);
+    let local = opens.to_offset(offset);
+    Some(format!(
+        "; the clock stops until the office opens on {} {} {} at {:02}:{:02}",
+        local.weekday(),
+        local.day(),
+        local.month(),
+        local.hour(),
+        local.minute()
+    ))
 }
 
 /// What every row of a page is made with.
@@ -279,6 +315,11 @@ struct RowContext<'a> {
     parents: HashMap<u64, String>,
     me: &'a Me,
     targets: &'a WaitingTargets,
+    /// How waits count (office hours or the wall clock), and its name.
+    elapsed: &'a (dyn Elapsed + Sync),
+    measure: Measure,
+    /// While the office is closed: why the clocks stand still.
+    paused: Option<String>,
     now: OffsetDateTime,
     rules: &'a [crate::domain::triage::Rule],
 }
@@ -293,11 +334,7 @@ impl Row {
         by_hand: bool,
     ) -> Row {
         let RowContext {
-            parents,
-            me,
-            targets,
-            now,
-            rules,
+            parents, me, rules, ..
         } = cx;
         let (author_name, author_handle) = item.author.as_ref().map_or_else(
             || ("unknown author".to_owned(), String::new()),
@@ -344,7 +381,7 @@ impl Row {
                 .filter(|c| *c != item.post.id || item.post.replied_to.is_some()),
             can_claim: triage && allowed.contains(&Action::Claim),
             can_dismiss: triage && allowed.contains(&Action::Dismiss),
-            waiting: Waiting::of(item, targets, *now),
+            waiting: Waiting::of(item, cx),
             current: false,
         }
     }
@@ -371,11 +408,15 @@ async fn rows_of(
             (p.post.id, format!("{who}: {}", truncate(&p.post.text, 140)))
         })
         .collect();
+    let now = OffsetDateTime::now_utc();
     let cx = RowContext {
         parents,
         me,
         targets: &desk.config.desk.waiting_targets,
-        now: OffsetDateTime::now_utc(),
+        elapsed: desk.config.elapsed(),
+        measure: desk.config.measure(),
+        paused: paused_words(&desk.config, now),
+        now,
         rules: &desk.config.rules,
     };
     let texts: Vec<&str> = items.iter().map(|i| i.post.text.as_str()).collect();
@@ -890,5 +931,40 @@ fn capitalise(s: &str) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use time::macros::datetime;
+
+    use super::paused_words;
+    use crate::config::Config;
+
+    fn config(extra: &str) -> Config {
+        let src = format!(
+            "[council]\nname = \"Croydon Council\"\nhandle = \"yourcroydon\"\n\
+             [monitor]\nplaces = [\"Croydon\"]\n{extra}"
+        );
+        Config::from_str_with_env(&src, Path::new("placewatch.toml"), &|_| None).unwrap()
+    }
+
+    #[test]
+    fn out_of_hours_the_clock_says_when_it_starts_again() {
+        let c = config("");
+        assert_eq!(
+            paused_words(&c, datetime!(2026-12-05 12:00 UTC)).as_deref(),
+            Some("; the clock stops until the office opens on Monday 7 December at 09:00")
+        );
+        // The summer bank holiday weekend, in British Summer Time.
+        assert_eq!(
+            paused_words(&c, datetime!(2026-08-28 16:30 UTC)).as_deref(),
+            Some("; the clock stops until the office opens on Tuesday 1 September at 09:00")
+        );
+        assert_eq!(paused_words(&c, datetime!(2026-12-07 10:00 UTC)), None);
+        let wall = config("[office_hours]\nclock = \"wall_clock\"\n");
+        assert_eq!(paused_words(&wall, datetime!(2026-12-05 12:00 UTC)), None);
     }
 }

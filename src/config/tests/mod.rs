@@ -3,6 +3,7 @@
 
 mod alerts;
 mod errors;
+mod hours;
 mod mail;
 mod overrides;
 mod reports;

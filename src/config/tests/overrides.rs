@@ -98,14 +98,17 @@ fn overrides_can_fill_in_a_missing_table() {
 #[test]
 fn known_keys_match_the_schema() {
     // Every key set, the optional ones included.
-    let rendered = parse(&with_monitor(
+    let holidays = Path::new(env!("CARGO_MANIFEST_DIR")).join("calendar/uk-bank-holidays.json");
+    let rendered = parse(&with_monitor(&format!(
         "min_interval_secs = 60\n[mail]\nsmtp_host = \"smtp.office365.com\"\n\
          username = \"desk@croydon.gov.uk\"\nfrom = \"desk@croydon.gov.uk\"\n\
          ca_file = \"/etc/placewatch/ca.pem\"\nauth = \"xoauth2\"\n\
          oauth_token_url = \"https://login.microsoftonline.com/t/oauth2/v2.0/token\"\n\
          oauth_client_id = \"app\"\noauth_scope = \"https://outlook.office365.com/.default\"\n\
-         oauth_refresh_token_env = \"PLACEWATCH_SMTP_REFRESH_TOKEN\"",
-    ))
+         oauth_refresh_token_env = \"PLACEWATCH_SMTP_REFRESH_TOKEN\"\n\
+         [office_hours]\nbank_holidays_file = {:?}",
+        holidays.display().to_string()
+    )))
     .unwrap()
     .render_effective_with_env(&no_env);
     let table: toml::Table = rendered.parse().unwrap();

@@ -32,7 +32,7 @@ pub use rules::{
     validate_rules,
 };
 pub use status::{Action, Priority, Status, TransitionError};
-pub use waiting::{Clock, WaitingTargets, short_duration};
+pub use waiting::{Clock, WaitingTargets, short_duration, waited};
 
 /// A post by user 7 with `text`, in English, replying to nothing and mentioning no one.
 #[cfg(test)]

@@ -1,10 +1,15 @@
 //! How long an open item's post has waited for an answer, against the
 //! council's target for its priority: the clock on every open row of the
 //! desk, amber when most of the target is gone and red once it is passed.
+//! The wait is counted by the same rule as the reports' durations
+//! ([`waited`] with the configured `Elapsed`: office hours by default).
 
 use std::time::Duration;
 
+use time::OffsetDateTime;
+
 use super::status::Priority;
+use crate::domain::report::Elapsed;
 
 /// The share of a target after which the clock turns amber, in percent.
 const NEAR_PERCENT: u128 = 75;
@@ -78,6 +83,12 @@ impl WaitingTargets {
     }
 }
 
+/// How long a post made at `posted` has waited by `now`, counted by
+/// `rule` (office hours or the wall clock).
+pub fn waited(rule: &dyn Elapsed, posted: OffsetDateTime, now: OffsetDateTime) -> Duration {
+    Duration::from_secs(rule.secs(posted, now))
+}
+
 /// A wait as the desk shows it: "12 min", "3 h 5 min", "2 d 4 h".
 pub fn short_duration(d: Duration) -> String {
     let mins = d.as_secs() / 60;
@@ -112,6 +123,26 @@ mod tests {
         assert_eq!(t.clock(Priority::Normal, at(61)), Clock::Within);
         assert_eq!(t.clock(Priority::Urgent, at(31)), Clock::Over);
         assert_eq!(t.clock(Priority::Low, at(20 * 60)), Clock::Near);
+    }
+
+    #[test]
+    fn a_wait_counts_by_the_rule_given() {
+        use crate::domain::hours::OfficeHours;
+        use crate::domain::report::WallClock;
+        use time::macros::datetime;
+        // Posted on Friday evening, looked at on Monday at 09:50 (winter).
+        let (posted, now) = (
+            datetime!(2026-12-04 18:00 UTC),
+            datetime!(2026-12-07 09:50 UTC),
+        );
+        let office = waited(&OfficeHours::default(), posted, now);
+        assert_eq!(office, Duration::from_secs(50 * MIN));
+        let t = WaitingTargets::default();
+        assert_eq!(t.clock(Priority::High, office), Clock::Near);
+        let wall = waited(&WallClock, posted, now);
+        assert_eq!(wall, Duration::from_secs((63 * 60 + 50) * MIN));
+        assert_eq!(t.clock(Priority::High, wall), Clock::Over);
+        assert_eq!(waited(&WallClock, now, posted), Duration::ZERO);
     }
 
     #[test]
