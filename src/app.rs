@@ -295,6 +295,21 @@ impl App {
                 ("referral sender", Ok(()))
             });
         }
+        if let Some(mailer) = self.mailer.clone()
+            && !self.config.reports.weekly_to.is_empty()
+        {
+            let weekly = crate::reports::weekly::Weekly {
+                store: store.clone(),
+                mailer,
+                config: self.config.clone(),
+                desk_url: self.email_url.clone(),
+            };
+            let stop = shutdown.clone();
+            tasks.spawn(async move {
+                weekly.run_until_stopped(stop).await;
+                ("weekly report", Ok(()))
+            });
+        }
         if let Some(mailer) = self.mailer {
             let delivery = crate::notify::Delivery {
                 store: store.clone(),

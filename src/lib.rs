@@ -17,6 +17,7 @@ pub mod notify;
 pub mod poller;
 pub mod referral;
 pub mod reply;
+pub mod reports;
 pub mod sim;
 pub mod store;
 pub mod web;

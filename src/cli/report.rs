@@ -16,7 +16,7 @@ use super::{Failure, block_on, terminal_safe};
 use crate::app::open_store;
 use crate::config::Config;
 use crate::domain::csv::document;
-use crate::domain::report::{Measure, Period, Prices, Report, ReportSettings, Table, WallClock};
+use crate::domain::report::{Measure, Period, Report, Table};
 
 const DATE: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
 
@@ -43,8 +43,8 @@ pub struct ReportArgs {
     /// Only this table (its id, such as volume-by-place).
     #[arg(long, value_name = "ID", conflicts_with = "json")]
     table: Option<String>,
-    /// Count durations in wall-clock time rather than office hours (until
-    /// office hours are configurable, every duration is wall-clock time).
+    /// Count durations in wall-clock time, whatever `office_hours.clock`
+    /// says (by default they count office hours only).
     #[arg(long)]
     wall_clock: bool,
 }
@@ -87,22 +87,10 @@ fn block_on_report(config: &Config, period: Period, wall_clock: bool) -> Result<
     let mut out = None;
     block_on(async {
         let store = open_store(config).await?;
-        let settings = ReportSettings {
-            targets: config.desk.waiting_targets,
-            prices: Prices {
-                post_read_usd: config.budget.post_read_usd,
-                owned_read_usd: config.budget.owned_read_usd,
-                replies: config.budget.reply_prices(),
-                monthly_usd: config.budget.monthly_usd,
-            },
-            now: OffsetDateTime::now_utc(),
-        };
-        // Office hours (`domain::hours`) are not wired yet: every duration
-        // is wall-clock time, whichever is asked for, and says so.
-        let _ = wall_clock;
-        let report = store
-            .report(period, &WallClock, Measure::WallClock, &settings)
-            .await;
+        let measure = wall_clock.then_some(Measure::WallClock);
+        let report =
+            crate::reports::report(&store, config, period, measure, OffsetDateTime::now_utc())
+                .await;
         store.close().await;
         out = Some(report?);
         Ok(())

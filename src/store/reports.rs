@@ -165,7 +165,7 @@ impl Store {
     pub async fn report(
         &self,
         period: Period,
-        elapsed: &dyn Elapsed,
+        elapsed: &(dyn Elapsed + Sync),
         measure: Measure,
         settings: &ReportSettings,
     ) -> Result<Report, StoreError> {

@@ -19,3 +19,4 @@ mod sim_oauth;
 mod sim_posts;
 mod sim_search;
 mod store;
+mod weekly_report;
