@@ -84,6 +84,7 @@ pub use plan::{MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, SearchError};
 pub use posts::ThreadPost;
 pub use referrals::{NewReferral, Referral, ReferralCounts, SENDER_ACTOR};
 pub use replies::{NewReply, Reply, ReplyFilter, SentReply};
+pub use select::check_filter;
 pub use spikes::{Spike, Subject};
 pub use team_edit::TeamChangeError;
 pub use teams::{Team, TeamSync};

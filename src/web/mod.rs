@@ -31,11 +31,13 @@ mod bulk;
 mod changes;
 mod compose;
 mod error;
+mod export;
 mod guard;
 mod inbox;
 mod item;
 mod item_fields;
 mod live;
+mod narrow;
 mod notifications;
 mod officers;
 mod ownership;
@@ -139,6 +141,7 @@ pub fn router(desk: Desk) -> Router {
     let pages = Router::new()
         .route("/", get(inbox::page))
         .route("/inbox/rows", get(inbox::rows))
+        .route("/inbox.csv", get(export::inbox_csv))
         .route("/items/bulk", post(bulk::bulk))
         .route("/items/dismiss", post(bulk::dismiss))
         .route("/undo", post(undo::undo))

@@ -8,6 +8,7 @@ mod actions;
 mod assign;
 mod bulk;
 mod claims;
+mod export;
 mod live;
 mod notifications;
 mod referrals;
