@@ -142,6 +142,18 @@ pub fn desk_url(config: &Config, addr: Option<SocketAddr>) -> url::Url {
     url::Url::parse(&format!("http://{at}/")).expect("a socket address makes a URL")
 }
 
+/// Where emails link to: the configured public URL, else the address the
+/// desk listens on when that is one officers can open (a loopback or named
+/// address, as in `placewatch demo`); none for a desk on every address
+/// (`0.0.0.0`) without a public URL, whose emails then name items only.
+pub fn email_desk_url(config: &Config, addr: Option<SocketAddr>) -> Option<url::Url> {
+    match (&config.desk.public_url, addr) {
+        (Some(url), _) => Some(url.clone()),
+        (None, Some(addr)) if !addr.ip().is_unspecified() => Some(desk_url(config, Some(addr))),
+        (None, _) => None,
+    }
+}
+
 /// A built daemon, ready to run.
 pub struct App {
     pub poller: Poller,
@@ -162,6 +174,8 @@ pub struct App {
     pub channels: crate::channels::Sender,
     /// Looks for spikes of posts.
     pub spikes: crate::channels::spikes::SpikeWatch,
+    /// What notification emails link to ([`email_desk_url`]).
+    pub email_url: Option<url::Url>,
 }
 
 impl App {
@@ -193,12 +207,6 @@ impl App {
         let outbox = council.account().map(|account| {
             crate::reply::Outbox::new(client.clone(), store.clone(), account.clone())
         });
-        let referrals = mailer.clone().map(|mailer| crate::referral::Sender {
-            store: store.clone(),
-            mailer,
-            council: config.council.name.clone(),
-            desk_url: config.desk.public_url.clone(),
-        });
         let channels =
             crate::channels::Sender::new(store.clone(), Arc::new(secrets.webhooks.clone()))?;
         let (listener, addr) = match listen {
@@ -212,6 +220,13 @@ impl App {
             None => (None, None),
         };
         store.set_desk_url(&desk_url(config, addr));
+        let email_url = email_desk_url(config, addr);
+        let referrals = mailer.clone().map(|mailer| crate::referral::Sender {
+            store: store.clone(),
+            mailer,
+            council: config.council.name.clone(),
+            desk_url: email_url.clone(),
+        });
         let spikes = crate::channels::spikes::SpikeWatch::new(
             store.clone(),
             &config.alerts,
@@ -229,6 +244,7 @@ impl App {
             listener,
             addr,
             mailer,
+            email_url,
         })
     }
 
@@ -284,7 +300,7 @@ impl App {
                 store: store.clone(),
                 mailer,
                 council: self.config.council.name.clone(),
-                desk_url: self.config.desk.public_url.clone(),
+                desk_url: self.email_url.clone(),
             };
             let stop = shutdown.clone();
             tasks.spawn(async move {

@@ -28,6 +28,11 @@ use std::time::Duration;
 ///
 /// - `referral_before_send`: marked `sending`, no SMTP transaction begun;
 /// - `referral_after_send`: the server took the email; not marked sent.
+///
+/// The channel sender's, likewise on a message's first try only:
+///
+/// - `channel_before_send`: the try is counted, nothing posted;
+/// - `channel_after_send`: the webhook answered; the answer not recorded.
 pub const FAILPOINT_ENV: &str = "PLACEWATCH_FAILPOINT";
 
 /// Crashes the process here if [`FAILPOINT_ENV`] names `step` (read once).

@@ -11,6 +11,12 @@
 //! page. It runs beside the desk and never holds the desk up: messages are
 //! queued in the desk's transaction and sent here, after commit.
 //!
+//! Each try is counted before its post, and every post of a message names
+//! it (`X-Placewatch-Message-Id`). A crash after the webhook took a post
+//! but before its answer was recorded posts it again on restart: Slack and
+//! Teams webhooks take no idempotency key, so there (and only then) the
+//! channel shows that message twice; a message is never lost.
+//!
 //! Webhook URLs are secrets (they carry their own signature): they are read
 //! from `Secrets::webhooks`, never logged, never stored, and cut from
 //! reqwest's errors before those are recorded.
@@ -28,12 +34,19 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::domain::channel::{self, Backoff, Delivery, MAX_ATTEMPTS};
+use crate::failpoint::failpoint;
 use crate::store::{QueuedMessage, Store, StoreError};
 
 pub use crate::store::{AssignmentSummary, enqueue_assignment};
 
 /// Sent with every webhook post.
 pub const USER_AGENT: &str = concat!("placewatch/", env!("CARGO_PKG_VERSION"));
+
+/// The header naming the message a post carries, the same on every try.
+/// Slack and Microsoft Teams ignore it (neither deduplicates webhook posts:
+/// a crash between a post and its record shows that message twice there);
+/// a Power Automate flow or a relay can use it to drop repeats.
+pub const MESSAGE_ID_HEADER: &str = "X-Placewatch-Message-Id";
 
 /// How long one post to a webhook may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
@@ -70,10 +83,20 @@ pub struct BuildError(#[from] reqwest::Error);
 
 impl Sender {
     pub fn new(store: Store, webhooks: Webhooks) -> Result<Sender, BuildError> {
+        Sender::with_timeout(store, webhooks, REQUEST_TIMEOUT)
+    }
+
+    /// A sender whose posts may take `timeout` each ([`REQUEST_TIMEOUT`]
+    /// for [`Sender::new`]).
+    pub fn with_timeout(
+        store: Store,
+        webhooks: Webhooks,
+        timeout: Duration,
+    ) -> Result<Sender, BuildError> {
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
+            .timeout(timeout)
             // A webhook that redirects is misconfigured; following it could
             // hand the signed URL's message to another host.
             .redirect(reqwest::redirect::Policy::none())
@@ -127,13 +150,27 @@ impl Sender {
         }
     }
 
-    /// Posts one message and records the answer.
+    /// Counts the try, posts one message and records the answer.
     async fn send_one(&self, m: &QueuedMessage) -> Result<Settled, StoreError> {
+        let Some(tries) = self.store.channel_message_attempt(m.id).await? else {
+            return Ok(Settled::Retrying); // settled meanwhile: nothing to do
+        };
         let delivery = match self.url(m) {
-            Ok(url) => self.post(&url, &m.payload).await,
+            Ok(url) => {
+                // A message's first try only, so a process restarted after a
+                // kill sends the interrupted one and moves on.
+                let first = tries == 1;
+                if first {
+                    failpoint("channel_before_send");
+                }
+                let delivery = self.post(&url, m.id, &m.payload).await;
+                if first {
+                    failpoint("channel_after_send");
+                }
+                delivery
+            }
             Err(reason) => Delivery::Failed { reason },
         };
-        let tries = m.attempts + 1;
         match delivery {
             Delivery::Delivered => {
                 self.store.channel_message_sent(m.id).await?;
@@ -205,9 +242,19 @@ impl Sender {
         Ok(url)
     }
 
-    /// Posts `payload` and classifies the answer.
-    async fn post(&self, url: &reqwest::Url, payload: &serde_json::Value) -> Delivery {
-        let response = match self.http.post(url.clone()).json(payload).send().await {
+    /// Posts `payload` and classifies the answer. The post names the
+    /// message ([`MESSAGE_ID_HEADER`]): the same on every try, so a receiver
+    /// that keeps track can tell a repeat after a crash from a new message.
+    async fn post(&self, url: &reqwest::Url, id: i64, payload: &serde_json::Value) -> Delivery {
+        let request = self
+            .http
+            .post(url.clone())
+            .header(
+                MESSAGE_ID_HEADER,
+                format!("placewatch-channel-message-{id}"),
+            )
+            .json(payload);
+        let response = match request.send().await {
             Ok(r) => r,
             // Without the URL: it is a secret.
             Err(e) => return transport_error(e.without_url()),

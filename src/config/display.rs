@@ -110,6 +110,7 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
     mail(&mut out, config, env);
     teams(&mut out, &config.teams, env);
     alerts(&mut out, &config.alerts);
+    reports(&mut out, &config.reports);
     triage(&mut out, config);
     rules(&mut out, &config.rules);
     templates(&mut out, &config.templates);
@@ -476,5 +477,22 @@ fn alerts(out: &mut String, alerts: &super::AlertsConfig) {
         "check_interval_secs",
         &alerts.check_interval.as_secs().to_string(),
     );
+    out.push('\n');
+}
+
+fn reports(out: &mut String, reports: &super::ReportsConfig) {
+    let _ = writeln!(out, "[reports]");
+    if reports.weekly_to.is_empty() {
+        let _ = writeln!(out, "weekly_to = []  # nobody: no weekly report email");
+    } else {
+        let to: Vec<String> = reports.weekly_to.iter().map(ToString::to_string).collect();
+        list_inline(out, "weekly_to", &to);
+    }
+    kv(
+        out,
+        "weekly_day",
+        &string(&reports.weekly_day.to_string().to_lowercase()),
+    );
+    kv(out, "weekly_at", &string(&reports.weekly_at.to_string()));
     out.push('\n');
 }

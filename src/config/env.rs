@@ -147,6 +147,10 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
             ("check_interval_secs", Int),
         ],
     ),
+    (
+        "reports",
+        &[("weekly_to", List), ("weekly_day", Str), ("weekly_at", Str)],
+    ),
 ];
 
 /// The `[[rules]]` array of tables: a top-level key that is not a section,

@@ -52,7 +52,7 @@ pub use error::ConfigError;
 pub use places::{MAX_PLACE_NAME_CHARS, parse_place_name, validate_place_name};
 pub use schema::{
     Access, AlertsConfig, Budget, ClientType, Council, Data, DeskConfig, MailConfig, MailSecurity,
-    Monitor, RepliesConfig, SimConfig, Triage, XConfig,
+    Monitor, RepliesConfig, ReportsConfig, SimConfig, Triage, XConfig,
 };
 pub use templates::Templates;
 
@@ -96,6 +96,8 @@ pub struct Config {
     pub teams: Vec<TeamConfig>,
     /// `[alerts]`: spike alerts (defaults when the section is left out).
     pub alerts: AlertsConfig,
+    /// `[reports]`: the weekly report email (none when left out).
+    pub reports: ReportsConfig,
     /// The file this was loaded from, as given by the caller.
     pub source: PathBuf,
 }

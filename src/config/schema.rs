@@ -101,6 +101,28 @@ pub(crate) struct RawConfig {
     /// `[alerts]`: spike alerts.
     #[serde(default)]
     pub(crate) alerts: RawAlerts,
+    /// `[reports]`: the weekly report email.
+    #[serde(default)]
+    pub(crate) reports: RawReports,
+}
+
+/// `[reports]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawReports {
+    pub(crate) weekly_to: Vec<String>,
+    pub(crate) weekly_day: String,
+    pub(crate) weekly_at: String,
+}
+
+impl Default for RawReports {
+    fn default() -> Self {
+        Self {
+            weekly_to: Vec::new(),
+            weekly_day: "monday".to_owned(),
+            weekly_at: "08:00".to_owned(),
+        }
+    }
 }
 
 /// `[alerts]`.
@@ -669,6 +691,16 @@ pub struct Triage {
     /// `Config::false_friend_words`, which puts them first as
     /// `domain::triage::flags` expects.
     pub false_friend_words: Vec<Keyword>,
+}
+
+/// `[reports]`: who gets the weekly report email, and when (UK time). The
+/// week reported is the seven days before the day it is sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportsConfig {
+    /// The recipients; none: no weekly email.
+    pub weekly_to: Vec<crate::domain::mail::Address>,
+    pub weekly_day: time::Weekday,
+    pub weekly_at: crate::domain::team::DigestAt,
 }
 
 /// `[alerts]`: when posts about a place or tag spike, the desk shows a

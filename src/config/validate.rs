@@ -15,7 +15,7 @@ use super::locate::Ctx;
 use super::places::{ListKind, keyword_list, languages, position_ignoring_case};
 use super::schema::*;
 use super::{templates, triage};
-use crate::domain::team::{EnvNameError, check_env_name};
+use crate::domain::team::{DigestAt, EnvNameError, check_env_name};
 
 type Result<T> = std::result::Result<T, ConfigError>;
 
@@ -30,6 +30,7 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
         .transpose()?;
     let teams = super::teams::teams(raw.teams, &x, mail.as_ref(), ctx)?;
     let alerts = alerts(raw.alerts, &teams, ctx)?;
+    let reports = reports(raw.reports, mail.as_ref(), ctx)?;
     Ok(Config {
         council,
         budget: budget(raw.budget, ctx)?,
@@ -43,6 +44,7 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
         mail,
         teams,
         alerts,
+        reports,
         monitor,
         x,
         source: ctx.path.to_path_buf(),
@@ -550,3 +552,61 @@ fn alerts(raw: RawAlerts, teams: &[super::TeamConfig], ctx: &Ctx<'_>) -> Result<
         check_interval: Duration::from_secs(every),
     })
 }
+
+fn reports(raw: RawReports, mail: Option<&MailConfig>, ctx: &Ctx<'_>) -> Result<ReportsConfig> {
+    let mut weekly_to = Vec::with_capacity(raw.weekly_to.len());
+    for address in &raw.weekly_to {
+        let parsed = crate::domain::team::parse_team_address(address)
+            .map_err(|e| ctx.invalid("reports.weekly_to", format!("{address:?}: {e}")))?;
+        // Mailboxes are one whatever the case they are written in.
+        let same =
+            |a: &crate::domain::mail::Address| a.to_string().eq_ignore_ascii_case(parsed.as_ref());
+        if !weekly_to.iter().any(same) {
+            weekly_to.push(parsed);
+        }
+    }
+    if !weekly_to.is_empty() && mail.is_none() {
+        return Err(ctx.invalid(
+            "reports.weekly_to",
+            "the weekly report is emailed, so it needs a [mail] section (the SMTP server \
+             to send through); leave weekly_to out or empty for no weekly email",
+        ));
+    }
+    let day = raw.weekly_day.trim().to_lowercase();
+    let weekly_day = WEEKDAYS
+        .into_iter()
+        .find(|d| d.to_string().to_lowercase() == day)
+        .ok_or_else(|| {
+            ctx.invalid(
+                "reports.weekly_day",
+                format!(
+                    "{:?} is not a day of the week (monday … sunday)",
+                    raw.weekly_day
+                ),
+            )
+        })?;
+    let weekly_at = DigestAt::parse(raw.weekly_at.trim()).ok_or_else(|| {
+        ctx.invalid(
+            "reports.weekly_at",
+            format!(
+                "{:?} is not a time of day as HH:MM (UK time, e.g. \"08:00\")",
+                raw.weekly_at
+            ),
+        )
+    })?;
+    Ok(ReportsConfig {
+        weekly_to,
+        weekly_day,
+        weekly_at,
+    })
+}
+
+const WEEKDAYS: [time::Weekday; 7] = [
+    time::Weekday::Monday,
+    time::Weekday::Tuesday,
+    time::Weekday::Wednesday,
+    time::Weekday::Thursday,
+    time::Weekday::Friday,
+    time::Weekday::Saturday,
+    time::Weekday::Sunday,
+];

@@ -10,6 +10,8 @@
 //! officer, or the team's members and channels): whatever is added here
 //! commits or rolls back with the assignment itself.
 
+use std::collections::BTreeMap;
+
 use sqlx::SqliteConnection;
 
 use super::{StoreError, channels, notifications};
@@ -40,7 +42,9 @@ pub(crate) struct Assignment<'a> {
 /// owner is told (her bell, and email as she chose), a new team's members
 /// are told, and the team's Microsoft Teams and Slack channels get a
 /// message linking to the item (when the desk's address, `desk_url`, is
-/// known). Nobody is told of their own doing. A rule's assignments at
+/// known). Many items given to the same officer or team at once (a bulk
+/// assignment) make one notice per person and one message per channel,
+/// leading to the assignee's items, not one per item. Nobody is told of their own doing. A rule's assignments at
 /// ingest tell nobody: a backfill would bury people in notices, and the
 /// items wait in the team's "My teams" view.
 pub(crate) async fn recorded(
@@ -48,6 +52,10 @@ pub(crate) async fn recorded(
     made: &[Assignment<'_>],
     desk_url: Option<&str>,
 ) -> Result<(), StoreError> {
+    // Who gets what, in the order assigned: one notice per assignee and
+    // assigner however many items a bulk assignment moved.
+    let mut to_officers: BTreeMap<(&str, &str), Vec<i64>> = BTreeMap::new();
+    let mut to_teams: BTreeMap<(&str, i64), Vec<i64>> = BTreeMap::new();
     for a in made {
         tracing::debug!(
             item.id = a.item_id,
@@ -60,34 +68,54 @@ pub(crate) async fn recorded(
             continue;
         }
         if let Some(owner) = a.owner.filter(|o| Some(*o) != a.owner_before) {
-            notifications::assigned(conn, a.item_id, &Assignee::Officer(owner.to_owned()), a.by)
-                .await?;
+            to_officers
+                .entry((a.by, owner))
+                .or_default()
+                .push(a.item_id);
         }
-        let Some(team) = a.team.filter(|t| Some(*t) != a.team_before) else {
-            continue;
-        };
+        if let Some(team) = a.team.filter(|t| Some(*t) != a.team_before) {
+            to_teams.entry((a.by, team)).or_default().push(a.item_id);
+        }
+    }
+    for ((by, owner), items) in to_officers {
+        notifications::assigned(conn, &items, &Assignee::Officer(owner.to_owned()), by).await?;
+    }
+    for ((by, team), items) in to_teams {
         let name: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE id = ?")
             .bind(team)
             .fetch_optional(&mut *conn)
             .await?;
         let Some(name) = name else { continue };
-        notifications::assigned(conn, a.item_id, &Assignee::Team(name), a.by).await?;
-        let text: String = sqlx::query_scalar(
-            "SELECT p.text FROM items i JOIN posts p ON p.id = i.post_id WHERE i.id = ?",
-        )
-        .bind(a.item_id)
-        .fetch_one(&mut *conn)
-        .await?;
-        let link = desk_url
-            .map(|base| format!("{base}/items/{}", a.item_id))
-            .unwrap_or_default();
-        let summary = channels::AssignmentSummary {
-            item_id: a.item_id,
-            by: a.by,
-            post_text: &text,
-            link: &link,
-        };
-        channels::enqueue_assignment(conn, team, &summary).await?;
+        notifications::assigned(conn, &items, &Assignee::Team(name.clone()), by).await?;
+        let base = desk_url.unwrap_or_default();
+        if let [item_id] = items[..] {
+            let text: String = sqlx::query_scalar(
+                "SELECT p.text FROM items i JOIN posts p ON p.id = i.post_id WHERE i.id = ?",
+            )
+            .bind(item_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            let link = desk_url
+                .map(|_| format!("{base}/items/{item_id}"))
+                .unwrap_or_default();
+            let summary = channels::AssignmentSummary {
+                item_id,
+                by,
+                post_text: &text,
+                link: &link,
+            };
+            channels::enqueue_assignment(conn, team, &summary).await?;
+        } else {
+            let link = desk_url
+                .map(|_| {
+                    let query = form_urlencoded::Serializer::new(String::new())
+                        .append_pair("team", &name)
+                        .finish();
+                    format!("{base}/?{query}")
+                })
+                .unwrap_or_default();
+            channels::enqueue_assignments(conn, team, by, items.len(), &link).await?;
+        }
     }
     Ok(())
 }

@@ -71,6 +71,35 @@ pub async fn enqueue_assignment(
     enqueue(tx, team_id, About::Assignment, &notice).await
 }
 
+/// Queues "12 items assigned to Streets by sam — <link>" for each channel
+/// of team `team_id`, on the caller's transaction: a bulk assignment's one
+/// message. `link` is the team's items in the desk.
+pub async fn enqueue_assignments(
+    tx: &mut SqliteConnection,
+    team_id: i64,
+    by: &str,
+    count: usize,
+    link: &str,
+) -> Result<usize, StoreError> {
+    let Some(team) = sqlx::query_scalar::<_, String>("SELECT name FROM teams WHERE id = ?")
+        .bind(team_id)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        return Err(StoreError::NotFound {
+            what: "team",
+            id: team_id,
+        });
+    };
+    let notice = Notice::Assignments {
+        count,
+        team,
+        by: by.to_owned(),
+        link: link.to_owned(),
+    };
+    enqueue(tx, team_id, About::Assignment, &notice).await
+}
+
 /// Queues `notice` for each channel team `team_id` has a webhook variable
 /// for, due at once. Returns how many messages were queued.
 pub(super) async fn enqueue(
@@ -238,6 +267,24 @@ impl Store {
             .collect()
     }
 
+    /// Records that message `id` is about to be posted: its tries go up by
+    /// one, committed before the post, so a crash mid-post leaves it queued
+    /// with the try counted (it goes again, with the same message id).
+    /// Returns the try about to be made (1 for the first), or `None` for a
+    /// message no longer queued.
+    pub async fn channel_message_attempt(&self, id: i64) -> Result<Option<u32>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let tries: Option<i64> = sqlx::query_scalar(
+            "UPDATE channel_messages SET attempts = attempts + 1 \
+             WHERE id = ? AND state = 'queued' RETURNING attempts",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(tries.map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
+    }
+
     /// Message `id` was delivered.
     pub async fn channel_message_sent(&self, id: i64) -> Result<(), StoreError> {
         self.settle_message(id, "sent", None, None).await
@@ -259,8 +306,9 @@ impl Store {
         self.settle_message(id, "failed", Some(error), None).await
     }
 
-    /// Records a try of a queued message: its new state, error and next
-    /// try. A message no longer queued is left alone.
+    /// Records how a try of a queued message ended (the try itself was
+    /// counted by [`Store::channel_message_attempt`]): its new state, error
+    /// and next try. A message no longer queued is left alone.
     async fn settle_message(
         &self,
         id: i64,
@@ -271,7 +319,7 @@ impl Store {
         let now = codec::now();
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "UPDATE channel_messages SET state = ?, attempts = attempts + 1, \
+            "UPDATE channel_messages SET state = ?, \
                  last_error = coalesce(?, last_error), \
                  next_attempt_at = coalesce(?, next_attempt_at), \
                  sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END \

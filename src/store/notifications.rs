@@ -31,6 +31,9 @@ pub struct Notification {
     pub kind: Kind,
     /// The item it is about.
     pub item_id: Option<i64>,
+    /// Where it leads when it is about several items: a desk path such as
+    /// `/?owner=me`.
+    pub link: Option<String>,
     /// Whose action it was (`placewatch` for the daemon's own).
     pub actor: String,
     /// One paragraph: what happened, with a reason or a quote.
@@ -47,6 +50,8 @@ pub struct NewNotification<'a> {
     pub to: &'a str,
     pub kind: Kind,
     pub item_id: Option<i64>,
+    /// A desk path, for one about several items.
+    pub link: Option<String>,
     pub actor: &'a str,
     pub summary: String,
 }
@@ -109,12 +114,13 @@ pub async fn notify(
         return Ok(None);
     }
     let id = sqlx::query_scalar(
-        "INSERT INTO notifications (username, kind, item_id, actor, summary, created_at) \
-         SELECT username, ?, ?, ?, ?, ? FROM officers WHERE username = ? AND NOT disabled \
+        "INSERT INTO notifications (username, kind, item_id, link, actor, summary, created_at) \
+         SELECT username, ?, ?, ?, ?, ?, ? FROM officers WHERE username = ? AND NOT disabled \
          RETURNING id",
     )
     .bind(new.kind.as_str())
     .bind(new.item_id)
+    .bind(&new.link)
     .bind(new.actor)
     .bind(&new.summary)
     .bind(at)
@@ -124,21 +130,34 @@ pub async fn notify(
     Ok(id)
 }
 
-/// Tells `assignee` (an officer, or each member of a team) that item
-/// `item_id` was assigned to them by `actor`, inside the caller's
-/// transaction (the assignment's). Returns the ids written.
+/// Tells `assignee` (an officer, or each member of a team) that `items`
+/// were assigned to them by `actor`, inside the caller's transaction. One
+/// item makes a notification about it; several (a bulk assignment) make
+/// one notification per person, leading to the assignee's items, so that
+/// assigning forty items does not ring forty times.
 pub async fn assigned(
     conn: &mut SqliteConnection,
-    item_id: i64,
+    items: &[i64],
     assignee: &Assignee,
     actor: &str,
 ) -> Result<Vec<i64>, StoreError> {
+    let (&first, many) = match items {
+        [] => return Ok(Vec::new()),
+        [one] => (one, false),
+        [first, ..] => (first, true),
+    };
     let at = codec::now();
     let by = name_of(conn, actor).await?;
-    let (to, summary) = match assignee {
+    let what = if many {
+        format!("{} items", items.len())
+    } else {
+        format!("item {first}")
+    };
+    let (to, summary, link) = match assignee {
         Assignee::Officer(username) => (
             vec![username.clone()],
-            format!("{by} assigned item {item_id} to you."),
+            format!("{by} assigned {what} to you."),
+            "/?owner=me".to_owned(),
         ),
         Assignee::Team(team) => {
             let name: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE name = ?")
@@ -153,9 +172,16 @@ pub async fn assigned(
             .bind(&team)
             .fetch_all(&mut *conn)
             .await?;
+            let link = format!(
+                "/?{}",
+                form_urlencoded::Serializer::new(String::new())
+                    .append_pair("team", &team)
+                    .finish()
+            );
             (
                 members,
-                format!("{by} assigned item {item_id} to {team}, a team you are in."),
+                format!("{by} assigned {what} to {team}, a team you are in."),
+                link,
             )
         }
     };
@@ -164,7 +190,8 @@ pub async fn assigned(
         let new = NewNotification {
             to: username,
             kind: Kind::Assigned,
-            item_id: Some(item_id),
+            item_id: (!many).then_some(first),
+            link: many.then(|| link.clone()),
             actor,
             summary: summary.clone(),
         };
@@ -187,6 +214,7 @@ pub async fn referral_failed(
         to: referrer,
         kind: Kind::ReferralFailed,
         item_id: Some(item_id),
+        link: None,
         actor: "placewatch",
         summary: format!(
             "Referral {reference} of item {item_id} could not be sent: {}",
@@ -224,6 +252,7 @@ pub(super) async fn reply_awaiting_approval(
             to: approver,
             kind: Kind::ReplyAwaitingApproval,
             item_id: Some(item_id),
+            link: None,
             actor: author,
             summary: summary.clone(),
         };
@@ -261,6 +290,7 @@ pub(super) async fn reply_decided(
         to: author,
         kind,
         item_id: Some(item_id),
+        link: None,
         actor: approver,
         summary,
     };
@@ -283,6 +313,7 @@ pub(super) async fn mentioned(
             to: &name,
             kind: Kind::Mentioned,
             item_id: Some(item_id),
+            link: None,
             actor: author,
             summary: format!(
                 "{by} mentioned you in a note on item {item_id}: “{}”",
@@ -294,7 +325,7 @@ pub(super) async fn mentioned(
     Ok(ids)
 }
 
-const COLUMNS: &str = "n.id, n.username, n.kind, n.item_id, n.actor, n.summary, n.created_at, n.read_at, n.emailed_at";
+const COLUMNS: &str = "n.id, n.username, n.kind, n.item_id, n.link, n.actor, n.summary, n.created_at, n.read_at, n.emailed_at";
 
 fn decode(row: &SqliteRow) -> Result<Notification, StoreError> {
     let kind: String = row.try_get("kind")?;
@@ -304,6 +335,7 @@ fn decode(row: &SqliteRow) -> Result<Notification, StoreError> {
         kind: Kind::parse(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown notification kind {kind:?}")))?,
         item_id: row.try_get("item_id")?,
+        link: row.try_get("link")?,
         actor: row.try_get("actor")?,
         summary: row.try_get("summary")?,
         created_at: row.try_get("created_at")?,
@@ -610,15 +642,20 @@ mod tests {
         team(&store, "Streets team", &["alex", "ghost", "priya", "sam"]).await;
 
         let mut tx = store.begin_write().await.unwrap();
-        let to_sam = assigned(&mut tx, item, &Assignee::Officer("sam".into()), "priya")
+        let to_sam = assigned(&mut tx, &[item], &Assignee::Officer("sam".into()), "priya")
             .await
             .unwrap();
-        let own = assigned(&mut tx, item, &Assignee::Officer("priya".into()), "priya")
-            .await
-            .unwrap();
+        let own = assigned(
+            &mut tx,
+            &[item],
+            &Assignee::Officer("priya".into()),
+            "priya",
+        )
+        .await
+        .unwrap();
         let to_team = assigned(
             &mut tx,
-            item,
+            &[item],
             &Assignee::Team("streets TEAM".into()),
             "priya",
         )
@@ -652,7 +689,7 @@ mod tests {
         let (_dir, store) = store().await;
         let item = one_item(&store).await;
         let mut tx = store.begin_write().await.unwrap();
-        assigned(&mut tx, item, &Assignee::Officer("sam".into()), "priya")
+        assigned(&mut tx, &[item], &Assignee::Officer("sam".into()), "priya")
             .await
             .unwrap();
         tx.rollback().await.unwrap();
@@ -716,11 +753,11 @@ mod tests {
         let item = one_item(&store).await;
         let mut tx = store.begin_write().await.unwrap();
         for _ in 0..3 {
-            assigned(&mut tx, item, &Assignee::Officer("sam".into()), "priya")
+            assigned(&mut tx, &[item], &Assignee::Officer("sam".into()), "priya")
                 .await
                 .unwrap();
         }
-        assigned(&mut tx, item, &Assignee::Officer("alex".into()), "priya")
+        assigned(&mut tx, &[item], &Assignee::Officer("alex".into()), "priya")
             .await
             .unwrap();
         tx.commit().await.unwrap();

@@ -36,7 +36,8 @@ struct Row {
     age: String,
     created_at: String,
     unread: bool,
-    item_id: Option<i64>,
+    /// About no item and leading nowhere but this list.
+    itemless: bool,
 }
 
 #[derive(Template)]
@@ -67,7 +68,7 @@ pub(crate) async fn page(
             created_at: n.created_at,
             summary: n.summary,
             unread: n.read_at.is_none(),
-            item_id: n.item_id,
+            itemless: n.item_id.is_none() && n.link.is_none(),
         })
         .collect();
     html(&NotificationsPage { chrome, rows })
@@ -84,10 +85,12 @@ pub(crate) async fn open(
         return Err(WebError::NotFound(format!("no notification {id}")));
     };
     desk.store.mark_read(me.name(), Which::Ids(&[id])).await?;
-    let to = n.item_id.map_or_else(
-        || "/notifications".to_owned(),
-        |item| format!("/items/{item}"),
-    );
+    let to = match (n.item_id, n.link) {
+        (Some(item), _) => format!("/items/{item}"),
+        // Only the desk's own paths: a stored link never leads off the desk.
+        (None, Some(link)) if link.starts_with('/') && !link.starts_with("//") => link,
+        (None, _) => "/notifications".to_owned(),
+    };
     Ok(Redirect::to(&to).into_response())
 }
 

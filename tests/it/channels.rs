@@ -142,6 +142,49 @@ async fn a_webhook_failing_twice_then_taking_it_gets_the_message_once() {
 }
 
 #[tokio::test]
+async fn a_webhook_that_times_out_or_drops_the_connection_gets_the_message_again_with_its_id() {
+    let rx = Receiver::start().await;
+    rx.script("/slack", [Answer::hang(), Answer::drop_connection()]);
+    let (t, team) = store_with_team(None, Some("STREETS_SLACK")).await;
+    let map = BTreeMap::from([(
+        "STREETS_SLACK".to_owned(),
+        SecretString::from(rx.url("/slack")),
+    )]);
+    // A hanging webhook is given up on after this long (the outcome does
+    // not depend on it, only how soon the test gets there).
+    let mut s =
+        Sender::with_timeout(t.store.clone(), Arc::new(map), Duration::from_millis(300)).unwrap();
+    s.backoff = Backoff {
+        base: Duration::ZERO,
+        cap: Duration::ZERO,
+    };
+    assign(&t, team, "Streetlight out").await;
+    for _ in 0..10 {
+        s.send_due().await.unwrap();
+        if messages(&t).await[0].state == "sent" {
+            break;
+        }
+    }
+    let m = &messages(&t).await[0];
+    assert_eq!((m.state.as_str(), m.attempts), ("sent", 3), "{m:?}");
+    assert!(
+        m.last_error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("no answer")),
+        "the dropped connection is the last error: {m:?}"
+    );
+    let got = rx.received();
+    assert_eq!(got.len(), 3, "hung, dropped, taken: {got:?}");
+    let id = format!("placewatch-channel-message-{}", m.id);
+    assert!(
+        got.iter()
+            .all(|r| r.message_id.as_deref() == Some(id.as_str())),
+        "every try names the same message: {got:?}"
+    );
+    assert_eq!(rx.accepted("/slack"), 1);
+}
+
+#[tokio::test]
 async fn messages_to_one_webhook_go_one_at_a_time_in_order() {
     let rx = Receiver::start().await;
     let (t, team) = store_with_team(None, Some("STREETS_SLACK")).await;
@@ -279,4 +322,134 @@ async fn two_teams_sharing_a_webhook_still_send_one_at_a_time() {
     assert_eq!(s.send_due().await.unwrap().delivered, 2);
     assert_eq!(rx.received().len(), 2);
     assert_eq!(rx.max_in_flight(), 1);
+}
+
+/// Kills per step, alternating: the try counted but nothing posted, and
+/// the webhook's answer in but not recorded.
+const KILLS: usize = 20;
+const STEPS: [&str; 2] = ["channel_before_send", "channel_after_send"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_twenty_times_while_posting_each_message_arrives_and_only_an_unrecorded_one_twice() {
+    let rx = Receiver::start().await;
+    let sim = crate::helpers::TestSim::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("placewatch.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[council]
+name = "Croydon Council"
+handle = "yourcroydon"
+
+[x]
+api_base = "{api}"
+bearer_token_env = "PW_TEST_BEARER"
+
+# A place the simulator never posts about: the only messages are the test's.
+[monitor]
+places = ["Zzyzx Road"]
+min_interval_secs = 60
+max_interval_secs = 60
+
+[data]
+dir = "{data}"
+
+[[teams]]
+name = "Streets"
+emails = ["streets@croydon.example"]
+slack_webhook_env = "STREETS_SLACK"
+"#,
+            api = sim.server.base_url(),
+            data = dir.path().display(),
+        ),
+    )
+    .unwrap();
+    let bearer = sim.creds().bearer_token.clone();
+    let url = rx.url("/slack");
+    let env = [
+        ("PW_TEST_BEARER", bearer.as_str()),
+        ("STREETS_SLACK", url.as_str()),
+    ];
+
+    // The test queues one message before each run; the run is killed on
+    // that message's first try, after it has sent the one before.
+    let store = placewatch::store::Store::open(&dir.path().join("placewatch.db"))
+        .await
+        .unwrap();
+    let team = TeamConfig {
+        name: "Streets".into(),
+        emails: vec!["streets@croydon.example".parse::<Address>().unwrap()],
+        members: vec![],
+        teams_webhook_env: None,
+        slack_webhook_env: Some("STREETS_SLACK".into()),
+    };
+    store.sync_config_teams(&[team]).await.unwrap();
+    let team = store.team("Streets").await.unwrap().unwrap().id;
+    let mut killed_after_post = Vec::new();
+    for kill in 0..KILLS {
+        let step = STEPS[kill % STEPS.len()];
+        let text = format!("Message {kill}");
+        let summary = AssignmentSummary {
+            item_id: kill as i64 + 1,
+            by: "sam",
+            post_text: &text,
+            link: "https://desk.example/items/1",
+        };
+        assert_eq!(store.queue_assignment(team, &summary).await.unwrap(), 1);
+        crate::helpers::kill_at(&config, &env, step).await;
+        let newest = store.channel_messages(1).await.unwrap().remove(0);
+        assert_eq!(
+            (newest.state.as_str(), newest.attempts),
+            ("queued", 1),
+            "killed mid-post, the try counted: {newest:?}"
+        );
+        if step == "channel_after_send" {
+            killed_after_post.push(format!("placewatch-channel-message-{}", newest.id));
+        }
+    }
+
+    // A run without a failpoint posts the last interrupted one.
+    let mut child = crate::helpers::daemon(&config, &env, None);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while store
+        .channel_messages(100)
+        .await
+        .unwrap()
+        .iter()
+        .any(|m| m.state != "sent")
+    {
+        assert!(tokio::time::Instant::now() < deadline, "not all sent");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // Every message arrived, in order; those whose answer was never
+    // recorded arrived twice, naming the same message both times.
+    let mut copies: BTreeMap<String, usize> = BTreeMap::new();
+    let mut order = Vec::new();
+    for r in rx.received() {
+        let id = r.message_id.expect("every post names its message");
+        if !order.contains(&id) {
+            order.push(id.clone());
+        }
+        *copies.entry(id).or_default() += 1;
+    }
+    let messages = store.channel_messages(100).await.unwrap();
+    assert_eq!(copies.len(), KILLS, "{copies:?}");
+    for m in &messages {
+        let id = format!("placewatch-channel-message-{}", m.id);
+        let twice = killed_after_post.contains(&id);
+        assert_eq!(copies.get(&id), Some(&(1 + usize::from(twice))), "{m:?}");
+        assert_eq!(m.attempts, 2, "{m:?}");
+    }
+    let mut oldest_first: Vec<i64> = messages.iter().map(|m| m.id).collect();
+    oldest_first.sort_unstable();
+    let expected: Vec<String> = oldest_first
+        .iter()
+        .map(|id| format!("placewatch-channel-message-{id}"))
+        .collect();
+    assert_eq!(order, expected, "first arrivals in the order queued");
 }

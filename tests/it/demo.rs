@@ -137,6 +137,15 @@ async fn the_demo_prints_a_working_login_and_stops_cleanly_on_ctrl_c() {
         page.contains("PW-000001 Referral to Streets team"),
         "{page}"
     );
+    // It links to the item in the demo's desk (no public URL is configured:
+    // the desk's own loopback address stands in).
+    let raw = reqwest::get(format!("{mail}/1/raw"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(raw.contains(&format!("{desk}/items/{id}")), "{raw}");
 
     let pid = child.id().to_string();
     Command::new("kill").args(["-INT", &pid]).status().unwrap();

@@ -169,3 +169,53 @@ pub fn param<'a>(request: &'a Value, name: &str) -> Option<&'a str> {
         .find(|pair| pair[0] == name)
         .and_then(|pair| pair[1].as_str())
 }
+
+/// The real `placewatch run --config CONFIG` (its desk on a free port) with `env` set, stdout
+/// silenced and stderr piped; armed with failpoint `step:wait` if given.
+pub fn daemon(
+    config: &std::path::Path,
+    env: &[(&str, &str)],
+    failpoint: Option<&str>,
+) -> std::process::Child {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_placewatch"));
+    c.args(["run", "--listen", "127.0.0.1:0", "--config"])
+        .arg(config)
+        .envs(env.iter().copied())
+        .env("RUST_LOG", "warn")
+        .env_remove("PLACEWATCH_FAILPOINT")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    if let Some(step) = failpoint {
+        c.env("PLACEWATCH_FAILPOINT", format!("{step}:wait"));
+    }
+    c.spawn().expect("the placewatch binary starts")
+}
+
+/// Runs the daemon armed at failpoint `step` until it gets there, then
+/// SIGKILLs it. Panics if it exits without reaching `step`.
+pub async fn kill_at(config: &std::path::Path, env: &[(&str, &str)], step: &str) {
+    use std::io::{BufRead, BufReader};
+    let mut child = daemon(config, env, Some(step));
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let marker = format!("failpoint {step} reached");
+    let (reached, said) = tokio::task::spawn_blocking(move || {
+        let mut said = Vec::new();
+        for line in stderr.lines().map_while(Result::ok) {
+            if line.contains(&marker) {
+                return (true, said);
+            }
+            said.push(line);
+        }
+        (false, said)
+    })
+    .await
+    .unwrap();
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(
+        reached,
+        "the daemon never reached {step}: {status:?}\n{}",
+        said.join("\n")
+    );
+}

@@ -6,8 +6,6 @@
 //! mailbox exactly once.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +17,7 @@ use placewatch::referral::Sender;
 use placewatch::store::{ItemFilter, NewReferral, Store};
 use time::OffsetDateTime;
 
+use crate::helpers::{daemon, kill_at};
 use crate::mail::{FROM, Sink, SinkOptions, mailer};
 use crate::store::{TestStore, batch, matched, post};
 
@@ -253,21 +252,7 @@ async fn killed_twenty_times_while_sending_each_referral_reaches_the_mailbox_onc
     let dir = tempfile::tempdir().unwrap();
     let config = daemon_config(&sim, &sink, dir.path());
     let bearer = sim.creds().bearer_token.clone();
-    let daemon = |failpoint: Option<String>| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_placewatch"));
-        c.args(["run", "--config"])
-            .arg(&config)
-            .env("PW_TEST_BEARER", &bearer)
-            .env("RUST_LOG", "warn")
-            .env_remove("PLACEWATCH_FAILPOINT")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        if let Some(f) = failpoint {
-            c.env("PLACEWATCH_FAILPOINT", f);
-        }
-        c.spawn().expect("the placewatch binary starts")
-    };
+    let env = [("PW_TEST_BEARER", bearer.as_str())];
 
     // The daemon seeds the team; the test refers one item before each run.
     let store = Store::open(&dir.path().join("placewatch.db"))
@@ -278,20 +263,7 @@ async fn killed_twenty_times_while_sending_each_referral_reaches_the_mailbox_onc
     for kill in 0..KILLS {
         let step = STEPS[kill % STEPS.len()];
         let id = referred(&store, (kill as u64 + 1)..(kill as u64 + 2)).await[0];
-        let mut child = daemon(Some(format!("{step}:wait")));
-        let stderr = BufReader::new(child.stderr.take().unwrap());
-        let marker = format!("failpoint {step} reached");
-        let reached = tokio::task::spawn_blocking(move || {
-            stderr
-                .lines()
-                .map_while(Result::ok)
-                .any(|l| l.contains(&marker))
-        })
-        .await
-        .unwrap();
-        child.kill().unwrap();
-        let status = child.wait().unwrap();
-        assert!(reached, "run {kill} never reached {step}: {status:?}");
+        kill_at(&config, &env, step).await;
         if step == "referral_after_send" {
             killed_after_send.push(id);
         }
@@ -304,7 +276,7 @@ async fn killed_twenty_times_while_sending_each_referral_reaches_the_mailbox_onc
     }
 
     // A run without a failpoint sends the last interrupted one.
-    let mut child = daemon(None);
+    let mut child = daemon(&config, &env, None);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         let counts = store.referral_counts().await.unwrap();

@@ -5,6 +5,7 @@ mod alerts;
 mod errors;
 mod mail;
 mod overrides;
+mod reports;
 mod rules;
 mod teams;
 mod templates;

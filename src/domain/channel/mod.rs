@@ -71,6 +71,15 @@ pub enum Notice {
         /// The item in the desk.
         link: String,
     },
+    /// Several items were assigned to the team at once (a bulk assignment):
+    /// one message, not one per item.
+    Assignments {
+        count: usize,
+        team: String,
+        by: String,
+        /// The team's items in the desk.
+        link: String,
+    },
     /// Posts about a place or tag spiked.
     Spike(SpikeNotice),
 }
@@ -148,6 +157,9 @@ impl Notice {
             Notice::Assignment {
                 item_id, team, by, ..
             } => format!("Item {item_id} assigned to {team} by {by}"),
+            Notice::Assignments {
+                count, team, by, ..
+            } => format!("{count} items assigned to {team} by {by}"),
             Notice::Spike(s) => s.sentence(),
         }
     }
@@ -158,6 +170,7 @@ impl Notice {
             Notice::Assignment {
                 post_text, link, ..
             } => format!("{}: {} — {link}", self.title(), quote(post_text)),
+            Notice::Assignments { link, .. } => format!("{} — {link}", self.title()),
             Notice::Spike(s) => format!("{} — {}", s.sentence(), s.link),
         }
     }
@@ -165,6 +178,7 @@ impl Notice {
     fn link(&self) -> (&str, &'static str) {
         match self {
             Notice::Assignment { link, .. } => (link, "Open in placewatch"),
+            Notice::Assignments { link, .. } => (link, "Open the team's items"),
             Notice::Spike(s) => (&s.link, "Open the inbox"),
         }
     }
@@ -240,6 +254,7 @@ pub fn teams_payload(notice: &Notice) -> Value {
             "text": quote(post_text),
             "wrap": true
         })),
+        Notice::Assignments { .. } => {}
         Notice::Spike(s) => {
             let mut facts = vec![
                 json!({ "title": if s.is_tag { "Tag:" } else { "Place:" }, "value": s.subject }),

@@ -30,6 +30,32 @@ fn an_assignment_reads_as_one_line() {
 }
 
 #[test]
+fn a_bulk_assignment_is_one_message_linking_to_the_team_items() {
+    let bulk = Notice::Assignments {
+        count: 12,
+        team: "Streets <team>".into(),
+        by: "sam".into(),
+        link: "https://desk.example/?team=Streets+%3Cteam%3E".into(),
+    };
+    assert_eq!(
+        bulk.plain(),
+        "12 items assigned to Streets <team> by sam — https://desk.example/?team=Streets+%3Cteam%3E"
+    );
+    let slack = slack_payload(&bulk);
+    assert_eq!(
+        slack["blocks"][0]["text"]["text"],
+        "*12 items assigned to Streets &lt;team&gt; by sam*"
+    );
+    assert_eq!(
+        slack["blocks"][1]["elements"][0]["text"],
+        "<https://desk.example/?team=Streets+%3Cteam%3E|Open the team's items>"
+    );
+    let card = &teams_payload(&bulk)["attachments"][0]["content"];
+    assert_eq!(card["body"].as_array().unwrap().len(), 1, "the title alone");
+    assert_eq!(card["actions"][0]["title"], "Open the team's items");
+}
+
+#[test]
 fn teams_gets_an_adaptive_card_1_4_in_a_message_envelope() {
     let v = teams_payload(&assignment("Fly-tipping <b>again</b> & \"worse\""));
     assert_eq!(v["type"], "message");

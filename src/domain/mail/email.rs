@@ -3,7 +3,8 @@
 
 use std::fmt;
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment as Part, Mailbox, MultiPart};
 use lettre::{Address, Message};
 
 use super::header::{NAME_MAX_CHARS, SUBJECT_MAX_CHARS, header_text};
@@ -116,9 +117,19 @@ impl fmt::Display for MessageId {
     }
 }
 
+/// A file sent with an email: its name (chosen by placewatch, never from
+/// what a post says), its MIME type and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    /// `text/csv; charset=utf-8`.
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
 /// One email: sender, recipients, subject, a plain-text and an HTML body
-/// (sent as multipart/alternative, plain first) and the caller's
-/// Message-ID. The subject and names are cleaned when it is built, so no
+/// (sent as multipart/alternative, plain first), any attachments, and the
+/// caller's Message-ID. The subject and names are cleaned when it is built, so no
 /// text that reaches an `Email` can add a header or a recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
@@ -128,6 +139,7 @@ pub struct Email {
     subject: String,
     text: String,
     html: String,
+    attachments: Vec<Attachment>,
     message_id: MessageId,
 }
 
@@ -153,8 +165,19 @@ impl Email {
             subject: header_text(subject, SUBJECT_MAX_CHARS),
             text,
             html,
+            attachments: Vec::new(),
             message_id,
         })
+    }
+
+    /// Sends `attachment` with it.
+    pub fn with_attachment(mut self, attachment: Attachment) -> Email {
+        self.attachments.push(attachment);
+        self
+    }
+
+    pub fn attachments(&self) -> &[Attachment] {
+        &self.attachments
     }
 
     /// Replies go to `reply_to` instead of the sender.
@@ -194,7 +217,7 @@ impl Email {
 
     /// The MIME message: headers (non-ASCII as RFC 2047 encoded words, by
     /// lettre), `multipart/alternative` with `text/plain` then `text/html`,
-    /// both UTF-8. lettre adds `Date` and `MIME-Version`; the envelope's
+    /// both UTF-8 (inside `multipart/mixed` after them, the attachments). lettre adds `Date` and `MIME-Version`; the envelope's
     /// recipients are exactly `to`.
     pub fn message(&self) -> Result<Message, EmailError> {
         let mut builder = Message::builder()
@@ -207,7 +230,17 @@ impl Email {
         if let Some(reply_to) = &self.reply_to {
             builder = builder.reply_to(reply_to.mailbox());
         }
-        let body = MultiPart::alternative_plain_html(self.text.clone(), self.html.clone());
+        let mut body = MultiPart::alternative_plain_html(self.text.clone(), self.html.clone());
+        if !self.attachments.is_empty() {
+            let mut mixed = MultiPart::mixed().multipart(body);
+            for a in &self.attachments {
+                let content_type = ContentType::parse(&a.content_type)
+                    .map_err(|e| EmailError::Build(format!("{}: {e}", a.content_type)))?;
+                mixed = mixed
+                    .singlepart(Part::new(a.filename.clone()).body(a.body.clone(), content_type));
+            }
+            body = mixed;
+        }
         builder
             .multipart(body)
             .map_err(|e| EmailError::Build(e.to_string()))

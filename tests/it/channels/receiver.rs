@@ -20,6 +20,18 @@ pub struct Answer {
     status: u16,
     retry_after: Option<String>,
     body: String,
+    /// What happens instead of an answer.
+    instead: Instead,
+}
+
+/// A request the receiver takes without answering it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Instead {
+    Answer,
+    /// Never answers: the sender's timeout ends it.
+    Hang,
+    /// Closes the connection without an answer.
+    Drop,
 }
 
 impl Answer {
@@ -28,6 +40,23 @@ impl Answer {
             status,
             retry_after: None,
             body: String::new(),
+            instead: Instead::Answer,
+        }
+    }
+
+    /// Takes the request and never answers.
+    pub fn hang() -> Answer {
+        Answer {
+            instead: Instead::Hang,
+            ..Answer::status(0)
+        }
+    }
+
+    /// Takes the request and closes the connection without answering.
+    pub fn drop_connection() -> Answer {
+        Answer {
+            instead: Instead::Drop,
+            ..Answer::status(0)
         }
     }
 
@@ -46,6 +75,8 @@ impl Answer {
 #[derive(Debug, Clone)]
 pub struct Received {
     pub path: String,
+    /// The `X-Placewatch-Message-Id` header.
+    pub message_id: Option<String>,
     pub content_type: String,
     pub body: Value,
     pub at: Instant,
@@ -146,6 +177,10 @@ async fn receive(
     };
     inner.received.lock().unwrap().push(Received {
         path,
+        message_id: headers
+            .get("x-placewatch-message-id")
+            .and_then(|v| v.to_str().ok())
+            .map(String::from),
         content_type: headers
             .get("content-type")
             .and_then(|v| v.to_str().ok())
@@ -156,6 +191,13 @@ async fn receive(
         status: answer.status,
     });
     inner.in_flight.fetch_sub(1, Ordering::SeqCst);
+    match answer.instead {
+        Instead::Answer => {}
+        Instead::Hang => std::future::pending::<()>().await,
+        // Ending the connection's task mid-request closes the socket with
+        // no answer, as a crashed or cut-off server would.
+        Instead::Drop => std::panic::resume_unwind(Box::new("dropping the connection")),
+    }
     let mut response = (StatusCode::from_u16(answer.status).unwrap(), answer.body).into_response();
     if let Some(v) = answer.retry_after {
         response

@@ -318,3 +318,55 @@ async fn an_assignment_tells_the_officer_the_team_and_its_channel() {
     assert_eq!(t.store.channel_messages(10).await.unwrap().len(), 1);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_bulk_assignment_tells_each_person_and_channel_once() {
+    let teams = TEAMS.replace(
+        "members = [\"sam\", \"priya\"]",
+        "members = [\"sam\", \"priya\"]\nslack_webhook_env = \"STREETS_SLACK\"",
+    );
+    let t = DeskTest::start_with(&teams).await;
+    let items = file_items(&t, 9_500, 5).await;
+    let streets = team_id(&t, "Streets").await;
+    let (sam, priya) = (t.login("sam").await, t.login("priya").await);
+    let bulk = async |owner: String, items: &[ItemRow]| {
+        let mut form = vec![("action", "assign".to_owned()), ("owner", owner)];
+        form.extend(items.iter().map(|i| ("item", i.id.to_string())));
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        sam.post("/items/bulk", &form).await
+    };
+
+    // Five items to the team: priya is told once, the channel once.
+    bulk(format!("team:{streets}"), &items).await;
+    let told = t.store.notifications("priya", 10).await.unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(
+        told[0].summary,
+        "Sam Tester assigned 5 items to Streets, a team you are in."
+    );
+    assert_eq!(told[0].item_id, None);
+    let opened = priya.get(&format!("/notifications/{}", told[0].id)).await;
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    assert_eq!(opened.headers()["location"], "/?team=Streets");
+    let messages = t.store.channel_messages(10).await.unwrap();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let text = messages[0].payload["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("5 items assigned to Streets by sam"),
+        "{text}"
+    );
+
+    // Three of them to priya: one notice leading to her items.
+    bulk("priya".to_owned(), &items[..3]).await;
+    let told = t.store.notifications("priya", 10).await.unwrap();
+    assert_eq!(told.len(), 2);
+    assert_eq!(told[0].summary, "Sam Tester assigned 3 items to you.");
+    let opened = priya.get(&format!("/notifications/{}", told[0].id)).await;
+    assert_eq!(opened.headers()["location"], "/?owner=me");
+    assert_eq!(
+        t.store.channel_messages(10).await.unwrap().len(),
+        1,
+        "the team did not change: its channel is not told again"
+    );
+    t.stop().await;
+}
