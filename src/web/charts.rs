@@ -15,9 +15,9 @@ use crate::domain::report::Count;
 const BAR: RGBColor = RGBColor(0x1d, 0x4e, 0xd8);
 /// Text and axes as drawn; `desk.css` makes them the page's ink.
 const INK: RGBColor = RGBColor(0x1b, 0x1b, 0x1f);
-const WIDTH: u32 = 640;
+const WIDTH: u32 = 560;
 /// The height of one bar of a bar chart, with its gap.
-const ROW: u32 = 26;
+const ROW: u32 = 30;
 /// The most bars a bar chart draws (the table beside it has every row).
 pub(crate) const MAX_BARS: usize = 15;
 
@@ -107,11 +107,11 @@ fn draw_bars(
 ) -> Result<(), ChartError> {
     let max = shown.iter().map(|c| c.n).max().unwrap_or(0);
     let labels: Vec<String> = shown.iter().map(|c| cut(&c.label)).collect();
-    let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(1) as u32 * 7 + 12;
+    let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(1) as u32 * 9 + 16;
     let mut chart = ChartBuilder::on(root)
         .margin_right(48)
         .margin_top(4)
-        .x_label_area_size(24)
+        .x_label_area_size(30)
         .y_label_area_size(label_width.min(WIDTH / 2))
         .build_cartesian_2d(0u64..top(max), (0u32..n).into_segmented())
         .map_err(err)?;
@@ -132,7 +132,7 @@ fn draw_bars(
         .x_labels(5)
         .x_label_formatter(&|v| crate::domain::figures::thousands(*v))
         .axis_style(INK)
-        .label_style(("sans-serif", 13).into_font().color(&INK))
+        .label_style(("sans-serif", 20).into_font().color(&INK))
         .light_line_style(INK.mix(0.15))
         .bold_line_style(INK.mix(0.3))
         .draw()
@@ -157,7 +157,7 @@ fn draw_bars(
             Text::new(
                 crate::domain::figures::thousands(c.n),
                 (c.n, SegmentValue::CenterOf(n - 1 - i as u32)),
-                ("sans-serif", 13).into_font().color(&INK).pos(
+                ("sans-serif", 20).into_font().color(&INK).pos(
                     plotters::style::text_anchor::Pos::new(
                         plotters::style::text_anchor::HPos::Left,
                         plotters::style::text_anchor::VPos::Center,
@@ -200,8 +200,8 @@ fn draw_days(
     let mut chart = ChartBuilder::on(root)
         .margin_right(16)
         .margin_top(8)
-        .x_label_area_size(28)
-        .y_label_area_size(44)
+        .x_label_area_size(34)
+        .y_label_area_size(56)
         .build_cartesian_2d((0u32..n).into_segmented(), 0u64..top(max))
         .map_err(err)?;
     // At most about eight day labels, whatever the period's length.
@@ -221,7 +221,7 @@ fn draw_days(
         .y_labels(5)
         .y_label_formatter(&|v| crate::domain::figures::thousands(*v))
         .axis_style(INK)
-        .label_style(("sans-serif", 13).into_font().color(&INK))
+        .label_style(("sans-serif", 20).into_font().color(&INK))
         .light_line_style(INK.mix(0.15))
         .bold_line_style(INK.mix(0.3))
         .draw()
