@@ -127,7 +127,7 @@ pub fn mailer(config: &Config, secrets: &Secrets) -> anyhow::Result<Option<Maile
     let Some(mail) = &config.mail else {
         return Ok(None);
     };
-    let mailer = Mailer::from_config(mail, secrets.smtp_password.as_ref())
+    let mailer = Mailer::with_secrets(mail, &secrets.into())
         .with_context(|| format!("email settings of {}", config.source.display()))?;
     Ok(Some(mailer))
 }

@@ -1,6 +1,8 @@
 //! `placewatch mail test --to ADDRESS --config FILE`: one test message
 //! through the SMTP server of `[mail]`, and the server's answer, so an
 //! administrator can check the settings before referrals depend on them.
+//! It says how it signed in (a password, XOAUTH2 with a token from which
+//! endpoint, or no login).
 
 use std::path::PathBuf;
 
@@ -61,10 +63,11 @@ async fn test(config: Config, to: Address) -> anyhow::Result<()> {
     };
     let email = message.email(mailer.sender().clone(), NamedAddress::bare(to.clone()))?;
     println!(
-        "Sending a test message from {} to {to} through {} ({})...",
+        "Sending a test message from {} to {to} through {} ({}), signing in with {}...",
         mailer.sender(),
         mailer.server(),
-        security.unwrap_or_default()
+        security.unwrap_or_default(),
+        mailer.sign_in()
     );
     match mailer.send(&email).await {
         Ok(sent) => {

@@ -8,6 +8,7 @@ mod mail;
 mod officer;
 mod outbox;
 mod reply;
+mod report;
 mod sim;
 mod status;
 mod teams;
@@ -83,6 +84,8 @@ enum Command {
     Mail(mail::MailArgs),
     /// The teams items are assigned and referred to.
     Teams(teams::TeamsArgs),
+    /// The manager's report of a period: volumes, outcomes, speed, spend.
+    Report(report::ReportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,6 +180,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Reply(args) => reply::run(args),
         Command::Mail(args) => mail::run(args),
         Command::Teams(args) => teams::run(args),
+        Command::Report(args) => report::run(args),
     }
 }
 

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use crate::domain::query::Keyword;
 use crate::domain::triage::{AbuseList, Conditions, Effects, Rule, default_false_friend_context};
 
-use super::{Config, Templates};
+use super::{Config, MailAuth, Templates};
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -160,6 +160,10 @@ fn mail(out: &mut String, config: &Config, env: Env<'_>) {
     kv(out, "smtp_port", &m.smtp_port.to_string());
     kv(out, "security", &string(m.security.as_str()));
     let password = match &m.username {
+        Some(user) if m.auth != MailAuth::Password => {
+            kv(out, "username", &string(user));
+            "not used with auth = \"xoauth2\""
+        }
         Some(user) => {
             kv(out, "username", &string(user));
             secret_state(env, &m.password_env)
@@ -187,6 +191,39 @@ fn mail(out: &mut String, config: &Config, env: Env<'_>) {
                 out,
                 "# ca_file not set: the public roots (webpki-roots) only"
             );
+        }
+    }
+    kv(out, "auth", &string(m.auth.as_str()));
+    if let MailAuth::Xoauth2(oauth) = &m.auth {
+        kv(out, "oauth_token_url", &string(oauth.token_url.as_str()));
+        kv(out, "oauth_client_id", &string(&oauth.client_id));
+        let _ = writeln!(
+            out,
+            "oauth_client_secret_env = {}  # {}",
+            string(&oauth.client_secret_env),
+            secret_state(env, &oauth.client_secret_env)
+        );
+        match &oauth.scope {
+            Some(scope) => kv(out, "oauth_scope", &string(scope)),
+            None => {
+                let _ = writeln!(out, "# oauth_scope not set: the refresh token's own scopes");
+            }
+        }
+        match &oauth.refresh_token_env {
+            Some(var) => {
+                let _ = writeln!(
+                    out,
+                    "oauth_refresh_token_env = {}  # {}",
+                    string(var),
+                    secret_state(env, var)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "# oauth_refresh_token_env not set: the client-credentials grant (app-only)"
+                );
+            }
         }
     }
     out.push('\n');

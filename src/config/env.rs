@@ -135,6 +135,12 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
             ("from_name", Str),
             ("timeout_secs", Int),
             ("ca_file", Str),
+            ("auth", Str),
+            ("oauth_token_url", Str),
+            ("oauth_client_id", Str),
+            ("oauth_client_secret_env", Str),
+            ("oauth_scope", Str),
+            ("oauth_refresh_token_env", Str),
         ],
     ),
     (

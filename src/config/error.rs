@@ -128,9 +128,13 @@ pub(crate) fn secret_key_hint(name: &str) -> Option<&'static str> {
         "secret",
         "password",
         "smtp_password",
+        "oauth_client_secret",
+        "oauth_refresh_token",
+        "oauth_access_token",
     ];
     secretish.contains(&name).then_some(
         "secrets are not config keys: put the value in the environment variable \
-         named by the matching `*_env` key (x.client_secret_env, mail.password_env, ...)",
+         named by the matching `*_env` key (x.client_secret_env, mail.password_env, \
+         mail.oauth_client_secret_env, ...)",
     )
 }

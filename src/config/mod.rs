@@ -51,8 +51,8 @@ pub use crate::domain::team::TeamConfig;
 pub use error::ConfigError;
 pub use places::{MAX_PLACE_NAME_CHARS, parse_place_name, validate_place_name};
 pub use schema::{
-    Access, AlertsConfig, Budget, ClientType, Council, Data, DeskConfig, MailConfig, MailSecurity,
-    Monitor, RepliesConfig, ReportsConfig, SimConfig, Triage, XConfig,
+    Access, AlertsConfig, Budget, ClientType, Council, Data, DeskConfig, MailAuth, MailConfig,
+    MailOAuth, MailSecurity, Monitor, RepliesConfig, ReportsConfig, SimConfig, Triage, XConfig,
 };
 pub use templates::Templates;
 
@@ -216,6 +216,10 @@ pub struct Secrets {
     pub bearer_token: Option<SecretString>,
     pub api_key_pair: Option<(SecretString, SecretString)>,
     pub smtp_password: Option<SecretString>,
+    /// With `mail.auth = "xoauth2"`: the client secret and the refresh
+    /// token (if `mail.oauth_refresh_token_env` is set) for the mail token.
+    pub smtp_oauth_client_secret: Option<SecretString>,
+    pub smtp_oauth_refresh_token: Option<SecretString>,
     /// The `[[teams]]` webhook URLs, by the name of the variable holding
     /// each (`teams_webhook_env`, `slack_webhook_env`); unset ones left out.
     pub webhooks: BTreeMap<String, SecretString>,
@@ -239,7 +243,13 @@ impl Secrets {
                 .mail
                 .as_ref()
                 .filter(|mail| mail.username.is_some())
+                .filter(|mail| mail.auth == MailAuth::Password)
                 .and_then(|mail| read_secret(env, &mail.password_env)),
+            smtp_oauth_client_secret: mail_oauth(config)
+                .and_then(|oauth| read_secret(env, &oauth.client_secret_env)),
+            smtp_oauth_refresh_token: mail_oauth(config)
+                .and_then(|oauth| oauth.refresh_token_env.as_ref())
+                .and_then(|var| read_secret(env, var)),
             webhooks: config
                 .teams
                 .iter()
@@ -251,6 +261,14 @@ impl Secrets {
     }
 }
 
+/// `[mail]`'s OAuth settings, when it signs in with XOAUTH2.
+fn mail_oauth(config: &Config) -> Option<&MailOAuth> {
+    match &config.mail.as_ref()?.auth {
+        MailAuth::Xoauth2(oauth) => Some(oauth),
+        MailAuth::Password => None,
+    }
+}
+
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Secrets")
@@ -258,6 +276,14 @@ impl std::fmt::Debug for Secrets {
             .field("bearer_token", &self.bearer_token.is_some())
             .field("api_key_pair", &self.api_key_pair.is_some())
             .field("smtp_password", &self.smtp_password.is_some())
+            .field(
+                "smtp_oauth_client_secret",
+                &self.smtp_oauth_client_secret.is_some(),
+            )
+            .field(
+                "smtp_oauth_refresh_token",
+                &self.smtp_oauth_refresh_token.is_some(),
+            )
             .field("webhooks", &self.webhooks.keys().collect::<Vec<_>>())
             .finish()
     }

@@ -59,6 +59,9 @@ pub(crate) mod defaults {
     pub(crate) const MANUAL_CHECK_INTERVAL_SECS: i64 = 60;
     pub(crate) const SMTP_PASSWORD_ENV: &str = "PLACEWATCH_SMTP_PASSWORD";
     pub(crate) const MAIL_TIMEOUT_SECS: i64 = 30;
+    pub(crate) const SMTP_OAUTH_CLIENT_SECRET_ENV: &str = "PLACEWATCH_SMTP_OAUTH_CLIENT_SECRET";
+    /// Exchange Online's SMTP for an app-only (client credentials) token.
+    pub(crate) const SMTP_OAUTH_SCOPE_M365: &str = "https://outlook.office365.com/.default";
     pub(crate) const SPIKE_FACTOR: f64 = 3.0;
     pub(crate) const SPIKE_MIN_POSTS: i64 = 10;
     pub(crate) const BASELINE_WEEKS: i64 = 4;
@@ -373,6 +376,29 @@ pub(crate) struct RawMail {
     pub(crate) timeout_secs: i64,
     #[serde(default)]
     pub(crate) ca_file: Option<String>,
+    /// How placewatch signs in: `password` (the default) or `xoauth2`.
+    #[serde(default)]
+    pub(crate) auth: MailAuthKind,
+    /// The `oauth_*` keys: only with `auth = "xoauth2"`.
+    #[serde(default)]
+    pub(crate) oauth_token_url: Option<String>,
+    #[serde(default)]
+    pub(crate) oauth_client_id: Option<String>,
+    #[serde(default)]
+    pub(crate) oauth_client_secret_env: Option<String>,
+    #[serde(default)]
+    pub(crate) oauth_scope: Option<String>,
+    #[serde(default)]
+    pub(crate) oauth_refresh_token_env: Option<String>,
+}
+
+/// `mail.auth` as written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum MailAuthKind {
+    #[default]
+    Password,
+    Xoauth2,
 }
 
 fn default_smtp_password_env() -> String {
@@ -502,6 +528,60 @@ pub struct MailConfig {
     /// A PEM file of CA certificates trusted besides the public roots (an
     /// internal relay's CA); absolute.
     pub ca_file: Option<PathBuf>,
+    /// How placewatch signs in (with `username`).
+    pub auth: MailAuth,
+}
+
+/// How placewatch signs in to the SMTP server.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum MailAuth {
+    /// `auth = "password"`: `username` and the password in `password_env`
+    /// (AUTH PLAIN or LOGIN), or no login at all without a `username`.
+    #[default]
+    Password,
+    /// `auth = "xoauth2"`: SASL XOAUTH2 as `username`, with an OAuth 2.0
+    /// access token from `oauth_token_url` (Microsoft 365, Google Workspace).
+    Xoauth2(MailOAuth),
+}
+
+impl MailAuth {
+    /// The spelling used in the TOML file.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            MailAuth::Password => "password",
+            MailAuth::Xoauth2(_) => "xoauth2",
+        }
+    }
+}
+
+/// Where and how the access token for XOAUTH2 is fetched. Holds only the
+/// *names* of the variables with the secrets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MailOAuth {
+    /// The token endpoint, e.g.
+    /// `https://login.microsoftonline.com/TENANT/oauth2/v2.0/token`; https
+    /// (plain http only to loopback).
+    pub token_url: Url,
+    /// The app's client (application) ID.
+    pub client_id: String,
+    /// Name of the variable holding the client secret.
+    pub client_secret_env: String,
+    /// The scope to ask for; `None`: none (a refresh token carries its own).
+    pub scope: Option<String>,
+    /// Name of the variable holding a refresh token: when set, tokens come
+    /// from the refresh-token grant (Google Workspace), else from the
+    /// client-credentials grant (Microsoft 365, app-only).
+    pub refresh_token_env: Option<String>,
+}
+
+impl MailOAuth {
+    /// The OAuth 2.0 grant used: `client_credentials` or `refresh_token`.
+    pub fn grant(&self) -> &'static str {
+        match self.refresh_token_env {
+            Some(_) => "refresh_token",
+            None => "client_credentials",
+        }
+    }
 }
 
 /// `[council]`: whose area is watched and which account answers.

@@ -101,6 +101,15 @@ fn env_names(
     ];
     if let Some(mail) = mail {
         keys.push(("mail.password_env".into(), &mail.password_env));
+        if let super::MailAuth::Xoauth2(oauth) = &mail.auth {
+            keys.push((
+                "mail.oauth_client_secret_env".into(),
+                &oauth.client_secret_env,
+            ));
+            if let Some(var) = &oauth.refresh_token_env {
+                keys.push(("mail.oauth_refresh_token_env".into(), var));
+            }
+        }
     }
     for (i, team) in teams.iter().enumerate() {
         for (k, value) in [
@@ -130,6 +139,15 @@ impl super::Config {
         ];
         if let Some(mail) = &self.mail {
             taken.push(("mail.password_env", mail.password_env.as_str()));
+            if let super::MailAuth::Xoauth2(oauth) = &mail.auth {
+                taken.push((
+                    "mail.oauth_client_secret_env",
+                    oauth.client_secret_env.as_str(),
+                ));
+                if let Some(var) = &oauth.refresh_token_env {
+                    taken.push(("mail.oauth_refresh_token_env", var.as_str()));
+                }
+            }
         }
         taken
     }

@@ -8,6 +8,16 @@
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
+mod build;
+pub mod days;
+mod tables;
+
+pub use build::{
+    ApiReply, Facts, ItemFacts, MonthFacts, Prices, ReportSettings, Response, TOP_PLACES,
+    inbox_query, month_fraction,
+};
+pub use tables::duration_text;
+
 /// The days a report covers: `from` to `to`, both included, in the council's
 /// time zone (UK time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

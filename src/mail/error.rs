@@ -6,8 +6,9 @@
 //! the message or the settings.
 //!
 //! Every error names the server and the recipients (or the login name). No
-//! error ever holds the password: lettre's errors do not, and a server
-//! reply that quotes it has it replaced by `[password]`.
+//! error ever holds the password or an access token: lettre's errors do
+//! not, and a server reply that quotes one has it replaced by `[password]`
+//! or `[token]`. A token endpoint's refusal is quoted (it holds no secret).
 
 use std::error::Error as _;
 use std::time::Duration;
@@ -65,6 +66,42 @@ pub enum MailError {
         code: u16,
         reply: String,
     },
+    /// Permanent: the server refused the XOAUTH2 access token (also after
+    /// one fresh token was fetched and tried).
+    #[error(
+        "logging in to {server} as {username} with XOAUTH2: the access token from \
+         {token_url} was refused: {code} {reply} (check that the app may send as this \
+         mailbox, e.g. Exchange Online's SMTP.SendAsApp permission and the mailbox \
+         permission for the app's service principal, and that SMTP AUTH is on for it)"
+    )]
+    TokenRefused {
+        server: String,
+        username: String,
+        token_url: String,
+        code: u16,
+        reply: String,
+    },
+    /// The OAuth 2.0 token endpoint issued no token for XOAUTH2, so the
+    /// server was not contacted. Temporary when the endpoint could not be
+    /// reached or said it was busy; permanent when it refused the request
+    /// (`invalid_client`: a wrong client ID or secret, `invalid_grant`: a
+    /// dead refresh token, `invalid_scope`, ...).
+    #[error(
+        "signing in to {server} as {username}: the token endpoint {token_url} issued no \
+         token ({grant} grant): {reason}{}",
+        if *.temporary { "" } else {
+            " (check mail.oauth_client_id, the secret in the variable \
+             mail.oauth_client_secret_env names, and mail.oauth_scope)"
+        }
+    )]
+    Token {
+        server: String,
+        username: String,
+        token_url: String,
+        grant: String,
+        reason: String,
+        temporary: bool,
+    },
     /// Permanent: TLS failed (a certificate not trusted or for another
     /// name, STARTTLS not offered). Nothing was sent.
     #[error("sending to {recipients} through {server}: TLS failed: {reason}")]
@@ -90,7 +127,13 @@ impl MailError {
     pub fn is_temporary(&self) -> bool {
         matches!(
             self,
-            MailError::Connection { .. } | MailError::Timeout { .. } | MailError::Deferred { .. }
+            MailError::Connection { .. }
+                | MailError::Timeout { .. }
+                | MailError::Deferred { .. }
+                | MailError::Token {
+                    temporary: true,
+                    ..
+                }
         )
     }
 
@@ -108,14 +151,54 @@ pub(crate) struct Context<'a> {
     pub(crate) password_env: &'a str,
     pub(crate) password: Option<&'a SecretString>,
     pub(crate) timeout: Duration,
+    /// With XOAUTH2: the token endpoint and the token in use (to scrub).
+    pub(crate) xoauth2: Option<(&'a str, Option<&'a SecretString>)>,
 }
 
 impl Context<'_> {
-    /// The server's words, without the password should it quote it.
+    /// The server's words, without the password (or token) should it
+    /// quote it.
     fn scrub(&self, text: &str) -> String {
-        match self.password.map(|p| p.expose_secret()) {
-            Some(p) if !p.is_empty() => text.replace(p, "[password]"),
-            _ => text.to_string(),
+        let mut text = text.to_string();
+        if let Some(p) = self.password.map(|p| p.expose_secret())
+            && !p.is_empty()
+        {
+            text = text.replace(p, "[password]");
+        }
+        if let Some((_, Some(token))) = self.xoauth2
+            && !token.expose_secret().is_empty()
+        {
+            text = text.replace(token.expose_secret(), "[token]");
+        }
+        text
+    }
+
+    /// The token endpoint issued no token.
+    pub(crate) fn no_token(&self, grant: &str, e: super::oauth::TokenError) -> MailError {
+        MailError::Token {
+            server: self.server.to_string(),
+            username: self.username.unwrap_or_default().to_string(),
+            token_url: self
+                .xoauth2
+                .map(|(url, _)| url)
+                .unwrap_or_default()
+                .to_string(),
+            grant: grant.to_string(),
+            reason: e.reason,
+            temporary: e.temporary,
+        }
+    }
+
+    /// The same context, scrubbing `token` too.
+    pub(crate) fn with_token<'b>(&'b self, token: &'b SecretString) -> Context<'b> {
+        Context {
+            server: self.server,
+            recipients: self.recipients.clone(),
+            username: self.username,
+            password_env: self.password_env,
+            password: self.password,
+            timeout: self.timeout,
+            xoauth2: self.xoauth2.map(|(url, _)| (url, Some(token))),
         }
     }
 
@@ -150,6 +233,15 @@ impl Context<'_> {
                     code: number,
                     reply,
                 },
+                _ if matches!(number, 530 | 534 | 535 | 538) && self.xoauth2.is_some() => {
+                    MailError::TokenRefused {
+                        server,
+                        username: self.username.unwrap_or_default().to_string(),
+                        token_url: self.xoauth2.map(|(url, _)| url).unwrap_or_default().into(),
+                        code: number,
+                        reply,
+                    }
+                }
                 _ if matches!(number, 530 | 534 | 535 | 538) => MailError::LoginRefused {
                     server,
                     username: self.username.map(str::to_string),
@@ -174,6 +266,20 @@ impl Context<'_> {
                 server,
                 recipients,
                 reason,
+            };
+        }
+        // Google refuses an XOAUTH2 token with a 334 challenge (a JSON
+        // error) before its 535; lettre gives up at the challenge.
+        if e.is_client()
+            && let Some((token_url, _)) = self.xoauth2
+            && reason.contains("does not expect a challenge")
+        {
+            return MailError::TokenRefused {
+                server,
+                username: self.username.unwrap_or_default().to_string(),
+                token_url: token_url.to_string(),
+                code: 334,
+                reply: "an error challenge instead of 235 (the token was refused)".into(),
             };
         }
         if e.is_client() {
@@ -230,6 +336,16 @@ pub enum MailSetupError {
          mail.password_env) is not set or is empty"
     )]
     NoPassword { var: String },
+    /// `mail.auth = "xoauth2"` without the client secret or the refresh
+    /// token its `*_env` key names.
+    #[error(
+        "mail.auth is \"xoauth2\", but the environment variable {var} (named by {key}) \
+         is not set or is empty"
+    )]
+    NoOAuthSecret { key: &'static str, var: String },
+    /// The HTTP client for the token endpoint could not be built.
+    #[error("the HTTP client for mail.oauth_token_url: {reason}")]
+    Http { reason: String },
     /// The extra CA certificates could not be read.
     #[error("mail.ca_file {}: {reason}", .path.display())]
     CaFile {

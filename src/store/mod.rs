@@ -48,6 +48,7 @@ mod posts;
 mod referrals;
 mod replies;
 mod report_emails;
+mod reports;
 mod select;
 mod spikes;
 mod team_edit;

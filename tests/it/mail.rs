@@ -3,7 +3,8 @@
 //! certificate it makes at start (trusted through `mail.ca_file`), implicit
 //! TLS or none, a login, and faults (451, 550, a connection dropped in the
 //! middle of DATA). The tests read back what the server stored, parsed by
-//! Python's own email package, and check what `MailError` says.
+//! Python's own email package, and check what `MailError` says. XOAUTH2
+//! against the sink and a token endpoint on loopback (`token_endpoint`).
 //!
 //! The sink needs Debian's python3-aiosmtpd and python3-cryptography. When
 //! they are missing the tests fail saying what to install, unless
@@ -15,17 +16,19 @@ mod failures;
 mod notifications;
 mod sending;
 mod sink;
+mod token_endpoint;
+mod xoauth2;
 
 use std::time::Duration;
 
-use placewatch::config::{MailConfig, MailSecurity};
+use placewatch::config::{MailAuth, MailConfig, MailSecurity};
 use placewatch::domain::mail::{
     Address, Addressing, Email, MessageId, NamedAddress, Reference, Referral,
 };
 use placewatch::mail::Mailer;
 use secrecy::SecretString;
 
-pub use sink::{Sink, SinkOptions, SinkTls};
+pub use sink::{Sink, SinkOptions, SinkTls, Xoauth2Style};
 
 pub const FROM: &str = "comms-desk@croydon.example";
 pub const USER: &str = "comms-desk@croydon.example";
@@ -47,6 +50,7 @@ pub fn mail_config(sink: &Sink, security: MailSecurity, login: bool) -> MailConf
         from_name: "Croydon Council comms desk".into(),
         timeout: Duration::from_secs(20),
         ca_file: sink.ca_file.clone(),
+        auth: MailAuth::Password,
     }
 }
 

@@ -11,6 +11,7 @@ mod ingest;
 mod integrity;
 mod perf;
 mod queue;
+mod report;
 mod search;
 mod team_edit;
 mod teams;

@@ -8,6 +8,8 @@ placewatch's temporary/permanent classification against a real server.
 
     smtp_sink.py --dir DIR [--port 0] [--tls starttls|implicit|none]
                  [--auth-user USER --auth-password-env VAR]
+                 [--xoauth2-user USER --xoauth2-tokens FILE
+                  [--xoauth2-style microsoft|google]] [--refuse-auth-next N]
                  [--refuse-next N] [--reject-next N] [--drop-next N]
                  [--drop-after-store-next N]
 
@@ -34,6 +36,19 @@ that user with the password in the environment variable --auth-password-env
 is accepted; anything else gets 535 5.7.8. --echo-password-in-refusal makes
 the 535 reply quote the password it was given (a badly behaved relay), so a
 test can check the client never repeats it.
+
+XOAUTH2: with --xoauth2-user, AUTH XOAUTH2 is offered and required (after
+TLS): the SASL string (base64 of "user=USER\x01auth=Bearer TOKEN\x01\x01") must
+name that user and a token listed in FILE, one a line, which the test's token
+endpoint writes as it issues tokens (the sink reads FILE at each AUTH, so a
+token removed from it is refused from then on, as an expired one is). A
+refused token gets 535 5.7.3 at once, as Exchange Online answers
+(--xoauth2-style microsoft, the default), or first a 334 challenge carrying
+a JSON error and then 535 once the client answers it, as Gmail does
+(--xoauth2-style google). The .json of a message stored after such a login
+also has "auth_mechanism": "XOAUTH2" and "bearer": the token.
+--refuse-auth-next N refuses the next N AUTH XOAUTH2 commands (whatever they carry)
+with 535 5.7.3; "refuse-auth N" in DIR/control adds to it.
 
 Faults, each for the next N transactions (counted at MAIL FROM), in this
 order of precedence:
@@ -64,6 +79,8 @@ import signal
 import sys
 
 FAULTS = ("reject", "refuse", "drop", "drop-after-store")
+# Counted at AUTH rather than at MAIL FROM.
+AUTH_FAULTS = ("refuse-auth",)
 
 
 def parse_args(argv):
@@ -76,13 +93,18 @@ def parse_args(argv):
     p.add_argument("--auth-user")
     p.add_argument("--auth-password-env")
     p.add_argument("--echo-password-in-refusal", action="store_true")
-    for fault in FAULTS:
+    p.add_argument("--xoauth2-user")
+    p.add_argument("--xoauth2-tokens", metavar="FILE")
+    p.add_argument("--xoauth2-style", choices=["microsoft", "google"], default="microsoft")
+    for fault in FAULTS + AUTH_FAULTS:
         p.add_argument(f"--{fault}-next", type=int, default=0, metavar="N")
     args = p.parse_args(argv)
     if not args.inspect and not args.dir:
         p.error("--dir is required (or --inspect FILE)")
     if args.auth_user and not args.auth_password_env:
         p.error("--auth-user needs --auth-password-env")
+    if args.xoauth2_user and not args.xoauth2_tokens:
+        p.error("--xoauth2-user needs --xoauth2-tokens")
     return args
 
 
@@ -202,7 +224,8 @@ class Faults:
     the command line and the control file."""
 
     def __init__(self, args, control_path):
-        self.pending = {f: getattr(args, f.replace("-", "_") + "_next") for f in FAULTS}
+        self.pending = {f: getattr(args, f.replace("-", "_") + "_next")
+                        for f in FAULTS + AUTH_FAULTS}
         self.control_path = control_path
 
     def read_control_file(self):
@@ -214,7 +237,7 @@ class Faults:
             return
         for line in lines:
             words = line.split()
-            if len(words) == 2 and words[0] in FAULTS and words[1].isdigit():
+            if len(words) == 2 and words[0] in FAULTS + AUTH_FAULTS and words[1].isdigit():
                 self.pending[words[0]] += int(words[1])
             elif words:
                 print(f"smtp_sink: ignoring control line {line!r}", file=sys.stderr)
@@ -226,6 +249,14 @@ class Faults:
                 self.pending[fault] -= 1
                 return fault
         return None
+
+    def take(self, fault):
+        """Whether an AUTH fault is due (and counts it)."""
+        self.read_control_file()
+        if self.pending[fault] > 0:
+            self.pending[fault] -= 1
+            return True
+        return False
 
 
 class Store:
@@ -266,6 +297,14 @@ def make_server_class():
     return SinkSMTP
 
 
+class Bearer:
+    """A login by XOAUTH2: the user and the token it carried."""
+
+    def __init__(self, login, token):
+        self.login = login
+        self.token = token
+
+
 class Handler:
     def __init__(self, store, faults):
         self.store = store
@@ -295,10 +334,67 @@ class Handler:
             "tls": server.transport.get_extra_info("ssl_object") is not None,
             "auth_user": auth.login.decode() if auth is not None else None,
         }
+        if isinstance(auth, Bearer):
+            meta["auth_mechanism"] = "XOAUTH2"
+            meta["bearer"] = auth.token
         self.store.save(envelope.original_content, meta)
         if fate == "drop-after-store":
             server.transport.abort()
         return "250 2.0.0 OK: queued as placewatch-sink"
+
+
+class XOAuth2Handler(Handler):
+    """Handler that also takes AUTH XOAUTH2 (aiosmtpd calls `auth_XOAUTH2`)."""
+
+    def __init__(self, store, faults, user, tokens_file, style):
+        super().__init__(store, faults)
+        self.user = user
+        self.tokens_file = tokens_file
+        self.style = style
+
+    def valid_tokens(self):
+        try:
+            with open(self.tokens_file) as f:
+                return {line.strip() for line in f if line.strip()}
+        except FileNotFoundError:
+            return set()
+
+    async def auth_XOAUTH2(self, server, args):
+        import base64
+        import binascii
+        from aiosmtpd.smtp import MISSING, AuthResult
+
+        if len(args) == 2:
+            try:
+                blob = base64.b64decode(args[1], validate=True)
+            except binascii.Error:
+                await server.push("501 5.5.2 Can't decode base64")
+                return AuthResult(success=False, handled=True)
+        else:
+            blob = await server.challenge_auth("")
+            if blob is MISSING:
+                return AuthResult(success=False, handled=True)
+        user = token = None
+        fields = blob.decode(errors="replace").split("\x01")
+        if len(fields) == 4 and fields[2:] == ["", ""]:
+            for field in fields[:2]:
+                if field.startswith("user="):
+                    user = field[len("user="):]
+                elif field.startswith("auth=Bearer "):
+                    token = field[len("auth=Bearer "):]
+        refused = self.faults.take("refuse-auth")
+        if not refused and user == self.user and token in self.valid_tokens():
+            return AuthResult(success=True, auth_data=Bearer(user.encode(), token))
+        if self.style == "google":
+            error = json.dumps({"status": "401", "schemes": "bearer",
+                                "scope": "https://mail.google.com/"})
+            answer = await server.challenge_auth(error)
+            if answer is MISSING:
+                return AuthResult(success=False, handled=True)
+            message = "535 5.7.8 Username and Password not accepted."
+        else:
+            message = "535 5.7.3 Authentication unsuccessful"
+        return AuthResult(success=False, handled=False, message=message)
 
 
 def authenticator(user, password, echo):
@@ -335,7 +431,14 @@ async def serve(args):
     if args.auth_user:
         password = os.environ.get(args.auth_password_env, "")
         auth = authenticator(args.auth_user, password, args.echo_password_in_refusal)
-    handler = Handler(store, faults)
+    if args.xoauth2_user:
+        handler = XOAuth2Handler(store, faults, args.xoauth2_user, args.xoauth2_tokens,
+                                 args.xoauth2_style)
+        if auth is None:
+            # PLAIN and LOGIN offered (as Exchange Online does) but refused.
+            auth = authenticator(None, None, False)
+    else:
+        handler = Handler(store, faults)
     server_class = make_server_class()
 
     def factory():
@@ -345,7 +448,7 @@ async def serve(args):
             tls_context=starttls_ctx,
             require_starttls=starttls_ctx is not None,
             authenticator=auth,
-            auth_required=auth is not None,
+            auth_required=auth is not None or args.xoauth2_user is not None,
             auth_require_tls=True,
             enable_SMTPUTF8=True,
             loop=loop,

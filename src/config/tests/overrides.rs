@@ -101,7 +101,10 @@ fn known_keys_match_the_schema() {
     let rendered = parse(&with_monitor(
         "min_interval_secs = 60\n[mail]\nsmtp_host = \"smtp.office365.com\"\n\
          username = \"desk@croydon.gov.uk\"\nfrom = \"desk@croydon.gov.uk\"\n\
-         ca_file = \"/etc/placewatch/ca.pem\"",
+         ca_file = \"/etc/placewatch/ca.pem\"\nauth = \"xoauth2\"\n\
+         oauth_token_url = \"https://login.microsoftonline.com/t/oauth2/v2.0/token\"\n\
+         oauth_client_id = \"app\"\noauth_scope = \"https://outlook.office365.com/.default\"\n\
+         oauth_refresh_token_env = \"PLACEWATCH_SMTP_REFRESH_TOKEN\"",
     ))
     .unwrap()
     .render_effective_with_env(&no_env);

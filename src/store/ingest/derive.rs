@@ -1,6 +1,7 @@
 //! The rows derived from new items, written set-based in the transaction that
 //! creates the items: their `item_places` and `item_tags` rows, one
-//! aggregated upsert of the inbox counters per page, and their search
+//! aggregated upsert of the inbox counters per page, the report's rows
+//! (`item_times`, `place_reads`: migration 0018), and their search
 //! documents, one multi-row insert per status.
 //!
 //! Migration 0005 dropped the `items_derive_insert` trigger, which ran about
@@ -55,7 +56,36 @@ pub(super) async fn derive_new(
     facet_rows(conn, "item_places", "place", items, |i| &i.places).await?;
     facet_rows(conn, "item_tags", "tag", items, |i| &i.tags).await?;
     counts(conn, items).await?;
+    report_rows(conn, items).await?;
     documents(conn, items).await
+}
+
+/// The report's rows of new items (migration 0018): each item's time
+/// (`item_times`, its post's `created_at` and language), and its places' reads this month
+/// (`place_reads`, the month the item was filed in, UTC). One statement each.
+async fn report_rows(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
+    let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+    let ids = codec::to_json(&ids);
+    sqlx::query(
+        "INSERT INTO item_times (item_id, posted_at, lang) \
+         SELECT i.id, coalesce(p.created_at, i.created_at), p.lang \
+         FROM json_each(?) AS new JOIN items i ON i.id = new.value JOIN posts p ON p.id = i.post_id \
+         WHERE true ON CONFLICT (item_id) DO NOTHING",
+    )
+    .bind(&ids)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO place_reads (month, place, reads) \
+         SELECT substr(i.created_at, 1, 7), place.value, count(*) \
+         FROM json_each(?) AS new JOIN items i ON i.id = new.value, json_each(i.places) AS place \
+         WHERE true GROUP BY 1, 2 \
+         ON CONFLICT (month, place) DO UPDATE SET reads = place_reads.reads + excluded.reads",
+    )
+    .bind(&ids)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// `(item_id, value, position, status, post_id)` for each value of each item.

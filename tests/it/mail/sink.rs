@@ -78,6 +78,16 @@ pub enum SinkTls {
     None,
 }
 
+/// How the sink refuses an XOAUTH2 token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Xoauth2Style {
+    /// 535 at once (Exchange Online).
+    #[default]
+    Microsoft,
+    /// A 334 challenge with a JSON error, then 535 (Gmail).
+    Google,
+}
+
 /// What the sink should do.
 #[derive(Debug, Clone, Default)]
 pub struct SinkOptions {
@@ -86,8 +96,11 @@ pub struct SinkOptions {
     pub login: Option<(&'static str, &'static str)>,
     /// Quote the password it was given in its 535 reply.
     pub echo_password: bool,
+    /// Require AUTH XOAUTH2 as this user, with a token listed in
+    /// `Sink::tokens_file` (which the test's token endpoint writes).
+    pub xoauth2: Option<(&'static str, Xoauth2Style)>,
     /// (fault, n): "reject", "refuse", "drop" or "drop-after-store" for
-    /// the next n transactions.
+    /// the next n transactions; "refuse-auth" for the next n AUTH XOAUTH2.
     pub faults: Vec<(&'static str, u32)>,
 }
 
@@ -161,6 +174,16 @@ impl Sink {
                 .args(["--auth-user", user, "--auth-password-env", "SINK_PASSWORD"])
                 .env("SINK_PASSWORD", password);
         }
+        if let Some((user, style)) = options.xoauth2 {
+            command
+                .args(["--xoauth2-user", user, "--xoauth2-tokens"])
+                .arg(dir.path().join("tokens"))
+                .arg("--xoauth2-style")
+                .arg(match style {
+                    Xoauth2Style::Microsoft => "microsoft",
+                    Xoauth2Style::Google => "google",
+                });
+        }
         if options.echo_password {
             command.arg("--echo-password-in-refusal");
         }
@@ -219,6 +242,11 @@ impl Sink {
         let tmp = self.dir.path().join("control.tmp");
         std::fs::write(&tmp, lines).unwrap();
         std::fs::rename(tmp, self.dir.path().join("control")).unwrap();
+    }
+
+    /// The file of tokens the sink accepts for XOAUTH2, one a line.
+    pub fn tokens_file(&self) -> PathBuf {
+        self.dir.path().join("tokens")
     }
 
     /// The sink's directory (its log is `sink.log`).
