@@ -9,7 +9,10 @@
 //!   the CSRF check of every state-changing request;
 //! - `inbox`, `item` (with `compose`, the reply composer), `approvals`, `status`,
 //!   `officers`, `teams` (with `team_edit`, administrators' changes),
-//!   `settings` (an officer's notification settings): the pages and their actions;
+//!   `settings` (an officer's notification settings), `reports` (the
+//!   manager's figures, with `charts` drawing them): the pages and their
+//!   actions; `export`: the inbox as CSV; `narrow`: its day and language
+//!   filters;
 //! - `bulk`: one change to the ticked items, a page or a whole view, asked
 //!   for above 50 items; `item_fields`: one item's priority, tag and
 //!   assignment; `changes`: a change's form fields and words, for one item
@@ -29,10 +32,6 @@ mod assets;
 pub mod auth;
 mod bulk;
 mod changes;
-// The Reports page renders a `Report`; its route is added when the store's
-// `Store::report` (issue 17, another branch) is merged. Until then only its
-// unit tests use it.
-#[allow(dead_code)]
 mod charts;
 mod compose;
 mod error;
@@ -49,7 +48,6 @@ mod ownership;
 mod presence;
 mod referrals;
 mod render;
-#[allow(dead_code)]
 mod reports;
 mod server;
 mod settings;
@@ -177,6 +175,8 @@ pub fn router(desk: Desk) -> Router {
         .route("/notifications/read", post(notifications::read))
         .route("/notifications/{id}", get(notifications::open))
         .route("/status", get(status::page))
+        .route("/reports", get(reports::page))
+        .route("/reports.csv", get(reports::csv))
         .route("/teams", get(teams::page).post(team_edit::add))
         .route("/teams/{id}", get(team_edit::page).post(team_edit::save))
         .route("/settings", get(settings::page).post(settings::save))

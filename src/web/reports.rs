@@ -10,15 +10,22 @@
 //! (the store) is the handler's business alone.
 
 use askama::Template;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use time::{Date, Duration, Month, OffsetDateTime};
 
+use super::Desk;
 use super::charts;
 use super::error::WebError;
+use super::guard::Me;
 use super::narrow::days_label;
-use super::render::Chrome;
-use crate::domain::report::{Count, Measure, Period, Report, Table};
+use super::render::{Chrome, html};
+use crate::domain::officer::Permission;
+use crate::domain::report::{
+    Count, Measure, Period, Prices, Report, ReportSettings, Table, WallClock,
+};
 
 /// How many past months the month picker offers.
 const MONTHS_OFFERED: u32 = 13;
@@ -442,6 +449,80 @@ impl ReportsPage {
             sections: sections(report, tables, &q.keep(choice))?,
         })
     }
+}
+
+/// What a report needs from the config, as of `now`.
+fn settings(desk: &Desk, now: OffsetDateTime) -> ReportSettings {
+    let budget = &desk.config.budget;
+    ReportSettings {
+        targets: desk.config.desk.waiting_targets,
+        prices: Prices {
+            post_read_usd: budget.post_read_usd,
+            owned_read_usd: budget.owned_read_usd,
+            replies: budget.reply_prices(),
+            monthly_usd: budget.monthly_usd,
+        },
+        now,
+    }
+}
+
+/// The report `q` asks for and its tables. Office hours are not wired
+/// yet: every duration is wall-clock time, and the page says so.
+async fn report_of(
+    desk: &Desk,
+    q: &ReportsQuery,
+) -> Result<(Choice, Date, Report, Vec<Table>), WebError> {
+    let now = OffsetDateTime::now_utc();
+    let today = uk_today(now);
+    let (choice, period) = q.period(today)?;
+    // The facts are read first and the report assembled after, so that no
+    // `&dyn Elapsed` (not `Sync`) is held across an await of the handler.
+    let facts = desk.store.report_facts(period).await?;
+    let report = Report::assemble(
+        period,
+        &facts,
+        &WallClock,
+        Measure::WallClock,
+        &settings(desk, now),
+    );
+    let tables = report.tables();
+    Ok((choice, today, report, tables))
+}
+
+/// `GET /reports`: the report of the period asked for.
+pub(crate) async fn page(
+    State(desk): State<Desk>,
+    me: Me,
+    Query(q): Query<ReportsQuery>,
+) -> Result<Response, WebError> {
+    me.require(Permission::Report)?;
+    let (choice, today, report, tables) = report_of(&desk, &q).await?;
+    let chrome = Chrome::new(&desk, &me, "reports").await?;
+    let page = ReportsPage::new(chrome, &q, choice, today, &report, tables)
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    html(&page)
+}
+
+/// `GET /reports.csv?table=ID&…`: one table of the report as CSV.
+pub(crate) async fn csv(
+    State(desk): State<Desk>,
+    me: Me,
+    Query(q): Query<ReportsQuery>,
+) -> Result<Response, WebError> {
+    me.require(Permission::Report)?;
+    let (_, today, report, tables) = report_of(&desk, &q).await?;
+    let table = tables
+        .into_iter()
+        .find(|t| t.id == q.table.trim())
+        .ok_or_else(|| WebError::NotFound(format!("no report table {:?}", q.table)))?;
+    let name = super::export::file_name(
+        &format!(
+            "{}-{}-to-{}",
+            table.id, report.period.from, report.period.to
+        ),
+        today,
+    );
+    Ok((super::export::csv_headers(&name), table.to_csv()).into_response())
 }
 
 #[cfg(test)]

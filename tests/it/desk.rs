@@ -13,6 +13,7 @@ mod live;
 mod notifications;
 mod referrals;
 mod replies;
+mod reports;
 mod security;
 mod teams;
 mod views;
