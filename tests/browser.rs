@@ -34,6 +34,8 @@ mod queue;
 mod refer;
 #[path = "browser/reply.rs"]
 mod reply;
+#[path = "browser/reports.rs"]
+mod reports;
 #[path = "browser/spikes.rs"]
 mod spikes;
 #[path = "browser/status.rs"]

@@ -27,6 +27,20 @@ where
     C: IntoIterator,
     C::Item: AsRef<str>,
 {
+    let mut out = records([header]);
+    out.push_str(&records(rows));
+    out
+}
+
+/// Rows of a CSV document without a header, every cell guarded: a part of
+/// a document written a page at a time (the first part starting with the
+/// header row).
+pub fn records<R, C>(rows: R) -> String
+where
+    R: IntoIterator<Item = C>,
+    C: IntoIterator,
+    C::Item: AsRef<str>,
+{
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
@@ -37,7 +51,6 @@ where
             .write_record(cells.iter().map(|c| guard(c).into_owned()))
             .expect("writing CSV to memory");
     };
-    write(header.iter().map(|h| (*h).to_owned()).collect());
     for row in rows {
         write(row.into_iter().map(|c| c.as_ref().to_owned()).collect());
     }
@@ -86,6 +99,15 @@ mod tests {
             csv,
             "text,n\r\n\"say \"\"hi\"\", then\nbye\",3\r\n'=cmd|' /C calc'!A0,4\r\n"
         );
+    }
+
+    #[test]
+    fn a_document_written_in_parts_is_the_document_written_whole() {
+        let rows = [vec!["a", "=b"], vec!["c\r\nd", "e"], vec!["f", ""]];
+        let whole = document(&["x", "y"], rows.clone());
+        let parts = records([["x", "y"]]) + &records(&rows[..1]) + &records(&rows[1..]);
+        assert_eq!(parts, whole);
+        assert_eq!(records(Vec::<Vec<&str>>::new()), "");
     }
 
     #[test]

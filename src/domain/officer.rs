@@ -7,8 +7,14 @@
 //! |---|---|
 //! | viewer | read the inbox, items, the status page |
 //! | officer | + triage (claim, note, dismiss, refer, reopen) and reply |
-//! | approver | + approve or reject replies awaiting approval |
+//! | approver | + approve or reject replies awaiting approval; read the reports |
 //! | admin | + manage officers, override the one-reply-per-post rule |
+//!
+//! The Reports page (issue 17) is for the team's manager. It is a permission
+//! of approvers and above rather than a role of its own: whoever approves the
+//! team's replies is the one who answers for its figures, and a fifth role
+//! would need the `officers.role` CHECK rebuilt in a migration for no power
+//! an approver should not have.
 //!
 //! Pure: std, serde, thiserror; no I/O.
 
@@ -39,6 +45,8 @@ pub enum Permission {
     Approve,
     /// Manage officers; record a second reply to the same post.
     Administer,
+    /// See the Reports page and download its tables.
+    Report,
 }
 
 impl Role {
@@ -66,7 +74,7 @@ impl Role {
         match permission {
             Permission::Read => Role::Viewer,
             Permission::Triage | Permission::Reply => Role::Officer,
-            Permission::Approve => Role::Approver,
+            Permission::Approve | Permission::Report => Role::Approver,
             Permission::Administer => Role::Admin,
         }
     }
@@ -91,6 +99,7 @@ impl fmt::Display for Permission {
             Permission::Reply => "reply",
             Permission::Approve => "approve replies",
             Permission::Administer => "administer the desk",
+            Permission::Report => "read the reports",
         })
     }
 }
@@ -158,6 +167,9 @@ mod tests {
         assert!(Role::Approver.can(Permission::Approve));
         assert!(!Role::Approver.can(Permission::Administer));
         assert!(Role::Admin.can(Permission::Administer));
+        assert!(!Role::Officer.can(Permission::Report));
+        assert!(Role::Approver.can(Permission::Report));
+        assert!(Role::Admin.can(Permission::Report));
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Some(role));
             assert_eq!(Role::parse(&role.as_str().to_uppercase()), Some(role));

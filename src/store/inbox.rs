@@ -20,6 +20,7 @@ use super::items::{ItemRow, items_by_ids};
 use super::plan::{Driver, Keyset, PRIORITY_RANK, Plan, fts_table};
 use super::{Store, StoreError, codec};
 use crate::domain::triage::{Priority, ReplyPath, Status};
+use time::Date;
 
 /// The largest page [`Store::list_items`] returns.
 const MAX_PAGE: u32 = 500;
@@ -73,6 +74,12 @@ pub struct ItemFilter {
     /// Words the post text must all contain (accents and case folded).
     pub text: Option<String>,
     pub conversation_id: Option<u64>,
+    /// Items whose post was made on or after this day (UK time).
+    pub from: Option<Date>,
+    /// Items whose post was made on or before this day (UK time).
+    pub to: Option<Date>,
+    /// Items whose post X gave this language code (`en`, `cy`, `pl`).
+    pub lang: Option<String>,
     /// The previous page's [`ItemPage::next_before`] (its last item): list
     /// the items that come after it in the sort order.
     pub before: Option<i64>,
@@ -94,6 +101,9 @@ impl Default for ItemFilter {
             teams: None,
             text: None,
             conversation_id: None,
+            from: None,
+            to: None,
+            lang: None,
             before: None,
             limit: 50,
         }
@@ -184,17 +194,7 @@ async fn list(
 ) -> Result<ItemPage, StoreError> {
     let before = match filter.before {
         None => None,
-        Some(id) => Some(
-            sqlx::query_as::<_, (i64, i64)>(&format!(
-                "SELECT post_id, {} FROM items i WHERE id = ?",
-                PRIORITY_RANK
-            ))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|(post_id, rank)| Keyset { post_id, rank })
-            .ok_or(StoreError::NotFound { what: "item", id })?,
-        ),
+        Some(id) => Some(keyset_of(conn, id).await?),
     };
     if plan.matches_nothing {
         return Ok(ItemPage {
@@ -224,6 +224,18 @@ async fn list(
         next_before,
         counts,
     })
+}
+
+/// Where a page that ends with item `id` ends, in every order.
+pub(super) async fn keyset_of(conn: &mut SqliteConnection, id: i64) -> Result<Keyset, StoreError> {
+    sqlx::query_as::<_, (i64, i64)>(&format!(
+        "SELECT post_id, {PRIORITY_RANK} FROM items i WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|(post_id, rank)| Keyset { post_id, rank })
+    .ok_or(StoreError::NotFound { what: "item", id })
 }
 
 /// The ids of a page's items (and one more, to tell whether a page follows),
@@ -270,9 +282,12 @@ pub(super) async fn counts(
             .bind(value)
             .fetch_all(&mut *conn)
             .await?
-    } else if let (Driver::Text, Some(query)) = (plan.driver, plan.text_query()) {
+    } else if let (Driver::Text, Some(query), None) =
+        (plan.driver, plan.text_query(), &plan.filter.lang)
+    {
         // Each status's index counts its own matches: every match read once,
-        // no join (the query's markers stand for the other filters).
+        // no join (the query's markers stand for the other filters, the
+        // rowid range for the days).
         let mut qb = QueryBuilder::new("");
         for (n, status) in Status::ALL.into_iter().enumerate() {
             let table = fts_table(status);
@@ -286,6 +301,28 @@ pub(super) async fn counts(
                 " AS status, COUNT(*) AS n FROM {table} WHERE {table} MATCH "
             ))
             .push_bind(query.clone());
+            if let Some((low, high)) = plan.range() {
+                qb.push(" AND rowid >= ")
+                    .push_bind(low)
+                    .push(" AND rowid < ")
+                    .push_bind(high);
+            }
+        }
+        qb.build().fetch_all(&mut *conn).await?
+    } else if !plan.is_conversation() {
+        // Days or a language: each status's part of the driver's index,
+        // counted within the days' range of post ids (index-only but for a
+        // language, checked per row).
+        let mut qb = QueryBuilder::new("");
+        for (n, status) in Status::ALL.into_iter().enumerate() {
+            qb.push(if n == 0 {
+                "SELECT "
+            } else {
+                " UNION ALL SELECT "
+            })
+            .push_bind(status.as_str())
+            .push(" AS status, COUNT(*) AS n");
+            plan.push_from_where(&mut qb, Some(status), false, None);
         }
         qb.build().fetch_all(&mut *conn).await?
     } else {
@@ -430,6 +467,29 @@ mod tests {
             ItemFilter {
                 teams: Some(vec![3]),
                 text: words.clone(),
+                ..Default::default()
+            },
+            // A report's drill-down: days alone, and with a facet or words.
+            ItemFilter {
+                from: Some(time::macros::date!(2026 - 11 - 01)),
+                to: Some(time::macros::date!(2026 - 11 - 30)),
+                ..Default::default()
+            },
+            ItemFilter {
+                from: Some(time::macros::date!(2026 - 11 - 01)),
+                to: Some(time::macros::date!(2026 - 11 - 30)),
+                place: Some("Croydon".into()),
+                ..Default::default()
+            },
+            ItemFilter {
+                from: Some(time::macros::date!(2026 - 11 - 01)),
+                owner: Some("sam".into()),
+                ..Default::default()
+            },
+            ItemFilter {
+                to: Some(time::macros::date!(2026 - 11 - 30)),
+                text: words.clone(),
+                lang: Some("cy".into()),
                 ..Default::default()
             },
         ];

@@ -87,6 +87,7 @@ pub use posts::ThreadPost;
 pub use referrals::{NewReferral, Referral, ReferralCounts, SENDER_ACTOR};
 pub use replies::{NewReply, Reply, ReplyFilter, SentReply};
 pub use report_emails::ReportEmail;
+pub use select::check_filter;
 pub use spikes::{Spike, Subject};
 pub use team_edit::TeamChangeError;
 pub use teams::{Team, TeamSync};

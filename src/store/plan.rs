@@ -11,11 +11,20 @@
 //! SQLite executes as a merge of already ordered walks (no sort). The other
 //! filters are checked on the rows the driver yields. `CROSS JOIN` keeps
 //! SQLite from reordering the driver away.
+//!
+//! A date range (`from`/`to`, UK days) is a range of the key every driver
+//! walks: X's post ids are snowflakes that carry their creation time (as
+//! `store::spikes` counts them), so "posted in November" is `post_id` from
+//! the first id of 1 November to the first id of 1 December, and the walk
+//! starts and stops inside its index instead of reading `posts`. A language
+//! is checked on the driver's rows (`posts.lang`).
 
 use sqlx::{QueryBuilder, Sqlite};
+use time::{Date, Time};
 
 use super::inbox::{ItemFilter, Sort};
 use super::{StoreError, codec};
+use crate::domain::outbox::TWEPOCH_MS;
 use crate::domain::search::{self, Term};
 use crate::domain::triage::Status;
 
@@ -121,6 +130,33 @@ fn marker(facet: char, value: &str, hex: bool) -> String {
     format!("\"{facet}{value}\"")
 }
 
+/// When UK clocks showed midnight starting `day`, in Unix milliseconds.
+fn uk_day_start_ms(day: Date) -> i128 {
+    crate::domain::notification::uk_instant(day, Time::MIDNIGHT).unix_timestamp_nanos() / 1_000_000
+}
+
+/// The smallest post id X issues at or after `unix_ms` (ids are `(ms -
+/// epoch) << 22` plus worker and sequence bits), within what the store
+/// holds.
+fn first_id_at(unix_ms: i128) -> i64 {
+    let id = (unix_ms - i128::from(TWEPOCH_MS)).max(0) << 22;
+    i64::try_from(id).unwrap_or(i64::MAX)
+}
+
+/// The post ids of posts made from the start of `from` to the end of `to`
+/// (UK days, both included), as `[low, high)`; `None` with neither.
+pub(super) fn day_range(from: Option<Date>, to: Option<Date>) -> Option<(i64, i64)> {
+    if from.is_none() && to.is_none() {
+        return None;
+    }
+    let low = from.map_or(0, |d| first_id_at(uk_day_start_ms(d)));
+    let high = match to.map(|d| d.next_day()) {
+        None | Some(None) => i64::MAX,
+        Some(Some(next)) => first_id_at(uk_day_start_ms(next)),
+    };
+    Some((low, high))
+}
+
 /// The index a query walks, newest post first.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Driver {
@@ -149,6 +185,8 @@ pub(super) struct Plan<'a> {
     /// is "oldest waiting".
     pub(super) sort: Sort,
     conversation: Option<i64>,
+    /// The post ids of the filter's days, `[low, high)`.
+    range: Option<(i64, i64)>,
 }
 
 impl<'a> Plan<'a> {
@@ -160,7 +198,9 @@ impl<'a> Plan<'a> {
         }
         let fts = text.and_then(fts_query);
         let no_team = filter.teams.as_ref().is_some_and(Vec::is_empty);
-        let matches_nothing = (text.is_some() && fts.is_none()) || no_team;
+        let range = day_range(filter.from, filter.to);
+        let no_days = range.is_some_and(|(low, high)| low >= high);
+        let matches_nothing = (text.is_some() && fts.is_none()) || no_team || no_days;
         let conversation = filter
             .conversation_id
             .map(|id| codec::id_to_db(id, "conversation id"))
@@ -210,7 +250,13 @@ impl<'a> Plan<'a> {
             matches_nothing,
             sort,
             conversation,
+            range,
         })
+    }
+
+    /// Whether the filter is a conversation's (counted by what its page walks).
+    pub(super) fn is_conversation(&self) -> bool {
+        self.conversation.is_some()
     }
 
     /// The full-text query of a text-driven query: the words, if any, and a
@@ -413,6 +459,18 @@ impl<'a> Plan<'a> {
         if let (Some(path), false) = (f.reply_path, text) {
             qb.push(" AND i.reply_path = ").push_bind(path.as_str());
         }
+        if let Some((low, high)) = self.range {
+            let key = self.key(arm);
+            qb.push(format!(" AND {key} >= "))
+                .push_bind(low)
+                .push(format!(" AND {key} < "))
+                .push_bind(high);
+        }
+        if let Some(lang) = &f.lang {
+            qb.push(" AND EXISTS (SELECT 1 FROM posts p WHERE p.id = i.post_id AND p.lang = ")
+                .push_bind(lang.clone())
+                .push(")");
+        }
         if let Some(before) = before {
             let key = self.key(arm);
             match self.sort {
@@ -431,11 +489,18 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// The single facet of a filter without text or conversation, for the
-    /// `item_counts` table: `("all", "")` with no facet, `None` with several.
+    /// The rowid bounds of a full-text count (`AND rowid >= ? AND rowid < ?`).
+    pub(super) fn range(&self) -> Option<(i64, i64)> {
+        self.range
+    }
+
+    /// The single facet of a filter without text, conversation, days or
+    /// language, for the `item_counts` table: `("all", "")` with no facet,
+    /// `None` with several.
     pub(super) fn counter_facet(&self) -> Option<(&'static str, String)> {
         let several_teams = self.filter.teams.as_ref().is_some_and(|t| t.len() != 1);
-        if self.fts.is_some() || self.conversation.is_some() || several_teams {
+        let unkept = self.range.is_some() || self.filter.lang.is_some();
+        if self.fts.is_some() || self.conversation.is_some() || several_teams || unkept {
             return None;
         }
         let f = self.filter;

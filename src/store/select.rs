@@ -1,14 +1,23 @@
 //! Everything an inbox filter matches, on every page: how many items
 //! ([`Store::count_matching`], from the same counts as the inbox's tabs) and
 //! which ([`Store::matching_ids`], the page query without its page), for
-//! the desk's bulk actions on a whole view.
+//! the desk's bulk actions on a whole view; and every item of a filter a
+//! page at a time without the counts ([`Store::items_page`]), for the
+//! inbox's CSV download.
 
 use sqlx::{Row, SqliteConnection};
 
 use super::inbox::{ItemFilter, TimeBudget, counts, is_interrupt, page_query};
+use super::items::{ItemRow, items_by_ids};
 use super::plan::{Driver, Plan};
 use super::{SEARCH_BUDGET, SearchError, Store, StoreError};
 use crate::domain::triage::Status;
+
+/// Whether the store would run `filter` (a search neither too long nor of
+/// too many words), without running it.
+pub fn check_filter(filter: &ItemFilter) -> Result<(), StoreError> {
+    Plan::new(filter).map(|_| ())
+}
 
 impl Store {
     /// How many items `filter` matches on all its pages: the count of its
@@ -57,6 +66,40 @@ impl Store {
             rows.iter()
                 .map(|row| row.try_get("id").map_err(StoreError::from))
                 .collect()
+        })
+        .await
+    }
+
+    /// One page of the items `filter` matches, in its order, without the
+    /// per-status counts of [`Store::list_items`]; and where the next page
+    /// starts (`filter.before`), `None` on the last. A page is at most 500.
+    pub async fn items_page(
+        &self,
+        filter: &ItemFilter,
+    ) -> Result<(Vec<ItemRow>, Option<i64>), StoreError> {
+        let plan = Plan::new(filter)?;
+        if plan.matches_nothing {
+            return Ok((Vec::new(), None));
+        }
+        let limit = filter.limit.clamp(1, 500);
+        self.read_planned(&plan, async |conn| {
+            let before = match filter.before {
+                None => None,
+                Some(id) => Some(super::inbox::keyset_of(conn, id).await?),
+            };
+            let rows = page_query("", &plan, before, limit)
+                .build()
+                .fetch_all(&mut *conn)
+                .await?;
+            let mut ids: Vec<i64> = rows
+                .iter()
+                .map(|row| row.try_get("id"))
+                .collect::<Result<_, _>>()?;
+            let more = ids.len() > limit as usize;
+            ids.truncate(limit as usize);
+            let mut items = items_by_ids(conn, &ids).await?;
+            items.sort_by_key(|item| ids.iter().position(|id| *id == item.id));
+            Ok((items, more.then(|| ids.last().copied()).flatten()))
         })
         .await
     }

@@ -16,6 +16,7 @@ use super::Desk;
 use super::error::WebError;
 use super::guard::Me;
 use super::item::{ItemQuery, Placement, body_of};
+use super::narrow::{Chip, Narrow};
 use super::render::{Chrome, Marked, age, back, html, truncate};
 use crate::domain::officer::Permission;
 use crate::domain::report::{Elapsed, Measure};
@@ -54,6 +55,14 @@ pub(crate) struct InboxQuery {
     q: String,
     #[serde(default)]
     conversation: String,
+    /// The first and last day posted (UK days, `2026-11-30`), and the
+    /// post's language: the drill-down filters of a report's figures.
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    lang: String,
     /// `newest`, `oldest_waiting` or `priority`; empty: the view's own order.
     #[serde(default)]
     sort: String,
@@ -136,9 +145,18 @@ impl InboxQuery {
         }
     }
 
-    async fn filter(&self, desk: &Desk, me: &Me) -> Result<ItemFilter, WebError> {
+    /// The drill-down filters (days and language), checked.
+    pub(crate) fn narrow(&self) -> Result<Narrow, WebError> {
+        Narrow::parse(&self.from, &self.to, &self.lang).map_err(|e| WebError::Refused {
+            status: StatusCode::BAD_REQUEST,
+            message: e.to_string(),
+        })
+    }
+
+    pub(crate) async fn filter(&self, desk: &Desk, me: &Me) -> Result<ItemFilter, WebError> {
         let teams = self.teams(desk, me).await?;
         let view = self.view()?;
+        let narrow = self.narrow()?;
         Ok(ItemFilter {
             status: match view {
                 View::One(status) => Some(status),
@@ -171,6 +189,9 @@ impl InboxQuery {
                 None => None,
                 Some(c) => Some(c.parse().map_err(|_| bad("conversation", &c))?),
             },
+            from: narrow.from,
+            to: narrow.to,
+            lang: narrow.lang,
             before: self.before,
             limit: PAGE,
         })
@@ -186,6 +207,11 @@ impl InboxQuery {
 
     /// As [`InboxQuery::keep`], with the search words or without them.
     fn keep_with(&self, status: Option<&str>, words: bool) -> String {
+        self.keep_without(status, words, &[])
+    }
+
+    /// As [`InboxQuery::keep_with`], leaving out the keys `drop`.
+    fn keep_without(&self, status: Option<&str>, words: bool, drop: &[&str]) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
         let tab = status.is_some();
         let status = status.unwrap_or(&self.status);
@@ -201,8 +227,11 @@ impl InboxQuery {
             ("team", &self.team),
             ("q", if words { &self.q } else { "" }),
             ("conversation", &self.conversation),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("lang", &self.lang),
         ] {
-            if !v.trim().is_empty() {
+            if !v.trim().is_empty() && !drop.contains(&k) {
                 out.append_pair(k, v.trim());
             }
         }
@@ -484,6 +513,11 @@ struct InboxPage {
     tags: Vec<String>,
     /// How many filters beyond status, search and sort are set.
     filters_set: usize,
+    /// The drill-down filters (days, language) narrowing the list, each
+    /// with a link that removes it.
+    chips: Vec<Chip>,
+    /// This list as CSV: every matching item, not just this page.
+    csv_href: String,
     next: Option<String>,
     /// This page's address, for forms to come back to.
     here: String,
@@ -831,10 +865,17 @@ pub(crate) async fn page(
         Vec::new()
     };
     let teams = desk.store.teams().await?;
+    let narrow = q.narrow()?;
     let filters_set = [&q.place, &q.tag, &q.priority, &q.path, &q.owner, &q.team]
         .iter()
         .filter(|v| !v.trim().is_empty())
-        .count();
+        .count()
+        + narrow.set();
+    let chips = narrow.chips(|drop| at(&q.keep_without(None, true, drop)));
+    let csv_href = match keep.as_str() {
+        "" => "/inbox.csv".to_owned(),
+        keep => format!("/inbox.csv?{keep}"),
+    };
     let new_items = list
         .counts
         .iter()
@@ -865,6 +906,8 @@ pub(crate) async fn page(
             .collect(),
         tags,
         filters_set,
+        chips,
+        csv_href,
         next,
         here,
         list: list_here,

@@ -9,7 +9,10 @@
 //!   the CSRF check of every state-changing request;
 //! - `inbox`, `item` (with `compose`, the reply composer), `approvals`, `status`,
 //!   `officers`, `teams` (with `team_edit`, administrators' changes),
-//!   `settings` (an officer's notification settings): the pages and their actions;
+//!   `settings` (an officer's notification settings), `reports` (the
+//!   manager's figures, with `charts` drawing them): the pages and their
+//!   actions; `export`: the inbox as CSV; `narrow`: its day and language
+//!   filters;
 //! - `bulk`: one change to the ticked items, a page or a whole view, asked
 //!   for above 50 items; `item_fields`: one item's priority, tag and
 //!   assignment; `changes`: a change's form fields and words, for one item
@@ -29,19 +32,23 @@ mod assets;
 pub mod auth;
 mod bulk;
 mod changes;
+mod charts;
 mod compose;
 mod error;
+mod export;
 mod guard;
 mod inbox;
 mod item;
 mod item_fields;
 mod live;
+mod narrow;
 mod notifications;
 mod officers;
 mod ownership;
 mod presence;
 mod referrals;
 mod render;
+mod reports;
 mod server;
 mod settings;
 mod status;
@@ -139,6 +146,7 @@ pub fn router(desk: Desk) -> Router {
     let pages = Router::new()
         .route("/", get(inbox::page))
         .route("/inbox/rows", get(inbox::rows))
+        .route("/inbox.csv", get(export::inbox_csv))
         .route("/items/bulk", post(bulk::bulk))
         .route("/items/dismiss", post(bulk::dismiss))
         .route("/undo", post(undo::undo))
@@ -167,6 +175,8 @@ pub fn router(desk: Desk) -> Router {
         .route("/notifications/read", post(notifications::read))
         .route("/notifications/{id}", get(notifications::open))
         .route("/status", get(status::page))
+        .route("/reports", get(reports::page))
+        .route("/reports.csv", get(reports::csv))
         .route("/teams", get(teams::page).post(team_edit::add))
         .route("/teams/{id}", get(team_edit::page).post(team_edit::save))
         .route("/settings", get(settings::page).post(settings::save))

@@ -28,6 +28,8 @@ pub(crate) struct Chrome {
     pub section: &'static str,
     pub can_approve: bool,
     pub can_admin: bool,
+    /// Whether the Reports page is in the navigation.
+    pub can_report: bool,
     /// Replies awaiting approval (shown to approvers).
     pub awaiting: u64,
     /// The officer's unread notifications (the bell).
@@ -59,6 +61,7 @@ impl Chrome {
             section,
             can_approve,
             can_admin: me.can(Permission::Administer),
+            can_report: me.can(Permission::Report),
             awaiting,
             unread,
             flash: None,

@@ -6,6 +6,7 @@ mod cli;
 mod counts;
 mod derive;
 mod desk;
+mod drill;
 mod ingest;
 mod integrity;
 mod perf;
