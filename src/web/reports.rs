@@ -23,9 +23,7 @@ use super::guard::Me;
 use super::narrow::days_label;
 use super::render::{Chrome, html};
 use crate::domain::officer::Permission;
-use crate::domain::report::{
-    Count, Measure, Period, Prices, Report, ReportSettings, Table, WallClock,
-};
+use crate::domain::report::{Count, Measure, Period, Report, Table};
 
 /// How many past months the month picker offers.
 const MONTHS_OFFERED: u32 = 13;
@@ -47,6 +45,10 @@ pub(crate) struct ReportsQuery {
     /// With `/reports.csv`: which table.
     #[serde(default)]
     pub(crate) table: String,
+    /// How durations count: `office_hours` or `wall_clock`; empty: as
+    /// `office_hours.clock` says.
+    #[serde(default)]
+    pub(crate) clock: String,
 }
 
 /// The period picker's choices.
@@ -150,10 +152,23 @@ impl ReportsQuery {
         Ok((choice, period))
     }
 
-    /// The query string of the period alone (for the CSV links).
-    pub(crate) fn keep(&self, choice: Choice) -> String {
+    /// How the durations are to count: as asked, else `default`.
+    pub(crate) fn measure(&self, default: Measure) -> Result<Measure, WebError> {
+        match self.clock.trim() {
+            "" => Ok(default),
+            "office_hours" => Ok(Measure::OfficeHours),
+            "wall_clock" => Ok(Measure::WallClock),
+            other => Err(refused(format!(
+                "{other:?} is not a way to count durations: office_hours or wall_clock"
+            ))),
+        }
+    }
+
+    /// The query string of the period and clock alone (for the CSV links).
+    pub(crate) fn keep(&self, choice: Choice, measure: Measure) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
         out.append_pair("period", choice.as_str());
+        out.append_pair("clock", measure.as_str());
         match choice {
             Choice::Month => {
                 out.append_pair("month", self.month.trim());
@@ -446,28 +461,13 @@ impl ReportsPage {
             period_words: words(&report.period),
             previous_words: words(&report.previous),
             measure: report.speed.measure,
-            sections: sections(report, tables, &q.keep(choice))?,
+            sections: sections(report, tables, &q.keep(choice, report.speed.measure))?,
         })
     }
 }
 
-/// What a report needs from the config, as of `now`.
-fn settings(desk: &Desk, now: OffsetDateTime) -> ReportSettings {
-    let budget = &desk.config.budget;
-    ReportSettings {
-        targets: desk.config.desk.waiting_targets,
-        prices: Prices {
-            post_read_usd: budget.post_read_usd,
-            owned_read_usd: budget.owned_read_usd,
-            replies: budget.reply_prices(),
-            monthly_usd: budget.monthly_usd,
-        },
-        now,
-    }
-}
-
-/// The report `q` asks for and its tables. Office hours are not wired
-/// yet: every duration is wall-clock time, and the page says so.
+/// The report `q` asks for and its tables, its durations counted as `q`
+/// asks (by default as `office_hours.clock` says).
 async fn report_of(
     desk: &Desk,
     q: &ReportsQuery,
@@ -475,16 +475,9 @@ async fn report_of(
     let now = OffsetDateTime::now_utc();
     let today = uk_today(now);
     let (choice, period) = q.period(today)?;
-    // The facts are read first and the report assembled after, so that no
-    // `&dyn Elapsed` (not `Sync`) is held across an await of the handler.
-    let facts = desk.store.report_facts(period).await?;
-    let report = Report::assemble(
-        period,
-        &facts,
-        &WallClock,
-        Measure::WallClock,
-        &settings(desk, now),
-    );
+    let measure = q.measure(desk.config.measure())?;
+    let report =
+        crate::reports::report(&desk.store, &desk.config, period, Some(measure), now).await?;
     let tables = report.tables();
     Ok((choice, today, report, tables))
 }

@@ -185,6 +185,7 @@ fn periods_are_read_from_the_picker() {
         from: from.into(),
         to: to.into(),
         table: String::new(),
+        clock: String::new(),
     };
     let days = |from, to| Period::new(from, to).unwrap();
     let period = |q: ReportsQuery| q.period(today).map(|(_, p)| p);
@@ -215,13 +216,42 @@ fn periods_are_read_from_the_picker() {
         assert!(period(bad.clone()).is_err(), "{bad:?}");
     }
     assert_eq!(
-        q("custom", "", "2026-10-24", "2026-10-26").keep(Choice::Custom),
-        "period=custom&from=2026-10-24&to=2026-10-26"
+        q("custom", "", "2026-10-24", "2026-10-26").keep(Choice::Custom, Measure::WallClock),
+        "period=custom&clock=wall_clock&from=2026-10-24&to=2026-10-26"
     );
     assert_eq!(
-        q("month", "2026-11", "x", "y").keep(Choice::Month),
-        "period=month&month=2026-11"
+        q("month", "2026-11", "x", "y").keep(Choice::Month, Measure::OfficeHours),
+        "period=month&clock=office_hours&month=2026-11"
     );
+}
+
+#[test]
+fn durations_count_as_asked_or_as_configured() {
+    let q = |clock: &str| ReportsQuery {
+        period: String::new(),
+        month: String::new(),
+        from: String::new(),
+        to: String::new(),
+        table: String::new(),
+        clock: clock.into(),
+    };
+    assert_eq!(
+        q("").measure(Measure::OfficeHours).unwrap(),
+        Measure::OfficeHours
+    );
+    assert_eq!(
+        q("").measure(Measure::WallClock).unwrap(),
+        Measure::WallClock
+    );
+    assert_eq!(
+        q("wall_clock").measure(Measure::OfficeHours).unwrap(),
+        Measure::WallClock
+    );
+    assert_eq!(
+        q("office_hours").measure(Measure::WallClock).unwrap(),
+        Measure::OfficeHours
+    );
+    assert!(q("minutes").measure(Measure::WallClock).is_err());
 }
 
 #[test]
@@ -271,7 +301,7 @@ fn the_page_shows_each_table_beside_its_chart_with_links_to_the_items() {
     // The per-day chart, and every table's CSV with the period.
     assert!(html.contains("<title id=\"chart-volume-per-day-title\">Items per day</title>"));
     assert!(html.contains(
-        "<a href=\"/reports.csv?table=volume-by-place&#38;period=month&#38;month=2026-11\">"
+        "<a href=\"/reports.csv?table=volume-by-place&#38;period=month&#38;clock=wall_clock&#38;month=2026-11\">"
     ));
     // A table with no rows says so and draws no chart; Speed has no chart.
     let tags = &html[at("id=\"volume-by-tag\"")..at("id=\"outcomes\"")];

@@ -41,7 +41,17 @@ async fn each_table_downloads_as_the_csv_of_its_period() {
         html.contains("<h2 id=\"volume-heading\">Volume</h2>"),
         "{html}"
     );
-    assert!(html.contains("Durations are counted in wall-clock time"));
+    assert!(html.contains("Durations are counted in office hours"));
+    let wall = priya
+        .get("/reports?period=last7&clock=wall_clock")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(wall.contains("Durations are counted in wall-clock time"));
+    assert!(
+        wall.contains("/reports.csv?table=volume-by-place&#38;period=last7&#38;clock=wall_clock")
+    );
     let r = priya
         .get("/reports.csv?table=volume-by-place&period=last7")
         .await;

@@ -550,8 +550,14 @@ async fn placewatch_report_prints_the_figures_as_text_json_and_inert_csv() {
     let json: serde_json::Value = serde_json::from_str(&ok(&report(&config, &args))).unwrap();
     assert_eq!(json["volume"]["total"], 3);
     assert_eq!(json["outcomes"]["open"]["n"], 3);
-    assert_eq!(json["speed"]["measure"], "wall_clock");
+    assert_eq!(
+        json["speed"]["measure"], "office_hours",
+        "as configured (the default)"
+    );
     assert_eq!(json["spend"]["post_reads"], 3);
+    args.push("--wall-clock");
+    let json: serde_json::Value = serde_json::from_str(&ok(&report(&config, &args))).unwrap();
+    assert_eq!(json["speed"]["measure"], "wall_clock");
 
     // Text: each table under its title.
     let text = ok(&report(&config, &period));
