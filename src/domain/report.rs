@@ -13,7 +13,7 @@ pub mod days;
 mod tables;
 
 pub use build::{
-    ApiReply, Facts, ItemFacts, MonthFacts, Prices, ReportSettings, Response, TOP_PLACES,
+    ApiReply, Facts, ItemFacts, MonthFacts, Prices, ReportSettings, Response, TOP_PLACES, Tally,
     inbox_query, month_fraction,
 };
 pub use tables::duration_text;

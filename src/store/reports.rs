@@ -1,5 +1,5 @@
 //! The manager's report: the facts of a period read in one snapshot, and
-//! [`Report::assemble`] over them.
+//! [`Report::assemble_tallied`] over them.
 //!
 //! The period's items are found by their post's time through `item_times`
 //! (migration 0018), which also holds each item's first response and
@@ -7,7 +7,7 @@
 //! never scans the audit log. The month's spend comes from `usage`, the sent
 //! replies and `place_reads`.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
@@ -17,7 +17,7 @@ use super::{Store, StoreError, codec};
 use crate::domain::report::days::bounds;
 use crate::domain::report::{
     ApiReply, Elapsed, Facts, ItemFacts, Measure, MonthFacts, Period, Report, ReportSettings,
-    Response,
+    Response, Tally,
 };
 
 /// An instant the query gave as Unix seconds (`unixepoch()`, which parses
@@ -30,41 +30,44 @@ fn instant(secs: Option<i64>, what: &str) -> Result<Option<OffsetDateTime>, Stor
     .transpose()
 }
 
+/// One item of the period, its columns in the order `items_of` selects
+/// them. The volume's groupings are counted in SQL ([`tally_of`]), so its
+/// places, tags and language are left empty.
 fn decode_item(row: &SqliteRow) -> Result<ItemFacts, StoreError> {
-    let first_at = instant(row.try_get("first_response_at")?, "first response time")?;
-    let first_by: Option<String> = row.try_get("first_response_by")?;
+    let first_at = instant(row.try_get(1)?, "first response time")?;
+    let first_by: Option<String> = row.try_get(2)?;
     Ok(ItemFacts {
-        posted_at: instant(row.try_get("posted_at")?, "post time")?
+        posted_at: instant(row.try_get(0)?, "post time")?
             .ok_or_else(|| StoreError::Corrupt("a post time that is not RFC 3339".into()))?,
-        status: codec::status_from_db(row.try_get("status")?)?,
-        priority: codec::priority_from_db(row.try_get("priority")?)?,
-        reply_path: codec::reply_path_from_db(row.try_get("reply_path")?)?,
-        places: codec::from_json(row.try_get("places")?, "item places")?,
-        tags: codec::from_json(row.try_get("tags")?, "item tags")?,
-        lang: row.try_get("lang")?,
-        team: row.try_get("team")?,
-        referred_to: row.try_get("referred_to")?,
+        resolved_at: instant(row.try_get(3)?, "resolution time")?,
+        status: codec::status_from_db(row.try_get(4)?)?,
+        priority: codec::priority_from_db(row.try_get(5)?)?,
+        reply_path: codec::reply_path_from_db(row.try_get(6)?)?,
+        team: row.try_get(7)?,
+        referred_to: row.try_get(8)?,
         first_response: first_at.map(|at| Response {
             at,
             by: first_by.unwrap_or_default(),
         }),
-        resolved_at: instant(row.try_get("resolved_at")?, "resolution time")?,
+        places: Vec::new(),
+        tags: Vec::new(),
+        lang: None,
     })
 }
 
-/// The items whose post was created in `period` (UK days).
+/// The items whose post was created in `period` (UK days), without their
+/// places, tags and language (see [`decode_item`]): only the columns the
+/// outcomes and the durations need, times as Unix seconds.
 async fn items_of(
     conn: &mut SqliteConnection,
     period: &Period,
 ) -> Result<Vec<ItemFacts>, StoreError> {
     let (from, to) = bounds(period);
     let rows = sqlx::query(
-        "SELECT unixepoch(t.posted_at) AS posted_at, \
-         unixepoch(t.first_response_at) AS first_response_at, t.first_response_by, \
-         unixepoch(t.resolved_at) AS resolved_at, t.lang, \
-         i.status, i.priority, i.reply_path, i.places, i.tags, tm.name AS team, \
+        "SELECT unixepoch(t.posted_at), unixepoch(t.first_response_at), t.first_response_by, \
+         unixepoch(t.resolved_at), i.status, i.priority, i.reply_path, tm.name, \
          CASE WHEN i.status = 'referred' THEN (SELECT r.team_name FROM referrals r \
-             WHERE r.item_id = i.id ORDER BY r.id DESC LIMIT 1) END AS referred_to \
+             WHERE r.item_id = i.id ORDER BY r.id DESC LIMIT 1) END \
          FROM item_times t JOIN items i ON i.id = t.item_id \
          LEFT JOIN teams tm ON tm.id = i.team_id \
          WHERE t.posted_at >= ? AND t.posted_at < ?",
@@ -76,29 +79,76 @@ async fn items_of(
     rows.iter().map(decode_item).collect()
 }
 
+/// A count per key: `sql` selects the key and the count, its two parameters
+/// the period's bounds.
+async fn counts_of(
+    conn: &mut SqliteConnection,
+    period: &Period,
+    sql: &'static str,
+    what: &str,
+) -> Result<BTreeMap<String, u64>, StoreError> {
+    let (from, to) = bounds(period);
+    let rows = sqlx::query(sql)
+        .bind(codec::format_timestamp(from))
+        .bind(codec::format_timestamp(to))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get(0)?,
+                codec::count_from_db(row.try_get(1)?, what)?,
+            ))
+        })
+        .collect()
+}
+
 /// Items per place whose post was created in `period`.
 async fn places_of(
     conn: &mut SqliteConnection,
     period: &Period,
-) -> Result<HashMap<String, u64>, StoreError> {
-    let (from, to) = bounds(period);
-    let rows = sqlx::query(
-        "SELECT ip.place, count(*) AS n FROM item_times t \
+) -> Result<BTreeMap<String, u64>, StoreError> {
+    counts_of(
+        conn,
+        period,
+        "SELECT ip.place, count(*) FROM item_times t \
          JOIN item_places ip ON ip.item_id = t.item_id \
          WHERE t.posted_at >= ? AND t.posted_at < ? GROUP BY ip.place",
+        "items",
     )
-    .bind(codec::format_timestamp(from))
-    .bind(codec::format_timestamp(to))
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok((
-                row.try_get("place")?,
-                codec::count_from_db(row.try_get("n")?, "items")?,
-            ))
-        })
-        .collect()
+    .await
+}
+
+/// The items of `period` counted per place, tag, reply path and language.
+async fn tally_of(conn: &mut SqliteConnection, period: &Period) -> Result<Tally, StoreError> {
+    Ok(Tally {
+        places: places_of(conn, period).await?,
+        tags: counts_of(
+            conn,
+            period,
+            "SELECT it.tag, count(*) FROM item_times t \
+             JOIN item_tags it ON it.item_id = t.item_id \
+             WHERE t.posted_at >= ? AND t.posted_at < ? GROUP BY it.tag",
+            "items",
+        )
+        .await?,
+        paths: counts_of(
+            conn,
+            period,
+            "SELECT i.reply_path, count(*) FROM item_times t JOIN items i ON i.id = t.item_id \
+             WHERE t.posted_at >= ? AND t.posted_at < ? GROUP BY i.reply_path",
+            "items",
+        )
+        .await?,
+        langs: counts_of(
+            conn,
+            period,
+            "SELECT coalesce(t.lang, ''), count(*) FROM item_times t \
+             WHERE t.posted_at >= ? AND t.posted_at < ? GROUP BY 1",
+            "items",
+        )
+        .await?,
+    })
 }
 
 /// The month's reads, API replies and reads per place (`month`: "2026-11").
@@ -145,19 +195,23 @@ async fn month_of(conn: &mut SqliteConnection, month: &str) -> Result<MonthFacts
 }
 
 impl Store {
-    /// What the report of `period` is made from, read in one snapshot.
-    pub async fn report_facts(&self, period: Period) -> Result<Facts, StoreError> {
+    /// What the report of `period` is made from, read in one snapshot: the
+    /// items (without their places, tags and language) and the volume's
+    /// groupings counted.
+    pub async fn report_facts(&self, period: Period) -> Result<(Facts, Tally), StoreError> {
         let mut tx = self.read.begin().await?;
         let items = items_of(&mut tx, &period).await?;
+        let tally = tally_of(&mut tx, &period).await?;
         let previous_places = places_of(&mut tx, &period.previous()).await?;
         let month = format!("{:04}-{:02}", period.to.year(), period.to.month() as u8);
         let month = month_of(&mut tx, &month).await?;
         tx.commit().await?;
-        Ok(Facts {
+        let facts = Facts {
             items,
-            previous_places,
+            previous_places: previous_places.into_iter().collect(),
             month,
-        })
+        };
+        Ok((facts, tally))
     }
 
     /// The manager's report of `period`: durations counted by `elapsed`
@@ -169,7 +223,9 @@ impl Store {
         measure: Measure,
         settings: &ReportSettings,
     ) -> Result<Report, StoreError> {
-        let facts = self.report_facts(period).await?;
-        Ok(Report::assemble(period, &facts, elapsed, measure, settings))
+        let (facts, tally) = self.report_facts(period).await?;
+        Ok(Report::assemble_tallied(
+            period, &facts, &tally, elapsed, measure, settings,
+        ))
     }
 }

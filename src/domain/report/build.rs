@@ -108,12 +108,12 @@ pub fn inbox_query(period: &Period, status: &str, extra: &[(&str, &str)]) -> Str
 
 /// `counts` as [`Count`]s, most first (ties by label), each linked with
 /// `key=label`.
-fn ranked(period: &Period, key: &str, counts: BTreeMap<String, u64>) -> Vec<Count> {
+fn ranked(period: &Period, key: &str, counts: &BTreeMap<String, u64>) -> Vec<Count> {
     let mut out: Vec<Count> = counts
-        .into_iter()
-        .map(|(label, n)| Count {
-            query: Some(inbox_query(period, "all", &[(key, &label)])),
-            label,
+        .iter()
+        .map(|(label, &n)| Count {
+            query: Some(inbox_query(period, "all", &[(key, label)])),
+            label: label.clone(),
             n,
         })
         .collect();
@@ -121,7 +121,36 @@ fn ranked(period: &Period, key: &str, counts: BTreeMap<String, u64>) -> Vec<Coun
     out
 }
 
-fn volume(period: &Period, facts: &Facts) -> Volume {
+/// The volume's groupings of a period's items, counted: items per place,
+/// tag, reply path (`api`, `manual`) and language (`""` when X gave none).
+/// The store counts them in SQL ([`Report::assemble_tallied`]); for items in
+/// hand, [`Tally::of`] counts them the same way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub places: BTreeMap<String, u64>,
+    pub tags: BTreeMap<String, u64>,
+    pub paths: BTreeMap<String, u64>,
+    pub langs: BTreeMap<String, u64>,
+}
+
+impl Tally {
+    /// The groupings of `items`, from their places, tags, paths and languages.
+    pub fn of(items: &[ItemFacts]) -> Tally {
+        let mut tally = Tally::default();
+        let add = |map: &mut BTreeMap<String, u64>, key: &str| {
+            *map.entry(key.to_owned()).or_default() += 1;
+        };
+        for item in items {
+            item.places.iter().for_each(|p| add(&mut tally.places, p));
+            item.tags.iter().for_each(|t| add(&mut tally.tags, t));
+            add(&mut tally.paths, item.reply_path.as_str());
+            add(&mut tally.langs, item.lang.as_deref().unwrap_or(""));
+        }
+        tally
+    }
+}
+
+fn volume(period: &Period, facts: &Facts, tally: &Tally) -> Volume {
     let mut per_day: BTreeMap<Date, u64> = BTreeMap::new();
     let mut day = period.from;
     while day <= period.to {
@@ -131,20 +160,12 @@ fn volume(period: &Period, facts: &Facts) -> Volume {
             None => break,
         }
     }
-    let (mut places, mut tags, mut paths, mut langs) = Default::default();
-    let add = |map: &mut BTreeMap<String, u64>, key: &str| {
-        *map.entry(key.to_owned()).or_default() += 1;
-    };
     for item in &facts.items {
         if let Some(n) = per_day.get_mut(&uk_date(item.posted_at)) {
             *n += 1;
         }
-        item.places.iter().for_each(|p| add(&mut places, p));
-        item.tags.iter().for_each(|t| add(&mut tags, t));
-        add(&mut paths, item.reply_path.as_str());
-        add(&mut langs, item.lang.as_deref().unwrap_or(""));
     }
-    let by_place = ranked(period, "place", places);
+    let by_place = ranked(period, "place", &tally.places);
     let top_places = by_place
         .iter()
         .take(TOP_PLACES)
@@ -155,7 +176,7 @@ fn volume(period: &Period, facts: &Facts) -> Volume {
             query: c.query.clone(),
         })
         .collect();
-    let mut by_reply_path = ranked(period, "path", paths);
+    let mut by_reply_path = ranked(period, "path", &tally.paths);
     for c in &mut by_reply_path {
         c.label = if c.label == ReplyPath::Api.as_str() {
             "API".to_owned()
@@ -163,7 +184,7 @@ fn volume(period: &Period, facts: &Facts) -> Volume {
             "Manual".to_owned()
         };
     }
-    let mut by_language = ranked(period, "lang", langs);
+    let mut by_language = ranked(period, "lang", &tally.langs);
     for c in by_language.iter_mut().filter(|c| c.label.is_empty()) {
         // X gave no language: nothing for the inbox to filter on.
         c.label = "Not given".to_owned();
@@ -173,7 +194,7 @@ fn volume(period: &Period, facts: &Facts) -> Volume {
         total: facts.items.len() as u64,
         per_day: per_day.into_iter().collect(),
         by_place,
-        by_tag: ranked(period, "tag", tags),
+        by_tag: ranked(period, "tag", &tally.tags),
         by_reply_path,
         by_language,
         top_places,
@@ -438,10 +459,31 @@ impl Report {
         measure: Measure,
         settings: &ReportSettings,
     ) -> Report {
+        Report::assemble_tallied(
+            period,
+            facts,
+            &Tally::of(&facts.items),
+            elapsed,
+            measure,
+            settings,
+        )
+    }
+
+    /// As [`Report::assemble`], with the volume's groupings counted in
+    /// `tally`: the items' places, tags and languages are not read (the
+    /// store leaves them empty), their post times are (the items per day).
+    pub fn assemble_tallied(
+        period: Period,
+        facts: &Facts,
+        tally: &Tally,
+        elapsed: &dyn Elapsed,
+        measure: Measure,
+        settings: &ReportSettings,
+    ) -> Report {
         Report {
             period,
             previous: period.previous(),
-            volume: volume(&period, facts),
+            volume: volume(&period, facts, tally),
             outcomes: outcomes(&period, &facts.items),
             speed: speed(&period, &facts.items, elapsed, measure, settings),
             spend: spend(&period, &facts.month, settings),
