@@ -42,6 +42,18 @@ pub struct AssignmentSummary<'a> {
     pub link: &'a str,
 }
 
+/// Team `team_id`'s name.
+async fn team_name(tx: &mut SqliteConnection, team_id: i64) -> Result<String, StoreError> {
+    sqlx::query_scalar("SELECT name FROM teams WHERE id = ?")
+        .bind(team_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound {
+            what: "team",
+            id: team_id,
+        })
+}
+
 /// Queues "Item 123 assigned to Streets by sam: <post text> — <link>" for
 /// each channel team `team_id` has a webhook variable for, on the caller's
 /// transaction (so it is sent only if the assignment commits). Returns how
@@ -51,16 +63,7 @@ pub async fn enqueue_assignment(
     team_id: i64,
     summary: &AssignmentSummary<'_>,
 ) -> Result<usize, StoreError> {
-    let Some(team) = sqlx::query_scalar::<_, String>("SELECT name FROM teams WHERE id = ?")
-        .bind(team_id)
-        .fetch_optional(&mut *tx)
-        .await?
-    else {
-        return Err(StoreError::NotFound {
-            what: "team",
-            id: team_id,
-        });
-    };
+    let team = team_name(tx, team_id).await?;
     let notice = Notice::Assignment {
         item_id: summary.item_id,
         team,
@@ -81,16 +84,7 @@ pub async fn enqueue_assignments(
     count: usize,
     link: &str,
 ) -> Result<usize, StoreError> {
-    let Some(team) = sqlx::query_scalar::<_, String>("SELECT name FROM teams WHERE id = ?")
-        .bind(team_id)
-        .fetch_optional(&mut *tx)
-        .await?
-    else {
-        return Err(StoreError::NotFound {
-            what: "team",
-            id: team_id,
-        });
-    };
+    let team = team_name(tx, team_id).await?;
     let notice = Notice::Assignments {
         count,
         team,
