@@ -207,8 +207,12 @@ pub struct Spend {
     /// `"2026-11"`.
     pub month: String,
     pub post_reads: u64,
+    pub post_reads_usd: f64,
     pub owned_reads: u64,
+    pub owned_reads_usd: f64,
     pub replies: u64,
+    pub replies_usd: f64,
+    /// The three together.
     pub usd: f64,
     pub forecast_usd: f64,
     pub budget_usd: Option<f64>,

@@ -49,9 +49,26 @@ pub(super) fn count_to_db(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// The current time as stored.
+tokio::task_local! {
+    /// The time the store stamps on what a task writes, when it is not the
+    /// system clock's: set by [`backdated`](super::backdated).
+    static BACKDATED: OffsetDateTime;
+}
+
+/// The current time as stored: the system clock's, or the time a
+/// [`backdated`](super::backdated) write runs at.
 pub(super) fn now() -> String {
-    format_timestamp(OffsetDateTime::now_utc())
+    format_timestamp(
+        BACKDATED
+            .try_with(|at| *at)
+            .unwrap_or_else(|_| OffsetDateTime::now_utc()),
+    )
+}
+
+/// Runs `write` with the store's clock reading `at` (see
+/// [`backdated`](super::backdated)).
+pub(super) async fn at<F: std::future::Future>(at: OffsetDateTime, write: F) -> F::Output {
+    BACKDATED.scope(at, write).await
 }
 
 pub(super) fn format_timestamp(at: OffsetDateTime) -> String {

@@ -94,6 +94,15 @@ pub use teams::{Team, TeamSync};
 pub use usage::Usage;
 pub use views::SavedView;
 
+/// Runs `write` (store verbs, awaited in this task) as if it were `at`:
+/// every time the store stamps on what it writes (the audit log's, the
+/// items', the replies' and referrals' times) reads `at`, not the system
+/// clock. The demo uses it to seed its officers' past week, so that its
+/// Reports page has history to show; nothing else should.
+pub async fn backdated<F: std::future::Future>(at: time::OffsetDateTime, write: F) -> F::Output {
+    codec::at(at, write).await
+}
+
 /// The schema migrations in `migrations/`, embedded in the binary.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 

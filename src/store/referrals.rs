@@ -264,8 +264,11 @@ impl Store {
         .bind(&at)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE items SET status = ?, updated_at = ? WHERE id = ?")
+        // The item is now the team's (its owner, who referred it or keeps
+        // an eye on it, stays), so the inbox's team filter finds it.
+        sqlx::query("UPDATE items SET status = ?, team_id = ?, updated_at = ? WHERE id = ?")
             .bind(next.as_str())
+            .bind(team_id)
             .bind(&at)
             .bind(new.item_id)
             .execute(&mut *tx)
@@ -274,10 +277,15 @@ impl Store {
             actor: new.officer.to_owned(),
             action: "item.referred".to_owned(),
             item_id: Some(new.item_id),
-            before: Some(json!({ "status": item.status.as_str(), "owner": item.owner })),
+            before: Some(json!({
+                "status": item.status.as_str(),
+                "owner": item.owner,
+                "team": item.team,
+            })),
             after: Some(json!({
                 "status": next.as_str(),
                 "owner": item.owner,
+                "team": team_name,
                 "referral": reference.to_string(),
                 "referred_to": team_name,
             })),

@@ -44,7 +44,6 @@ fn decode_item(row: &SqliteRow) -> Result<ItemFacts, StoreError> {
         priority: codec::priority_from_db(row.try_get(5)?)?,
         reply_path: codec::reply_path_from_db(row.try_get(6)?)?,
         team: row.try_get(7)?,
-        referred_to: row.try_get(8)?,
         first_response: first_at.map(|at| Response {
             at,
             by: first_by.unwrap_or_default(),
@@ -65,9 +64,7 @@ async fn items_of(
     let (from, to) = bounds(period);
     let rows = sqlx::query(
         "SELECT unixepoch(t.posted_at), unixepoch(t.first_response_at), t.first_response_by, \
-         unixepoch(t.resolved_at), i.status, i.priority, i.reply_path, tm.name, \
-         CASE WHEN i.status = 'referred' THEN (SELECT r.team_name FROM referrals r \
-             WHERE r.item_id = i.id ORDER BY r.id DESC LIMIT 1) END \
+         unixepoch(t.resolved_at), i.status, i.priority, i.reply_path, tm.name \
          FROM item_times t JOIN items i ON i.id = t.item_id \
          LEFT JOIN teams tm ON tm.id = i.team_id \
          WHERE t.posted_at >= ? AND t.posted_at < ?",

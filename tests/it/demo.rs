@@ -12,12 +12,22 @@ fn placewatch() -> Command {
     Command::new(env!("CARGO_BIN_EXE_placewatch"))
 }
 
-/// Reads the demo's stdout until "Press Ctrl-C"; returns the desk URL, the
-/// (username, password) logins and the mail catcher's URL.
-fn read_banner(child: &mut Child) -> (String, Vec<(String, String)>, String) {
+/// What the demo prints when it is ready.
+struct Banner {
+    desk: String,
+    /// (username, password)
+    logins: Vec<(String, String)>,
+    mail: String,
+    /// Items the seeded officers finished last week.
+    finished: u64,
+}
+
+/// Reads the demo's stdout until "Press Ctrl-C".
+fn read_banner(child: &mut Child) -> Banner {
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let (mut desk, mut logins, mut mail) = (String::new(), Vec::new(), String::new());
+    let mut finished = 0;
     let started = Instant::now();
     for line in lines.by_ref() {
         let line = line.unwrap();
@@ -28,6 +38,14 @@ fn read_banner(child: &mut Child) -> (String, Vec<(String, String)>, String) {
             [user, "password", password, _role] => {
                 logins.push(((*user).to_owned(), (*password).to_owned()));
             }
+            // "Last week: 19 replied through X, 64 on x.com, 33 referred, 56 dismissed, …"
+            ["Last", "week:", rest @ ..] => {
+                finished = rest
+                    .windows(2)
+                    .filter(|w| ["replied", "on", "referred,", "dismissed,"].contains(&w[1]))
+                    .filter_map(|w| w[0].parse::<u64>().ok())
+                    .sum();
+            }
             _ if line.starts_with("Press Ctrl-C") => break,
             _ => {}
         }
@@ -35,7 +53,12 @@ fn read_banner(child: &mut Child) -> (String, Vec<(String, String)>, String) {
     }
     // Keep draining so the demo never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    (desk, logins, mail)
+    Banner {
+        desk,
+        logins,
+        mail,
+        finished,
+    }
 }
 
 #[tokio::test]
@@ -49,7 +72,14 @@ async fn the_demo_prints_a_working_login_and_stops_cleanly_on_ctrl_c() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let (desk, logins, mail) = read_banner(&mut child);
+    let Banner {
+        desk,
+        logins,
+        mail,
+        finished,
+    } = read_banner(&mut child);
+    // The officers' seeded week: some items were answered, referred or dismissed.
+    assert!(finished > 0, "the demo's past week");
     assert!(desk.starts_with("http://127.0.0.1:"), "{desk}");
     let users: Vec<&str> = logins.iter().map(|(u, _)| u.as_str()).collect();
     assert_eq!(users, ["sam", "priya", "alex", "vic"]);
@@ -119,7 +149,12 @@ async fn the_demo_prints_a_working_login_and_stops_cleanly_on_ctrl_c() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("PW-000001 to Streets team"));
+    // "PW-000042 to Streets team …": the seeded week made the earlier ones.
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (reference, _) = stdout
+        .split_once(" to Streets team")
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let subject = format!("{reference} Referral to Streets team");
     let mut page = String::new();
     for _ in 0..300 {
         page = reqwest::get(format!("{mail}/"))
@@ -128,24 +163,30 @@ async fn the_demo_prints_a_working_login_and_stops_cleanly_on_ctrl_c() {
             .text()
             .await
             .unwrap();
-        if page.contains("PW-000001 Referral to Streets team") {
+        if page.contains(&subject) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert!(
-        page.contains("PW-000001 Referral to Streets team"),
-        "{page}"
-    );
+    // Listed as `<a href="/N">SUBJECT: …</a>`.
+    let (before, _) = page
+        .split_once(&format!("\">{subject}"))
+        .unwrap_or_else(|| panic!("{subject} in {page}"));
+    let n = &before[before.rfind("href=\"/").unwrap() + "href=\"/".len()..];
     // It links to the item in the demo's desk (no public URL is configured:
     // the desk's own loopback address stands in).
-    let raw = reqwest::get(format!("{mail}/1/raw"))
+    let raw = reqwest::get(format!("{mail}/{n}/raw"))
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
     assert!(raw.contains(&format!("{desk}/items/{id}")), "{raw}");
+    // The manager's weekly report was due at start: it is there too.
+    assert!(
+        page.contains("Croydon Council comms report"),
+        "the weekly report in {page}"
+    );
 
     let pid = child.id().to_string();
     Command::new("kill").args(["-INT", &pid]).status().unwrap();

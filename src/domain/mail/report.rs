@@ -285,8 +285,11 @@ mod tests {
             spend: Spend {
                 month: "2026-12".to_owned(),
                 post_reads: 1000,
+                post_reads_usd: 5.0,
                 owned_reads: 10,
+                owned_reads_usd: 0.01,
                 replies: 4,
+                replies_usd: 0.49,
                 usd: 5.5,
                 forecast_usd: 30.0,
                 budget_usd: Some(200.0),

@@ -38,10 +38,9 @@ pub struct ItemFacts {
     pub tags: Vec<String>,
     /// The post's language as X tagged it (`en`, `cy`, `und`).
     pub lang: Option<String>,
-    /// The team it is assigned to.
+    /// The team it is assigned to (a referred item: the team it was
+    /// referred to).
     pub team: Option<String>,
-    /// The team of its latest referral, when it is referred.
-    pub referred_to: Option<String>,
     pub first_response: Option<Response>,
     pub resolved_at: Option<OffsetDateTime>,
 }
@@ -212,8 +211,7 @@ fn outcomes(period: &Period, items: &[ItemFacts]) -> Outcomes {
         |path: ReplyPath| n(&|i: &ItemFacts| i.status == Status::Replied && i.reply_path == path);
     let mut teams: BTreeMap<Option<String>, u64> = BTreeMap::new();
     for item in items.iter().filter(|i| i.status == Status::Referred) {
-        let team = item.referred_to.clone().or_else(|| item.team.clone());
-        *teams.entry(team).or_default() += 1;
+        *teams.entry(item.team.clone()).or_default() += 1;
     }
     let mut referred: Vec<Count> = teams
         .into_iter()
@@ -421,9 +419,9 @@ fn spend(period: &Period, month: &MonthFacts, settings: &ReportSettings) -> Spen
         .iter()
         .map(|r| ReplyCost::for_text(&r.text, r.summoned, &prices.replies).usd)
         .sum();
-    let usd = month.post_reads as f64 * prices.post_read_usd
-        + month.owned_reads as f64 * prices.owned_read_usd
-        + replies_usd;
+    let post_reads_usd = month.post_reads as f64 * prices.post_read_usd;
+    let owned_reads_usd = month.owned_reads as f64 * prices.owned_read_usd;
+    let usd = post_reads_usd + owned_reads_usd + replies_usd;
     let (year, m) = (period.to.year(), period.to.month());
     // At the pace so far, as `placewatch status` forecasts (poller::report).
     let gone = month_fraction(year, m, settings.now).clamp(1e-3, 1.0);
@@ -440,8 +438,11 @@ fn spend(period: &Period, month: &MonthFacts, settings: &ReportSettings) -> Spen
     Spend {
         month: format!("{year:04}-{:02}", m as u8),
         post_reads: month.post_reads,
+        post_reads_usd,
         owned_reads: month.owned_reads,
+        owned_reads_usd,
         replies: month.replies.len() as u64,
+        replies_usd,
         usd,
         forecast_usd: usd / gone,
         budget_usd: prices.monthly_usd,
@@ -510,7 +511,6 @@ mod tests {
             tags: vec![],
             lang: Some("en".into()),
             team: None,
-            referred_to: None,
             first_response: None,
             resolved_at: None,
         }
@@ -562,7 +562,7 @@ mod tests {
             "sam",
             600,
         );
-        c.referred_to = Some("Waste & Streets".into());
+        c.team = Some("Waste & Streets".into());
         c.lang = None;
         let mut d = item(t, Status::Dismissed, Priority::Low);
         d.resolved_at = Some(t + time::Duration::minutes(5));
@@ -653,7 +653,11 @@ mod tests {
                 .iter()
                 .map(|l| (l.label.as_str(), l.query.is_some()))
                 .collect::<Vec<_>>(),
-            [("Highways", true), ("No team", false)]
+            [
+                ("Highways", true),
+                ("Waste & Streets", true),
+                ("No team", false)
+            ]
         );
     }
 
@@ -680,6 +684,9 @@ mod tests {
         let usd = 1000.0 * 0.005 + 500.0 * 0.001 + reply;
         assert_eq!(r.spend.month, "2026-11");
         assert!((r.spend.usd - usd).abs() < 1e-9);
+        assert!((r.spend.post_reads_usd - 5.0).abs() < 1e-9);
+        assert!((r.spend.owned_reads_usd - 0.5).abs() < 1e-9);
+        assert!((r.spend.replies_usd - reply).abs() < 1e-9);
         assert!((r.spend.forecast_usd - usd * 3.0).abs() < 1e-9);
         assert_eq!(r.spend.budget_usd, Some(100.0));
         assert_eq!(r.spend.by_place[0].label, "Croydon");

@@ -232,12 +232,20 @@ impl Report {
             vec![Cell::text(label), Cell::text(count), Cell::text(amount)]
         };
         let mut spend_rows = vec![
-            money("Post reads", p.post_reads.to_string(), String::new()),
-            money("Owned reads", p.owned_reads.to_string(), String::new()),
+            money(
+                "Post reads",
+                p.post_reads.to_string(),
+                usd(p.post_reads_usd),
+            ),
+            money(
+                "Owned reads",
+                p.owned_reads.to_string(),
+                usd(p.owned_reads_usd),
+            ),
             money(
                 "Replies through the API",
                 p.replies.to_string(),
-                String::new(),
+                usd(p.replies_usd),
             ),
             money("Spent so far", String::new(), usd(p.usd)),
             money("Forecast for the month", String::new(), usd(p.forecast_usd)),
@@ -304,7 +312,6 @@ mod tests {
             tags: vec![],
             lang: Some("en".into()),
             team: None,
-            referred_to: None,
             first_response: Some(Response {
                 at: posted + time::Duration::minutes(125),
                 by: "sam".into(),

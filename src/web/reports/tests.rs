@@ -105,8 +105,11 @@ fn november() -> Report {
         spend: Spend {
             month: "2026-11".into(),
             post_reads: 500,
+            post_reads_usd: 2.5,
             owned_reads: 10,
+            owned_reads_usd: 0.01,
             replies: 2,
+            replies_usd: 0.1,
             usd: 2.61,
             forecast_usd: 2.61,
             budget_usd: Some(100.0),

@@ -2,6 +2,9 @@
 //! string, and each table as a CSV download that a real CSV reader reads
 //! back as the page shows it.
 
+use placewatch::domain::triage::{Action, Assignee, ItemChange};
+use placewatch::store::NewReferral;
+
 use super::DeskTest;
 
 #[tokio::test]
@@ -77,6 +80,117 @@ async fn each_table_downloads_as_the_csv_of_its_period() {
     ] {
         let status = priya.get(bad).await.status();
         assert!(status == 404 || status == 400, "{bad}: {status}");
+    }
+    t.stop().await;
+}
+
+/// Every count on the Reports page that links to the items behind it:
+/// (the link's query string, the count), as the page shows them.
+fn counted_links(html: &str) -> Vec<(String, u64)> {
+    let mut links = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<a href=\"/?") {
+        rest = &rest[start + "<a href=\"/?".len()..];
+        let (query, after) = rest.split_once("\">").expect("a link's end");
+        let (text, after) = after.split_once("</a>").expect("a link's text");
+        if let Ok(n) = text.parse() {
+            links.push((query.replace("&#38;", "&"), n));
+        }
+        rest = after;
+    }
+    links
+}
+
+#[tokio::test]
+async fn every_count_on_the_page_lists_as_many_items_behind_its_link() {
+    let t = DeskTest::start_with(
+        r#"
+[[teams]]
+name = "Streets"
+emails = ["streets@croydon.example"]
+members = ["sam"]
+
+[[teams]]
+name = "CleanCo street cleansing"
+emails = ["reports@cleanco.example"]
+"#,
+    )
+    .await;
+    let bins = t.arrive("ada", "Bins not collected in Croydon again").await;
+    let tipping = t
+        .arrive("bo", "Fly-tipping on Surrey Street, Croydon")
+        .await;
+    let sunny = t.arrive("cy", "Lovely day in Purley").await;
+    let streets = t
+        .store
+        .teams()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|team| team.name == "Streets")
+        .unwrap();
+    // Given to Streets, then referred to the contractor: the contractor's now.
+    t.store
+        .apply_change(
+            &[tipping.id],
+            &ItemChange::Assign(Assignee::Team {
+                id: streets.id,
+                members: vec!["sam".into()],
+            }),
+            "sam",
+            None,
+        )
+        .await
+        .unwrap();
+    for (item, team) in [(&tipping, "CleanCo street cleansing"), (&bins, "Streets")] {
+        t.store
+            .refer(&NewReferral {
+                item_id: item.id,
+                team,
+                reason: "For the crews",
+                officer: "sam",
+                message_domain: "croydon.example",
+            })
+            .await
+            .unwrap();
+    }
+    let tipping = t.store.item(tipping.id).await.unwrap();
+    assert_eq!(tipping.team.as_deref(), Some("CleanCo street cleansing"));
+    t.store
+        .transition(sunny.id, Action::Dismiss, "sam")
+        .await
+        .unwrap();
+
+    let priya = t.login("priya").await;
+    for clock in ["office_hours", "wall_clock"] {
+        let html = priya
+            .get(&format!("/reports?period=last7&clock={clock}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let links = counted_links(&html);
+        for wanted in [
+            "status=referred&from=",
+            "status=dismissed&from=",
+            "&team=CleanCo+street+cleansing",
+            "&team=Streets",
+        ] {
+            assert!(
+                links.iter().any(|(q, _)| q.contains(wanted)),
+                "a link with {wanted} in {links:?}"
+            );
+        }
+        for (query, n) in links {
+            let body = priya
+                .get(&format!("/inbox.csv?{query}"))
+                .await
+                .text()
+                .await
+                .unwrap();
+            let rows = csv::Reader::from_reader(body.as_bytes()).records().count() as u64;
+            assert_eq!(rows, n, "the items behind /?{query}");
+        }
     }
     t.stop().await;
 }

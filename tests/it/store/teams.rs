@@ -256,3 +256,92 @@ async fn an_officer_is_emailed_immediately_at_no_address_until_told_otherwise() 
         .unwrap_err();
     assert!(e.to_string().contains("no officer called"), "{e}");
 }
+
+/// Schema 22 gives each item referred before it the team of its latest
+/// referral (referring now does so itself); other items keep theirs.
+#[tokio::test]
+async fn items_referred_before_schema_22_become_their_teams() {
+    use placewatch::domain::triage::Action;
+    use placewatch::store::{NewReferral, Store};
+
+    use super::{batch, matched, post};
+
+    let t = TestStore::open().await;
+    t.store
+        .sync_config_teams(&[streets(&[]), cleanco()])
+        .await
+        .unwrap();
+    let posts = (1..=3)
+        .map(|n| matched(post(n, "Croydon bins"), &["Croydon"]))
+        .collect();
+    t.store.record_pages(&batch("m", posts)).await.unwrap();
+    let ids: Vec<i64> = t.all_items().await.iter().map(|i| i.id).collect();
+    let refer = |item_id, team| NewReferral {
+        item_id,
+        team,
+        reason: "For the crews",
+        officer: "sam",
+        message_domain: "croydon.example",
+    };
+    // Referred to Streets, reopened, then referred to the contractor.
+    t.store.refer(&refer(ids[0], "Streets team")).await.unwrap();
+    t.store
+        .transition(ids[0], Action::Reopen, "sam")
+        .await
+        .unwrap();
+    t.store
+        .refer(&refer(ids[0], "CleanCo street cleansing"))
+        .await
+        .unwrap();
+    // Referred, then reopened: no longer referred.
+    t.store.refer(&refer(ids[1], "Streets team")).await.unwrap();
+    t.store
+        .transition(ids[1], Action::Reopen, "sam")
+        .await
+        .unwrap();
+    // As a store of schema 21 had them: referred items without a team.
+    t.store.close().await;
+    let mut raw = t.raw().await;
+    sqlx::query("UPDATE items SET team_id = NULL")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 22")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    drop(raw);
+
+    let store = Store::open(&t.path).await.unwrap();
+    let team = |id| {
+        let store = store.clone();
+        async move { store.item(id).await.unwrap().team }
+    };
+    assert_eq!(
+        team(ids[0]).await.as_deref(),
+        Some("CleanCo street cleansing")
+    );
+    assert_eq!(team(ids[1]).await, None);
+    assert_eq!(team(ids[2]).await, None);
+    // The team filter finds it (its search document was kept in step).
+    let cleanco = store
+        .teams()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name == "CleanCo street cleansing")
+        .unwrap();
+    let listed = store
+        .list_items(&placewatch::store::ItemFilter {
+            teams: Some(vec![cleanco.id]),
+            status: Some(placewatch::domain::triage::Status::Referred),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.items.iter().map(|i| i.id).collect::<Vec<_>>(),
+        [ids[0]]
+    );
+    store.close().await;
+}

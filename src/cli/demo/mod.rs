@@ -7,12 +7,20 @@
 //! teams (the Streets team, whose members are the demo's sam and priya, and
 //! the contractor CleanCo, who has none). Emails (referrals) go to a mail
 //! catcher on loopback (`sim::mailbox`), whose page the demo prints.
+//!
+//! Before the desk opens, the demo reads the simulator's backlog (a poll of
+//! each monitor) and seeds its officers' past week (`history`), so the
+//! Reports page has figures to show, and the weekly report email is due at
+//! start-up: the mail catcher holds one as soon as the desk is up.
+
+mod history;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
 use super::{Failure, block_on};
@@ -26,7 +34,7 @@ use crate::web::auth::random_token;
 use crate::web::hash_password;
 
 /// The reference config, with the Croydon council, its places, rules and templates.
-const REFERENCE_CONFIG: &str = include_str!("../../config/placewatch.toml");
+const REFERENCE_CONFIG: &str = include_str!("../../../config/placewatch.toml");
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -43,6 +51,9 @@ pub struct DemoArgs {
     #[arg(long)]
     seed: Option<u64>,
 }
+
+/// Who gets the weekly report email.
+const MANAGER: &str = "comms-manager@croydon.gov.uk";
 
 /// The demo's officers: username, display name, role.
 const OFFICERS: &[(&str, &str, Role)] = &[
@@ -78,9 +89,14 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let mut options = super::sim::options_for(&reference);
     options.auto_approve = true;
     options.rate_per_min = args.rate;
+    // Most of a week of history, so the Reports page's "last 7 days" and the
+    // weekly email have working days to show whatever day the demo starts
+    // (X's recent search reaches back 7 days; a day less keeps clear of the edge).
+    options.backlog_days = 6;
     if let Some(seed) = args.seed {
         options.seed = seed;
     }
+    let sim_seed = options.seed;
     let sim = SimServer::start(options, "127.0.0.1:0".parse()?).await?;
     let base = sim.base_url();
     let creds = sim.credentials.clone();
@@ -91,6 +107,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     // The demo's settings, as the overrides a deployment would set in its
     // environment: the simulator instead of X, its public OAuth client and
     // app token, quick polling, and a read budget the simulator never bills.
+    let (weekly_day, weekly_at) = due_now(OffsetDateTime::now_utc());
     let env: HashMap<String, String> = [
         ("PLACEWATCH__X__API_BASE", base.clone()),
         (
@@ -116,6 +133,10 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         ("PLACEWATCH__MAIL__FROM", "comms-desk@croydon.gov.uk".into()),
         // Spikes show on the inbox within seconds of a burst.
         ("PLACEWATCH__ALERTS__CHECK_INTERVAL_SECS", "5".into()),
+        // The weekly report is due now: the manager's copy of last week.
+        ("PLACEWATCH__REPORTS__WEEKLY_TO", format!("[{MANAGER:?}]")),
+        ("PLACEWATCH__REPORTS__WEEKLY_DAY", weekly_day),
+        ("PLACEWATCH__REPORTS__WEEKLY_AT", weekly_at),
         ("PLACEWATCH_BEARER_TOKEN", creds.bearer_token.clone()),
     ]
     .into_iter()
@@ -157,6 +178,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
 
     let app = App::build(&config, &secrets, Some(args.listen)).await?;
     let addr = app.addr.context("the desk's listener")?;
+    let seeded = past_week(&app, &config, sim_seed, &shutdown).await?;
     println!();
     println!("placewatch demo is running: nothing here talks to the real X.");
     println!();
@@ -172,6 +194,15 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         sim.state.post_count(),
         args.rate
     );
+    println!(
+        "  Last week:    {} replied through X, {} on x.com, {} referred, {} dismissed, {} in progress, {} waiting",
+        seeded.replied_api,
+        seeded.replied_manual,
+        seeded.referred,
+        seeded.dismissed,
+        seeded.in_progress,
+        seeded.waiting
+    );
     println!("  Data:         {}", data_dir.display());
     println!(
         "  CLI:          placewatch triage list --config {}",
@@ -182,7 +213,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         config_path.display()
     );
     println!(
-        "  Mail catcher: http://{}/ (the emails the desk sends: refer an item to a team to see one)",
+        "  Mail catcher: http://{}/ (the emails the desk sends: referrals, and {MANAGER}'s weekly report)",
         mailbox.web
     );
     println!();
@@ -195,6 +226,38 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     mailbox.stopped().await;
     println!("placewatch demo stopped.");
     Ok(())
+}
+
+/// The weekly report's day and time (UK) that make it due at `now`.
+fn due_now(now: OffsetDateTime) -> (String, String) {
+    let uk = now.to_offset(crate::domain::notification::uk_offset(now));
+    let day = uk.weekday().to_string().to_lowercase();
+    (day, format!("{:02}:{:02}", uk.hour(), uk.minute()))
+}
+
+/// Reads the simulator's backlog (one poll of each monitor) and seeds the
+/// officers' past week from it (`history`).
+async fn past_week(
+    app: &App,
+    config: &Config,
+    seed: u64,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<history::Seeded> {
+    for monitor in &app.poller.monitors {
+        app.poller
+            .poll_once(monitor, shutdown)
+            .await
+            .with_context(|| format!("reading the backlog of {}", monitor.key))?;
+    }
+    history::seed(
+        &app.poller.store,
+        app.outbox.as_ref(),
+        config.office_hours(),
+        &config.message_domain(),
+        seed,
+        OffsetDateTime::now_utc(),
+    )
+    .await
 }
 
 /// Writes the demo's config to `path` (in its data directory), so that the
