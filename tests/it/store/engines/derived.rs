@@ -269,6 +269,10 @@ async fn postgres_search_finds_what_sqlite_search_finds() {
         ("collect bin", words, vec![2]),
         ("croydon", words, vec![1]),
         ("the", words, vec![1, 3]),
+        // Hyphenated words: each part, and the whole.
+        ("tipping", words, vec![3]),
+        ("fly-tipping", words, vec![3]),
+        ("fly-tipped", words, vec![3]),
         // A phrase, and words that are there but not together.
         (
             "\"purley way\"",
