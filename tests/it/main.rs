@@ -12,6 +12,7 @@ mod kill;
 mod mail;
 mod openapi;
 mod poller;
+mod postgres;
 mod referrals;
 mod replies;
 mod reply_check;

@@ -7,6 +7,7 @@ mod counts;
 mod derive;
 mod desk;
 mod drill;
+mod engines;
 mod ingest;
 mod integrity;
 mod perf;
