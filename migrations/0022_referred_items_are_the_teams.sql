@@ -6,7 +6,8 @@
 -- figures and their links count the same items. Items referred before
 -- this are given the team of their latest referral here; the update
 -- trigger (0014) keeps their search documents and counters in step.
--- Portable SQL.
+-- Portable SQL: the same file is migrations/postgres/0022 and
+-- migrations/0022.
 
 UPDATE items SET team_id = (
     SELECT r.team_id FROM referrals r WHERE r.item_id = items.id ORDER BY r.id DESC LIMIT 1)
