@@ -104,7 +104,8 @@ fn slots() -> &'static Semaphore {
 }
 
 /// A running `placewatch demo` (no live stream: only injected posts arrive)
-/// with a chromedriver beside it.
+/// with a chromedriver beside it. Its backlog items are all new (`--no-history`)
+/// unless started [`with_history`](Demo::start_with_history).
 pub struct Demo {
     /// The desk's origin, without a trailing slash.
     pub desk: String,
@@ -124,6 +125,16 @@ pub struct Demo {
 impl Demo {
     /// Starts the demo and chromedriver, or `None` when the tools are missing.
     pub async fn start(needs: Needs) -> Option<Demo> {
+        Demo::launch(needs, false).await
+    }
+
+    /// [`Demo::start`], with the officers' seeded past week (as a newcomer's
+    /// `placewatch demo` has it).
+    pub async fn start_with_history(needs: Needs) -> Option<Demo> {
+        Demo::launch(needs, true).await
+    }
+
+    async fn launch(needs: Needs, history: bool) -> Option<Demo> {
         let tools = tools(needs)?;
         let slot = slots()
             .acquire()
@@ -133,7 +144,7 @@ impl Demo {
             .prefix("placewatch-browser-")
             .tempdir()
             .unwrap();
-        let (demo, lines) = start_demo(dir.path()).await;
+        let (demo, lines) = start_demo(dir.path(), history).await;
         let (driver, driver_url) = start_driver(&tools.chromedriver, dir.path()).await;
         let field = |label: &str| {
             lines
@@ -326,10 +337,12 @@ impl Drop for Demo {
 
 /// Starts `placewatch demo` and returns it with the lines it printed up to
 /// "Press Ctrl-C".
-async fn start_demo(dir: &Path) -> (Child, Vec<String>) {
+async fn start_demo(dir: &Path, history: bool) -> (Child, Vec<String>) {
     let log = std::fs::File::create(dir.join("demo.log")).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_placewatch"))
-        .args(["demo", "--listen", "127.0.0.1:0", "--rate", "0", "--data"])
+        .args(["demo", "--listen", "127.0.0.1:0", "--rate", "0"])
+        .args((!history).then_some("--no-history"))
+        .arg("--data")
         .arg(dir.join("data"))
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")

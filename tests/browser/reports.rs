@@ -10,6 +10,11 @@ use crate::accessibility::violations;
 use crate::harness::{Demo, Needs};
 use crate::page::Browser;
 
+/// The overall speed table's caption, items answered and median first response.
+const SPEED: &str = "const t = document.getElementById('speed-overall');
+    const cells = [...t.querySelectorAll('tbody td')].map(c => c.textContent.trim());
+    return {caption: t.querySelector('caption').textContent, answered: cells[0], median: cells[1]};";
+
 /// Chooses `period` in the picker (setting `fields` first) and shows it.
 async fn choose(b: &Browser, period: &str, fields: &[(&str, &str)]) {
     for (id, value) in fields {
@@ -38,7 +43,7 @@ async fn choose(b: &Browser, period: &str, fields: &[(&str, &str)]) {
 
 #[tokio::test]
 async fn the_reports_page_shows_each_period_and_leads_to_the_items() {
-    let Some(mut demo) = Demo::start(Needs::Axe).await else {
+    let Some(mut demo) = Demo::start_with_history(Needs::Axe).await else {
         return;
     };
     let axe = demo.axe_source();
@@ -103,6 +108,55 @@ async fn the_reports_page_shows_each_period_and_leads_to_the_items() {
             .await,
         json!(7)
     );
+
+    // The seeded week's speed, in office hours, then in wall-clock time:
+    // the same items answered, the table headed by the clock it counts in,
+    // and a median that counts the closed hours too.
+    let office = priya.js(SPEED).await;
+    assert!(
+        office["caption"]
+            .as_str()
+            .unwrap()
+            .ends_with("(office hours)"),
+        "{office}"
+    );
+    assert_ne!(
+        office["answered"],
+        json!("0"),
+        "the demo's officers answered: {office}"
+    );
+    priya
+        .find(".period-picker input[value='wall_clock']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    priya
+        .find(".period-picker button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    priya
+        .wait_for(
+            "the wall-clock report",
+            "return location.search.includes('clock=wall_clock') && document.querySelector('.report-period').textContent.includes('wall-clock')",
+        )
+        .await;
+    let wall = priya.js(SPEED).await;
+    assert!(
+        wall["caption"]
+            .as_str()
+            .unwrap()
+            .ends_with("(wall-clock time)"),
+        "{wall}"
+    );
+    assert_eq!(wall["answered"], office["answered"]);
+    assert_ne!(
+        wall["median"], office["median"],
+        "closed hours count on the wall clock"
+    );
+    report += &violations(&priya, &axe, "reports in wall-clock time").await;
 
     // A chart and its table say the same: the chart's title is the table's
     // caption, and it draws a bar per place row (at most 15).

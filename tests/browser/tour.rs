@@ -29,7 +29,7 @@ async fn shot(b: &Browser, name: &str, pictures: &mut Vec<(String, Vec<u8>)>) {
 
 #[tokio::test]
 async fn the_readme_tour_is_taken_from_the_demo() {
-    let Some(mut demo) = Demo::start(Needs::Browser).await else {
+    let Some(mut demo) = Demo::start_with_history(Needs::Browser).await else {
         return;
     };
     let sam = demo.login("sam").await;

@@ -50,6 +50,10 @@ pub struct DemoArgs {
     /// Seed of the simulated posts.
     #[arg(long)]
     seed: Option<u64>,
+    /// Leave every backlog item new: no seeded past week of officers'
+    /// work (and no Reports figures until someone works).
+    #[arg(long)]
+    no_history: bool,
 }
 
 /// Who gets the weekly report email.
@@ -178,7 +182,11 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
 
     let app = App::build(&config, &secrets, Some(args.listen)).await?;
     let addr = app.addr.context("the desk's listener")?;
-    let seeded = past_week(&app, &config, sim_seed, &shutdown).await?;
+    let seeded = if args.no_history {
+        None
+    } else {
+        Some(past_week(&app, &config, sim_seed, &shutdown).await?)
+    };
     println!();
     println!("placewatch demo is running: nothing here talks to the real X.");
     println!();
@@ -194,15 +202,17 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         sim.state.post_count(),
         args.rate
     );
-    println!(
-        "  Last week:    {} replied through X, {} on x.com, {} referred, {} dismissed, {} in progress, {} waiting",
-        seeded.replied_api,
-        seeded.replied_manual,
-        seeded.referred,
-        seeded.dismissed,
-        seeded.in_progress,
-        seeded.waiting
-    );
+    if let Some(seeded) = seeded {
+        println!(
+            "  Last week:    {} replied through X, {} on x.com, {} referred, {} dismissed, {} in progress, {} waiting",
+            seeded.replied_api,
+            seeded.replied_manual,
+            seeded.referred,
+            seeded.dismissed,
+            seeded.in_progress,
+            seeded.waiting
+        );
+    }
     println!("  Data:         {}", data_dir.display());
     println!(
         "  CLI:          placewatch triage list --config {}",
