@@ -236,7 +236,8 @@
     });
   }
 
-  // Filters beyond search and order fold behind a button (open while one is set).
+  // Filters beyond search and order fold behind a button; those set show as
+  // chips above the list (and in the button's count), so the rows stay in view.
   const foldButton = document.getElementById("more-filters");
   const facets = document.getElementById("facets");
   if (foldButton && facets) {
@@ -246,7 +247,7 @@
       foldButton.setAttribute("aria-expanded", String(!folded));
     };
     foldButton.hidden = false;
-    setFolded(Number(facets.dataset.set || "0") === 0);
+    setFolded(true);
     foldButton.addEventListener("click", () => setFolded(!form.classList.contains("folded")));
     document.getElementById("sort")?.addEventListener("change", () => form.requestSubmit());
   }

@@ -145,6 +145,39 @@ impl InboxQuery {
         }
     }
 
+    /// A chip for each filter set behind "More filters" (place, tag,
+    /// priority, reply path, owner, team), so the list says what narrows it
+    /// while the filters stay folded; `without` is the inbox's address
+    /// without the named keys.
+    fn facet_chips(&self, without: &impl Fn(&[&str]) -> String) -> Vec<Chip> {
+        [
+            ("place", "Place", &self.place),
+            ("tag", "Tag", &self.tag),
+            ("priority", "Priority", &self.priority),
+            ("path", "Reply", &self.path),
+            ("owner", "Owner", &self.owner),
+            ("team", "Team", &self.team),
+        ]
+        .into_iter()
+        .filter(|(_, _, value)| !value.trim().is_empty())
+        .map(|(key, name, value)| {
+            let value = match (key, value.trim()) {
+                ("path", "api") => "through the API",
+                ("path", "manual") => "by hand on x.com",
+                ("owner", "me") => "you",
+                ("team", "mine") => "your teams",
+                (_, value) => value,
+            };
+            let label = format!("{name}: {value}");
+            Chip {
+                remove_label: format!("Remove the filter {label}"),
+                label,
+                remove: without(&[key]),
+            }
+        })
+        .collect()
+    }
+
     /// The drill-down filters (days and language), checked.
     pub(crate) fn narrow(&self) -> Result<Narrow, WebError> {
         Narrow::parse(&self.from, &self.to, &self.lang).map_err(|e| WebError::Refused {
@@ -274,6 +307,8 @@ pub(crate) struct Row {
 
 /// An open item's waiting clock.
 pub(crate) struct Waiting {
+    /// "waited 3 h 5 min", or "office closed" for a post no office hour
+    /// has passed on yet while the office is closed.
     pub label: String,
     pub clock: &'static str,
     /// The words beside the clock for those who cannot see its colour.
@@ -298,7 +333,7 @@ impl Waiting {
         let waited = waited(cx.elapsed, posted, cx.now);
         let clock = targets.clock(item.priority, waited);
         Some(Waiting {
-            label: short_duration(waited),
+            label: wait_label(waited, cx.paused.is_some()),
             clock: clock.as_str(),
             state: match clock {
                 Clock::Within => "",
@@ -312,6 +347,18 @@ impl Waiting {
             ),
             note: cx.paused.clone().unwrap_or_default(),
         })
+    }
+}
+
+/// An open item's clock as the row shows it: "waited 3 h 5 min", or, for a
+/// post made since the office closed (`paused`: it is still closed, and no
+/// office minute has passed on it), "office closed" instead of a wait of
+/// "under 1 min" that would read as if it had just come in.
+fn wait_label(waited: std::time::Duration, paused: bool) -> String {
+    if paused && waited.as_secs() < 60 {
+        "office closed".to_owned()
+    } else {
+        format!("waited {}", short_duration(waited))
     }
 }
 
@@ -871,7 +918,9 @@ pub(crate) async fn page(
         .filter(|v| !v.trim().is_empty())
         .count()
         + narrow.set();
-    let chips = narrow.chips(|drop| at(&q.keep_without(None, true, drop)));
+    let without = |drop: &[&str]| at(&q.keep_without(None, true, drop));
+    let mut chips = q.facet_chips(&without);
+    chips.extend(narrow.chips(without));
     let csv_href = match keep.as_str() {
         "" => "/inbox.csv".to_owned(),
         keep => format!("/inbox.csv?{keep}"),
@@ -983,7 +1032,9 @@ mod tests {
 
     use time::macros::datetime;
 
-    use super::paused_words;
+    use std::time::Duration;
+
+    use super::{paused_words, wait_label};
     use crate::config::Config;
 
     fn config(extra: &str) -> Config {
@@ -1009,5 +1060,14 @@ mod tests {
         assert_eq!(paused_words(&c, datetime!(2026-12-07 10:00 UTC)), None);
         let wall = config("[office_hours]\nclock = \"wall_clock\"\n");
         assert_eq!(paused_words(&wall, datetime!(2026-12-05 12:00 UTC)), None);
+    }
+
+    #[test]
+    fn a_post_made_while_the_office_is_closed_says_so_instead_of_under_a_minute() {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        assert_eq!(wait_label(minutes(0), true), "office closed");
+        assert_eq!(wait_label(minutes(0), false), "waited under 1 min");
+        // Posted on Friday afternoon, read on Saturday: the office hours it waited.
+        assert_eq!(wait_label(minutes(95), true), "waited 1 h 35 min");
     }
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::accessibility::violations;
 use crate::harness::{Demo, Needs, POLL_WAIT};
-use crate::page::Browser;
+use crate::page::{Browser, grouped};
 
 /// The view this test works on: the open items at Croydon, which the
 /// demo's backlog fills with hundreds.
@@ -50,19 +50,6 @@ async fn backlog_filed(demo: &Demo) {
 }
 
 /// Opens `VIEW` once the backlog is filed: it holds more than 50 items.
-/// `n` as the desk writes counts: 1,076.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
-}
-
 async fn a_view_of_more_than_50(demo: &Demo, b: &Browser) -> u64 {
     backlog_filed(demo).await;
     b.goto(VIEW).await;

@@ -6,7 +6,7 @@ use fantoccini::Locator;
 use serde_json::{Value, json};
 
 use crate::harness::{Demo, Needs, POLL_WAIT};
-use crate::page::Browser;
+use crate::page::{Browser, grouped};
 
 /// What the inbox shows: each row's id, status label, places and text.
 async fn rows(b: &Browser) -> Vec<Value> {
@@ -362,7 +362,7 @@ async fn a_new_item_appears_at_the_top_without_moving_the_selection() {
             .await
             .as_str()
             .unwrap()
-            .starts_with(&format!("({} new) ", new_before + 1)),
+            .starts_with(&format!("({} new) ", grouped(new_before + 1))),
         "the title counts the new items"
     );
     demo.stop().await;

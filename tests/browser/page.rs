@@ -246,3 +246,16 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
         (axum::http::Method::POST, Some(body.to_string()))
     }
 }
+
+/// `n` as the desk writes counts: 1,076.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
