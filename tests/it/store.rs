@@ -13,6 +13,7 @@ mod integrity;
 mod perf;
 mod queue;
 mod report;
+mod report_calendar;
 mod search;
 mod team_edit;
 mod teams;
