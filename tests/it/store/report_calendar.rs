@@ -372,7 +372,7 @@ async fn a_fortnight_over_the_clock_change_and_easter_is_counted_exactly() {
     assert_eq!(s.measure, Measure::OfficeHours);
     // Missed: B (high, 1 h) and E (urgent, unanswered); A and C are within 8 h.
     assert_eq!(
-        lines(&[s.overall.clone()]),
+        lines(std::slice::from_ref(&s.overall)),
         [line("All items", &[a, b, c], &[a, b, c, d], 2)]
     );
     assert_eq!(
@@ -412,7 +412,7 @@ async fn a_fortnight_over_the_clock_change_and_easter_is_counted_exactly() {
     assert_counts(&wall);
     let s = &wall.speed;
     assert_eq!(
-        lines(&[s.overall.clone()]),
+        lines(std::slice::from_ref(&s.overall)),
         [line("All items", &[a, b, c], &[a, b, c, d], 4)]
     );
     assert_eq!(
