@@ -134,12 +134,19 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Logs go to standard error (journald takes them from there under
+/// systemd), in colour only on a terminal and never when `NO_COLOR` is set
+/// (no-color.org), so a log file or the journal holds plain text.
 fn init_tracing() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .init();
 }
 

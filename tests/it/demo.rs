@@ -64,12 +64,15 @@ fn read_banner(child: &mut Child) -> Banner {
 #[tokio::test]
 async fn the_demo_prints_a_working_login_and_stops_cleanly_on_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
+    // Its log, written to a file as under a service manager.
+    let log = dir.path().join("demo.log");
     let mut child = placewatch()
         .args(["demo", "--listen", "127.0.0.1:0", "--data"])
         .arg(dir.path())
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "info")
+        .env_remove("NO_COLOR")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
     let Banner {
@@ -204,6 +207,10 @@ async fn the_demo_prints_a_working_login_and_stops_cleanly_on_ctrl_c() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "{status}");
+    // Plain text, not a terminal's colour codes.
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.contains(" INFO "), "{log}");
+    assert!(!log.contains('\u{1b}'), "colour codes in a log file: {log}");
 }
 
 #[test]
