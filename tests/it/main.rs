@@ -11,6 +11,7 @@ mod helpers;
 mod kill;
 mod mail;
 mod openapi;
+mod packaging;
 mod poller;
 mod postgres;
 mod referrals;
