@@ -9,6 +9,7 @@ mod assign;
 mod bulk;
 mod claims;
 mod export;
+mod limits;
 mod live;
 mod notifications;
 mod referrals;
