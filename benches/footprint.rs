@@ -156,7 +156,7 @@ async fn main() {
     };
     let monitors = plan(&config, &council).expect("places pack").len();
 
-    let port = free_port();
+    let (port, monitoring) = (free_port(), free_port());
     let log_path = dir.path().join("daemon.log");
     let log = std::fs::File::create(&log_path).expect("log file");
     let mut child = Command::new(&bin)
@@ -165,6 +165,10 @@ async fn main() {
         .arg(&config_path)
         .arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
+        .env(
+            "PLACEWATCH__DESK__MONITORING_LISTEN",
+            format!("127.0.0.1:{monitoring}"),
+        )
         .env("PLACEWATCH_BEARER_TOKEN", &sim.credentials.bearer_token)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -176,7 +180,7 @@ async fn main() {
 
     // Wait for every monitor's first cycle (the backfill) to be stored.
     let http = reqwest::Client::new();
-    let healthz = format!("http://127.0.0.1:{port}/healthz");
+    let healthz = format!("http://127.0.0.1:{monitoring}/healthz");
     let polled = loop {
         if let Ok(Some(status)) = child.try_wait() {
             let log = std::fs::read_to_string(&log_path).unwrap_or_default();

@@ -164,9 +164,14 @@ pub struct App {
     /// The account placewatch reads for and replies from.
     pub council: Council,
     pub config: Arc<Config>,
-    /// Where the desk, `/metrics` and `/healthz` are served.
+    /// Where the desk is served.
     pub listener: Option<TcpListener>,
     pub addr: Option<SocketAddr>,
+    /// Where `/metrics` and `/healthz` are served (`desk.monitoring_listen`).
+    pub monitoring: Option<TcpListener>,
+    pub monitoring_addr: Option<SocketAddr>,
+    /// Opens them on the desk's address too (`desk.monitoring_token_env`).
+    monitoring_token: Option<secrecy::SecretString>,
     /// Sends notification emails (one connection a message, so it is
     /// shared with the referral sender); `None` without `[mail]`.
     pub mailer: Option<Arc<Mailer>>,
@@ -180,7 +185,8 @@ pub struct App {
 
 impl App {
     /// Builds everything `placewatch run` needs, with the secrets read at
-    /// start-up. `listen` serves the desk, `/metrics` and `/healthz`.
+    /// start-up. `listen` serves the desk; `/metrics` and `/healthz` are
+    /// served where `desk.monitoring_listen` says.
     pub async fn build(
         config: &Config,
         secrets: &Secrets,
@@ -219,6 +225,17 @@ impl App {
             }
             None => (None, None),
         };
+        let (monitoring, monitoring_addr) = match config.desk.monitoring_listen {
+            Some(addr) => {
+                let l = TcpListener::bind(addr).await.with_context(|| {
+                    format!("binding {addr} for /metrics and /healthz (desk.monitoring_listen)")
+                })?;
+                let addr = l.local_addr()?;
+                info!(monitoring.address = %addr, "serving /metrics and /healthz");
+                (Some(l), Some(addr))
+            }
+            None => (None, None),
+        };
         store.set_desk_url(&desk_url(config, addr));
         let email_url = email_desk_url(config, addr);
         let referrals = mailer.clone().map(|mailer| crate::referral::Sender {
@@ -243,6 +260,9 @@ impl App {
             config: Arc::new(config.clone()),
             listener,
             addr,
+            monitoring,
+            monitoring_addr,
+            monitoring_token: secrets.monitoring_token.clone(),
             mailer,
             email_url,
         })
@@ -258,7 +278,7 @@ impl App {
         let store = self.poller.store.clone();
         let mut tasks: JoinSet<Task> = JoinSet::new();
         if let (Some(listener), Some(addr)) = (self.listener, self.addr) {
-            let desk = Desk::new(
+            let mut desk = Desk::new(
                 store.clone(),
                 self.outbox.clone(),
                 self.council.clone(),
@@ -267,12 +287,24 @@ impl App {
                 addr,
                 shutdown.clone(),
             );
+            desk.monitoring_token = self.monitoring_token.clone();
             let stop = shutdown.clone();
             tasks.spawn(async move {
                 let served = web::serve(listener, web::router(desk), stop).await;
                 (
                     "desk",
                     served.with_context(|| format!("serving the desk on {addr}")),
+                )
+            });
+        }
+        if let (Some(listener), Some(addr)) = (self.monitoring, self.monitoring_addr) {
+            let router = web::monitoring_router(self.poller.health.clone());
+            let stop = shutdown.clone();
+            tasks.spawn(async move {
+                let served = web::serve(listener, router, stop).await;
+                (
+                    "monitoring",
+                    served.with_context(|| format!("serving /metrics and /healthz on {addr}")),
                 )
             });
         }

@@ -90,6 +90,25 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
         "bulk_max_items",
         &config.desk.bulk_max_items.to_string(),
     );
+    kv(
+        &mut out,
+        "monitoring_listen",
+        &string(
+            &config
+                .desk
+                .monitoring_listen
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+        ),
+    );
+    if let Some(var) = &config.desk.monitoring_token_env {
+        let _ = writeln!(
+            out,
+            "monitoring_token_env = {}  # {}",
+            string(var),
+            secret_state(env, var)
+        );
+    }
     let _ = writeln!(out, "\n[replies]");
     kv(
         &mut out,

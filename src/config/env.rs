@@ -105,6 +105,8 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
             ("waiting_target_normal_minutes", Int),
             ("waiting_target_low_minutes", Int),
             ("bulk_max_items", Int),
+            ("monitoring_listen", Str),
+            ("monitoring_token_env", Str),
         ],
     ),
     (

@@ -228,6 +228,9 @@ pub struct Secrets {
     /// The `[[teams]]` webhook URLs, by the name of the variable holding
     /// each (`teams_webhook_env`, `slack_webhook_env`); unset ones left out.
     pub webhooks: BTreeMap<String, SecretString>,
+    /// The bearer token that opens `/metrics` and `/healthz` on the desk's
+    /// address (`desk.monitoring_token_env`).
+    pub monitoring_token: Option<SecretString>,
 }
 
 impl Secrets {
@@ -262,6 +265,11 @@ impl Secrets {
                 .flatten()
                 .filter_map(|var| Some((var.clone(), read_secret(env, var)?)))
                 .collect(),
+            monitoring_token: config
+                .desk
+                .monitoring_token_env
+                .as_ref()
+                .and_then(|var| read_secret(env, var)),
         }
     }
 }
@@ -281,6 +289,7 @@ impl std::fmt::Debug for Secrets {
             .field("bearer_token", &self.bearer_token.is_some())
             .field("api_key_pair", &self.api_key_pair.is_some())
             .field("smtp_password", &self.smtp_password.is_some())
+            .field("monitoring_token", &self.monitoring_token.is_some())
             .field(
                 "smtp_oauth_client_secret",
                 &self.smtp_oauth_client_secret.is_some(),

@@ -52,6 +52,8 @@ pub(crate) mod defaults {
     pub(crate) const SIM_BACKLOG_DAYS: i64 = 3;
     pub(crate) const SESSION_HOURS: i64 = 12;
     pub(crate) const BULK_MAX_ITEMS: i64 = 5_000;
+    /// Where `/metrics` and `/healthz` are served: loopback, a port of their own.
+    pub(crate) const MONITORING_LISTEN: &str = "127.0.0.1:9464";
     /// `replies.in_flight_grace_secs` when not set: this many times
     /// `x.request_timeout_secs` (30 s → 60 s).
     pub(crate) const IN_FLIGHT_GRACE_TIMEOUTS: u32 = 2;
@@ -307,6 +309,8 @@ pub(crate) struct RawDesk {
     pub(crate) waiting_target_normal_minutes: i64,
     pub(crate) waiting_target_low_minutes: i64,
     pub(crate) bulk_max_items: i64,
+    pub(crate) monitoring_listen: String,
+    pub(crate) monitoring_token_env: Option<String>,
 }
 
 impl Default for RawDesk {
@@ -324,6 +328,8 @@ impl Default for RawDesk {
             waiting_target_normal_minutes: minutes(targets.normal),
             waiting_target_low_minutes: minutes(targets.low),
             bulk_max_items: defaults::BULK_MAX_ITEMS,
+            monitoring_listen: defaults::MONITORING_LISTEN.to_owned(),
+            monitoring_token_env: None,
         }
     }
 }
@@ -739,6 +745,12 @@ pub struct DeskConfig {
     /// The most items one bulk action may change (a view that holds more is
     /// refused with a message to narrow it).
     pub bulk_max_items: u32,
+    /// Where `/metrics` and `/healthz` are served on their own (loopback by
+    /// default); `None`: not on an address of their own.
+    pub monitoring_listen: Option<std::net::SocketAddr>,
+    /// The variable holding a bearer token that also opens `/metrics` and
+    /// `/healthz` on the desk's own address; `None`: they are not there.
+    pub monitoring_token_env: Option<String>,
 }
 
 /// `[replies]`: how the reply outbox settles replies left in `sending` (a

@@ -431,7 +431,22 @@ fn desk(raw: RawDesk, ctx: &Ctx<'_>) -> Result<DeskConfig> {
         low: minutes("low", raw.waiting_target_low_minutes)?,
     };
     let bulk_max_items = int_in(ctx, "desk.bulk_max_items", raw.bulk_max_items, 1, 50_000)?;
+    let monitoring_listen = match raw.monitoring_listen.trim() {
+        "" => None,
+        addr => Some(addr.parse().map_err(|_| {
+            ctx.invalid(
+                "desk.monitoring_listen",
+                format!("{addr:?} is not an address and port (such as \"127.0.0.1:9464\"), or \"\" for none"),
+            )
+        })?),
+    };
+    let monitoring_token_env = raw
+        .monitoring_token_env
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty());
     Ok(DeskConfig {
+        monitoring_listen,
+        monitoring_token_env,
         waiting_targets,
         bulk_max_items: bulk_max_items as u32,
         public_url,

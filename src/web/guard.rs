@@ -21,6 +21,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -283,6 +284,32 @@ async fn check_csrf(
             Ok(Request::from_parts(parts, Body::from(bytes)))
         }
         _ => Err(WebError::Csrf),
+    }
+}
+
+/// Lets a request through only with `Authorization: Bearer TOKEN` (the
+/// monitoring endpoints on the desk's address); 401 otherwise.
+pub(crate) async fn require_bearer(
+    State(token): State<Arc<secrecy::SecretString>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    use secrecy::ExposeSecret;
+    let offered = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match offered {
+        Some(t) if constant_time_eq(t.as_bytes(), token.expose_secret().as_bytes()) => {
+            next.run(request).await
+        }
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "a bearer token is needed\n",
+        )
+            .into_response(),
     }
 }
 

@@ -97,6 +97,10 @@ pub struct Desk {
     pub(crate) origins: Arc<guard::Origins>,
     pub(crate) live: live::Live,
     pub(crate) presence: presence::Presence,
+    /// Opens `/metrics` and `/healthz` on the desk's address to requests
+    /// bearing it (`desk.monitoring_token_env`); without it they are not
+    /// served here at all (see [`monitoring_router`]).
+    pub monitoring_token: Option<secrecy::SecretString>,
 }
 
 impl Desk {
@@ -124,6 +128,7 @@ impl Desk {
             origins: Arc::new(origins),
             live,
             presence: presence::Presence::default(),
+            monitoring_token: None,
         }
     }
 
@@ -137,7 +142,8 @@ impl Desk {
     }
 }
 
-/// The desk's routes, with `/metrics` and `/healthz` (which need no session).
+/// The desk's routes; `/metrics` and `/healthz` only with a bearer token
+/// (see [`Desk::monitoring_token`]).
 pub fn router(desk: Desk) -> Router {
     // Live-update streams stay open for the whole session; everything else
     // answers within REQUEST_TIMEOUT (a reply's send included: X's own
@@ -197,7 +203,12 @@ pub fn router(desk: Desk) -> Router {
     let open = Router::new()
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/static/{file}", get(assets::file));
-    let health = health_router(desk.health.clone());
+    let health = match desk.monitoring_token.clone() {
+        Some(token) => health_router(desk.health.clone()).layer(
+            axum::middleware::from_fn_with_state(Arc::new(token), guard::require_bearer),
+        ),
+        None => Router::new(),
+    };
     pages
         .merge(open)
         .layer(axum::middleware::from_fn_with_state(
@@ -224,9 +235,22 @@ pub fn router(desk: Desk) -> Router {
         )
 }
 
+/// What the monitoring address (`desk.monitoring_listen`, loopback by
+/// default) serves: `/metrics` and `/healthz`, open to whoever can reach it.
+pub fn monitoring_router(health: Health) -> Router {
+    health_router(health).layer(
+        TraceLayer::new_for_http()
+            .make_span_with(|request: &axum::http::Request<_>| {
+                tracing::debug_span!("monitoring", path = %request.uri().path())
+            })
+            .on_response(DefaultOnResponse::new().level(Level::DEBUG))
+            .on_failure(DefaultOnFailure::new().level(Level::WARN)),
+    )
+}
+
 /// `/metrics` (Prometheus text) and `/healthz` (JSON snapshot; 503 while
-/// polling is paused), open without a session for monitoring systems.
-pub fn health_router(health: Health) -> Router {
+/// polling is paused), for monitoring systems (no session).
+fn health_router(health: Health) -> Router {
     async fn metrics(State(h): State<Health>) -> impl IntoResponse {
         (
             [(

@@ -30,7 +30,7 @@ async fn backlog_filed(demo: &Demo) {
     let deadline = tokio::time::Instant::now() + POLL_WAIT;
     loop {
         let health: serde_json::Value = http
-            .get(format!("{}/healthz", demo.desk))
+            .get(format!("{}/healthz", demo.monitoring))
             .send()
             .await
             .unwrap()

@@ -111,6 +111,8 @@ pub struct Demo {
     pub desk: String,
     /// The simulated X's origin.
     pub sim: String,
+    /// Where `/metrics` and `/healthz` are served.
+    pub monitoring: String,
     passwords: HashMap<String, String>,
     demo: Child,
     driver: Child,
@@ -161,6 +163,7 @@ impl Demo {
         };
         let desk = field("Desk:");
         let sim = field("Simulated X:");
+        let monitoring = field("Monitoring:").trim_end_matches("/healthz").to_owned();
         let passwords = lines
             .iter()
             .filter_map(|l| {
@@ -176,6 +179,7 @@ impl Demo {
         Some(Demo {
             desk,
             sim,
+            monitoring,
             passwords,
             demo,
             driver,

@@ -48,6 +48,8 @@ pub const OFFICERS: &[(&str, Role)] = &[
 pub struct DeskTest {
     pub sim: TestSim,
     pub base: String,
+    /// Where `/metrics` and `/healthz` are served (`desk.monitoring_listen`).
+    pub monitoring: String,
     /// A second handle on the desk's database, for checking what it holds.
     pub store: Store,
     shutdown: CancellationToken,
@@ -128,7 +130,11 @@ requires_approval = true
             }
             vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
         };
-        let config = Config::from_str_with_env(&source, &path, &|_| None).unwrap();
+        // /metrics and /healthz on a port of their own, free (tests run side by side).
+        let monitoring = |name: &str| {
+            (name == "PLACEWATCH__DESK__MONITORING_LISTEN").then(|| "127.0.0.1:0".to_owned())
+        };
+        let config = Config::from_str_with_env(&source, &path, &monitoring).unwrap();
         let secrets = placewatch::config::Secrets::resolve(&config, &env);
         placewatch::x::auth::login_auto_approved(&placewatch::app::auth_settings(
             &config, &secrets,
@@ -139,6 +145,7 @@ requires_approval = true
             .await
             .unwrap();
         let addr = app.addr.unwrap();
+        let monitoring = format!("http://{}", app.monitoring_addr.unwrap());
         let store = Store::open(&config.data.dir.join("placewatch.db"))
             .await
             .unwrap();
@@ -166,6 +173,7 @@ requires_approval = true
         DeskTest {
             sim,
             base: format!("http://{addr}"),
+            monitoring,
             store,
             shutdown,
             running: Some(running),

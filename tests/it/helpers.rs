@@ -180,6 +180,7 @@ pub fn daemon(
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_placewatch"));
     c.args(["run", "--listen", "127.0.0.1:0", "--config"])
         .arg(config)
+        .env("PLACEWATCH__DESK__MONITORING_LISTEN", "127.0.0.1:0")
         .envs(env.iter().copied())
         .env("RUST_LOG", "warn")
         .env_remove("PLACEWATCH_FAILPOINT")

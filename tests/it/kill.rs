@@ -55,6 +55,7 @@ fn spawn(config: &std::path::Path, bearer: &str) -> Child {
         .args(["run", "--config"])
         .arg(config)
         .args(["--listen", "127.0.0.1:0"])
+        .env("PLACEWATCH__DESK__MONITORING_LISTEN", "127.0.0.1:0")
         .env("PW_TEST_BEARER", bearer)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())

@@ -135,6 +135,8 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         ),
         ("PLACEWATCH__MAIL__SECURITY", "none".into()),
         ("PLACEWATCH__MAIL__FROM", "comms-desk@croydon.gov.uk".into()),
+        // /metrics and /healthz on a free loopback port (printed below).
+        ("PLACEWATCH__DESK__MONITORING_LISTEN", "127.0.0.1:0".into()),
         // Spikes show on the inbox within seconds of a burst.
         ("PLACEWATCH__ALERTS__CHECK_INTERVAL_SECS", "5".into()),
         // The weekly report is due now: the manager's copy of last week.
@@ -212,6 +214,9 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             seeded.in_progress,
             seeded.waiting
         );
+    }
+    if let Some(monitoring) = app.monitoring_addr {
+        println!("  Monitoring:   http://{monitoring}/healthz and /metrics");
     }
     println!("  Data:         {}", data_dir.display());
     println!(

@@ -279,6 +279,24 @@ fn a_trusted_proxy_that_is_not_an_address_names_the_key_and_line() {
 }
 
 #[test]
+fn the_monitoring_address_defaults_to_loopback_and_a_bad_one_names_the_key_and_line() {
+    let c = parse(&with_monitor("")).unwrap();
+    assert_eq!(
+        c.desk.monitoring_listen,
+        Some("127.0.0.1:9464".parse().unwrap())
+    );
+    assert_eq!(c.desk.monitoring_token_env, None);
+    let off = parse(&with_monitor("[desk]\nmonitoring_listen = \"\"")).unwrap();
+    assert_eq!(off.desk.monitoring_listen, None);
+    let e = err(&with_monitor("[desk]\nmonitoring_listen = \"localhost\""));
+    assert!(e.starts_with("config/placewatch.toml:8"), "{e}");
+    assert!(
+        e.contains("desk.monitoring_listen: \"localhost\" is not an address and port"),
+        "{e}"
+    );
+}
+
+#[test]
 fn waiting_targets_default_per_priority_and_a_bad_one_names_its_key() {
     use crate::domain::triage::{Priority, WaitingTargets};
     let c = parse(&with_monitor("[desk]\nwaiting_target_high_minutes = 90")).unwrap();

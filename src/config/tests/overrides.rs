@@ -106,6 +106,7 @@ fn known_keys_match_the_schema() {
          oauth_token_url = \"https://login.microsoftonline.com/t/oauth2/v2.0/token\"\n\
          oauth_client_id = \"app\"\noauth_scope = \"https://outlook.office365.com/.default\"\n\
          oauth_refresh_token_env = \"PLACEWATCH_SMTP_REFRESH_TOKEN\"\n\
+         [desk]\nmonitoring_token_env = \"PLACEWATCH_MONITORING_TOKEN\"\n\
          [office_hours]\nbank_holidays_file = {:?}",
         holidays.display().to_string()
     )))

@@ -7,7 +7,7 @@ use reqwest::header::SET_COOKIE;
 use super::{DeskTest, PASSWORD, location, session_cookie};
 
 #[tokio::test]
-async fn every_page_but_login_and_health_needs_a_session() {
+async fn every_page_but_login_needs_a_session() {
     let t = DeskTest::start().await;
     let anon = t.anonymous();
     for path in [
@@ -32,15 +32,70 @@ async fn every_page_but_login_and_health_needs_a_session() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    for path in [
-        "/login",
-        "/healthz",
-        "/metrics",
-        "/static/desk.css",
-        "/static/desk.js",
-    ] {
+    for path in ["/login", "/static/desk.css", "/static/desk.js"] {
         assert_eq!(anon.get(path).await.status(), StatusCode::OK, "{path}");
     }
+    t.stop().await;
+}
+
+/// `/metrics` and `/healthz` are not on the desk's address (which a
+/// reverse proxy may publish) but on the monitoring address, loopback by
+/// default; with `desk.monitoring_token_env` set they are also on the desk's
+/// address, for a bearer of that token only.
+#[tokio::test]
+async fn monitoring_is_served_apart_from_the_desk_or_to_a_bearer_of_its_token() {
+    let t = DeskTest::start().await;
+    let anon = t.anonymous();
+    let http = reqwest::Client::new();
+    for path in ["/healthz", "/metrics"] {
+        assert_eq!(
+            anon.get(path).await.status(),
+            StatusCode::NOT_FOUND,
+            "desk {path}"
+        );
+        let r = http
+            .get(format!("{}{path}", t.monitoring))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "monitoring {path}");
+    }
+    let metrics = http
+        .get(format!("{}/metrics", t.monitoring))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("# TYPE"), "{metrics}");
+    t.stop().await;
+
+    let t = DeskTest::start_with_env(
+        "\n[desk]\nmonitoring_token_env = \"PW_MONITORING_TOKEN\"\n",
+        &[(
+            "PW_MONITORING_TOKEN",
+            "a-long-random-monitoring-token".into(),
+        )],
+    )
+    .await;
+    let healthz = format!("{}/healthz", t.base);
+    let status = |token: Option<&'static str>| {
+        let (http, healthz) = (http.clone(), healthz.clone());
+        async move {
+            let mut r = http.get(healthz);
+            if let Some(token) = token {
+                r = r.bearer_auth(token);
+            }
+            r.send().await.unwrap().status()
+        }
+    };
+    assert_eq!(status(None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status(Some("wrong")).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        status(Some("a-long-random-monitoring-token")).await,
+        StatusCode::OK
+    );
     t.stop().await;
 }
 

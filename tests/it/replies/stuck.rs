@@ -58,6 +58,7 @@ impl Daemon {
         let log = File::options().create(true).append(true).open(log).unwrap();
         let child = bin
             .command(&["run", "--listen", "127.0.0.1:0"])
+            .env("PLACEWATCH__DESK__MONITORING_LISTEN", "127.0.0.1:0")
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
