@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, LogFormat};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -116,7 +116,6 @@ pub(crate) enum Failure {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Config(e)) => {
@@ -135,22 +134,34 @@ pub fn main() -> ExitCode {
 }
 
 /// Logs go to standard error (journald takes them from there under
-/// systemd), in colour only on a terminal and never when `NO_COLOR` is set
-/// (no-color.org), so a log file or the journal holds plain text.
-fn init_tracing() {
+/// systemd): as text, in colour only on a terminal and never when
+/// `NO_COLOR` is set (no-color.org), so a log file or the journal holds
+/// plain text; or as one JSON object a line (`[log] format = "json"`).
+fn init_tracing(format: LogFormat) {
     use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let colour = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    tracing_subscriber::fmt()
+    let log = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(colour)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => log.json().flatten_event(true).init(),
+        LogFormat::Text => {
+            let colour = std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            log.with_ansi(colour).init();
+        }
+    }
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    // The daemon logs as its config says; every other command as text.
+    if let Command::Run { config, listen } = cli.command {
+        let config = Config::load(&config)?;
+        init_tracing(config.log.format);
+        return block_on(run_daemon(config, listen));
+    }
+    init_tracing(LogFormat::Text);
     match cli.command {
         Command::CheckConfig { config } => {
             let config = Config::load(&config)?;
@@ -160,10 +171,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Sim(args) => sim::run(args),
         Command::Officer(args) => officer::run(args),
         Command::Demo(args) => demo::run(args),
-        Command::Run { config, listen } => {
-            let config = Config::load(&config)?;
-            block_on(run_daemon(config, listen))
-        }
+        Command::Run { .. } => unreachable!("run is handled above"),
         Command::Auth(args) => auth::run(args),
         Command::Status { config, json } => {
             let config = Config::load(&config)?;

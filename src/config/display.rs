@@ -31,6 +31,8 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
     budget(&mut out, config);
     let _ = writeln!(out, "[data]");
     kv(&mut out, "dir", &string(&config.data.dir.to_string_lossy()));
+    let _ = writeln!(out, "\n[log]");
+    kv(&mut out, "format", &string(config.log.format.as_str()));
     let _ = writeln!(out, "\n[sim]");
     kv(&mut out, "seed", &config.sim.seed.to_string());
     kv(&mut out, "rate_per_min", &float(config.sim.rate_per_min));

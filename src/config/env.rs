@@ -88,6 +88,7 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     ("data", &[("dir", Str)]),
+    ("log", &[("format", Str)]),
     (
         "sim",
         &[("seed", Int), ("rate_per_min", Num), ("backlog_days", Int)],

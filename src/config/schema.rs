@@ -85,6 +85,9 @@ pub(crate) struct RawConfig {
     pub(crate) data: RawData,
     #[serde(default)]
     pub(crate) sim: RawSim,
+    /// `[log]`: how the daemon writes its log.
+    #[serde(default)]
+    pub(crate) log: RawLog,
     #[serde(default)]
     pub(crate) desk: RawDesk,
     #[serde(default)]
@@ -283,6 +286,21 @@ impl Default for RawData {
     fn default() -> Self {
         Self {
             dir: defaults::DATA_DIR.into(),
+        }
+    }
+}
+
+/// `[log]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawLog {
+    pub(crate) format: String,
+}
+
+impl Default for RawLog {
+    fn default() -> Self {
+        Self {
+            format: "text".to_owned(),
         }
     }
 }
@@ -710,6 +728,31 @@ pub struct Data {
     /// Absolute data directory (relative paths in the file are resolved
     /// against the config file's directory).
     pub dir: PathBuf,
+}
+
+/// How `placewatch run` writes its log (to standard error, for journald).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// One human-readable line an event (coloured only on a terminal).
+    #[default]
+    Text,
+    /// One JSON object a line, for log collectors.
+    Json,
+}
+
+impl LogFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        }
+    }
+}
+
+/// `[log]`: how the daemon logs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LogConfig {
+    pub format: LogFormat,
 }
 
 /// `[sim]`: settings for `placewatch sim` and `placewatch demo`.

@@ -38,6 +38,7 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
         budget: budget(raw.budget, ctx)?,
         data: data(raw.data, ctx)?,
         sim: sim(raw.sim, ctx)?,
+        log: log(raw.log, ctx)?,
         desk: desk(raw.desk, ctx)?,
         replies: replies(raw.replies, &x, ctx)?,
         triage: triage::triage(raw.triage, &monitor.places, ctx)?,
@@ -388,6 +389,20 @@ pub(super) fn resolve_path(ctx: &Ctx<'_>, key: &str, value: &str) -> Result<Path
     let joined: PathBuf = base.join(value);
     std::path::absolute(&joined)
         .map_err(|e| ctx.invalid(key, format!("cannot resolve {joined:?}: {e}")))
+}
+
+fn log(raw: RawLog, ctx: &Ctx<'_>) -> Result<LogConfig> {
+    let format = match raw.format.trim() {
+        "text" => LogFormat::Text,
+        "json" => LogFormat::Json,
+        other => {
+            return Err(ctx.invalid(
+                "log.format",
+                format!("{other:?} is not a log format: \"text\" or \"json\""),
+            ));
+        }
+    };
+    Ok(LogConfig { format })
 }
 
 fn sim(raw: RawSim, ctx: &Ctx<'_>) -> Result<SimConfig> {

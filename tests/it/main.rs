@@ -9,6 +9,7 @@ mod demo;
 mod desk;
 mod helpers;
 mod kill;
+mod logs;
 mod mail;
 mod openapi;
 mod packaging;
