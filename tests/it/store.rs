@@ -12,6 +12,7 @@ mod ingest;
 mod integrity;
 mod perf;
 mod queue;
+mod release_fixture;
 mod report;
 mod report_calendar;
 mod search;

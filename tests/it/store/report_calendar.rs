@@ -24,14 +24,14 @@ const HOUR: u64 = 3600;
 const MIN: u64 = 60;
 
 /// The period: Thursday 26 March to Wednesday 8 April 2026 (UK days).
-fn fortnight() -> Period {
+pub(super) fn fortnight() -> Period {
     Period::new(date!(2026 - 03 - 26), date!(2026 - 04 - 08)).unwrap()
 }
 
 /// When the report is read: Wednesday 8 April, 17:00 BST.
 const NOW: OffsetDateTime = datetime!(2026-04-08 16:00 UTC);
 
-fn settings() -> ReportSettings {
+pub(super) fn settings() -> ReportSettings {
     ReportSettings {
         targets: WaitingTargets::default(),
         prices: Prices {
@@ -45,7 +45,7 @@ fn settings() -> ReportSettings {
 }
 
 /// The default office hours, with England and Wales's bank holidays.
-fn council() -> Config {
+pub(super) fn council() -> Config {
     let toml = "[council]\nname = \"Croydon Council\"\nhandle = \"yourcroydon\"\n\
                 [monitor]\nplaces = [\"Croydon\", \"Purley\"]\n";
     Config::from_str_with_env(toml, Path::new("placewatch.toml"), &|_| None).unwrap()
@@ -53,7 +53,7 @@ fn council() -> Config {
 
 /// Files the six posts (one before the period) and does what the officers
 /// did, each at its time. Returns the items' ids by post id.
-async fn a_fortnight(store: &Store) -> std::collections::HashMap<u64, i64> {
+pub(super) async fn a_fortnight(store: &Store) -> std::collections::HashMap<u64, i64> {
     let streets = TeamConfig {
         name: "Streets".into(),
         emails: vec!["streets@croydon.example".parse().unwrap()],
@@ -276,7 +276,7 @@ fn line(label: &str, fr: &[u64], res: &[u64], missed: u64) -> Line {
 }
 
 /// The figures that do not depend on the clock.
-fn assert_counts(r: &Report) {
+pub(super) fn assert_counts(r: &Report) {
     let v = &r.volume;
     assert_eq!(v.total, 5);
     let per_day: Vec<(String, u64)> = v.per_day.iter().map(|(d, n)| (d.to_string(), *n)).collect();
