@@ -228,6 +228,9 @@ fn cache_name() -> String {
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("reading migrations/")
         .filter_map(|e| e.ok().map(|e| e.path()))
+        // SQLite's migrations only: `migrations/postgres/` is another
+        // engine's schema, and not a file.
+        .filter(|path| path.is_file())
         .collect();
     files.sort();
     // FNV-1a over names and contents: stable across runs and toolchains.
