@@ -327,7 +327,12 @@ async fn main() {
         addr,
         shutdown.clone(),
     );
-    let server = tokio::spawn(web::serve(listener, web::router(desk), shutdown.clone()));
+    let server = tokio::spawn(web::serve(
+        listener,
+        web::router(desk),
+        shutdown.clone(),
+        None,
+    ));
     let base = format!("http://{addr}");
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

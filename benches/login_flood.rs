@@ -160,7 +160,12 @@ async fn main() {
         addr,
         shutdown.clone(),
     );
-    let server = tokio::spawn(web::serve(listener, web::router(desk), shutdown.clone()));
+    let server = tokio::spawn(web::serve(
+        listener,
+        web::router(desk),
+        shutdown.clone(),
+        None,
+    ));
     let base = format!("http://{addr}");
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!("login flood: {attempts} simultaneous wrong passwords, {cores} cores");

@@ -172,6 +172,8 @@ pub struct App {
     pub monitoring_addr: Option<SocketAddr>,
     /// Opens them on the desk's address too (`desk.monitoring_token_env`).
     monitoring_token: Option<secrecy::SecretString>,
+    /// The desk's own HTTPS (`desk.tls_cert_file`), checked at start.
+    tls: Option<tokio_rustls::TlsAcceptor>,
     /// Sends notification emails (one connection a message, so it is
     /// shared with the referral sender); `None` without `[mail]`.
     pub mailer: Option<Arc<Mailer>>,
@@ -225,6 +227,13 @@ impl App {
             }
             None => (None, None),
         };
+        let tls = config
+            .desk
+            .tls
+            .as_ref()
+            .map(web::tls_acceptor)
+            .transpose()
+            .context("the desk's certificate")?;
         let (monitoring, monitoring_addr) = match config.desk.monitoring_listen {
             Some(addr) => {
                 let l = TcpListener::bind(addr).await.with_context(|| {
@@ -263,6 +272,7 @@ impl App {
             monitoring,
             monitoring_addr,
             monitoring_token: secrets.monitoring_token.clone(),
+            tls,
             mailer,
             email_url,
         })
@@ -278,6 +288,7 @@ impl App {
         let store = self.poller.store.clone();
         let mut tasks: JoinSet<Task> = JoinSet::new();
         if let (Some(listener), Some(addr)) = (self.listener, self.addr) {
+            let tls = self.tls.clone();
             let mut desk = Desk::new(
                 store.clone(),
                 self.outbox.clone(),
@@ -290,7 +301,7 @@ impl App {
             desk.monitoring_token = self.monitoring_token.clone();
             let stop = shutdown.clone();
             tasks.spawn(async move {
-                let served = web::serve(listener, web::router(desk), stop).await;
+                let served = web::serve(listener, web::router(desk), stop, tls).await;
                 (
                     "desk",
                     served.with_context(|| format!("serving the desk on {addr}")),
@@ -301,7 +312,7 @@ impl App {
             let router = web::monitoring_router(self.poller.health.clone());
             let stop = shutdown.clone();
             tasks.spawn(async move {
-                let served = web::serve(listener, router, stop).await;
+                let served = web::serve(listener, router, stop, None).await;
                 (
                     "monitoring",
                     served.with_context(|| format!("serving /metrics and /healthz on {addr}")),

@@ -103,6 +103,18 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
                 .unwrap_or_default(),
         ),
     );
+    if let Some(tls) = &config.desk.tls {
+        kv(
+            &mut out,
+            "tls_cert_file",
+            &string(&tls.cert_file.to_string_lossy()),
+        );
+        kv(
+            &mut out,
+            "tls_key_file",
+            &string(&tls.key_file.to_string_lossy()),
+        );
+    }
     if let Some(var) = &config.desk.monitoring_token_env {
         let _ = writeln!(
             out,

@@ -108,6 +108,8 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
             ("bulk_max_items", Int),
             ("monitoring_listen", Str),
             ("monitoring_token_env", Str),
+            ("tls_cert_file", Str),
+            ("tls_key_file", Str),
         ],
     ),
     (

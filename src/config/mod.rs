@@ -53,9 +53,9 @@ pub use error::ConfigError;
 pub use hours::OfficeHoursConfig;
 pub use places::{MAX_PLACE_NAME_CHARS, parse_place_name, validate_place_name};
 pub use schema::{
-    Access, AlertsConfig, Budget, ClientType, Council, Data, DeskConfig, LogConfig, LogFormat,
-    MailAuth, MailConfig, MailOAuth, MailSecurity, Monitor, RepliesConfig, ReportsConfig,
-    SimConfig, Triage, XConfig,
+    Access, AlertsConfig, Budget, ClientType, Council, Data, DeskConfig, DeskTls, LogConfig,
+    LogFormat, MailAuth, MailConfig, MailOAuth, MailSecurity, Monitor, RepliesConfig,
+    ReportsConfig, SimConfig, Triage, XConfig,
 };
 pub use templates::Templates;
 

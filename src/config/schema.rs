@@ -329,6 +329,8 @@ pub(crate) struct RawDesk {
     pub(crate) bulk_max_items: i64,
     pub(crate) monitoring_listen: String,
     pub(crate) monitoring_token_env: Option<String>,
+    pub(crate) tls_cert_file: Option<String>,
+    pub(crate) tls_key_file: Option<String>,
 }
 
 impl Default for RawDesk {
@@ -348,6 +350,8 @@ impl Default for RawDesk {
             bulk_max_items: defaults::BULK_MAX_ITEMS,
             monitoring_listen: defaults::MONITORING_LISTEN.to_owned(),
             monitoring_token_env: None,
+            tls_cert_file: None,
+            tls_key_file: None,
         }
     }
 }
@@ -794,6 +798,16 @@ pub struct DeskConfig {
     /// The variable holding a bearer token that also opens `/metrics` and
     /// `/healthz` on the desk's own address; `None`: they are not there.
     pub monitoring_token_env: Option<String>,
+    /// The desk's own HTTPS (for councils without a reverse proxy): its
+    /// certificate chain and private key, PEM files.
+    pub tls: Option<DeskTls>,
+}
+
+/// `desk.tls_cert_file` and `desk.tls_key_file`, absolute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeskTls {
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
 }
 
 /// `[replies]`: how the reply outbox settles replies left in `sending` (a

@@ -459,7 +459,30 @@ fn desk(raw: RawDesk, ctx: &Ctx<'_>) -> Result<DeskConfig> {
         .monitoring_token_env
         .map(|name| name.trim().to_owned())
         .filter(|name| !name.is_empty());
+    let tls = match (raw.tls_cert_file, raw.tls_key_file) {
+        (None, None) => None,
+        (Some(cert), Some(key)) => {
+            let tls = DeskTls {
+                cert_file: resolve_path(ctx, "desk.tls_cert_file", &cert)?,
+                key_file: resolve_path(ctx, "desk.tls_key_file", &key)?,
+            };
+            if public_url.as_ref().is_none_or(|u| u.scheme() != "https") {
+                return Err(ctx.invalid(
+                    "desk.tls_cert_file",
+                    "needs desk.public_url: the https address the certificate is for, as officers type it",
+                ));
+            }
+            Some(tls)
+        }
+        (Some(_), None) => {
+            return Err(ctx.invalid("desk.tls_cert_file", "needs desk.tls_key_file beside it"));
+        }
+        (None, Some(_)) => {
+            return Err(ctx.invalid("desk.tls_key_file", "needs desk.tls_cert_file beside it"));
+        }
+    };
     Ok(DeskConfig {
+        tls,
         monitoring_listen,
         monitoring_token_env,
         waiting_targets,

@@ -77,7 +77,10 @@ use crate::reply::Outbox;
 use crate::store::Store;
 
 pub use auth::{hash_password, verify_password};
-pub use server::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEADER_BYTES, serve, serve_at_most};
+pub use server::{
+    HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEADER_BYTES, TlsError, serve, serve_at_most,
+    tls_acceptor,
+};
 
 /// The longest a desk request (other than a live-update stream) may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);

@@ -17,6 +17,7 @@ mod replies;
 mod reports;
 mod security;
 mod teams;
+mod tls;
 mod views;
 
 use std::time::Duration;

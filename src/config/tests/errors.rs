@@ -297,6 +297,35 @@ fn the_monitoring_address_defaults_to_loopback_and_a_bad_one_names_the_key_and_l
 }
 
 #[test]
+fn the_desks_own_https_needs_both_files_and_its_public_address() {
+    let ok = parse(&with_monitor(
+        "[desk]\npublic_url = \"https://desk.croydon.gov.uk/\"\n\
+         tls_cert_file = \"/etc/placewatch/desk.crt\"\ntls_key_file = \"desk.key\"",
+    ))
+    .unwrap();
+    let tls = ok.desk.tls.unwrap();
+    assert_eq!(
+        tls.cert_file,
+        std::path::Path::new("/etc/placewatch/desk.crt")
+    );
+    assert!(tls.key_file.is_absolute(), "relative to the config file");
+    let e = err(&with_monitor(
+        "[desk]\ntls_cert_file = \"/etc/placewatch/desk.crt\"",
+    ));
+    assert!(
+        e.contains("desk.tls_cert_file: needs desk.tls_key_file beside it"),
+        "{e}"
+    );
+    let e = err(&with_monitor(
+        "[desk]\ntls_cert_file = \"desk.crt\"\ntls_key_file = \"desk.key\"",
+    ));
+    assert!(
+        e.contains("desk.tls_cert_file: needs desk.public_url"),
+        "{e}"
+    );
+}
+
+#[test]
 fn waiting_targets_default_per_priority_and_a_bad_one_names_its_key() {
     use crate::domain::triage::{Priority, WaitingTargets};
     let c = parse(&with_monitor("[desk]\nwaiting_target_high_minutes = 90")).unwrap();

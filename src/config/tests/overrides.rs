@@ -107,6 +107,8 @@ fn known_keys_match_the_schema() {
          oauth_client_id = \"app\"\noauth_scope = \"https://outlook.office365.com/.default\"\n\
          oauth_refresh_token_env = \"PLACEWATCH_SMTP_REFRESH_TOKEN\"\n\
          [desk]\nmonitoring_token_env = \"PLACEWATCH_MONITORING_TOKEN\"\n\
+         public_url = \"https://desk.croydon.gov.uk/\"\n\
+         tls_cert_file = \"desk.crt\"\ntls_key_file = \"desk.key\"\n\
          [office_hours]\nbank_holidays_file = {:?}",
         holidays.display().to_string()
     )))

@@ -19,7 +19,7 @@ async fn server(max: usize) -> (std::net::SocketAddr, CancellationToken) {
     let addr = listener.local_addr().unwrap();
     let stop = CancellationToken::new();
     let router = Router::new().route("/", get(|| async { "ok" }));
-    tokio::spawn(serve_at_most(listener, router, stop.clone(), max));
+    tokio::spawn(serve_at_most(listener, router, stop.clone(), None, max));
     (addr, stop)
 }
 
