@@ -154,6 +154,50 @@ pub fn email_desk_url(config: &Config, addr: Option<SocketAddr>) -> Option<url::
     }
 }
 
+/// The file a running daemon holds an exclusive lock on, in the data
+/// directory (the lock goes with the process, however it ends).
+pub const DAEMON_LOCK: &str = "placewatch.lock";
+
+/// Takes the daemon's lock in `dir`, or says which daemon holds it.
+fn hold_daemon_lock(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    crate::files::private_dir(dir)
+        .with_context(|| format!("creating the data directory {}", dir.display()))?;
+    let path = dir.join(DAEMON_LOCK);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    crate::files::private_file_if_exists(&path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another placewatch daemon is running on {} (it holds {}): stop it first",
+            dir.display(),
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {}", path.display()))
+        }
+    }
+}
+
+/// Whether a daemon is running on the data directory `dir` (holds its lock).
+pub fn daemon_running(dir: &std::path::Path) -> std::io::Result<bool> {
+    let path = dir.join(DAEMON_LOCK);
+    let file = match std::fs::OpenOptions::new().write(true).open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    match file.try_lock() {
+        Ok(()) => Ok(false),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(true),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
 /// A built daemon, ready to run.
 pub struct App {
     pub poller: Poller,
@@ -174,6 +218,9 @@ pub struct App {
     monitoring_token: Option<secrecy::SecretString>,
     /// The desk's own HTTPS (`desk.tls_cert_file`), checked at start.
     tls: Option<tokio_rustls::TlsAcceptor>,
+    /// Held while this daemon runs (`DAEMON_LOCK` in the data directory), so
+    /// that `placewatch restore` never replaces a store in use.
+    _running: std::fs::File,
     /// Sends notification emails (one connection a message, so it is
     /// shared with the referral sender); `None` without `[mail]`.
     pub mailer: Option<Arc<Mailer>>,
@@ -194,6 +241,7 @@ impl App {
         secrets: &Secrets,
         listen: Option<SocketAddr>,
     ) -> anyhow::Result<App> {
+        let running = hold_daemon_lock(&config.data.dir)?;
         let mailer = mailer(config, secrets)?.map(Arc::new);
         if mailer.is_none() {
             warn!(
@@ -273,6 +321,7 @@ impl App {
             monitoring_addr,
             monitoring_token: secrets.monitoring_token.clone(),
             tls,
+            _running: running,
             mailer,
             email_url,
         })

@@ -11,6 +11,7 @@ mod reply;
 mod report;
 mod sim;
 mod status;
+mod store;
 mod teams;
 mod templates;
 mod triage;
@@ -41,7 +42,7 @@ enum Command {
     Run {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
-        /// Serve the officers' desk, /metrics and /healthz here.
+        /// Serve the officers' desk here (/metrics and /healthz: desk.monitoring_listen).
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
     },
@@ -86,6 +87,12 @@ enum Command {
     Teams(teams::TeamsArgs),
     /// The manager's report of a period: volumes, outcomes, speed, spend.
     Report(report::ReportArgs),
+    /// The store: its schema version, pending migrations and size.
+    Store(store::StoreArgs),
+    /// A consistent copy of the store, taken while the daemon runs.
+    Backup(store::BackupArgs),
+    /// Put a backup in place of the store (the daemon stopped).
+    Restore(store::RestoreArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -196,6 +203,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Mail(args) => mail::run(args),
         Command::Teams(args) => teams::run(args),
         Command::Report(args) => report::run(args),
+        Command::Store(args) => store::status(args),
+        Command::Backup(args) => store::backup(args),
+        Command::Restore(args) => store::restore(args),
     }
 }
 
@@ -214,7 +224,7 @@ async fn run_daemon(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
     let secrets = crate::config::Secrets::from_process(&config);
     let app = crate::app::App::build(&config, &secrets, Some(listen)).await?;
     if let Some(addr) = app.addr {
-        tracing::info!(%addr, "serving the desk on http://{addr}/ (and /metrics, /healthz)");
+        tracing::info!(%addr, "serving the desk on {addr}");
     }
     let shutdown = CancellationToken::new();
     stop_on_signal(

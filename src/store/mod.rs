@@ -49,6 +49,7 @@ mod referrals;
 mod replies;
 mod report_emails;
 mod reports;
+pub mod schema;
 mod select;
 mod spikes;
 mod team_edit;
@@ -137,6 +138,16 @@ pub enum StoreError {
     /// The schema could not be brought up to date.
     #[error("could not migrate the database schema")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A newer placewatch has migrated the store: this one leaves it alone.
+    #[error(
+        "{} was written by a newer placewatch (schema {version}; this one knows up to {known}): install that version or newer, or restore a backup made for this one; the store is untouched",
+        path.display()
+    )]
+    NewerSchema {
+        path: PathBuf,
+        version: i64,
+        known: i64,
+    },
     /// The database refused or failed a statement.
     #[error("database error")]
     Db(#[from] sqlx::Error),
@@ -257,6 +268,7 @@ impl Store {
             .connect_with(write_options)
             .await
             .map_err(open_error)?;
+        schema::refuse_newer(&mut *write.acquire().await?, path).await?;
         MIGRATOR.run(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(READERS)

@@ -2,6 +2,7 @@
 //! `:memory:`, so WAL, locking and reopening behave as in production).
 
 mod assign;
+mod backup;
 mod cli;
 mod counts;
 mod derive;
