@@ -209,7 +209,13 @@ async fn the_reports_page_shows_each_period_and_leads_to_the_items() {
         .await
         .replace(',', "");
     assert_eq!(listed, n, "the inbox lists the items the report counted");
-    assert!(priya.text(".chips li").await.starts_with("Posted "));
+    // The drill-down's filters, as chips: the place and the period's days.
+    let chips = priya
+        .js("return [...document.querySelectorAll('.chips li')].map(l => l.textContent.trim())")
+        .await;
+    let chips: Vec<String> = serde_json::from_value(chips).unwrap();
+    assert!(chips.iter().any(|c| c.starts_with("Place: ")), "{chips:?}");
+    assert!(chips.iter().any(|c| c.starts_with("Posted ")), "{chips:?}");
 
     // Dark, and on a phone.
     priya.emulate(1366, 900, true).await;
