@@ -129,3 +129,39 @@ pub fn batch_at(monitor: &str, matched: Vec<TaggedPost>, at: &str) -> PageBatch 
 pub fn batch(monitor: &str, matched: Vec<TaggedPost>) -> PageBatch {
     batch_at(monitor, matched, "2026-11-26T10:00:00Z")
 }
+
+/// Every item's id by its post's id (up to 500 items).
+pub async fn ids_by_post(store: &Store) -> std::collections::HashMap<u64, i64> {
+    let all = ItemFilter {
+        limit: 500,
+        ..ItemFilter::default()
+    };
+    store
+        .list_items(&all)
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|i| (i.post.id, i.id))
+        .collect()
+}
+
+/// "Thanks, we're on it" to `item` by `officer`, recorded in `state` on `path`.
+pub fn thanks(
+    item: i64,
+    officer: &str,
+    state: placewatch::domain::outbox::ReplyState,
+    path: ReplyPath,
+) -> placewatch::store::NewReply {
+    placewatch::store::NewReply {
+        item_id: item,
+        text: placewatch::domain::text::ReplyText::parse("Thanks, we're on it").unwrap(),
+        template: None,
+        officer: officer.into(),
+        state,
+        path,
+        override_by: None,
+        intent_url: None,
+        over_claim: false,
+    }
+}

@@ -14,13 +14,13 @@ use placewatch::domain::report::{
     Measure, Period, Prices, ReportSettings, WallClock, month_fraction,
 };
 use placewatch::domain::team::TeamConfig;
-use placewatch::domain::text::{ReplyPrices, ReplyText};
+use placewatch::domain::text::ReplyPrices;
 use placewatch::domain::triage::{Action, Priority, ReplyPath, WaitingTargets};
-use placewatch::store::{ItemFilter, NewReferral, NewReply, Store};
+use placewatch::store::{ItemFilter, NewReferral, Store};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{TestStore, batch_at, matched, post};
+use super::{TestStore, batch_at, ids_by_post, matched, post, thanks};
 
 struct Filed {
     post: u64,
@@ -142,33 +142,11 @@ async fn every_figure_of_a_week_is_what_was_done() {
         .record_pages(&batch_at("Croydon", tagged, &stored_at))
         .await
         .unwrap();
-    let all = ItemFilter {
-        limit: 500,
-        ..ItemFilter::default()
-    };
-    let ids: HashMap<u64, i64> = store
-        .list_items(&all)
-        .await
-        .unwrap()
-        .items
-        .iter()
-        .map(|i| (i.post.id, i.id))
-        .collect();
+    let ids = ids_by_post(store).await;
 
     // 101: an API reply by sam, sent by the outbox.
-    let reply = |item: i64, officer: &str, state: ReplyState, path: ReplyPath| NewReply {
-        item_id: item,
-        text: ReplyText::parse("Thanks, we're on it").unwrap(),
-        template: None,
-        officer: officer.into(),
-        state,
-        path,
-        override_by: None,
-        intent_url: None,
-        over_claim: false,
-    };
     let sent = store
-        .record_reply(&reply(
+        .record_reply(&thanks(
             ids[&101],
             "sam",
             ReplyState::Sending,
@@ -179,7 +157,7 @@ async fn every_figure_of_a_week_is_what_was_done() {
     store.mark_sent(sent.id, 9_001, "outbox").await.unwrap();
     // 102: priya's reply on x.com, found in the council's timeline.
     let manual = store
-        .record_reply(&reply(
+        .record_reply(&thanks(
             ids[&102],
             "priya",
             ReplyState::ManualPending,

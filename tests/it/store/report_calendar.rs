@@ -12,13 +12,13 @@ use placewatch::config::Config;
 use placewatch::domain::outbox::ReplyState;
 use placewatch::domain::report::{Measure, Period, Prices, Report, ReportSettings, WallClock};
 use placewatch::domain::team::TeamConfig;
-use placewatch::domain::text::{ReplyPrices, ReplyText};
+use placewatch::domain::text::ReplyPrices;
 use placewatch::domain::triage::{Action, Priority, ReplyPath, WaitingTargets};
-use placewatch::store::{ItemFilter, NewReferral, NewReply, Store, backdated};
+use placewatch::store::{NewReferral, Store, backdated};
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
 
-use super::{TestStore, batch_at, matched, post};
+use super::{TestStore, batch_at, ids_by_post, matched, post, thanks};
 
 const HOUR: u64 = 3600;
 const MIN: u64 = 60;
@@ -138,28 +138,7 @@ pub(super) async fn a_fortnight(store: &Store) -> std::collections::HashMap<u64,
         .record_pages(&batch_at("Croydon", tagged, "2026-04-08T12:00:00Z"))
         .await
         .unwrap();
-    let ids: std::collections::HashMap<u64, i64> = store
-        .list_items(&ItemFilter {
-            limit: 500,
-            ..ItemFilter::default()
-        })
-        .await
-        .unwrap()
-        .items
-        .iter()
-        .map(|i| (i.post.id, i.id))
-        .collect();
-    let reply = |item: i64, officer: &str, state: ReplyState, path: ReplyPath| NewReply {
-        item_id: item,
-        text: ReplyText::parse("Thanks, we're on it").unwrap(),
-        template: None,
-        officer: officer.into(),
-        state,
-        path,
-        override_by: None,
-        intent_url: None,
-        over_claim: false,
-    };
+    let ids = ids_by_post(store).await;
 
     // A: sam claims it on Monday at 09:30 BST and replies through the API at 10:00.
     backdated(
@@ -170,7 +149,7 @@ pub(super) async fn a_fortnight(store: &Store) -> std::collections::HashMap<u64,
     .unwrap();
     let sent = backdated(
         datetime!(2026-03-30 08:59 UTC),
-        store.record_reply(&reply(
+        store.record_reply(&thanks(
             ids[&201],
             "sam",
             ReplyState::Sending,
@@ -188,7 +167,7 @@ pub(super) async fn a_fortnight(store: &Store) -> std::collections::HashMap<u64,
     // B: priya answers on x.com; her reply is found on Thursday 2 April at 11:00 BST.
     let manual = backdated(
         datetime!(2026-04-02 09:50 UTC),
-        store.record_reply(&reply(
+        store.record_reply(&thanks(
             ids[&202],
             "priya",
             ReplyState::ManualPending,
