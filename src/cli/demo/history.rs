@@ -28,6 +28,12 @@ use crate::store::{ItemFilter, ItemRow, NewReferral, Store, backdated};
 /// Who does the work, and how often: (username, weight). Vic is a viewer.
 const STAFF: &[(&str, u32)] = &[("sam", 5), ("priya", 3), ("alex", 2)];
 
+/// The most replies the seeded week sends through X. A real week's replies
+/// are spread over days; seeded at once they would meet X's 15-minute
+/// window for posting (100 a user, which the simulator keeps too), so
+/// beyond this the officers answer the rest another way.
+const MAX_API_REPLIES: u32 = 90;
+
 /// The contractor and the service team of the reference config.
 const CONTRACTOR: &str = "CleanCo street cleansing";
 const STREETS: &str = "Streets team";
@@ -81,7 +87,8 @@ pub async fn seed(
         let outcome = if done_at > now - Duration::minutes(5) {
             Outcome::Working
         } else {
-            choose(&mut rng, &item, outbox.is_some())
+            let can_reply = outbox.is_some() && seeded.replied_api < MAX_API_REPLIES;
+            choose(&mut rng, &item, can_reply)
         };
         backdated(claim_at, store.transition(item.id, Action::Claim, officer))
             .await
@@ -197,9 +204,12 @@ async fn finish(
             let Some(outbox) = outbox else {
                 return Ok(None);
             };
+            // X refuses a reply identical to an earlier one (as the
+            // simulator does): each carries the item's own reference.
             let text = format!(
-                "{handle}Thanks for letting us know about {place}. We've logged it and \
-                 the team will update you here."
+                "{handle}Thanks for letting us know about {place}. We've logged it as \
+                 ref {} and the team will update you here.",
+                item.id
             );
             match outbox.submit(item.id, &text, None, officer, false).await? {
                 ReplyOutcome::Sent { .. } => {}
