@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use crate::config::{ClientType, Config, Secrets};
+use crate::config::{ClientType, Config, Database, Secrets};
 use crate::domain::triage::Council;
 use crate::mail::Mailer;
 use crate::poller::Poller;
@@ -30,17 +30,31 @@ pub const DRAIN_DEADLINE: Duration = Duration::from_secs(30);
 const REFERRAL_PASS_EVERY: Duration = Duration::from_secs(1);
 
 /// The store's file name in the data directory.
-pub const DB_FILE: &str = "placewatch.db";
+pub const DB_FILE: &str = crate::config::DB_FILE;
 
-/// Opens the store of a config's data directory, which is made owner-only
-/// (0700): it holds officers' password hashes, sessions and residents' posts.
+/// Opens the store the config's `[store]` names: by default the SQLite file
+/// in its data directory, which is made owner-only (0700) as it holds
+/// officers' password hashes, sessions and residents' posts; or PostgreSQL,
+/// with the password from the variable `store.password_env` names.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     crate::files::private_dir(&config.data.dir)
         .with_context(|| format!("creating the data directory {}", config.data.dir.display()))?;
-    let path = config.data.dir.join(DB_FILE);
-    Store::open(&path)
-        .await
-        .with_context(|| format!("opening the store {}", path.display()))
+    match &config.store.database {
+        Database::Sqlite(path) => Store::open(path)
+            .await
+            .with_context(|| format!("opening the store {}", path.display())),
+        Database::Postgres(url) => {
+            let password = match &config.store.password_env {
+                None => None,
+                Some(var) => Some(Secrets::from_process(config).store_password.with_context(
+                    || format!("store.password_env names {var}, which is not set"),
+                )?),
+            };
+            Store::connect(url.as_str(), password.as_ref())
+                .await
+                .context("opening the PostgreSQL store (store.url)")
+        }
+    }
 }
 
 /// Brings the store's teams in line with the config's `[[teams]]` (see

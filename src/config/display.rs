@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use crate::domain::query::Keyword;
 use crate::domain::triage::{AbuseList, Conditions, Effects, Rule, default_false_friend_context};
 
-use super::{Config, MailAuth, Templates};
+use super::{Config, Database, MailAuth, Templates};
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -33,6 +33,7 @@ pub(crate) fn render(config: &Config, env: Env<'_>) -> String {
     kv(&mut out, "dir", &string(&config.data.dir.to_string_lossy()));
     let _ = writeln!(out, "\n[log]");
     kv(&mut out, "format", &string(config.log.format.as_str()));
+    store(&mut out, config, env);
     let _ = writeln!(out, "\n[sim]");
     kv(&mut out, "seed", &config.sim.seed.to_string());
     kv(&mut out, "rate_per_min", &float(config.sim.rate_per_min));
@@ -352,6 +353,27 @@ fn budget(out: &mut String, config: &Config) {
     let _ = writeln!(out, "monthly_usd = {usd}  # 0 = no money cap");
     kv(out, "warn_at_percent", &b.warn_at_percent.to_string());
     out.push('\n');
+}
+
+/// `[store]`: the URL (a PostgreSQL password in it masked) and the
+/// password's variable.
+fn store(out: &mut String, config: &Config, env: Env<'_>) {
+    let _ = writeln!(out, "\n[store]");
+    match &config.store.database {
+        Database::Sqlite(path) => {
+            let url = format!("sqlite://{}", path.to_string_lossy());
+            kv(out, "url", &string(&url));
+        }
+        Database::Postgres(url) => kv(out, "url", &string(&super::store::masked(url))),
+    }
+    if let Some(var) = &config.store.password_env {
+        let _ = writeln!(
+            out,
+            "password_env = {}  # {}",
+            string(var),
+            secret_state(env, var)
+        );
+    }
 }
 
 fn kv(out: &mut String, key: &str, value: &str) {

@@ -89,6 +89,7 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
     ),
     ("data", &[("dir", Str)]),
     ("log", &[("format", Str)]),
+    ("store", &[("url", Str), ("password_env", Str)]),
     (
         "sim",
         &[("seed", Int), ("rate_per_min", Num), ("backlog_days", Int)],

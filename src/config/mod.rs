@@ -34,6 +34,7 @@ mod locate;
 mod mail;
 mod places;
 mod schema;
+mod store;
 mod teams;
 mod templates;
 mod triage;
@@ -53,10 +54,11 @@ pub use error::ConfigError;
 pub use hours::OfficeHoursConfig;
 pub use places::{MAX_PLACE_NAME_CHARS, parse_place_name, validate_place_name};
 pub use schema::{
-    Access, AlertsConfig, Budget, ClientType, Council, Data, DeskConfig, DeskTls, LogConfig,
+    Access, AlertsConfig, Budget, ClientType, Council, Data, Database, DeskConfig, DeskTls, LogConfig,
     LogFormat, MailAuth, MailConfig, MailOAuth, MailSecurity, Monitor, RepliesConfig,
-    ReportsConfig, SimConfig, Triage, XConfig,
+    ReportsConfig, SimConfig, StoreConfig, Triage, XConfig,
 };
+pub use store::DB_FILE;
 pub use templates::Templates;
 
 use crate::domain::query::Keyword;
@@ -75,6 +77,9 @@ pub struct Config {
     pub budget: Budget,
     /// `[data]`
     pub data: Data,
+    /// `[store]`: the SQLite file in the data directory unless it says
+    /// otherwise.
+    pub store: StoreConfig,
     /// `[sim]`
     pub sim: SimConfig,
     /// `[log]`
@@ -228,6 +233,8 @@ pub struct Secrets {
     /// token (if `mail.oauth_refresh_token_env` is set) for the mail token.
     pub smtp_oauth_client_secret: Option<SecretString>,
     pub smtp_oauth_refresh_token: Option<SecretString>,
+    /// The PostgreSQL password, from `store.password_env`.
+    pub store_password: Option<SecretString>,
     /// The `[[teams]]` webhook URLs, by the name of the variable holding
     /// each (`teams_webhook_env`, `slack_webhook_env`); unset ones left out.
     pub webhooks: BTreeMap<String, SecretString>,
@@ -260,6 +267,11 @@ impl Secrets {
                 .and_then(|oauth| read_secret(env, &oauth.client_secret_env)),
             smtp_oauth_refresh_token: mail_oauth(config)
                 .and_then(|oauth| oauth.refresh_token_env.as_ref())
+                .and_then(|var| read_secret(env, var)),
+            store_password: config
+                .store
+                .password_env
+                .as_ref()
                 .and_then(|var| read_secret(env, var)),
             webhooks: config
                 .teams
@@ -301,6 +313,7 @@ impl std::fmt::Debug for Secrets {
                 "smtp_oauth_refresh_token",
                 &self.smtp_oauth_refresh_token.is_some(),
             )
+            .field("store_password", &self.store_password.is_some())
             .field("webhooks", &self.webhooks.keys().collect::<Vec<_>>())
             .finish()
     }

@@ -84,6 +84,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub(crate) data: RawData,
     #[serde(default)]
+    pub(crate) store: RawStore,
+    #[serde(default)]
     pub(crate) sim: RawSim,
     /// `[log]`: how the daemon writes its log.
     #[serde(default)]
@@ -303,6 +305,14 @@ impl Default for RawLog {
             format: "text".to_owned(),
         }
     }
+}
+
+/// `[store]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawStore {
+    pub(crate) url: Option<String>,
+    pub(crate) password_env: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -757,6 +767,25 @@ impl LogFormat {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LogConfig {
     pub format: LogFormat,
+}
+
+/// `[store]`: the database the store is in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreConfig {
+    pub database: Database,
+    /// The variable holding the PostgreSQL password (PostgreSQL only).
+    pub password_env: Option<String>,
+}
+
+/// Which engine, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Database {
+    /// The SQLite file at this absolute path (by default `placewatch.db` in
+    /// the data directory).
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL, as written (it may hold a password: show it with
+    /// the password masked, never log it).
+    Postgres(url::Url),
 }
 
 /// `[sim]`: settings for `placewatch sim` and `placewatch demo`.

@@ -32,11 +32,19 @@ pub(crate) fn validate(raw: RawConfig, ctx: &Ctx<'_>) -> Result<Config> {
     let alerts = alerts(raw.alerts, &teams, ctx)?;
     let reports = reports(raw.reports, mail.as_ref(), ctx)?;
     let office_hours = super::hours::office_hours(raw.office_hours, ctx)?;
+    let data = data(raw.data, ctx)?;
     Ok(Config {
         office_hours,
         council,
         budget: budget(raw.budget, ctx)?,
-        data: data(raw.data, ctx)?,
+        store: super::store::store(
+            raw.store,
+            &data.dir,
+            &x,
+            mail.as_ref().map(|m| &m.password_env),
+            ctx,
+        )?,
+        data,
         sim: sim(raw.sim, ctx)?,
         log: log(raw.log, ctx)?,
         desk: desk(raw.desk, ctx)?,

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{StoreError, channels, notifications};
 use crate::domain::notification::Assignee;
@@ -48,7 +48,7 @@ pub(crate) struct Assignment<'a> {
 /// ingest tell nobody: a backfill would bury people in notices, and the
 /// items wait in the team's "My teams" view.
 pub(crate) async fn recorded(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     made: &[Assignment<'_>],
     desk_url: Option<&str>,
 ) -> Result<(), StoreError> {
@@ -81,7 +81,7 @@ pub(crate) async fn recorded(
         notifications::assigned(conn, &items, &Assignee::Officer(owner.to_owned()), by).await?;
     }
     for ((by, team), items) in to_teams {
-        let name: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE id = ?")
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1")
             .bind(team)
             .fetch_optional(&mut *conn)
             .await?;
@@ -90,7 +90,7 @@ pub(crate) async fn recorded(
         let base = desk_url.unwrap_or_default();
         if let [item_id] = items[..] {
             let text: String = sqlx::query_scalar(
-                "SELECT p.text FROM items i JOIN posts p ON p.id = i.post_id WHERE i.id = ?",
+                "SELECT p.text FROM items i JOIN posts p ON p.id = i.post_id WHERE i.id = $1",
             )
             .bind(item_id)
             .fetch_one(&mut *conn)

@@ -10,8 +10,9 @@
 //! `item.dismissed`, `item.reopened`, `item.assigned`, `item.note_added`.
 
 use serde::Serialize;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
+use super::sql::Sql;
 use super::{Store, StoreError, codec};
 
 /// An entry of the audit log.
@@ -42,13 +43,13 @@ pub struct NewAudit {
 
 /// Appends `entry` at time `at` inside the caller's transaction.
 pub(super) async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     entry: &NewAudit,
     at: &str,
 ) -> Result<i64, StoreError> {
     let id = sqlx::query_scalar(
         "INSERT INTO audit (at, actor, action, item_id, state_before, state_after, detail) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(at)
     .bind(&entry.actor)
@@ -72,12 +73,12 @@ impl Store {
         let query = match item {
             Some(item) => sqlx::query(
                 "SELECT id, at, actor, action, item_id, state_before, state_after, detail \
-                 FROM audit WHERE item_id = ? ORDER BY id DESC LIMIT ?",
+                 FROM audit WHERE item_id = $1 ORDER BY id DESC LIMIT $2",
             )
             .bind(item),
             None => sqlx::query(
                 "SELECT id, at, actor, action, item_id, state_before, state_after, detail \
-                 FROM audit ORDER BY id DESC LIMIT ?",
+                 FROM audit ORDER BY id DESC LIMIT $1",
             ),
         };
         let rows = query.bind(i64::from(limit)).fetch_all(&self.read).await?;
@@ -102,7 +103,7 @@ impl Store {
     pub async fn append_audit(&self, entry: &NewAudit) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         if let Some(id) = entry.item_id {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM items WHERE id = ?")
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM items WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -125,17 +126,14 @@ impl Store {
         if items.is_empty() {
             return Ok(Default::default());
         }
-        let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
+        let mut qb: Sql = Sql::new(
             "SELECT item_id FROM audit WHERE action = 'item.assigned' AND id IN \
              (SELECT max(id) FROM audit WHERE action IN \
              ('item.claimed', 'item.assigned', 'reply.recorded') AND item_id IN (",
         );
-        let mut list = qb.separated(", ");
-        for id in items {
-            list.push_bind(*id);
-        }
+        qb.push_list(items.iter().copied());
         qb.push(") GROUP BY item_id)");
-        let rows = qb.build().fetch_all(&self.read).await?;
+        let rows = qb.build()?.fetch_all(&self.read).await?;
         rows.iter().map(|row| Ok(row.try_get("item_id")?)).collect()
     }
 }

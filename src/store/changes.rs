@@ -12,10 +12,11 @@
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use super::assignments::{self, Assignment};
 use super::audit::{self, NewAudit};
+use super::sql::Sql;
 use super::{Store, StoreError, codec};
 use crate::domain::triage::{Field, ItemChange, ItemState, Skip};
 
@@ -64,22 +65,18 @@ pub struct Undone {
 
 /// The states of the items with these ids (those that exist).
 async fn states(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ids: &[i64],
 ) -> Result<HashMap<i64, ItemState>, StoreError> {
     let mut out = HashMap::with_capacity(ids.len());
     if ids.is_empty() {
         return Ok(out);
     }
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "SELECT id, status, owner, team_id, priority, tags FROM items WHERE id IN (",
-    );
-    let mut list = qb.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
+    let mut qb: Sql =
+        Sql::new("SELECT id, status, owner, team_id, priority, tags FROM items WHERE id IN (");
+    qb.push_list(ids.iter().copied());
     qb.push(")");
-    for row in qb.build().fetch_all(&mut *conn).await? {
+    for row in qb.build()?.fetch_all(&mut *conn).await? {
         let state = ItemState {
             status: codec::status_from_db(row.try_get("status")?)?,
             owner: row.try_get("owner")?,
@@ -94,14 +91,14 @@ async fn states(
 
 /// Writes an item's state; the trigger derives the rest.
 async fn write(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: i64,
     state: &ItemState,
     at: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE items SET status = ?, owner = ?, team_id = ?, priority = ?, tags = ?, \
-         updated_at = ? WHERE id = ?",
+        "UPDATE items SET status = $1, owner = $2, team_id = $3, priority = $4, tags = $5, \
+         updated_at = $6 WHERE id = $7",
     )
     .bind(state.status.as_str())
     .bind(&state.owner)
@@ -273,14 +270,10 @@ impl Store {
         // One bulk action writes its changes over some seconds, and the
         // desk offers its Undo from when the last was written: the changes
         // undone together count as old as the newest of them.
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT max(at) AS newest FROM audit WHERE id IN (");
-        let mut list = qb.separated(", ");
-        for id in entries {
-            list.push_bind(*id);
-        }
+        let mut qb: Sql = Sql::new("SELECT max(at) AS newest FROM audit WHERE id IN (");
+        qb.push_list(entries.iter().copied());
         qb.push(") AND actor = ").push_bind(actor);
-        let newest: Option<String> = qb.build().fetch_one(&self.read).await?.try_get("newest")?;
+        let newest: Option<String> = qb.build()?.fetch_one(&self.read).await?.try_get("newest")?;
         // None of them the actor's: each is refused below, with why.
         let newest = match newest {
             Some(at) => parse_at(&at, 0)?,
@@ -306,22 +299,19 @@ struct Recorded {
 }
 
 async fn recorded(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     entries: &[i64],
 ) -> Result<HashMap<i64, Recorded>, StoreError> {
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+    let mut qb: Sql = Sql::new(
         "SELECT id, at, actor, action, item_id, state_before, state_after FROM audit WHERE id IN (",
     );
-    let mut list = qb.separated(", ");
-    for id in entries {
-        list.push_bind(*id);
-    }
+    qb.push_list(entries.iter().copied());
     qb.push(")");
     let state = |text: Option<String>| -> Result<Value, StoreError> {
         codec::from_json(text.as_deref().unwrap_or("{}"), "audit state")
     };
     let mut out = HashMap::with_capacity(entries.len());
-    for row in qb.build().fetch_all(&mut *conn).await? {
+    for row in qb.build()?.fetch_all(&mut *conn).await? {
         let entry = Recorded {
             at: row.try_get("at")?,
             actor: row.try_get("actor")?,
@@ -343,7 +333,7 @@ fn parse_at(at: &str, entry: i64) -> Result<time::OffsetDateTime, StoreError> {
 
 /// [`Store::undo`] of some of the entries, in the caller's transaction.
 async fn undo_chunk(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     entries: &[i64],
     actor: &str,
     window: std::time::Duration,

@@ -8,8 +8,8 @@
 //! the names of the variables with them, looked up when sending.
 
 use serde_json::Value;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 use time::OffsetDateTime;
 
 use super::{Store, StoreError, codec};
@@ -43,8 +43,8 @@ pub struct AssignmentSummary<'a> {
 }
 
 /// Team `team_id`'s name.
-async fn team_name(tx: &mut SqliteConnection, team_id: i64) -> Result<String, StoreError> {
-    sqlx::query_scalar("SELECT name FROM teams WHERE id = ?")
+async fn team_name(tx: &mut AnyConnection, team_id: i64) -> Result<String, StoreError> {
+    sqlx::query_scalar("SELECT name FROM teams WHERE id = $1")
         .bind(team_id)
         .fetch_optional(&mut *tx)
         .await?
@@ -59,7 +59,7 @@ async fn team_name(tx: &mut SqliteConnection, team_id: i64) -> Result<String, St
 /// transaction (so it is sent only if the assignment commits). Returns how
 /// many messages were queued (0 for a team without channels).
 pub async fn enqueue_assignment(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     team_id: i64,
     summary: &AssignmentSummary<'_>,
 ) -> Result<usize, StoreError> {
@@ -78,7 +78,7 @@ pub async fn enqueue_assignment(
 /// of team `team_id`, on the caller's transaction: a bulk assignment's one
 /// message. `link` is the team's items in the desk.
 pub async fn enqueue_assignments(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     team_id: i64,
     by: &str,
     count: usize,
@@ -97,12 +97,12 @@ pub async fn enqueue_assignments(
 /// Queues `notice` for each channel team `team_id` has a webhook variable
 /// for, due at once. Returns how many messages were queued.
 pub(super) async fn enqueue(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     team_id: i64,
     about: About,
     notice: &Notice,
 ) -> Result<usize, StoreError> {
-    let row = sqlx::query("SELECT teams_webhook_env, slack_webhook_env FROM teams WHERE id = ?")
+    let row = sqlx::query("SELECT teams_webhook_env, slack_webhook_env FROM teams WHERE id = $1")
         .bind(team_id)
         .fetch_optional(&mut *tx)
         .await?
@@ -128,7 +128,7 @@ pub(super) async fn enqueue(
         sqlx::query(
             "INSERT INTO channel_messages \
              (team_id, channel, about, payload, next_attempt_at, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(team_id)
         .bind(kind.as_str())
@@ -190,12 +190,12 @@ fn channel(s: &str) -> Result<ChannelKind, StoreError> {
     ChannelKind::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown channel {s:?}")))
 }
 
-fn attempts(row: &SqliteRow) -> Result<u32, StoreError> {
+fn attempts(row: &AnyRow) -> Result<u32, StoreError> {
     let n: i64 = row.try_get("attempts")?;
     u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("attempts {n}")))
 }
 
-fn decode_message(row: &SqliteRow) -> Result<ChannelMessage, StoreError> {
+fn decode_message(row: &AnyRow) -> Result<ChannelMessage, StoreError> {
     let payload: String = row.try_get("payload")?;
     Ok(ChannelMessage {
         id: row.try_get("id")?,
@@ -236,7 +236,7 @@ impl Store {
                     CASE m.channel WHEN 'teams' THEN t.teams_webhook_env \
                                    ELSE t.slack_webhook_env END AS webhook_env \
              FROM channel_messages m JOIN teams t ON t.id = m.team_id \
-             WHERE m.state = 'queued' AND m.next_attempt_at <= ? \
+             WHERE m.state = 'queued' AND m.next_attempt_at <= $1 \
                AND m.id = (SELECT min(id) FROM channel_messages h \
                            WHERE h.state = 'queued' AND h.team_id = m.team_id \
                              AND h.channel = m.channel) \
@@ -270,7 +270,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let tries: Option<i64> = sqlx::query_scalar(
             "UPDATE channel_messages SET attempts = attempts + 1 \
-             WHERE id = ? AND state = 'queued' RETURNING attempts",
+             WHERE id = $1 AND state = 'queued' RETURNING attempts",
         )
         .bind(id)
         .fetch_optional(&mut *tx)
@@ -313,11 +313,11 @@ impl Store {
         let now = codec::now();
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "UPDATE channel_messages SET state = ?, \
-                 last_error = coalesce(?, last_error), \
-                 next_attempt_at = coalesce(?, next_attempt_at), \
-                 sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END \
-             WHERE id = ? AND state = 'queued'",
+            "UPDATE channel_messages SET state = $1, \
+                 last_error = coalesce($2, last_error), \
+                 next_attempt_at = coalesce($3, next_attempt_at), \
+                 sent_at = CASE WHEN $4 = 'sent' THEN $5 ELSE sent_at END \
+             WHERE id = $6 AND state = 'queued'",
         )
         .bind(state)
         .bind(error)
@@ -335,7 +335,7 @@ impl Store {
     pub async fn channel_messages(&self, limit: u32) -> Result<Vec<ChannelMessage>, StoreError> {
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM channel_messages m JOIN teams t ON t.id = m.team_id \
-             ORDER BY m.id DESC LIMIT ?"
+             ORDER BY m.id DESC LIMIT $1"
         );
         let rows = sqlx::query(&sql)
             .bind(i64::from(limit))

@@ -20,6 +20,17 @@ const MONTH: &[FormatItem<'static>] = format_description!("[year]-[month]");
 
 /// An X id as stored. Ids beyond `i64::MAX` are refused: X's snowflakes never
 /// reach them, so one that does is bad input, not something to wrap around.
+/// A flag column: a BOOLEAN on PostgreSQL, an integer 0 or 1 on SQLite
+/// (sqlx's `Any` driver reads SQLite's as an integer).
+pub(super) fn flag(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, StoreError> {
+    use sqlx::Row;
+    match row.try_get::<bool, _>(column) {
+        Ok(flag) => Ok(flag),
+        Err(sqlx::Error::ColumnDecode { .. }) => Ok(row.try_get::<i64, _>(column)? != 0),
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub(super) fn id_to_db(id: u64, what: &str) -> Result<i64, StoreError> {
     i64::try_from(id)
         .map_err(|_| StoreError::Conflict(format!("{what} {id} does not fit a signed 64-bit id")))

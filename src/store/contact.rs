@@ -4,7 +4,7 @@
 //! read it come later.
 
 use serde_json::json;
-use sqlx::{Row, Sqlite};
+use sqlx::{Any, Row};
 
 use super::audit::{self, NewAudit};
 use super::{Store, StoreError, codec};
@@ -40,13 +40,15 @@ impl Store {
         let before = read(&mut *tx, username)
             .await?
             .ok_or_else(|| StoreError::Conflict(format!("no officer called {username:?}")))?;
-        sqlx::query("UPDATE officers SET email = ?, notify = ?, digest_at = ? WHERE username = ?")
-            .bind(&contact.email)
-            .bind(contact.notify.as_str())
-            .bind(contact.digest_at.to_string())
-            .bind(username)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE officers SET email = $1, notify = $2, digest_at = $3 WHERE username = $4",
+        )
+        .bind(&contact.email)
+        .bind(contact.notify.as_str())
+        .bind(contact.digest_at.to_string())
+        .bind(username)
+        .execute(&mut *tx)
+        .await?;
         let view = |c: &OfficerContact| {
             json!({
                 "username": username,
@@ -70,10 +72,10 @@ impl Store {
 }
 
 async fn read<'e>(
-    conn: impl sqlx::Executor<'e, Database = Sqlite>,
+    conn: impl sqlx::Executor<'e, Database = Any>,
     username: &str,
 ) -> Result<Option<OfficerContact>, StoreError> {
-    let row = sqlx::query("SELECT email, notify, digest_at FROM officers WHERE username = ?")
+    let row = sqlx::query("SELECT email, notify, digest_at FROM officers WHERE username = $1")
         .bind(username)
         .fetch_optional(conn)
         .await?;

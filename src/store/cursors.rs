@@ -10,7 +10,7 @@
 //! read so far; the last page moves `since_id` and clears them.
 
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use super::codec::{self, opt_id_from_db};
 use super::{Store, StoreError};
@@ -19,7 +19,7 @@ use crate::domain::ingest::{Cursor, Pending};
 const COLUMNS: &str = "monitor, query, since_id, pending_newest_id, pending_until_id, \
     last_poll_at, posts_read, items_filed, items_filed_since, spooled_through";
 
-fn decode(row: &SqliteRow) -> Result<Cursor, StoreError> {
+fn decode(row: &AnyRow) -> Result<Cursor, StoreError> {
     let until = opt_id_from_db(row.try_get("pending_until_id")?, "pending until_id")?;
     let newest = opt_id_from_db(row.try_get("pending_newest_id")?, "pending newest_id")?;
     Ok(Cursor {
@@ -41,7 +41,7 @@ fn decode(row: &SqliteRow) -> Result<Cursor, StoreError> {
 impl Store {
     /// The cursor of `monitor`, `None` if it never polled (or was reset).
     pub async fn cursor(&self, monitor: &str) -> Result<Option<Cursor>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM cursors WHERE monitor = ?"))
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM cursors WHERE monitor = $1"))
             .bind(monitor)
             .fetch_optional(&self.read)
             .await?;
@@ -60,7 +60,7 @@ impl Store {
     /// Resetting a monitor without a cursor does nothing.
     pub async fn reset_cursor(&self, monitor: &str) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM cursors WHERE monitor = ?")
+        sqlx::query("DELETE FROM cursors WHERE monitor = $1")
             .bind(monitor)
             .execute(&mut *tx)
             .await?;

@@ -32,7 +32,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO events (at, level, kind, message) VALUES (?, ?, ?, ?) RETURNING id",
+            "INSERT INTO events (at, level, kind, message) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(codec::now())
         .bind(level)
@@ -40,7 +40,7 @@ impl Store {
         .bind(message)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM events WHERE id <= ?")
+        sqlx::query("DELETE FROM events WHERE id <= $1")
             .bind(id - KEEP)
             .execute(&mut *tx)
             .await?;
@@ -50,11 +50,12 @@ impl Store {
 
     /// The newest `limit` events, newest first.
     pub async fn recent_events(&self, limit: u32) -> Result<Vec<Event>, StoreError> {
-        let rows =
-            sqlx::query("SELECT id, at, level, kind, message FROM events ORDER BY id DESC LIMIT ?")
-                .bind(i64::from(limit))
-                .fetch_all(&self.read)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT id, at, level, kind, message FROM events ORDER BY id DESC LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
         rows.iter()
             .map(|row| {
                 Ok(Event {

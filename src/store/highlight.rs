@@ -42,7 +42,7 @@ impl Store {
             .iter()
             .map(|t| t.replace([OPEN, CLOSE], &STAND_IN.to_string()))
             .collect();
-        let mut conn = self.read.acquire().await?;
+        let mut conn = self.inbox_readers("search highlighting")?.acquire().await?;
         sqlx::query(&format!(
             "CREATE VIRTUAL TABLE IF NOT EXISTS temp.highlights \
              USING fts5 (text, tokenize = '{TOKENIZER}')"
@@ -53,14 +53,14 @@ impl Store {
             .execute(&mut *conn)
             .await?;
         sqlx::query(
-            "INSERT INTO temp.highlights (rowid, text) SELECT key + 1, value FROM json_each(?)",
+            "INSERT INTO temp.highlights (rowid, text) SELECT key + 1, value FROM json_each($1)",
         )
         .bind(codec::to_json(&texts))
         .execute(&mut *conn)
         .await?;
         let rows = sqlx::query(
             "SELECT rowid, highlight(highlights, 0, char(57344), char(57345)) AS marked \
-             FROM temp.highlights WHERE highlights MATCH ?",
+             FROM temp.highlights WHERE highlights MATCH $1",
         )
         .bind(&query)
         .fetch_all(&mut *conn)

@@ -131,8 +131,24 @@ impl Store {
     pub async fn list_items(&self, filter: &ItemFilter) -> Result<ItemPage, StoreError> {
         let plan = Plan::new(filter)?;
         let limit = filter.limit.clamp(1, MAX_PAGE);
-        self.read_planned(&plan, async |conn| list(conn, &plan, filter, limit).await)
-            .await
+        let (ids, next_before, counts) = self
+            .read_planned(&plan, async |conn| list(conn, &plan, filter, limit).await)
+            .await?;
+        let items = self.items_in_order(&ids).await?;
+        Ok(ItemPage {
+            items,
+            next_before,
+            counts,
+        })
+    }
+
+    /// The items `ids` names, in that order, read through the store's
+    /// readers (the inbox's typed connections found the ids).
+    pub(super) async fn items_in_order(&self, ids: &[i64]) -> Result<Vec<ItemRow>, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        let mut items = items_by_ids(&mut conn, ids).await?;
+        items.sort_by_key(|item| ids.iter().position(|id| *id == item.id));
+        Ok(items)
     }
 }
 
@@ -185,23 +201,24 @@ impl Drop for TimeBudget {
     }
 }
 
-/// [`Store::list_items`] on one connection.
+/// The ids of a page of [`Store::list_items`], where the next starts, and
+/// the counts per status, on one connection.
 async fn list(
     conn: &mut SqliteConnection,
     plan: &Plan<'_>,
     filter: &ItemFilter,
     limit: u32,
-) -> Result<ItemPage, StoreError> {
+) -> Result<(Vec<i64>, Option<i64>, Vec<(Status, u64)>), StoreError> {
     let before = match filter.before {
         None => None,
         Some(id) => Some(keyset_of(conn, id).await?),
     };
     if plan.matches_nothing {
-        return Ok(ItemPage {
-            items: Vec::new(),
-            next_before: None,
-            counts: Status::ALL.iter().map(|s| (*s, 0)).collect(),
-        });
+        return Ok((
+            Vec::new(),
+            None,
+            Status::ALL.iter().map(|s| (*s, 0)).collect(),
+        ));
     }
 
     let mut qb = page_query("", plan, before, limit);
@@ -214,22 +231,15 @@ async fn list(
         .collect::<Result<_, _>>()?;
     let more = ids.len() > limit as usize;
     ids.truncate(limit as usize);
-    let mut items = items_by_ids(conn, &ids).await?;
-    items.sort_by_key(|item| ids.iter().position(|id| *id == item.id));
     let next_before = more.then(|| ids.last().copied()).flatten();
-
     let counts = counts(conn, plan).await?;
-    Ok(ItemPage {
-        items,
-        next_before,
-        counts,
-    })
+    Ok((ids, next_before, counts))
 }
 
 /// Where a page that ends with item `id` ends, in every order.
 pub(super) async fn keyset_of(conn: &mut SqliteConnection, id: i64) -> Result<Keyset, StoreError> {
     sqlx::query_as::<_, (i64, i64)>(&format!(
-        "SELECT post_id, {PRIORITY_RANK} FROM items i WHERE id = ?"
+        "SELECT post_id, {PRIORITY_RANK} FROM items i WHERE id = $1"
     ))
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -277,7 +287,7 @@ pub(super) async fn counts(
 ) -> Result<Vec<(Status, u64)>, StoreError> {
     let mut counts: Vec<(Status, u64)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
     let rows = if let Some((facet, value)) = plan.counter_facet() {
-        sqlx::query("SELECT status, n FROM item_counts WHERE facet = ? AND value = ?")
+        sqlx::query("SELECT status, n FROM item_counts WHERE facet = $1 AND value = $2")
             .bind(facet)
             .bind(value)
             .fetch_all(&mut *conn)
@@ -360,7 +370,12 @@ mod tests {
     async fn a_statement_past_its_time_budget_is_interrupted_and_the_connection_recovers() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("budget.db")).await.unwrap();
-        let mut conn = store.read.acquire().await.unwrap();
+        let mut conn = store
+            .inbox_readers("test")
+            .unwrap()
+            .acquire()
+            .await
+            .unwrap();
         {
             let budget = TimeBudget::start(&mut conn, Duration::from_millis(20))
                 .await
@@ -413,7 +428,12 @@ mod tests {
     async fn pages_never_sort() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("plan.db")).await.unwrap();
-        let mut conn = store.read.acquire().await.unwrap();
+        let mut conn = store
+            .inbox_readers("test")
+            .unwrap()
+            .acquire()
+            .await
+            .unwrap();
         let words = Some("bins".to_owned());
         let shapes = [
             ItemFilter::default(),

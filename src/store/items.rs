@@ -6,11 +6,12 @@
 
 use serde::Serialize;
 use serde_json::json;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use super::audit::{self, NewAudit};
 use super::posts::{AUTHOR_COLUMNS, POST_COLUMNS, decode_author, decode_post};
+use super::sql::Sql;
 use super::{Store, StoreError, codec};
 use crate::domain::post::{Author, Post};
 use crate::domain::triage::{Action, Assignee, Flags, ItemChange, Priority, ReplyPath, Status};
@@ -53,7 +54,7 @@ pub(super) fn item_select() -> String {
 }
 
 /// Reads a row of [`item_select`].
-pub(super) fn decode_item(row: &SqliteRow) -> Result<ItemRow, StoreError> {
+pub(super) fn decode_item(row: &AnyRow) -> Result<ItemRow, StoreError> {
     Ok(ItemRow {
         id: row.try_get("i_id")?,
         post: decode_post(row)?,
@@ -75,25 +76,22 @@ pub(super) fn decode_item(row: &SqliteRow) -> Result<ItemRow, StoreError> {
 
 /// The items with these ids (those that exist), in no particular order.
 pub(super) async fn items_by_ids(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ids: &[i64],
 ) -> Result<Vec<ItemRow>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(item_select());
+    let mut qb: Sql = Sql::new(item_select());
     qb.push(" WHERE i.id IN (");
-    let mut list = qb.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
+    qb.push_list(ids.iter().copied());
     qb.push(")");
-    let rows = qb.build().fetch_all(conn).await?;
+    let rows = qb.build()?.fetch_all(conn).await?;
     rows.iter().map(decode_item).collect()
 }
 
 /// One item, or [`StoreError::NotFound`].
-pub(super) async fn item_in(conn: &mut SqliteConnection, id: i64) -> Result<ItemRow, StoreError> {
+pub(super) async fn item_in(conn: &mut AnyConnection, id: i64) -> Result<ItemRow, StoreError> {
     items_by_ids(conn, &[id])
         .await?
         .pop()
@@ -114,10 +112,10 @@ fn action_name(action: Action) -> &'static str {
 
 /// An item's status and owner, read inside a write transaction.
 async fn item_state(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: i64,
 ) -> Result<(Status, Option<String>), StoreError> {
-    let row = sqlx::query("SELECT status, owner FROM items WHERE id = ?")
+    let row = sqlx::query("SELECT status, owner FROM items WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
@@ -183,7 +181,7 @@ impl Store {
             _ => owner.clone(),
         };
         let at = codec::now();
-        sqlx::query("UPDATE items SET status = ?, owner = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE items SET status = $1, owner = $2, updated_at = $3 WHERE id = $4")
             .bind(next.as_str())
             .bind(&next_owner)
             .bind(&at)

@@ -1,4 +1,4 @@
-//! The triage store: one SQLite file holding posts, authors, triage items with
+//! The triage store: one SQLite file (or a PostgreSQL database) holding posts, authors, triage items with
 //! their places, tags and notes, the append-only audit log, the pollers'
 //! cursors, monthly usage and operational events.
 //!
@@ -24,15 +24,23 @@
 //! Depends on `domain`, sqlx, serde_json and time; never on `x`, `poller`
 //! or `web`. Every write, the poller's pages and the desk's changes alike,
 //! goes through one sqlx connection ([`Store::begin_write`]).
-//! The SQL is portable where SQLite allows (`ON CONFLICT`, `RETURNING`,
-//! multi-row `VALUES`); full-text search (FTS5) and the triggers are SQLite's
-//! own and will get PostgreSQL counterparts with that backend.
+//!
+//! One code path serves both engines: statements go through sqlx's `Any`
+//! driver, written once with `$1, $2, …` placeholders (`sql` builds the
+//! dynamic ones), and branch on [`Engine`] only where the dialects really
+//! differ (the write lock, SQLite's checkpoints and PRAGMAs). The SQL is
+//! portable (`ON CONFLICT`, `RETURNING`, multi-row `VALUES`). The inbox's
+//! queries (`inbox`, `plan`, `select`, `highlight`) use SQLite's FTS5 and its
+//! progress handler, which `Any` cannot reach: they run on typed SQLite
+//! readers, and on PostgreSQL answer [`StoreError::Unsupported`] until their
+//! counterparts land. [`Store::connect`] opens either engine by URL.
 
 mod assignments;
 mod audit;
 mod changes;
 pub mod channels;
 mod codec;
+mod connect;
 mod contact;
 mod cursors;
 mod events;
@@ -52,20 +60,19 @@ mod reports;
 pub mod schema;
 mod select;
 mod spikes;
+mod sql;
 mod team_edit;
 mod teams;
 mod usage;
 mod views;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{Sqlite, Transaction};
+use sqlx::sqlite::SqlitePool;
+use sqlx::{Any, AnyPool, Executor, Transaction};
 
 use crate::domain::outbox::{ReplyState, ReplyTransitionError};
 use crate::domain::triage::TransitionError;
@@ -104,9 +111,6 @@ pub async fn backdated<F: std::future::Future>(at: time::OffsetDateTime, write: 
     codec::at(at, write).await
 }
 
-/// The schema migrations in `migrations/`, embedded in the binary.
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
-
 /// Connections for reads. WAL lets them read while the one writer writes.
 const READERS: u32 = 4;
 
@@ -117,13 +121,10 @@ const SEARCHES: usize = READERS as usize / 2;
 /// How long one full-text search may run before SQLite interrupts it.
 const SEARCH_BUDGET: Duration = Duration::from_millis(1500);
 
-/// WAL pages (4 KiB) between automatic checkpoints: up to ~40 MB of WAL.
-const WAL_AUTOCHECKPOINT: u32 = 10_000;
-
-/// Prepared statements kept per connection: the bulk writes of a page use
-/// a statement per table and chunk size (see `ingest::chunks`), about
-/// seventy in all.
-const STATEMENT_CACHE: usize = 128;
+/// The PostgreSQL advisory lock every write transaction takes (see
+/// [`Store::begin_write`]): "placewat" in ASCII, so that it is recognisable
+/// in `pg_locks` and unlikely to meet another application's key.
+const WRITE_LOCK: i64 = 0x706c_6163_6577_6174;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +136,17 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// The database server could not be reached or refused the login.
+    /// `url` is the store URL with any password masked.
+    #[error("could not connect to the database {url}")]
+    Connect {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The store URL is not one placewatch can use.
+    #[error("{0}")]
+    BadUrl(String),
     /// The schema could not be brought up to date.
     #[error("could not migrate the database schema")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -189,24 +201,50 @@ pub enum StoreError {
     /// A search the store will not run, or stopped when it ran too long.
     #[error(transparent)]
     Search(#[from] plan::SearchError),
+    /// A verb that has not landed on this engine yet.
+    #[error("{verb} is not available on {engine} yet")]
+    Unsupported { verb: &'static str, engine: Engine },
     /// Stored data that cannot be read back as domain values (an unknown
     /// status, malformed JSON, a negative id).
     #[error("corrupt data in the store: {0}")]
     Corrupt(String),
 }
 
+/// The database engine a store runs on: the SQL is written once for both,
+/// and branches on this only where the dialects really differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Engine::Sqlite => "SQLite",
+            Engine::Postgres => "PostgreSQL",
+        })
+    }
+}
+
 /// The triage store. Cheap to clone: clones share the connection pools.
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// Which engine `write` and `read` speak to.
+    engine: Engine,
     /// Whether a background checkpoint is running (see [`Store::checkpoint_in_background`]).
     checkpointing: Arc<AtomicBool>,
     /// One connection for every write, the poller's and the desk's: writes
     /// queue here in process, in the order they asked (the pool is fair),
     /// instead of spinning on SQLite's busy handler. Other processes (the
     /// CLI) are covered by `BEGIN IMMEDIATE` and the busy timeout.
-    write: SqlitePool,
+    write: AnyPool,
     /// Readers, concurrent with the writer thanks to WAL.
-    read: SqlitePool,
+    read: AnyPool,
+    /// SQLite only: typed readers for the inbox's queries (`inbox`, `plan`,
+    /// `select`, `highlight`), whose full-text searches run within a time
+    /// budget that needs SQLite's progress handler, out of `Any`'s reach.
+    inbox: Option<SqlitePool>,
     /// Places for full-text searches (see [`SEARCHES`]).
     searches: Arc<tokio::sync::Semaphore>,
     /// The desk's address, for links in what the store queues for people
@@ -214,73 +252,18 @@ pub struct Store {
     desk_url: Arc<std::sync::OnceLock<String>>,
 }
 
-/// Creates the database file owner-only (0600) if it is missing, and makes
-/// it and its WAL and shared-memory files owner-only if they exist: they
-/// hold password hashes, sessions and residents' posts. SQLite creates the
-/// `-wal` and `-shm` files with the database file's mode, whatever the umask.
-fn make_private(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)?;
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        crate::files::private_file_if_exists(Path::new(&name))?;
-    }
-    Ok(())
-}
-
 impl Store {
-    /// Opens (creating) the SQLite file at `path` and brings its schema up to
-    /// date; running it on an up-to-date file changes nothing. The file and
-    /// its WAL are owner-only (0600).
-    ///
-    /// Every connection runs in WAL mode with foreign keys on, a 5 s busy
-    /// timeout and `synchronous = NORMAL`; the writer checkpoints the WAL
-    /// every [`WAL_AUTOCHECKPOINT`] pages. In WAL mode NORMAL is durable
-    /// against a crash of the process (SIGKILL, panic): a committed
-    /// transaction is in the WAL file, which the OS keeps even if the process
-    /// dies. Only a power loss or OS crash can lose the last commits (never
-    /// corrupt the file); FULL would fsync the WAL on every commit to cover
-    /// that too, at a cost the daemon and the desk do not need.
-    pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        let open_error = |source| StoreError::Open {
-            path: path.to_owned(),
-            source,
-        };
-        make_private(path).map_err(|e| open_error(sqlx::Error::Io(e)))?;
-        let options = connect_options(path);
-        // The writer checkpoints the WAL every WAL_AUTOCHECKPOINT pages: each
-        // checkpoint syncs the WAL and the database (the only syncs in WAL
-        // mode with NORMAL), so a backfill that commits page by page spends
-        // far less time in fsync than with SQLite's default of 1,000 pages.
-        let write_options = options
-            .clone()
-            .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT.to_string());
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            // A local file needs no ping before each transaction.
-            .test_before_acquire(false)
-            .connect_with(write_options)
-            .await
-            .map_err(open_error)?;
-        schema::refuse_newer(&mut *write.acquire().await?, path).await?;
-        MIGRATOR.run(&write).await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(READERS)
-            .connect_with(options)
-            .await
-            .map_err(open_error)?;
-        Ok(Store {
-            write,
-            read,
-            checkpointing: Arc::default(),
-            searches: Arc::new(tokio::sync::Semaphore::new(SEARCHES)),
-            desk_url: Arc::default(),
+    /// The engine this store runs on.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The typed SQLite readers of the inbox's queries, or a refusal on an
+    /// engine whose inbox queries have not landed yet (never wrong data).
+    pub(super) fn inbox_readers(&self, verb: &'static str) -> Result<&SqlitePool, StoreError> {
+        self.inbox.as_ref().ok_or(StoreError::Unsupported {
+            verb,
+            engine: self.engine,
         })
     }
 
@@ -300,7 +283,22 @@ impl Store {
 
     /// Closes both pools, waiting for connections in use to come back. Optional:
     /// dropping the store closes them too, only less tidily.
+    ///
+    /// On SQLite the writer first runs `PRAGMA optimize` (with
+    /// `analysis_limit = 400`), as sqlx's `optimize_on_close` did before the
+    /// store moved to sqlx's `Any` driver, which has no such hook.
     pub async fn close(&self) {
+        if self.engine == Engine::Sqlite
+            && let Err(e) = self
+                .write
+                .execute("PRAGMA analysis_limit = 400; PRAGMA optimize;")
+                .await
+        {
+            tracing::debug!(error = %e, "PRAGMA optimize on close failed");
+        }
+        if let Some(inbox) = &self.inbox {
+            inbox.close().await;
+        }
         self.read.close().await;
         self.write.close().await;
     }
@@ -312,7 +310,7 @@ impl Store {
     /// runs beside the writer and never blocks it or the readers. The
     /// writer's own automatic checkpoint stays as the backstop.
     fn checkpoint_in_background(&self) {
-        if self.checkpointing.swap(true, Ordering::AcqRel) {
+        if self.engine != Engine::Sqlite || self.checkpointing.swap(true, Ordering::AcqRel) {
             return;
         }
         let (read, running) = (self.read.clone(), self.checkpointing.clone());
@@ -328,27 +326,31 @@ impl Store {
         });
     }
 
-    /// A write transaction that holds SQLite's write lock from its first
-    /// statement. A deferred `BEGIN` that reads first and writes later fails
+    /// A write transaction that holds the store's write lock from its first
+    /// statement. Every write of the store starts here, on the one write
+    /// connection, so the store's read-modify-write code sees no other
+    /// writer between its read and its write, on either engine.
+    ///
+    /// SQLite: a deferred `BEGIN` that reads first and writes later fails
     /// with `SQLITE_BUSY` (no busy wait) when another process wrote in
     /// between; `IMMEDIATE` waits for the lock up front instead.
-    /// Every write of the store starts here, on the one write connection.
-    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        Ok(self.write.begin_with("BEGIN IMMEDIATE").await?)
+    ///
+    /// PostgreSQL: the transaction first takes the advisory lock
+    /// [`WRITE_LOCK`], held until it ends, so writes are serialised across
+    /// processes (replicas, the CLI) exactly as SQLite's single writer
+    /// serialises them. At the ~50 posts a second X sends one app this
+    /// costs nothing.
+    async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        match self.engine {
+            Engine::Sqlite => Ok(self.write.begin_with("BEGIN IMMEDIATE").await?),
+            Engine::Postgres => {
+                let mut tx = self.write.begin().await?;
+                sqlx::query("SELECT 1 AS locked FROM pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
     }
-}
-
-/// How every connection to the file at `path` is set up (see [`Store::open`]
-/// for why): the one place for connection options and pragmas.
-fn connect_options(path: &Path) -> SqliteConnectOptions {
-    SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5))
-        .statement_cache_capacity(STATEMENT_CACHE)
-        .pragma("temp_store", "memory")
-        .optimize_on_close(true, 400)
 }

@@ -25,7 +25,7 @@ impl Store {
     /// notifications of the officers it mentions (`@sam`) commit together.
     pub async fn add_note(&self, id: i64, actor: &str, text: &str) -> Result<Note, StoreError> {
         let mut tx = self.begin_write().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM items WHERE id = ?")
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM items WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -34,7 +34,7 @@ impl Store {
         }
         let at = codec::now();
         let note_id: i64 = sqlx::query_scalar(
-            "INSERT INTO notes (item_id, author, text, created_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO notes (item_id, author, text, created_at) VALUES ($1, $2, $3, $4) \
              RETURNING id",
         )
         .bind(id)
@@ -66,7 +66,7 @@ impl Store {
     /// An item's notes, oldest first (empty for an item without notes).
     pub async fn notes(&self, id: i64) -> Result<Vec<Note>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, item_id, author, text, created_at FROM notes WHERE item_id = ? ORDER BY id",
+            "SELECT id, item_id, author, text, created_at FROM notes WHERE item_id = $1 ORDER BY id",
         )
         .bind(id)
         .fetch_all(&self.read)

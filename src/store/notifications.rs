@@ -10,8 +10,8 @@
 //! Marking read is the officer's own view of her list, like a session, and
 //! is not audited.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 use time::OffsetDateTime;
 
 use super::{Store, StoreError, codec};
@@ -93,9 +93,9 @@ fn quote(text: &str) -> String {
 }
 
 /// `username`'s display name, or the username when she is no officer.
-async fn name_of(conn: &mut SqliteConnection, username: &str) -> Result<String, StoreError> {
+async fn name_of(conn: &mut AnyConnection, username: &str) -> Result<String, StoreError> {
     let name: Option<String> =
-        sqlx::query_scalar("SELECT display_name FROM officers WHERE username = ?")
+        sqlx::query_scalar("SELECT display_name FROM officers WHERE username = $1")
             .bind(username)
             .fetch_optional(conn)
             .await?;
@@ -106,7 +106,7 @@ async fn name_of(conn: &mut SqliteConnection, username: &str) -> Result<String, 
 /// tell the actor of her own action or its officer does not exist or is
 /// disabled. Returns the new id, if written.
 pub async fn notify(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     new: &NewNotification<'_>,
     at: &str,
 ) -> Result<Option<i64>, StoreError> {
@@ -115,7 +115,7 @@ pub async fn notify(
     }
     let id = sqlx::query_scalar(
         "INSERT INTO notifications (username, kind, item_id, link, actor, summary, created_at) \
-         SELECT username, ?, ?, ?, ?, ?, ? FROM officers WHERE username = ? AND NOT disabled \
+         SELECT username, $1, $2, $3, $4, $5, $6 FROM officers WHERE username = $7 AND NOT disabled \
          RETURNING id",
     )
     .bind(new.kind.as_str())
@@ -136,7 +136,7 @@ pub async fn notify(
 /// one notification per person, leading to the assignee's items, so that
 /// assigning forty items does not ring forty times.
 pub async fn assigned(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     items: &[i64],
     assignee: &Assignee,
     actor: &str,
@@ -160,14 +160,14 @@ pub async fn assigned(
             "/?owner=me".to_owned(),
         ),
         Assignee::Team(team) => {
-            let name: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE name = ?")
+            let name: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE name = $1")
                 .bind(team)
                 .fetch_optional(&mut *conn)
                 .await?;
             let team = name.unwrap_or_else(|| team.clone());
             let members: Vec<String> = sqlx::query_scalar(
                 "SELECT m.username FROM team_members m JOIN teams t ON t.id = m.team_id \
-                 WHERE t.name = ? ORDER BY m.username",
+                 WHERE t.name = $1 ORDER BY m.username",
             )
             .bind(&team)
             .fetch_all(&mut *conn)
@@ -204,7 +204,7 @@ pub async fn assigned(
 /// not be sent, and why, inside the caller's transaction (the one that
 /// records the failure). The actor is `placewatch`.
 pub async fn referral_failed(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     item_id: i64,
     reference: Reference,
     reason: &str,
@@ -227,7 +227,7 @@ pub async fn referral_failed(
 /// Tells every approver and admin (but `author`) that `author`'s reply
 /// `reply_id` on item `item_id` waits for approval.
 pub(super) async fn reply_awaiting_approval(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     item_id: i64,
     reply_id: i64,
     author: &str,
@@ -236,7 +236,7 @@ pub(super) async fn reply_awaiting_approval(
 ) -> Result<Vec<i64>, StoreError> {
     let approvers: Vec<String> = sqlx::query_scalar(
         "SELECT username FROM officers WHERE role IN ('approver', 'admin') AND NOT disabled \
-         AND username <> ? ORDER BY username",
+         AND username <> $1 ORDER BY username",
     )
     .bind(author)
     .fetch_all(&mut *conn)
@@ -264,7 +264,7 @@ pub(super) async fn reply_awaiting_approval(
 /// Tells a reply's author that `approver` approved it, or rejected it
 /// with `reason`.
 pub(super) async fn reply_decided(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     item_id: i64,
     reply_id: i64,
     author: &str,
@@ -300,7 +300,7 @@ pub(super) async fn reply_decided(
 /// Tells each officer `text` mentions (`@sam`) that `author` did so in a
 /// note on item `item_id`. Names that are no officer's are ignored.
 pub(super) async fn mentioned(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     item_id: i64,
     author: &str,
     text: &str,
@@ -327,7 +327,7 @@ pub(super) async fn mentioned(
 
 const COLUMNS: &str = "n.id, n.username, n.kind, n.item_id, n.link, n.actor, n.summary, n.created_at, n.read_at, n.emailed_at";
 
-fn decode(row: &SqliteRow) -> Result<Notification, StoreError> {
+fn decode(row: &AnyRow) -> Result<Notification, StoreError> {
     let kind: String = row.try_get("kind")?;
     Ok(Notification {
         id: row.try_get("id")?,
@@ -352,7 +352,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<Notification>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM notifications n WHERE n.username = ? ORDER BY n.id DESC LIMIT ?"
+            "SELECT {COLUMNS} FROM notifications n WHERE n.username = $1 ORDER BY n.id DESC LIMIT $2"
         ))
         .bind(username)
         .bind(i64::from(limit))
@@ -368,7 +368,7 @@ impl Store {
         id: i64,
     ) -> Result<Option<Notification>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM notifications n WHERE n.username = ? AND n.id = ?"
+            "SELECT {COLUMNS} FROM notifications n WHERE n.username = $1 AND n.id = $2"
         ))
         .bind(username)
         .bind(id)
@@ -380,7 +380,7 @@ impl Store {
     /// How many of `username`'s notifications are unread.
     pub async fn unread_count(&self, username: &str) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM notifications WHERE username = ? AND read_at IS NULL",
+            "SELECT COUNT(*) FROM notifications WHERE username = $1 AND read_at IS NULL",
         )
         .bind(username)
         .fetch_one(&self.read)
@@ -395,7 +395,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let changed = match which {
             Which::All => sqlx::query(
-                "UPDATE notifications SET read_at = ? WHERE username = ? AND read_at IS NULL",
+                "UPDATE notifications SET read_at = $1 WHERE username = $2 AND read_at IS NULL",
             )
             .bind(&at)
             .bind(username)
@@ -406,8 +406,8 @@ impl Store {
                 let mut n = 0;
                 for id in ids {
                     n += sqlx::query(
-                        "UPDATE notifications SET read_at = ? \
-                         WHERE username = ? AND id = ? AND read_at IS NULL",
+                        "UPDATE notifications SET read_at = $1 \
+                         WHERE username = $2 AND id = $3 AND read_at IS NULL",
                     )
                     .bind(&at)
                     .bind(username)
@@ -434,9 +434,9 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS}, o.email AS o_email, o.display_name AS o_name \
              FROM notifications n JOIN officers o ON o.username = n.username \
-             WHERE n.emailed_at IS NULL AND n.read_at IS NULL AND n.created_at >= ? \
-             AND o.notify = ? AND o.email IS NOT NULL AND o.email <> '' AND NOT o.disabled \
-             ORDER BY n.id LIMIT ?"
+             WHERE n.emailed_at IS NULL AND n.read_at IS NULL AND n.created_at >= $1 \
+             AND o.notify = $2 AND o.email IS NOT NULL AND o.email <> '' AND NOT o.disabled \
+             ORDER BY n.id LIMIT $3"
         ))
         .bind(codec::format_timestamp(since))
         .bind(Notify::Immediately.as_str())
@@ -467,7 +467,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT o.username, o.display_name, o.email, o.digest_at, d.last_due \
              FROM officers o LEFT JOIN notification_digests d ON d.username = o.username \
-             WHERE o.notify = ? AND o.email IS NOT NULL AND o.email <> '' AND NOT o.disabled \
+             WHERE o.notify = $1 AND o.email IS NOT NULL AND o.email <> '' AND NOT o.disabled \
              ORDER BY o.username",
         )
         .bind(Notify::Digest.as_str())
@@ -498,8 +498,8 @@ impl Store {
     ) -> Result<Vec<Notification>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM notifications n \
-             WHERE n.username = ? AND n.emailed_at IS NULL AND n.read_at IS NULL \
-             ORDER BY n.id LIMIT ?"
+             WHERE n.username = $1 AND n.emailed_at IS NULL AND n.read_at IS NULL \
+             ORDER BY n.id LIMIT $2"
         ))
         .bind(username)
         .bind(i64::from(limit))
@@ -520,7 +520,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         mark_emailed_in(&mut tx, ids, &codec::format_timestamp(at)).await?;
         sqlx::query(
-            "INSERT INTO notification_digests (username, last_due) VALUES (?, ?) \
+            "INSERT INTO notification_digests (username, last_due) VALUES ($1, $2) \
              ON CONFLICT (username) DO UPDATE SET last_due = excluded.last_due",
         )
         .bind(username)
@@ -533,16 +533,18 @@ impl Store {
 }
 
 async fn mark_emailed_in(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ids: &[i64],
     at: &str,
 ) -> Result<(), StoreError> {
     for id in ids {
-        sqlx::query("UPDATE notifications SET emailed_at = ? WHERE id = ? AND emailed_at IS NULL")
-            .bind(at)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "UPDATE notifications SET emailed_at = $1 WHERE id = $2 AND emailed_at IS NULL",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

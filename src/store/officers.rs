@@ -6,8 +6,8 @@
 
 use serde::Serialize;
 use serde_json::json;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 use time::OffsetDateTime;
 
 use super::audit::{self, NewAudit};
@@ -49,7 +49,7 @@ const OFFICER_COLUMNS: &str = "o.id AS o_id, o.username AS o_username, \
      o.display_name AS o_display_name, o.role AS o_role, o.disabled AS o_disabled, \
      o.created_at AS o_created_at";
 
-fn decode_officer(row: &SqliteRow) -> Result<Officer, StoreError> {
+fn decode_officer(row: &AnyRow) -> Result<Officer, StoreError> {
     let role: &str = row.try_get("o_role")?;
     Ok(Officer {
         id: row.try_get("o_id")?,
@@ -57,7 +57,7 @@ fn decode_officer(row: &SqliteRow) -> Result<Officer, StoreError> {
         display_name: row.try_get("o_display_name")?,
         role: Role::parse(role)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?,
-        disabled: row.try_get("o_disabled")?,
+        disabled: codec::flag(row, "o_disabled")?,
         created_at: row.try_get("o_created_at")?,
     })
 }
@@ -72,7 +72,7 @@ impl Store {
     ) -> Result<Officer, StoreError> {
         let mut tx = self.begin_write().await?;
         let at = codec::now();
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM officers WHERE username = ?")
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM officers WHERE username = $1")
             .bind(new.username)
             .fetch_optional(&mut *tx)
             .await?;
@@ -84,7 +84,7 @@ impl Store {
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO officers (username, display_name, role, password_hash, created_at, \
-             password_changed_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             password_changed_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(new.username)
         .bind(new.display_name)
@@ -137,7 +137,7 @@ impl Store {
     ) -> Result<Option<(Officer, String)>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {OFFICER_COLUMNS}, o.password_hash AS o_hash FROM officers o \
-             WHERE o.username = ?"
+             WHERE o.username = $1"
         ))
         .bind(username)
         .fetch_optional(&self.read)
@@ -155,8 +155,9 @@ impl Store {
     ) -> Result<Officer, StoreError> {
         let mut tx = self.begin_write().await?;
         let officer = officer_in(&mut tx, username).await?;
-        sqlx::query("UPDATE officers SET disabled = ? WHERE id = ?")
-            .bind(disabled)
+        // An integer 0 or 1 on both engines.
+        sqlx::query("UPDATE officers SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
             .bind(officer.id)
             .execute(&mut *tx)
             .await?;
@@ -187,12 +188,14 @@ impl Store {
     ) -> Result<Officer, StoreError> {
         let mut tx = self.begin_write().await?;
         let officer = officer_in(&mut tx, username).await?;
-        sqlx::query("UPDATE officers SET password_hash = ?, password_changed_at = ? WHERE id = ?")
-            .bind(password_hash)
-            .bind(codec::now())
-            .bind(officer.id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE officers SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
+        )
+        .bind(password_hash)
+        .bind(codec::now())
+        .bind(officer.id)
+        .execute(&mut *tx)
+        .await?;
         end_sessions_of(&mut tx, officer.id).await?;
         let change = OfficerChange {
             actor,
@@ -214,7 +217,7 @@ impl Store {
     ) -> Result<Officer, StoreError> {
         let mut tx = self.begin_write().await?;
         let officer = officer_in(&mut tx, username).await?;
-        sqlx::query("UPDATE officers SET role = ? WHERE id = ?")
+        sqlx::query("UPDATE officers SET role = $1 WHERE id = $2")
             .bind(role.as_str())
             .bind(officer.id)
             .execute(&mut *tx)
@@ -241,13 +244,13 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let at = codec::now();
         // Sessions past their expiry are no use to anyone: sweep them here.
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(&at)
             .execute(&mut *tx)
             .await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, officer_id, csrf_token, created_at, expires_at, \
-             last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+             last_seen_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(token_hash)
         .bind(officer.id)
@@ -275,7 +278,7 @@ impl Store {
         let row = sqlx::query(&format!(
             "SELECT {OFFICER_COLUMNS}, s.csrf_token AS s_csrf, s.expires_at AS s_expires \
              FROM sessions s JOIN officers o ON o.id = s.officer_id \
-             WHERE s.token_hash = ? AND s.expires_at > ? AND o.disabled = 0"
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND o.disabled = 0"
         ))
         .bind(token_hash)
         .bind(codec::now())
@@ -295,7 +298,7 @@ impl Store {
     pub async fn end_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let username: Option<String> = sqlx::query_scalar(
-            "DELETE FROM sessions WHERE token_hash = ? RETURNING \
+            "DELETE FROM sessions WHERE token_hash = $1 RETURNING \
              (SELECT username FROM officers WHERE id = officer_id)",
         )
         .bind(token_hash)
@@ -318,9 +321,9 @@ impl Store {
 }
 
 /// An officer by username, inside a write transaction.
-async fn officer_in(conn: &mut SqliteConnection, username: &str) -> Result<Officer, StoreError> {
+async fn officer_in(conn: &mut AnyConnection, username: &str) -> Result<Officer, StoreError> {
     let row = sqlx::query(&format!(
-        "SELECT {OFFICER_COLUMNS} FROM officers o WHERE o.username = ?"
+        "SELECT {OFFICER_COLUMNS} FROM officers o WHERE o.username = $1"
     ))
     .bind(username)
     .fetch_optional(conn)
@@ -329,8 +332,8 @@ async fn officer_in(conn: &mut SqliteConnection, username: &str) -> Result<Offic
     decode_officer(&row)
 }
 
-async fn end_sessions_of(conn: &mut SqliteConnection, officer_id: i64) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM sessions WHERE officer_id = ?")
+async fn end_sessions_of(conn: &mut AnyConnection, officer_id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM sessions WHERE officer_id = $1")
         .bind(officer_id)
         .execute(conn)
         .await?;
@@ -347,7 +350,7 @@ struct OfficerChange<'a> {
 
 impl OfficerChange<'_> {
     /// Audits the change and reads the officer back, in the caller's transaction.
-    async fn finish(self, conn: &mut SqliteConnection, id: i64) -> Result<Officer, StoreError> {
+    async fn finish(self, conn: &mut AnyConnection, id: i64) -> Result<Officer, StoreError> {
         let entry = NewAudit {
             actor: self.actor.to_owned(),
             action: self.action.to_owned(),
@@ -358,106 +361,11 @@ impl OfficerChange<'_> {
         };
         audit::insert(&mut *conn, &entry, &codec::now()).await?;
         let row = sqlx::query(&format!(
-            "SELECT {OFFICER_COLUMNS} FROM officers o WHERE o.id = ?"
+            "SELECT {OFFICER_COLUMNS} FROM officers o WHERE o.id = $1"
         ))
         .bind(id)
         .fetch_one(conn)
         .await?;
         decode_officer(&row)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    async fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("o.db")).await.unwrap();
-        (dir, store)
-    }
-
-    fn sam() -> NewOfficer<'static> {
-        NewOfficer {
-            username: "sam",
-            display_name: "Sam Patel",
-            role: Role::Officer,
-            password_hash: "$argon2id$fake",
-        }
-    }
-
-    #[tokio::test]
-    async fn officers_are_unique_audited_and_disabling_ends_sessions() {
-        let (_dir, store) = store().await;
-        let sam = store.add_officer(&sam(), "admin").await.unwrap();
-        assert!(matches!(
-            store.add_officer(&self::sam(), "admin").await,
-            Err(StoreError::Conflict(_))
-        ));
-        let later = OffsetDateTime::now_utc() + time::Duration::hours(1);
-        store
-            .create_session(&sam, b"hash-1", "csrf-1", later)
-            .await
-            .unwrap();
-        let session = store.session(b"hash-1").await.unwrap().unwrap();
-        assert_eq!(session.officer.username, "sam");
-        assert_eq!(session.csrf_token, "csrf-1");
-        assert_eq!(store.session(b"other").await.unwrap(), None);
-
-        let disabled = store
-            .set_officer_disabled("sam", true, "admin")
-            .await
-            .unwrap();
-        assert!(disabled.disabled);
-        assert_eq!(store.session(b"hash-1").await.unwrap(), None);
-        let (officer, hash) = store.officer_credentials("sam").await.unwrap().unwrap();
-        assert!(officer.disabled);
-        assert_eq!(hash, "$argon2id$fake");
-
-        let actions: Vec<String> = store
-            .audit(None, 10)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| e.action)
-            .collect();
-        assert_eq!(
-            actions,
-            ["officer.disabled", "officer.logged_in", "officer.added"]
-        );
-    }
-
-    #[tokio::test]
-    async fn expired_sessions_are_not_sessions() {
-        let (_dir, store) = store().await;
-        let sam = store.add_officer(&sam(), "admin").await.unwrap();
-        let past = OffsetDateTime::now_utc() - time::Duration::seconds(1);
-        store.create_session(&sam, b"old", "c", past).await.unwrap();
-        assert_eq!(store.session(b"old").await.unwrap(), None);
-        store.end_session(b"old").await.unwrap();
-    }
-
-    #[tokio::test]
-    async fn password_reset_and_role_change() {
-        let (_dir, store) = store().await;
-        let sam = store.add_officer(&sam(), "admin").await.unwrap();
-        let later = OffsetDateTime::now_utc() + time::Duration::hours(1);
-        store.create_session(&sam, b"h", "c", later).await.unwrap();
-        store
-            .set_officer_password("sam", "$argon2id$new", "sam")
-            .await
-            .unwrap();
-        assert_eq!(store.session(b"h").await.unwrap(), None);
-        let (_, hash) = store.officer_credentials("sam").await.unwrap().unwrap();
-        assert_eq!(hash, "$argon2id$new");
-        let sam = store
-            .set_officer_role("sam", Role::Approver, "admin")
-            .await
-            .unwrap();
-        assert_eq!(sam.role, Role::Approver);
-        assert!(matches!(
-            store.set_officer_role("nobody", Role::Admin, "admin").await,
-            Err(StoreError::Conflict(_))
-        ));
     }
 }

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use super::codec::{id_from_db, id_to_db, opt_id_from_db};
 use super::items::{ItemRow, items_by_ids};
+use super::sql::Sql;
 use super::{Store, StoreError, codec};
 use crate::domain::post::{Author, Post};
 
@@ -27,7 +28,7 @@ pub struct ThreadPost {
 pub(super) const POST_COLUMNS: &str = "p.id AS p_id, p.text AS p_text, \
     p.author_id AS p_author_id, p.created_at AS p_created_at, \
     p.conversation_id AS p_conversation_id, p.in_reply_to_user_id AS p_in_reply_to_user_id, \
-    p.replied_to AS p_replied_to, p.quoted AS p_quoted, p.is_retweet AS p_is_retweet, \
+    p.replied_to AS p_replied_to, p.quoted AS p_quoted, CASE WHEN p.is_retweet THEN 1 ELSE 0 END AS p_is_retweet, \
     p.lang AS p_lang, p.reply_settings AS p_reply_settings, p.mentions AS p_mentions, \
     p.raw AS p_raw";
 
@@ -35,7 +36,7 @@ pub(super) const POST_COLUMNS: &str = "p.id AS p_id, p.text AS p_text, \
 pub(super) const AUTHOR_COLUMNS: &str = "a.id AS a_id, a.username AS a_username, a.name AS a_name";
 
 /// Reads the [`POST_COLUMNS`] of a row.
-pub(super) fn decode_post(row: &SqliteRow) -> Result<Post, StoreError> {
+pub(super) fn decode_post(row: &AnyRow) -> Result<Post, StoreError> {
     Ok(Post {
         id: id_from_db(row.try_get("p_id")?, "post id")?,
         text: row.try_get("p_text")?,
@@ -45,7 +46,7 @@ pub(super) fn decode_post(row: &SqliteRow) -> Result<Post, StoreError> {
         in_reply_to_user_id: opt_id_from_db(row.try_get("p_in_reply_to_user_id")?, "user id")?,
         replied_to: opt_id_from_db(row.try_get("p_replied_to")?, "post id")?,
         quoted: opt_id_from_db(row.try_get("p_quoted")?, "post id")?,
-        is_retweet: row.try_get("p_is_retweet")?,
+        is_retweet: codec::flag(row, "p_is_retweet")?,
         lang: row.try_get("p_lang")?,
         reply_settings: row.try_get("p_reply_settings")?,
         mentions: codec::from_json(row.try_get("p_mentions")?, "post mentions")?,
@@ -54,7 +55,7 @@ pub(super) fn decode_post(row: &SqliteRow) -> Result<Post, StoreError> {
 }
 
 /// Reads the [`AUTHOR_COLUMNS`] of a row: `None` when the join found no author.
-pub(super) fn decode_author(row: &SqliteRow) -> Result<Option<Author>, StoreError> {
+pub(super) fn decode_author(row: &AnyRow) -> Result<Option<Author>, StoreError> {
     let Some(id) = row.try_get::<Option<i64>, _>("a_id")? else {
         return Ok(None);
     };
@@ -66,7 +67,7 @@ pub(super) fn decode_author(row: &SqliteRow) -> Result<Option<Author>, StoreErro
 }
 
 /// A row of a query selecting post, author and `i.id AS i_id` columns.
-fn decode_thread_post(row: &SqliteRow) -> Result<ThreadPost, StoreError> {
+fn decode_thread_post(row: &AnyRow) -> Result<ThreadPost, StoreError> {
     Ok(ThreadPost {
         post: decode_post(row)?,
         author: decode_author(row)?,
@@ -82,7 +83,7 @@ impl Store {
         let sql = format!(
             "SELECT {POST_COLUMNS}, {AUTHOR_COLUMNS}, i.id AS i_id FROM posts p \
              LEFT JOIN authors a ON a.id = p.author_id LEFT JOIN items i ON i.post_id = p.id \
-             WHERE p.conversation_id = ? OR p.id = ? ORDER BY p.id"
+             WHERE p.conversation_id = $1 OR p.id = $2 ORDER BY p.id"
         );
         let rows = sqlx::query(&sql)
             .bind(id)
@@ -108,7 +109,7 @@ impl Store {
         let sql = format!(
             "SELECT {POST_COLUMNS}, {AUTHOR_COLUMNS}, i.id AS i_id FROM posts p \
              LEFT JOIN authors a ON a.id = p.author_id LEFT JOIN items i ON i.post_id = p.id \
-             WHERE p.id > ? ORDER BY p.id LIMIT ?"
+             WHERE p.id > $1 ORDER BY p.id LIMIT $2"
         );
         let rows = sqlx::query(&sql)
             .bind(after)
@@ -141,20 +142,15 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(format!(
+        let mut qb: Sql = Sql::new(format!(
             "SELECT {POST_COLUMNS}, {AUTHOR_COLUMNS}, i.id AS i_id FROM posts p \
              LEFT JOIN authors a ON a.id = p.author_id LEFT JOIN items i ON i.post_id = p.id \
              WHERE p.id IN ("
         ));
-        let mut list = qb.separated(", ");
-        for id in ids {
-            // An id beyond i64 cannot be stored, so cannot be found.
-            if let Ok(id) = i64::try_from(*id) {
-                list.push_bind(id);
-            }
-        }
+        // An id beyond i64 cannot be stored, so cannot be found.
+        qb.push_list(ids.iter().filter_map(|id| i64::try_from(*id).ok()));
         qb.push(")");
-        let rows = qb.build().fetch_all(&self.read).await?;
+        let rows = qb.build()?.fetch_all(&self.read).await?;
         rows.iter().map(decode_thread_post).collect()
     }
 

@@ -12,8 +12,8 @@
 
 use serde::Serialize;
 use serde_json::json;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 use time::OffsetDateTime;
 
 use super::audit::{self, NewAudit};
@@ -85,7 +85,7 @@ const COLUMNS: &str = "id, item_id, team_id, team_name, recipients, reason, offi
      message_id, state, attempts, next_attempt_at, last_error, server_reply, created_at, \
      sent_at, updated_at";
 
-fn decode(row: &SqliteRow) -> Result<Referral, StoreError> {
+fn decode(row: &AnyRow) -> Result<Referral, StoreError> {
     let id: i64 = row.try_get("id")?;
     let state: String = row.try_get("state")?;
     let recipients: String = row.try_get("recipients")?;
@@ -112,8 +112,8 @@ fn decode(row: &SqliteRow) -> Result<Referral, StoreError> {
     })
 }
 
-async fn referral_in(conn: &mut SqliteConnection, id: i64) -> Result<Referral, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM referrals WHERE id = ?");
+async fn referral_in(conn: &mut AnyConnection, id: i64) -> Result<Referral, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM referrals WHERE id = $1");
     let row = sqlx::query(&sql)
         .bind(id)
         .fetch_optional(conn)
@@ -128,7 +128,7 @@ async fn referral_in(conn: &mut SqliteConnection, id: i64) -> Result<Referral, S
 /// The referral's state inside a write transaction, checked against the
 /// states a move may start from.
 async fn state_for(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: i64,
     from: &[ReferralState],
     to: ReferralState,
@@ -226,7 +226,7 @@ impl Store {
             return Err(StoreError::Conflict("say why it is referred".into()));
         }
         let mut tx = self.begin_write().await?;
-        let team = sqlx::query("SELECT id, name, emails FROM teams WHERE name = ?")
+        let team = sqlx::query("SELECT id, name, emails FROM teams WHERE name = $1")
             .bind(new.team.trim())
             .fetch_optional(&mut *tx)
             .await?
@@ -249,7 +249,7 @@ impl Store {
         sqlx::query(
             "INSERT INTO referrals (id, item_id, team_id, team_name, recipients, reason, officer, \
              message_id, state, next_attempt_at, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11)",
         )
         .bind(id)
         .bind(new.item_id)
@@ -266,7 +266,7 @@ impl Store {
         .await?;
         // The item is now the team's (its owner, who referred it or keeps
         // an eye on it, stays), so the inbox's team filter finds it.
-        sqlx::query("UPDATE items SET status = ?, team_id = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE items SET status = $1, team_id = $2, updated_at = $3 WHERE id = $4")
             .bind(next.as_str())
             .bind(team_id)
             .bind(&at)
@@ -306,7 +306,7 @@ impl Store {
 
     /// An item's referrals, oldest first.
     pub async fn referrals_of(&self, item_id: i64) -> Result<Vec<Referral>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM referrals WHERE item_id = ? ORDER BY id");
+        let sql = format!("SELECT {COLUMNS} FROM referrals WHERE item_id = $1 ORDER BY id");
         let rows = sqlx::query(&sql)
             .bind(item_id)
             .fetch_all(&self.read)
@@ -320,10 +320,10 @@ impl Store {
         state: ReferralState,
         limit: u32,
     ) -> Result<Vec<Referral>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM referrals WHERE state = ? ORDER BY id LIMIT ?");
+        let sql = format!("SELECT {COLUMNS} FROM referrals WHERE state = $1 ORDER BY id LIMIT $2");
         let rows = sqlx::query(&sql)
             .bind(state.as_str())
-            .bind(limit)
+            .bind(i64::from(limit))
             .fetch_all(&self.read)
             .await?;
         rows.iter().map(decode).collect()
@@ -338,12 +338,12 @@ impl Store {
     ) -> Result<Vec<Referral>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM referrals \
-             WHERE state IN ('queued', 'sending') AND next_attempt_at <= ? \
-             ORDER BY next_attempt_at, id LIMIT ?"
+             WHERE state IN ('queued', 'sending') AND next_attempt_at <= $1 \
+             ORDER BY next_attempt_at, id LIMIT $2"
         );
         let rows = sqlx::query(&sql)
             .bind(codec::format_timestamp(now))
-            .bind(limit)
+            .bind(i64::from(limit))
             .fetch_all(&self.read)
             .await?;
         rows.iter().map(decode).collect()
@@ -376,8 +376,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         state_for(&mut tx, id, &[Queued, Sending], Sending).await?;
         sqlx::query(
-            "UPDATE referrals SET state = 'sending', attempts = attempts + 1, updated_at = ? \
-             WHERE id = ?",
+            "UPDATE referrals SET state = 'sending', attempts = attempts + 1, updated_at = $1 \
+             WHERE id = $2",
         )
         .bind(codec::now())
         .bind(id)
@@ -395,8 +395,8 @@ impl Store {
         let before = state_for(&mut tx, id, &[Sending], Sent).await?;
         let at = codec::now();
         sqlx::query(
-            "UPDATE referrals SET state = 'sent', server_reply = ?, last_error = NULL, \
-             sent_at = ?, updated_at = ? WHERE id = ?",
+            "UPDATE referrals SET state = 'sent', server_reply = $1, last_error = NULL, \
+             sent_at = $2, updated_at = $3 WHERE id = $4",
         )
         .bind(server_reply)
         .bind(&at)
@@ -430,8 +430,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         state_for(&mut tx, id, &[Sending], Queued).await?;
         sqlx::query(
-            "UPDATE referrals SET state = 'queued', last_error = ?, next_attempt_at = ?, \
-             updated_at = ? WHERE id = ?",
+            "UPDATE referrals SET state = 'queued', last_error = $1, next_attempt_at = $2, \
+             updated_at = $3 WHERE id = $4",
         )
         .bind(error)
         .bind(codec::format_timestamp(next_attempt_at))
@@ -452,7 +452,7 @@ impl Store {
         let before = state_for(&mut tx, id, &[Queued, Sending], Failed).await?;
         let at = codec::now();
         sqlx::query(
-            "UPDATE referrals SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
+            "UPDATE referrals SET state = 'failed', last_error = $1, updated_at = $2 WHERE id = $3",
         )
         .bind(error)
         .bind(&at)
@@ -491,8 +491,8 @@ impl Store {
         let before = state_for(&mut tx, id, &[Failed], Queued).await?;
         let at = codec::now();
         sqlx::query(
-            "UPDATE referrals SET state = 'queued', next_attempt_at = ?, updated_at = ? \
-             WHERE id = ?",
+            "UPDATE referrals SET state = 'queued', next_attempt_at = $1, updated_at = $2 \
+             WHERE id = $3",
         )
         .bind(&at)
         .bind(&at)

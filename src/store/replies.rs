@@ -14,11 +14,12 @@
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use super::audit::{self, NewAudit};
 use super::codec::{self, id_from_db, id_to_db, opt_id_from_db};
+use super::sql::Sql;
 use super::usage;
 use super::{Store, StoreError, notifications};
 use crate::domain::ingest::ReadKind;
@@ -101,7 +102,7 @@ pub struct ReplyFilter {
 const REPLY_COLUMNS: &str = "id, item_id, target_post_id, text, template, officer, state, path, \
     x_post_id, error, attempts, override_by, approved_by, intent_url, created_at, updated_at";
 
-fn decode_reply(row: &SqliteRow) -> Result<Reply, StoreError> {
+fn decode_reply(row: &AnyRow) -> Result<Reply, StoreError> {
     let state: &str = row.try_get("state")?;
     let attempts: i64 = row.try_get("attempts")?;
     Ok(Reply {
@@ -126,12 +127,14 @@ fn decode_reply(row: &SqliteRow) -> Result<Reply, StoreError> {
     })
 }
 
-async fn reply_in(conn: &mut SqliteConnection, id: i64) -> Result<Reply, StoreError> {
-    let row = sqlx::query(&format!("SELECT {REPLY_COLUMNS} FROM replies WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound { what: "reply", id })?;
+async fn reply_in(conn: &mut AnyConnection, id: i64) -> Result<Reply, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {REPLY_COLUMNS} FROM replies WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StoreError::NotFound { what: "reply", id })?;
     decode_reply(&row)
 }
 
@@ -154,8 +157,8 @@ impl ItemState {
     }
 }
 
-async fn item_state(conn: &mut SqliteConnection, id: i64) -> Result<ItemState, StoreError> {
-    let row = sqlx::query("SELECT status, owner, reply_path, post_id FROM items WHERE id = ?")
+async fn item_state(conn: &mut AnyConnection, id: i64) -> Result<ItemState, StoreError> {
+    let row = sqlx::query("SELECT status, owner, reply_path, post_id FROM items WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await?
@@ -169,13 +172,13 @@ async fn item_state(conn: &mut SqliteConnection, id: i64) -> Result<ItemState, S
 }
 
 async fn update_item(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: i64,
     item: &ItemState,
     at: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE items SET status = ?, owner = ?, reply_path = ?, updated_at = ? WHERE id = ?",
+        "UPDATE items SET status = $1, owner = $2, reply_path = $3, updated_at = $4 WHERE id = $5",
     )
     .bind(item.status.as_str())
     .bind(&item.owner)
@@ -191,11 +194,11 @@ async fn update_item(
 /// [`StoreError::ReplyExists`] that refuses another: with what becomes of it
 /// and what, if anything, the officer should do.
 async fn live_reply(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     target: u64,
 ) -> Result<Option<StoreError>, StoreError> {
     let row = sqlx::query(
-        "SELECT id, state, updated_at FROM replies WHERE target_post_id = ? \
+        "SELECT id, state, updated_at FROM replies WHERE target_post_id = $1 \
          AND state NOT IN ('cancelled', 'failed') AND override_by IS NULL LIMIT 1",
     )
     .bind(id_to_db(target, "post id")?)
@@ -313,7 +316,7 @@ impl Store {
         let inserted = sqlx::query_scalar(
             "INSERT INTO replies (item_id, target_post_id, text, template, officer, state, path, \
              attempts, override_by, intent_url, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(new.item_id)
         .bind(id_to_db(target, "post id")?)
@@ -385,7 +388,7 @@ impl Store {
     /// Every reply in `state`, oldest first.
     pub async fn replies_in_state(&self, state: ReplyState) -> Result<Vec<Reply>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {REPLY_COLUMNS} FROM replies WHERE state = ? ORDER BY id"
+            "SELECT {REPLY_COLUMNS} FROM replies WHERE state = $1 ORDER BY id"
         ))
         .bind(state.as_str())
         .fetch_all(&self.read)
@@ -395,7 +398,7 @@ impl Store {
 
     /// How many replies are in `state` (the approvals badge).
     pub async fn count_replies_in_state(&self, state: ReplyState) -> Result<u64, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM replies WHERE state = ?")
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM replies WHERE state = $1")
             .bind(state.as_str())
             .fetch_one(&self.read)
             .await?;
@@ -404,8 +407,7 @@ impl Store {
 
     /// Replies, newest first, of one state and/or one item.
     pub async fn list_replies(&self, filter: &ReplyFilter) -> Result<Vec<Reply>, StoreError> {
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new(format!("SELECT {REPLY_COLUMNS} FROM replies WHERE 1 = 1"));
+        let mut qb: Sql = Sql::new(format!("SELECT {REPLY_COLUMNS} FROM replies WHERE 1 = 1"));
         if let Some(state) = filter.state {
             qb.push(" AND state = ").push_bind(state.as_str());
         }
@@ -415,7 +417,7 @@ impl Store {
         let limit = if filter.limit == 0 { 100 } else { filter.limit };
         qb.push(" ORDER BY id DESC LIMIT ")
             .push_bind(i64::from(limit));
-        let rows = qb.build().fetch_all(&self.read).await?;
+        let rows = qb.build()?.fetch_all(&self.read).await?;
         rows.iter().map(decode_reply).collect()
     }
 
@@ -425,8 +427,8 @@ impl Store {
     /// among them. Walks the sent replies (`replies_by_state`).
     pub async fn api_replies_sent_in(&self, month: &str) -> Result<Vec<SentReply>, StoreError> {
         let rows = sqlx::query(
-            "SELECT r.text, i.summoned FROM replies r JOIN items i ON i.id = r.item_id \
-             WHERE r.state = 'sent' AND r.path = 'api' AND substr(r.updated_at, 1, 7) = ? \
+            "SELECT r.text, CASE WHEN i.summoned THEN 1 ELSE 0 END AS summoned FROM replies r JOIN items i ON i.id = r.item_id \
+             WHERE r.state = 'sent' AND r.path = 'api' AND substr(r.updated_at, 1, 7) = $1 \
              ORDER BY r.id",
         )
         .bind(month)
@@ -436,7 +438,7 @@ impl Store {
             .map(|row| {
                 Ok(SentReply {
                     text: row.try_get("text")?,
-                    summoned: row.try_get("summoned")?,
+                    summoned: codec::flag(row, "summoned")?,
                 })
             })
             .collect()
@@ -447,14 +449,14 @@ impl Store {
         if x_post_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT x_post_id FROM replies WHERE x_post_id IN (");
-        let mut list = qb.separated(", ");
-        for id in x_post_ids {
-            list.push_bind(id_to_db(*id, "post id")?);
-        }
+        let mut qb: Sql = Sql::new("SELECT x_post_id FROM replies WHERE x_post_id IN (");
+        let ids = x_post_ids
+            .iter()
+            .map(|id| id_to_db(*id, "post id"))
+            .collect::<Result<Vec<i64>, _>>()?;
+        qb.push_list(ids);
         qb.push(")");
-        let rows = qb.build().fetch_all(&self.read).await?;
+        let rows = qb.build()?.fetch_all(&self.read).await?;
         rows.iter()
             .map(|row| id_from_db(row.try_get("x_post_id")?, "post id"))
             .collect()

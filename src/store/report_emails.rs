@@ -6,7 +6,7 @@
 //! a crash between the send and its record resends the same message.
 
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use time::{Date, OffsetDateTime};
 
 use super::{Store, StoreError, codec};
@@ -32,7 +32,7 @@ pub struct ReportEmail {
 const COLUMNS: &str = "period_from, period_to, due_at, recipients, message_id, state, \
                        attempts, last_error, server_reply, sent_at";
 
-fn decode(row: &SqliteRow) -> Result<ReportEmail, StoreError> {
+fn decode(row: &AnyRow) -> Result<ReportEmail, StoreError> {
     let date = |column: &str| -> Result<Date, StoreError> {
         let text: String = row.try_get(column)?;
         Date::parse(&text, &time::format_description::well_known::Iso8601::DATE)
@@ -69,7 +69,7 @@ impl Store {
         let due = codec::format_timestamp(due_at);
         let done = sqlx::query(
             "INSERT INTO report_emails (period_to, period_from, due_at, recipients, message_id, \
-             state, next_attempt_at) VALUES (?, ?, ?, ?, ?, 'sending', ?) \
+             state, next_attempt_at) VALUES ($1, $2, $3, $4, $5, 'sending', $6) \
              ON CONFLICT (period_to) DO NOTHING",
         )
         .bind(period.to.to_string())
@@ -93,7 +93,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let rows = sqlx::query(&format!(
             "UPDATE report_emails SET attempts = attempts + 1 \
-             WHERE state = 'sending' AND next_attempt_at <= ? RETURNING {COLUMNS}"
+             WHERE state = 'sending' AND next_attempt_at <= $1 RETURNING {COLUMNS}"
         ))
         .bind(codec::format_timestamp(now))
         .fetch_all(&mut *tx)
@@ -146,11 +146,11 @@ impl Store {
         let now = codec::now();
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "UPDATE report_emails SET state = ?, server_reply = coalesce(?, server_reply), \
-             last_error = coalesce(?, last_error), \
-             next_attempt_at = coalesce(?, next_attempt_at), \
-             sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END \
-             WHERE period_to = ? AND state = 'sending'",
+            "UPDATE report_emails SET state = $1, server_reply = coalesce($2, server_reply), \
+             last_error = coalesce($3, last_error), \
+             next_attempt_at = coalesce($4, next_attempt_at), \
+             sent_at = CASE WHEN $5 = 'sent' THEN $6 ELSE sent_at END \
+             WHERE period_to = $7 AND state = 'sending'",
         )
         .bind(state)
         .bind(server_reply)
@@ -168,9 +168,9 @@ impl Store {
     /// The newest `limit` weeks' report emails, newest first (the status page).
     pub async fn report_emails(&self, limit: u32) -> Result<Vec<ReportEmail>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM report_emails ORDER BY period_to DESC LIMIT ?"
+            "SELECT {COLUMNS} FROM report_emails ORDER BY period_to DESC LIMIT $1"
         ))
-        .bind(limit)
+        .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;
         rows.iter().map(decode).collect()

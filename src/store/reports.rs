@@ -9,8 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 use time::OffsetDateTime;
 
 use super::{Store, StoreError, codec};
@@ -33,7 +33,7 @@ fn instant(secs: Option<i64>, what: &str) -> Result<Option<OffsetDateTime>, Stor
 /// One item of the period, its columns in the order `items_of` selects
 /// them. The volume's groupings are counted in SQL ([`tally_of`]), so its
 /// places, tags and language are left empty.
-fn decode_item(row: &SqliteRow) -> Result<ItemFacts, StoreError> {
+fn decode_item(row: &AnyRow) -> Result<ItemFacts, StoreError> {
     let first_at = instant(row.try_get(1)?, "first response time")?;
     let first_by: Option<String> = row.try_get(2)?;
     Ok(ItemFacts {
@@ -57,17 +57,14 @@ fn decode_item(row: &SqliteRow) -> Result<ItemFacts, StoreError> {
 /// The items whose post was created in `period` (UK days), without their
 /// places, tags and language (see [`decode_item`]): only the columns the
 /// outcomes and the durations need, times as Unix seconds.
-async fn items_of(
-    conn: &mut SqliteConnection,
-    period: &Period,
-) -> Result<Vec<ItemFacts>, StoreError> {
+async fn items_of(conn: &mut AnyConnection, period: &Period) -> Result<Vec<ItemFacts>, StoreError> {
     let (from, to) = bounds(period);
     let rows = sqlx::query(
         "SELECT unixepoch(t.posted_at), unixepoch(t.first_response_at), t.first_response_by, \
          unixepoch(t.resolved_at), i.status, i.priority, i.reply_path, tm.name \
          FROM item_times t JOIN items i ON i.id = t.item_id \
          LEFT JOIN teams tm ON tm.id = i.team_id \
-         WHERE t.posted_at >= ? AND t.posted_at < ?",
+         WHERE t.posted_at >= $1 AND t.posted_at < $2",
     )
     .bind(codec::format_timestamp(from))
     .bind(codec::format_timestamp(to))
@@ -79,7 +76,7 @@ async fn items_of(
 /// A count per key: `sql` selects the key and the count, its two parameters
 /// the period's bounds.
 async fn counts_of(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     period: &Period,
     sql: &'static str,
     what: &str,
@@ -102,7 +99,7 @@ async fn counts_of(
 
 /// Items per place whose post was created in `period`.
 async fn places_of(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     period: &Period,
 ) -> Result<BTreeMap<String, u64>, StoreError> {
     counts_of(
@@ -110,14 +107,14 @@ async fn places_of(
         period,
         "SELECT ip.place, count(*) FROM item_times t \
          JOIN item_places ip ON ip.item_id = t.item_id \
-         WHERE t.posted_at >= ? AND t.posted_at < ? GROUP BY ip.place",
+         WHERE t.posted_at >= $1 AND t.posted_at < $2 GROUP BY ip.place",
         "items",
     )
     .await
 }
 
 /// The items of `period` counted per place, tag, reply path and language.
-async fn tally_of(conn: &mut SqliteConnection, period: &Period) -> Result<Tally, StoreError> {
+async fn tally_of(conn: &mut AnyConnection, period: &Period) -> Result<Tally, StoreError> {
     Ok(Tally {
         places: places_of(conn, period).await?,
         tags: counts_of(
@@ -125,7 +122,7 @@ async fn tally_of(conn: &mut SqliteConnection, period: &Period) -> Result<Tally,
             period,
             "SELECT it.tag, count(*) FROM item_times t \
              JOIN item_tags it ON it.item_id = t.item_id \
-             WHERE t.posted_at >= ? AND t.posted_at < ? GROUP BY it.tag",
+             WHERE t.posted_at >= $1 AND t.posted_at < $2 GROUP BY it.tag",
             "items",
         )
         .await?,
@@ -133,7 +130,7 @@ async fn tally_of(conn: &mut SqliteConnection, period: &Period) -> Result<Tally,
             conn,
             period,
             "SELECT i.reply_path, count(*) FROM item_times t JOIN items i ON i.id = t.item_id \
-             WHERE t.posted_at >= ? AND t.posted_at < ? GROUP BY i.reply_path",
+             WHERE t.posted_at >= $1 AND t.posted_at < $2 GROUP BY i.reply_path",
             "items",
         )
         .await?,
@@ -141,7 +138,7 @@ async fn tally_of(conn: &mut SqliteConnection, period: &Period) -> Result<Tally,
             conn,
             period,
             "SELECT coalesce(t.lang, ''), count(*) FROM item_times t \
-             WHERE t.posted_at >= ? AND t.posted_at < ? GROUP BY 1",
+             WHERE t.posted_at >= $1 AND t.posted_at < $2 GROUP BY 1",
             "items",
         )
         .await?,
@@ -149,9 +146,9 @@ async fn tally_of(conn: &mut SqliteConnection, period: &Period) -> Result<Tally,
 }
 
 /// The month's reads, API replies and reads per place (`month`: "2026-11").
-async fn month_of(conn: &mut SqliteConnection, month: &str) -> Result<MonthFacts, StoreError> {
+async fn month_of(conn: &mut AnyConnection, month: &str) -> Result<MonthFacts, StoreError> {
     let mut facts = MonthFacts::default();
-    for row in sqlx::query("SELECT kind, reads FROM usage WHERE month = ?")
+    for row in sqlx::query("SELECT kind, reads FROM usage WHERE month = $1")
         .bind(month)
         .fetch_all(&mut *conn)
         .await?
@@ -165,8 +162,8 @@ async fn month_of(conn: &mut SqliteConnection, month: &str) -> Result<MonthFacts
     }
     // As `Store::api_replies_sent_in`: the month they were marked sent.
     for row in sqlx::query(
-        "SELECT r.text, i.summoned FROM replies r JOIN items i ON i.id = r.item_id \
-         WHERE r.state = 'sent' AND r.path = 'api' AND substr(r.updated_at, 1, 7) = ? \
+        "SELECT r.text, CASE WHEN i.summoned THEN 1 ELSE 0 END AS summoned FROM replies r JOIN items i ON i.id = r.item_id \
+         WHERE r.state = 'sent' AND r.path = 'api' AND substr(r.updated_at, 1, 7) = $1 \
          ORDER BY r.id",
     )
     .bind(month)
@@ -175,10 +172,10 @@ async fn month_of(conn: &mut SqliteConnection, month: &str) -> Result<MonthFacts
     {
         facts.replies.push(ApiReply {
             text: row.try_get("text")?,
-            summoned: row.try_get("summoned")?,
+            summoned: codec::flag(&row, "summoned")?,
         });
     }
-    for row in sqlx::query("SELECT place, reads FROM place_reads WHERE month = ?")
+    for row in sqlx::query("SELECT place, reads FROM place_reads WHERE month = $1")
         .bind(month)
         .fetch_all(&mut *conn)
         .await?

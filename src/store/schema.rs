@@ -11,7 +11,8 @@ use serde::Serialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection};
 
-use super::{MIGRATOR, StoreError};
+use super::StoreError;
+use super::connect::MIGRATOR;
 
 /// Where a store file's schema stands against this build's migrations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

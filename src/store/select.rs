@@ -8,7 +8,7 @@
 use sqlx::{Row, SqliteConnection};
 
 use super::inbox::{ItemFilter, TimeBudget, counts, is_interrupt, page_query};
-use super::items::{ItemRow, items_by_ids};
+use super::items::ItemRow;
 use super::plan::{Driver, Plan};
 use super::{SEARCH_BUDGET, SearchError, Store, StoreError};
 use crate::domain::triage::Status;
@@ -82,26 +82,26 @@ impl Store {
             return Ok((Vec::new(), None));
         }
         let limit = filter.limit.clamp(1, 500);
-        self.read_planned(&plan, async |conn| {
-            let before = match filter.before {
-                None => None,
-                Some(id) => Some(super::inbox::keyset_of(conn, id).await?),
-            };
-            let rows = page_query("", &plan, before, limit)
-                .build()
-                .fetch_all(&mut *conn)
-                .await?;
-            let mut ids: Vec<i64> = rows
-                .iter()
-                .map(|row| row.try_get("id"))
-                .collect::<Result<_, _>>()?;
-            let more = ids.len() > limit as usize;
-            ids.truncate(limit as usize);
-            let mut items = items_by_ids(conn, &ids).await?;
-            items.sort_by_key(|item| ids.iter().position(|id| *id == item.id));
-            Ok((items, more.then(|| ids.last().copied()).flatten()))
-        })
-        .await
+        let (ids, next) = self
+            .read_planned(&plan, async |conn| {
+                let before = match filter.before {
+                    None => None,
+                    Some(id) => Some(super::inbox::keyset_of(conn, id).await?),
+                };
+                let rows = page_query("", &plan, before, limit)
+                    .build()
+                    .fetch_all(&mut *conn)
+                    .await?;
+                let mut ids: Vec<i64> = rows
+                    .iter()
+                    .map(|row| row.try_get("id"))
+                    .collect::<Result<_, _>>()?;
+                let more = ids.len() > limit as usize;
+                ids.truncate(limit as usize);
+                Ok((ids.clone(), more.then(|| ids.last().copied()).flatten()))
+            })
+            .await?;
+        Ok((self.items_in_order(&ids).await?, next))
     }
 
     /// Runs `read` on a reader; a full-text search first takes one of the
@@ -112,8 +112,9 @@ impl Store {
         plan: &Plan<'_>,
         read: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        let readers = self.inbox_readers("the inbox")?;
         if plan.driver != Driver::Text {
-            let mut conn = self.read.acquire().await?;
+            let mut conn = readers.acquire().await?;
             return read(&mut conn).await;
         }
         let _place = self
@@ -121,7 +122,7 @@ impl Store {
             .acquire()
             .await
             .expect("the search semaphore is never closed");
-        let mut conn = self.read.acquire().await?;
+        let mut conn = readers.acquire().await?;
         let budget = TimeBudget::start(&mut conn, SEARCH_BUDGET).await?;
         match read(&mut conn).await {
             Err(StoreError::Db(e)) if budget.ran_out() && is_interrupt(&e) => {

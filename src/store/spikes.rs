@@ -8,7 +8,7 @@
 //! store grows (see `benches/desk.rs`).
 
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use super::channels::{self, About};
 use super::{Store, StoreError, codec};
@@ -47,7 +47,7 @@ pub struct Subject {
 const SPIKE_COLUMNS: &str =
     "id, facet, value, headline, started_at, count, usual, peak, alerted_at, ended_at";
 
-fn decode(row: &SqliteRow) -> Result<Spike, StoreError> {
+fn decode(row: &AnyRow) -> Result<Spike, StoreError> {
     let facet: String = row.try_get("facet")?;
     Ok(Spike {
         id: row.try_get("id")?,
@@ -91,11 +91,11 @@ impl Store {
         let rows = sqlx::query(
             "SELECT 'place' AS facet, j.value AS value, count(*) AS n \
                FROM items i, json_each(i.places) j \
-               WHERE i.post_id >= ?1 AND i.post_id < ?2 GROUP BY j.value HAVING n >= ?3 \
+               WHERE i.post_id >= $1 AND i.post_id < $2 GROUP BY j.value HAVING n >= $3 \
              UNION ALL \
              SELECT 'tag', j.value, count(*) AS n \
                FROM items i, json_each(i.tags) j \
-               WHERE i.post_id >= ?1 AND i.post_id < ?2 GROUP BY j.value HAVING n >= ?3",
+               WHERE i.post_id >= $1 AND i.post_id < $2 GROUP BY j.value HAVING n >= $3",
         )
         .bind(from)
         .bind(to)
@@ -125,14 +125,14 @@ impl Store {
         let (from, to) = ids(window)?;
         let sql = match facet {
             Facet::Place => {
-                "SELECT count(*) FROM item_places WHERE place = ? \
+                "SELECT count(*) FROM item_places WHERE place = $1 \
                  AND status IN ('new', 'in_progress', 'replied', 'referred', 'dismissed') \
-                 AND post_id >= ? AND post_id < ?"
+                 AND post_id >= $2 AND post_id < $3"
             }
             Facet::Tag => {
-                "SELECT count(*) FROM item_tags WHERE tag = ? \
+                "SELECT count(*) FROM item_tags WHERE tag = $1 \
                  AND status IN ('new', 'in_progress', 'replied', 'referred', 'dismissed') \
-                 AND post_id >= ? AND post_id < ?"
+                 AND post_id >= $2 AND post_id < $3"
             }
         };
         let n: i64 = sqlx::query_scalar(sql)
@@ -149,9 +149,9 @@ impl Store {
         let (from, to) = ids(window)?;
         Ok(sqlx::query_scalar(
             "SELECT t.tag FROM item_places p JOIN item_tags t ON t.item_id = p.item_id \
-             WHERE p.place = ? \
+             WHERE p.place = $1 \
                AND p.status IN ('new', 'in_progress', 'replied', 'referred', 'dismissed') \
-               AND p.post_id >= ? AND p.post_id < ? \
+               AND p.post_id >= $2 AND p.post_id < $3 \
              GROUP BY t.tag ORDER BY count(*) DESC, t.tag LIMIT 1",
         )
         .bind(place)
@@ -170,7 +170,7 @@ impl Store {
 
     /// The newest `limit` spikes, open or over, newest first.
     pub async fn spikes(&self, limit: u32) -> Result<Vec<Spike>, StoreError> {
-        let sql = format!("SELECT {SPIKE_COLUMNS} FROM spikes ORDER BY id DESC LIMIT ?");
+        let sql = format!("SELECT {SPIKE_COLUMNS} FROM spikes ORDER BY id DESC LIMIT $1");
         let rows = sqlx::query(&sql)
             .bind(i64::from(limit))
             .fetch_all(&self.read)
@@ -193,7 +193,7 @@ impl Store {
         let count = codec::count_to_db(notice.count);
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO spikes (facet, value, headline, started_at, count, usual, peak) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (facet, value) WHERE ended_at IS NULL DO NOTHING RETURNING id",
         )
         .bind(facet.as_str())
@@ -217,7 +217,7 @@ impl Store {
             )
             .await?;
             if queued > 0 {
-                sqlx::query("UPDATE spikes SET alerted_at = ? WHERE id = ?")
+                sqlx::query("UPDATE spikes SET alerted_at = $1 WHERE id = $2")
                     .bind(&now)
                     .bind(id)
                     .execute(&mut *tx)
@@ -232,7 +232,7 @@ impl Store {
     pub async fn spike_continues(&self, id: i64, count: u64) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let count = codec::count_to_db(count);
-        sqlx::query("UPDATE spikes SET count = ?, peak = max(peak, ?) WHERE id = ?")
+        sqlx::query("UPDATE spikes SET count = $1, peak = max(peak, $2) WHERE id = $3")
             .bind(count)
             .bind(count)
             .bind(id)
@@ -245,7 +245,7 @@ impl Store {
     /// A spike is over.
     pub async fn end_spike(&self, id: i64) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE spikes SET ended_at = ? WHERE id = ? AND ended_at IS NULL")
+        sqlx::query("UPDATE spikes SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
             .bind(codec::now())
             .bind(id)
             .execute(&mut *tx)

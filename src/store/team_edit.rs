@@ -11,7 +11,7 @@
 //! referrals and audit entries point at them.
 
 use serde_json::{Value, json};
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use super::audit::{self, NewAudit};
 use super::teams::{TEAM_COLUMNS, decode};
@@ -42,7 +42,7 @@ impl From<sqlx::Error> for TeamChangeError {
 impl Store {
     /// The team with `id`, if there is one.
     pub async fn team_by_id(&self, id: i64) -> Result<Option<Team>, StoreError> {
-        let name: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE id = ?")
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.read)
             .await?;
@@ -61,7 +61,7 @@ impl Store {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO teams (name, emails, from_config, teams_webhook_env, \
              slack_webhook_env, created_at, updated_at) \
-             VALUES (?, ?, FALSE, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, FALSE, $3, $4, $5, $6) RETURNING id",
         )
         .bind(&edit.name)
         .bind(codec::to_json(&emails(edit)))
@@ -158,8 +158,8 @@ impl Store {
             return Ok(old);
         }
         sqlx::query(
-            "UPDATE teams SET name = ?, emails = ?, teams_webhook_env = ?, \
-             slack_webhook_env = ?, updated_at = ? WHERE id = ?",
+            "UPDATE teams SET name = $1, emails = $2, teams_webhook_env = $3, \
+             slack_webhook_env = $4, updated_at = $5 WHERE id = $6",
         )
         .bind(&edit.name)
         .bind(codec::to_json(&new_emails))
@@ -184,16 +184,17 @@ impl Store {
 }
 
 /// Team `id` as the transaction sees it.
-async fn load(tx: &mut SqliteConnection, id: i64) -> Result<Option<Team>, TeamChangeError> {
-    let sql = format!("SELECT {TEAM_COLUMNS} FROM teams WHERE id = ?");
+async fn load(tx: &mut AnyConnection, id: i64) -> Result<Option<Team>, TeamChangeError> {
+    let sql = format!("SELECT {TEAM_COLUMNS} FROM teams WHERE id = $1");
     let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await? else {
         return Ok(None);
     };
-    let members: Vec<String> =
-        sqlx::query_scalar("SELECT username FROM team_members WHERE team_id = ? ORDER BY username")
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
+    let members: Vec<String> = sqlx::query_scalar(
+        "SELECT username FROM team_members WHERE team_id = $1 ORDER BY username",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
     Ok(Some(decode(&row, members)?))
 }
 
@@ -203,7 +204,7 @@ fn emails(edit: &TeamEdit) -> Vec<String> {
 
 /// Refuses `name` when another team (not `except`) has it, ignoring case.
 async fn check_name(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     name: &str,
     except: Option<i64>,
 ) -> Result<(), TeamChangeError> {
@@ -222,13 +223,10 @@ async fn check_name(
 }
 
 /// Refuses usernames no officer has.
-async fn check_members(
-    tx: &mut SqliteConnection,
-    members: &[String],
-) -> Result<(), TeamChangeError> {
+async fn check_members(tx: &mut AnyConnection, members: &[String]) -> Result<(), TeamChangeError> {
     let mut unknown = Vec::new();
     for username in members {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM officers WHERE username = ?")
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM officers WHERE username = $1")
             .bind(username)
             .fetch_optional(&mut *tx)
             .await?;
@@ -244,16 +242,16 @@ async fn check_members(
 }
 
 async fn set_members(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     id: i64,
     members: &[String],
 ) -> Result<(), TeamChangeError> {
-    sqlx::query("DELETE FROM team_members WHERE team_id = ?")
+    sqlx::query("DELETE FROM team_members WHERE team_id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;
     for username in members {
-        sqlx::query("INSERT INTO team_members (team_id, username) VALUES (?, ?)")
+        sqlx::query("INSERT INTO team_members (team_id, username) VALUES ($1, $2)")
             .bind(id)
             .bind(username)
             .execute(&mut *tx)
@@ -263,7 +261,7 @@ async fn set_members(
 }
 
 async fn audit_change(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     actor: &str,
     action: &str,
     before: Option<Value>,

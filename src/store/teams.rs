@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use super::audit::{self, NewAudit};
 use super::{Store, StoreError, codec};
@@ -55,17 +55,17 @@ pub struct TeamSync {
     pub unknown_members: Vec<(String, String)>,
 }
 
-pub(super) const TEAM_COLUMNS: &str = "id, name, emails, from_config, teams_webhook_env, \
+pub(super) const TEAM_COLUMNS: &str = "id, name, emails, CASE WHEN from_config THEN 1 ELSE 0 END AS from_config, teams_webhook_env, \
      slack_webhook_env, created_at, updated_at";
 
-pub(super) fn decode(row: &SqliteRow, members: Vec<String>) -> Result<Team, StoreError> {
+pub(super) fn decode(row: &AnyRow, members: Vec<String>) -> Result<Team, StoreError> {
     let emails: String = row.try_get("emails")?;
     Ok(Team {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
         emails: codec::from_json(&emails, "team emails")?,
         members,
-        from_config: row.try_get("from_config")?,
+        from_config: codec::flag(row, "from_config")?,
         teams_webhook_env: row.try_get("teams_webhook_env")?,
         slack_webhook_env: row.try_get("slack_webhook_env")?,
         created_at: row.try_get("created_at")?,
@@ -89,7 +89,7 @@ impl Store {
 
     /// The team called `name` (ignoring case), if there is one.
     pub async fn team(&self, name: &str) -> Result<Option<Team>, StoreError> {
-        let sql = format!("SELECT {TEAM_COLUMNS} FROM teams WHERE name = ?");
+        let sql = format!("SELECT {TEAM_COLUMNS} FROM teams WHERE name = $1");
         let Some(row) = sqlx::query(&sql)
             .bind(name.trim())
             .fetch_optional(&self.read)
@@ -116,7 +116,7 @@ impl Store {
     ) -> Result<BTreeMap<i64, Vec<String>>, StoreError> {
         let rows = sqlx::query(
             "SELECT team_id, username FROM team_members \
-             WHERE ? IS NULL OR team_id = ? ORDER BY team_id, username",
+             WHERE $1 IS NULL OR team_id = $2 ORDER BY team_id, username",
         )
         .bind(team)
         .bind(team)
@@ -166,9 +166,9 @@ impl Store {
                 Some(old) if same(old, team, &emails, &members) => continue,
                 Some(old) => {
                     sqlx::query(
-                        "UPDATE teams SET name = ?, emails = ?, from_config = TRUE, \
-                         teams_webhook_env = ?, slack_webhook_env = ?, updated_at = ? \
-                         WHERE id = ?",
+                        "UPDATE teams SET name = $1, emails = $2, from_config = TRUE, \
+                         teams_webhook_env = $3, slack_webhook_env = $4, updated_at = $5 \
+                         WHERE id = $6",
                     )
                     .bind(&team.name)
                     .bind(codec::to_json(&emails))
@@ -178,7 +178,7 @@ impl Store {
                     .bind(old.id)
                     .execute(&mut *tx)
                     .await?;
-                    sqlx::query("DELETE FROM team_members WHERE team_id = ?")
+                    sqlx::query("DELETE FROM team_members WHERE team_id = $1")
                         .bind(old.id)
                         .execute(&mut *tx)
                         .await?;
@@ -198,7 +198,7 @@ impl Store {
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO teams (name, emails, from_config, teams_webhook_env, \
                          slack_webhook_env, created_at, updated_at) \
-                         VALUES (?, ?, TRUE, ?, ?, ?, ?) RETURNING id",
+                         VALUES ($1, $2, TRUE, $3, $4, $5, $6) RETURNING id",
                     )
                     .bind(&team.name)
                     .bind(codec::to_json(&emails))
@@ -214,7 +214,7 @@ impl Store {
                 }
             };
             for username in &members {
-                sqlx::query("INSERT INTO team_members (team_id, username) VALUES (?, ?)")
+                sqlx::query("INSERT INTO team_members (team_id, username) VALUES ($1, $2)")
                     .bind(id)
                     .bind(username)
                     .execute(&mut *tx)
@@ -223,7 +223,7 @@ impl Store {
         }
         for (key, old) in &before {
             if old.from_config && !seeded.contains(key) {
-                sqlx::query("UPDATE teams SET from_config = FALSE, updated_at = ? WHERE id = ?")
+                sqlx::query("UPDATE teams SET from_config = FALSE, updated_at = $1 WHERE id = $2")
                     .bind(&at)
                     .bind(old.id)
                     .execute(&mut *tx)
@@ -266,7 +266,7 @@ fn same(old: &Team, team: &TeamConfig, emails: &[String], members: &BTreeSet<&st
 }
 
 async fn audit_team(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     action: &str,
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,

@@ -3,7 +3,7 @@
 //! transaction as the posts they read, for the budget and its forecast.
 
 use serde::Serialize;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use super::{Store, StoreError, codec};
 use crate::domain::ingest::ReadKind;
@@ -17,7 +17,7 @@ pub struct Usage {
 
 /// Adds `reads` of `kind` to `month` inside the caller's transaction.
 pub(super) async fn add(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     month: &str,
     kind: ReadKind,
     reads: u64,
@@ -26,7 +26,7 @@ pub(super) async fn add(
         return Ok(());
     }
     sqlx::query(
-        "INSERT INTO usage (month, kind, reads) VALUES (?, ?, ?) \
+        "INSERT INTO usage (month, kind, reads) VALUES ($1, $2, $3) \
          ON CONFLICT (month, kind) DO UPDATE SET reads = usage.reads + excluded.reads",
     )
     .bind(month)
@@ -40,7 +40,7 @@ pub(super) async fn add(
 impl Store {
     /// The reads counted in `month` (`"2026-11"`); zeros for a month without any.
     pub async fn usage(&self, month: &str) -> Result<Usage, StoreError> {
-        let rows = sqlx::query("SELECT kind, reads FROM usage WHERE month = ?")
+        let rows = sqlx::query("SELECT kind, reads FROM usage WHERE month = $1")
             .bind(month)
             .fetch_all(&self.read)
             .await?;

@@ -23,8 +23,8 @@ impl Store {
     /// The views `officer` sees: her own, then those others shared, by name.
     pub async fn saved_views(&self, officer: &str) -> Result<Vec<SavedView>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, owner, name, query, shared FROM saved_views \
-             WHERE owner = ? OR shared ORDER BY owner <> ?, name",
+            "SELECT id, owner, name, query, CASE WHEN shared THEN 1 ELSE 0 END AS shared FROM saved_views \
+             WHERE owner = $1 OR shared ORDER BY owner <> $2, name",
         )
         .bind(officer)
         .bind(officer)
@@ -37,7 +37,7 @@ impl Store {
                     owner: r.try_get("owner")?,
                     name: r.try_get("name")?,
                     query: r.try_get("query")?,
-                    shared: r.try_get("shared")?,
+                    shared: codec::flag(r, "shared")?,
                 })
             })
             .collect()
@@ -54,7 +54,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let id = sqlx::query_scalar(
             "INSERT INTO saved_views (owner, name, query, shared, created_at) \
-             VALUES (?, ?, ?, ?, ?) \
+             VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (owner, name) DO UPDATE SET query = excluded.query, shared = excluded.shared \
              RETURNING id",
         )
@@ -72,7 +72,7 @@ impl Store {
     /// Deletes one of `owner`'s views; `false` when she has none of that id.
     pub async fn delete_view(&self, id: i64, owner: &str) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let deleted = sqlx::query("DELETE FROM saved_views WHERE id = ? AND owner = ?")
+        let deleted = sqlx::query("DELETE FROM saved_views WHERE id = $1 AND owner = $2")
             .bind(id)
             .bind(owner)
             .execute(&mut *tx)

@@ -8,6 +8,7 @@ mod mail;
 mod overrides;
 mod reports;
 mod rules;
+mod store;
 mod teams;
 mod templates;
 

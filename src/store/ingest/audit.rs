@@ -1,7 +1,7 @@
 //! Audit entries as ingest appends them (`item.created`, `item.merged`):
 //! their states already JSON, many rows per statement.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::chunks;
 use crate::store::StoreError;
@@ -18,7 +18,7 @@ pub(super) struct AuditRow<'a> {
 
 /// Appends `entries` at time `at` inside the caller's (ingest) transaction, in order.
 pub(super) async fn insert_many(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     entries: &[AuditRow<'_>],
     at: &str,
 ) -> Result<(), StoreError> {

@@ -12,6 +12,9 @@
 /// one statement (four before, 64 + 16 + 16 + 4), and its posts with their
 /// context in two or three. (Search documents go in one statement whatever
 /// their number, as a JSON array: see `derive`.)
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
 const SIZES: [usize; 10] = [1024, 256, 100, 64, 32, 16, 8, 4, 2, 1];
 
 /// Splits `n` rows into chunk lengths drawn from [`SIZES`], largest first.
@@ -36,10 +39,34 @@ pub(super) fn split<T>(rows: &[T]) -> impl Iterator<Item = &[T]> {
     })
 }
 
-/// `(?, ?), (?, ?)`: the `VALUES` list of `rows` rows of `columns` columns.
+/// `($1, $2), ($3, $4)`: the `VALUES` list of `rows` rows of `columns`
+/// columns, numbered as both engines bind them. Each list is written once
+/// and kept: the chunk sizes are few, and a 1,024-row list of a wide table
+/// is some fourteen thousand numbers to format for every chunk otherwise.
 pub(super) fn placeholders(rows: usize, columns: usize) -> String {
-    let row = format!("({})", vec!["?"; columns].join(", "));
-    vec![row; rows].join(", ")
+    static WRITTEN: Mutex<BTreeMap<(usize, usize), String>> = Mutex::new(BTreeMap::new());
+    let mut written = WRITTEN
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    written
+        .entry((rows, columns))
+        .or_insert_with(|| {
+            let mut list = String::with_capacity(rows * columns * 8);
+            for n in 1..=rows * columns {
+                let first_of_row = n % columns == 1 || columns == 1;
+                if n > 1 {
+                    list.push_str(if first_of_row { "), (" } else { ", " });
+                }
+                list.push('$');
+                list.push_str(&n.to_string());
+            }
+            if rows * columns > 0 {
+                list.insert(0, '(');
+                list.push(')');
+            }
+            list
+        })
+        .clone()
 }
 
 #[cfg(test)]
@@ -56,7 +83,10 @@ mod tests {
         for n in 0..700 {
             assert_eq!(chunks(n).iter().sum::<usize>(), n);
         }
-        assert_eq!(placeholders(2, 3), "(?, ?, ?), (?, ?, ?)");
+        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(3, 1), "($1), ($2), ($3)");
+        assert_eq!(placeholders(1, 2), "($1, $2)");
+        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)", "kept");
         let rows: Vec<usize> = (0..150).collect();
         let split: Vec<&[usize]> = split(&rows).collect();
         assert_eq!(

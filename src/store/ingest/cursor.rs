@@ -1,6 +1,6 @@
 //! A monitor's cursor moved in the transaction that stores its page.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::domain::ingest::CursorMove;
 use crate::store::StoreError;
@@ -24,10 +24,7 @@ pub(super) struct Advance<'a> {
 /// Moves a monitor's cursor inside the page's transaction as `a.movement`
 /// says, records the poll time and the spooled page stored, and counts the
 /// posts read and the items filed.
-pub(super) async fn advance(
-    conn: &mut SqliteConnection,
-    a: &Advance<'_>,
-) -> Result<(), StoreError> {
+pub(super) async fn advance(conn: &mut AnyConnection, a: &Advance<'_>) -> Result<(), StoreError> {
     let (since, newest, until, on_conflict) = match a.movement {
         CursorMove::Complete { since_id } => (
             since_id,
@@ -50,7 +47,7 @@ pub(super) async fn advance(
     let sql = format!(
         "INSERT INTO cursors (monitor, query, since_id, pending_newest_id, pending_until_id, \
          last_poll_at, posts_read, items_filed, spooled_through) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, 0)) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, 0)) \
          ON CONFLICT (monitor) DO UPDATE SET query = excluded.query, {on_conflict}, \
          last_poll_at = excluded.last_poll_at, \
          posts_read = cursors.posts_read + excluded.posts_read, \

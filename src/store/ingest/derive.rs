@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::chunks;
 use crate::domain::triage::Status;
@@ -47,7 +47,7 @@ pub(super) struct NewItem<'a> {
 /// Writes the place and tag rows, counters and search documents of `items`,
 /// which were just inserted in the caller's transaction.
 pub(super) async fn derive_new(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     items: &[NewItem<'_>],
 ) -> Result<(), StoreError> {
     if items.is_empty() {
@@ -63,13 +63,13 @@ pub(super) async fn derive_new(
 /// The report's rows of new items (migration 0018): each item's time
 /// (`item_times`, its post's `created_at` and language), and its places' reads this month
 /// (`place_reads`, the month the item was filed in, UTC). One statement each.
-async fn report_rows(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
+async fn report_rows(conn: &mut AnyConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
     let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
     let ids = codec::to_json(&ids);
     sqlx::query(
         "INSERT INTO item_times (item_id, posted_at, lang) \
          SELECT i.id, coalesce(p.created_at, i.created_at), p.lang \
-         FROM json_each(?) AS new JOIN items i ON i.id = new.value JOIN posts p ON p.id = i.post_id \
+         FROM json_each($1) AS new JOIN items i ON i.id = new.value JOIN posts p ON p.id = i.post_id \
          WHERE true ON CONFLICT (item_id) DO NOTHING",
     )
     .bind(&ids)
@@ -78,7 +78,7 @@ async fn report_rows(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Resu
     sqlx::query(
         "INSERT INTO place_reads (month, place, reads) \
          SELECT substr(i.created_at, 1, 7), place.value, count(*) \
-         FROM json_each(?) AS new JOIN items i ON i.id = new.value, json_each(i.places) AS place \
+         FROM json_each($1) AS new JOIN items i ON i.id = new.value, json_each(i.places) AS place \
          WHERE true GROUP BY 1, 2 \
          ON CONFLICT (month, place) DO UPDATE SET reads = place_reads.reads + excluded.reads",
     )
@@ -90,7 +90,7 @@ async fn report_rows(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Resu
 
 /// `(item_id, value, position, status, post_id)` for each value of each item.
 async fn facet_rows<'a>(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     table: &str,
     column: &str,
     items: &'a [NewItem<'_>],
@@ -126,10 +126,7 @@ async fn facet_rows<'a>(
 }
 
 /// Adds the items to the counters: one row per (facet, value, status).
-async fn counts<'a>(
-    conn: &mut SqliteConnection,
-    items: &'a [NewItem<'a>],
-) -> Result<(), StoreError> {
+async fn counts<'a>(conn: &mut AnyConnection, items: &'a [NewItem<'a>]) -> Result<(), StoreError> {
     let mut n: BTreeMap<(&str, Cow<'a, str>, &str), i64> = BTreeMap::new();
     for item in items {
         let status = item.status.as_str();
@@ -176,7 +173,7 @@ async fn counts<'a>(
 /// new segment whenever a statement opens a savepoint in the transaction
 /// and whenever a rowid is not above the previous one, so the documents of
 /// a page go in together, as one JSON array, to become one segment.
-async fn documents(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
+async fn documents(conn: &mut AnyConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
     for status in Status::ALL {
         let mut docs: Vec<(i64, String)> = items
             .iter()
@@ -190,7 +187,7 @@ async fn documents(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Result
         let sql = format!(
             "INSERT INTO {} (rowid, document) \
              SELECT p.id, p.text || (doc.value ->> 1) \
-             FROM json_each(?) AS doc JOIN posts p ON p.id = (doc.value ->> 0) \
+             FROM json_each($1) AS doc JOIN posts p ON p.id = (doc.value ->> 0) \
              ORDER BY doc.key",
             fts_table(status)
         );

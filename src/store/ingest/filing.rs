@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use super::audit::{self, AuditRow};
 use super::chunks;
@@ -74,7 +74,7 @@ impl Filing {
 /// the new item's id, or `None` where the post already had an item (or
 /// appeared earlier in `matched`).
 pub(super) async fn create_items(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     matched: &[TaggedPost],
     filings: &[Filing],
     at: &str,
@@ -169,7 +169,7 @@ pub(super) async fn create_items(
 /// of the config's, which start-up copied into the store (a team renamed in
 /// the desk since is not found, and the item is filed without a team).
 async fn team_ids(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     matched: &[TaggedPost],
 ) -> Result<HashMap<String, i64>, StoreError> {
     let mut out = HashMap::new();
@@ -192,7 +192,7 @@ async fn team_ids(
 /// that changed something audited. Returns the merged items' ids, once
 /// each, without the items this batch created.
 pub(super) async fn merge_items(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     matched: &[TaggedPost],
     filings: &[Filing],
     created: &[Option<i64>],
@@ -252,7 +252,7 @@ struct Existing {
 /// The existing items of these posts, by post id: one `SELECT … IN (…)` per
 /// chunk instead of one per post.
 async fn existing_items(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     post_ids: &[i64],
 ) -> Result<HashMap<i64, Existing>, StoreError> {
     let mut found = HashMap::with_capacity(post_ids.len());
@@ -336,7 +336,7 @@ impl Merge {
 /// left them, in multi-row updates (the schema's `items_derive_update`
 /// trigger keeps their derived rows).
 async fn update_merged(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     merged: &[&Existing],
     at: &str,
 ) -> Result<(), StoreError> {

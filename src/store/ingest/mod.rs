@@ -20,7 +20,7 @@ mod derive;
 mod filing;
 mod posts;
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use self::filing::{Filing, create_items, merge_items};
 use self::posts::{insert_posts, upsert_authors};
@@ -70,7 +70,7 @@ impl Store {
 /// The body of [`Store::record_pages`], inside its transaction; `filings`
 /// are the matched posts' items, prepared.
 async fn write_pages(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     batch: &PageBatch,
     filings: &[Filing],
 ) -> Result<PageOutcome, StoreError> {

@@ -1,7 +1,7 @@
 //! Authors and posts as a page batch stores them: authors refreshed, posts
 //! inserted byte-exact once (the first copy stays).
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::chunks;
 use crate::domain::post::{Author, Post};
@@ -11,7 +11,7 @@ use crate::store::codec::{self, id_to_db, opt_id_to_db};
 /// Inserts or refreshes authors: usernames and display names change, the
 /// latest seen wins.
 pub(super) async fn upsert_authors(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     authors: &[Author],
     at: &str,
 ) -> Result<(), StoreError> {
@@ -38,7 +38,7 @@ pub(super) async fn upsert_authors(
 /// Stores the posts not stored yet (a post never changes, so the first copy
 /// stays; a post twice in `posts` is stored once). Returns how many were new.
 pub(super) async fn insert_posts(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     posts: &[&Post],
     at: &str,
 ) -> Result<u64, StoreError> {

@@ -246,10 +246,10 @@ impl Store {
             .map_or(before.error.clone(), |e| e.map(str::to_owned));
         let path = change.path.unwrap_or(before.path);
         let updated = sqlx::query(
-            "UPDATE replies SET state = ?, error = ?, path = ?, \
-             x_post_id = COALESCE(?, x_post_id), intent_url = COALESCE(?, intent_url), \
-             approved_by = COALESCE(?, approved_by), attempts = attempts + ?, updated_at = ? \
-             WHERE id = ?",
+            "UPDATE replies SET state = $1, error = $2, path = $3, \
+             x_post_id = COALESCE($4, x_post_id), intent_url = COALESCE($5, intent_url), \
+             approved_by = COALESCE($6, approved_by), attempts = attempts + $7, updated_at = $8 \
+             WHERE id = $9",
         )
         .bind(next.as_str())
         .bind(&error)
@@ -305,7 +305,7 @@ impl Store {
 /// that her reply was approved or rejected (with the reason), and approvers
 /// that a reply waits for them.
 async fn tell(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     before: &Reply,
     after: &Reply,
     change: &Change<'_>,
