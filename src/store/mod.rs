@@ -212,10 +212,21 @@ pub enum StoreError {
 
 /// The database engine a store runs on: the SQL is written once for both,
 /// and branches on this only where the dialects really differ.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Engine {
     Sqlite,
     Postgres,
+}
+
+impl Engine {
+    /// The engine `conn` speaks to (sqlx's `Any` connections know theirs).
+    pub(crate) fn of(conn: &sqlx::AnyConnection) -> Engine {
+        if conn.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+            Engine::Postgres
+        } else {
+            Engine::Sqlite
+        }
+    }
 }
 
 impl std::fmt::Display for Engine {

@@ -26,7 +26,7 @@ pub(super) async fn insert_many(
         let sql = format!(
             "INSERT INTO audit (at, actor, action, item_id, state_before, state_after, detail) \
              VALUES {}",
-            chunks::placeholders(chunk.len(), 7)
+            chunks::placeholders(conn, chunk.len(), 7)
         );
         let mut query = sqlx::query(&sql);
         for entry in chunk {

@@ -109,7 +109,7 @@ async fn facet_rows<'a>(
         let sql = format!(
             "INSERT INTO {table} (item_id, {column}, position, status, post_id) VALUES {} \
              ON CONFLICT (item_id, {column}) DO NOTHING",
-            chunks::placeholders(chunk.len(), 5)
+            chunks::placeholders(conn, chunk.len(), 5)
         );
         let mut query = sqlx::query(&sql);
         for (item, position, value) in chunk {
@@ -153,7 +153,7 @@ async fn counts<'a>(conn: &mut AnyConnection, items: &'a [NewItem<'a>]) -> Resul
         let sql = format!(
             "INSERT INTO item_counts (facet, value, status, n) VALUES {} \
              ON CONFLICT (facet, value, status) DO UPDATE SET n = item_counts.n + excluded.n",
-            chunks::placeholders(chunk.len(), 4)
+            chunks::placeholders(conn, chunk.len(), 4)
         );
         let mut query = sqlx::query(&sql);
         for ((facet, value, status), n) in chunk {

@@ -93,7 +93,7 @@ pub(super) async fn create_items(
             "INSERT INTO items (post_id, conversation_id, status, priority, owner, team_id, \
              reply_path, summoned, places, tags, rules, flags, created_at, updated_at) \
              VALUES {} ON CONFLICT (post_id) DO NOTHING RETURNING id, post_id",
-            chunks::placeholders(chunk.len(), 14)
+            chunks::placeholders(conn, chunk.len(), 14)
         );
         let mut query = sqlx::query(&sql);
         for (m, f) in chunk {
@@ -344,7 +344,7 @@ async fn update_merged(
         let sql = format!(
             "UPDATE items SET places = m.column2, tags = m.column3, rules = m.column4, \
              updated_at = m.column5 FROM (VALUES {}) AS m WHERE items.id = m.column1",
-            chunks::placeholders(chunk.len(), 5)
+            chunks::placeholders(conn, chunk.len(), 5)
         );
         let mut query = sqlx::query(&sql);
         for item in chunk {

@@ -20,7 +20,7 @@ pub(super) async fn upsert_authors(
             "INSERT INTO authors (id, username, name, updated_at) VALUES {} \
              ON CONFLICT (id) DO UPDATE SET username = excluded.username, \
              name = excluded.name, updated_at = excluded.updated_at",
-            chunks::placeholders(chunk.len(), 4)
+            chunks::placeholders(conn, chunk.len(), 4)
         );
         let mut query = sqlx::query(&sql);
         for author in chunk {
@@ -48,7 +48,7 @@ pub(super) async fn insert_posts(
             "INSERT INTO posts (id, text, author_id, created_at, conversation_id, \
              in_reply_to_user_id, replied_to, quoted, is_retweet, lang, reply_settings, \
              mentions, raw, stored_at) VALUES {} ON CONFLICT (id) DO NOTHING",
-            chunks::placeholders(chunk.len(), 14)
+            chunks::placeholders(conn, chunk.len(), 14)
         );
         let mut query = sqlx::query(&sql);
         for post in chunk {
