@@ -54,8 +54,8 @@ pub use error::ConfigError;
 pub use hours::OfficeHoursConfig;
 pub use places::{MAX_PLACE_NAME_CHARS, parse_place_name, validate_place_name};
 pub use schema::{
-    Access, AlertsConfig, Budget, ClientType, Council, Data, Database, DeskConfig, DeskTls, LogConfig,
-    LogFormat, MailAuth, MailConfig, MailOAuth, MailSecurity, Monitor, RepliesConfig,
+    Access, AlertsConfig, Budget, ClientType, Council, Data, Database, DeskConfig, DeskTls,
+    LogConfig, LogFormat, MailAuth, MailConfig, MailOAuth, MailSecurity, Monitor, RepliesConfig,
     ReportsConfig, SimConfig, StoreConfig, Triage, XConfig,
 };
 pub use store::DB_FILE;
