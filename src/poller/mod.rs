@@ -168,6 +168,22 @@ pub enum PollError {
 }
 
 impl PollError {
+    /// The error and its causes, each once: "storing the cycle failed:
+    /// database error: error returned from database: …".
+    pub fn with_causes(&self) -> String {
+        let mut out = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            let text = e.to_string();
+            if !out.ends_with(&text) {
+                out.push_str(": ");
+                out.push_str(&text);
+            }
+            cause = e.source();
+        }
+        out
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             PollError::X(XError::RateLimited { .. }) => "rate_limited",
@@ -477,7 +493,7 @@ impl Poller {
 
     /// Logs and records an error once, and says how long to wait.
     async fn after_error(&self, monitor: &Monitor, e: PollError, failures: u32) -> Duration {
-        let message = e.to_string();
+        let message = e.with_causes();
         self.health.error(&monitor.key, e.kind(), message.clone());
         let _ = self
             .store

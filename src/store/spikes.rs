@@ -11,7 +11,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::channels::{self, About};
-use super::{Store, StoreError, codec};
+use super::{Store, StoreError, codec, dialect};
 use crate::domain::channel::{Notice, SpikeNotice};
 use crate::domain::outbox::{TWEPOCH_MS, snowflake_floor};
 use crate::domain::spike::{Facet, Window};
@@ -88,15 +88,19 @@ impl Store {
         min: u64,
     ) -> Result<Vec<Subject>, StoreError> {
         let (from, to) = ids(window)?;
-        let rows = sqlx::query(
+        let (places, tags) = (
+            dialect::json_values(self.engine, "i.places", "j"),
+            dialect::json_values(self.engine, "i.tags", "j"),
+        );
+        let rows = sqlx::query(&format!(
             "SELECT 'place' AS facet, j.value AS value, count(*) AS n \
-               FROM items i, json_each(i.places) j \
-               WHERE i.post_id >= $1 AND i.post_id < $2 GROUP BY j.value HAVING n >= $3 \
+               FROM items i CROSS JOIN {places} \
+               WHERE i.post_id >= $1 AND i.post_id < $2 GROUP BY j.value HAVING count(*) >= $3 \
              UNION ALL \
              SELECT 'tag', j.value, count(*) AS n \
-               FROM items i, json_each(i.tags) j \
-               WHERE i.post_id >= $1 AND i.post_id < $2 GROUP BY j.value HAVING n >= $3",
-        )
+               FROM items i CROSS JOIN {tags} \
+               WHERE i.post_id >= $1 AND i.post_id < $2 GROUP BY j.value HAVING count(*) >= $3"
+        ))
         .bind(from)
         .bind(to)
         .bind(codec::count_to_db(min))

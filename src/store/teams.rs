@@ -5,7 +5,7 @@
 //! [`Store::sync_config_teams`] at start-up, in one transaction with their
 //! audit entries; teams made in the desk are left alone. Plain SQL with
 //! bound parameters, one statement per step, so a PostgreSQL backend can
-//! follow (only the schema's `COLLATE NOCASE` differs there).
+//! follow (`lower(name)` orders them as SQLite's `NOCASE` does: ASCII only).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -76,7 +76,7 @@ pub(super) fn decode(row: &AnyRow, members: Vec<String>) -> Result<Team, StoreEr
 impl Store {
     /// Every team, by name (ignoring case).
     pub async fn teams(&self) -> Result<Vec<Team>, StoreError> {
-        let sql = format!("SELECT {TEAM_COLUMNS} FROM teams ORDER BY name COLLATE NOCASE, id");
+        let sql = format!("SELECT {TEAM_COLUMNS} FROM teams ORDER BY lower(name), id");
         let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
         let mut members = self.members_by_team(None).await?;
         rows.iter()

@@ -57,6 +57,14 @@ pub(super) fn placeholders(conn: &AnyConnection, rows: usize, columns: usize) ->
     placeholders_for(Engine::of(conn), rows, columns)
 }
 
+/// `n` placeholders separated by commas, for an `IN (…)` list, numbered
+/// as [`placeholders`] numbers them.
+pub(super) fn list(conn: &AnyConnection, n: usize) -> String {
+    let engine = Engine::of(conn);
+    let row = placeholders_for(engine, 1, n);
+    row.trim_start_matches('(').trim_end_matches(')').to_owned()
+}
+
 fn placeholders_for(engine: Engine, rows: usize, columns: usize) -> String {
     type Written = BTreeMap<(Engine, usize, usize), String>;
     static WRITTEN: Mutex<Written> = Mutex::new(BTreeMap::new());
@@ -111,6 +119,8 @@ mod tests {
         let sqlite = |rows, columns| placeholders_for(Engine::Sqlite, rows, columns);
         assert_eq!(sqlite(2, 3), "(?, ?, ?), (?, ?, ?)");
         assert_eq!(sqlite(1, 1), "(?)");
+        // One row of n columns is the IN list `list` trims.
+        assert_eq!(pg(1, 3), "($1, $2, $3)");
         let rows: Vec<usize> = (0..150).collect();
         let split: Vec<&[usize]> = split(&rows).collect();
         assert_eq!(

@@ -25,8 +25,9 @@ use sqlx::AnyConnection;
 
 use super::chunks;
 use crate::domain::triage::Status;
+use crate::store::dialect::{json_int, json_values};
 use crate::store::plan::fts_table;
-use crate::store::{StoreError, codec};
+use crate::store::{Engine, StoreError, codec};
 
 /// A new item, as its derived rows need it.
 pub(super) struct NewItem<'a> {
@@ -64,24 +65,30 @@ pub(super) async fn derive_new(
 /// (`item_times`, its post's `created_at` and language), and its places' reads this month
 /// (`place_reads`, the month the item was filed in, UTC). One statement each.
 async fn report_rows(conn: &mut AnyConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
+    let engine = Engine::of(conn);
     let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
     let ids = codec::to_json(&ids);
-    sqlx::query(
+    let (new, new_id) = (
+        json_values(engine, "$1", "new"),
+        json_int(engine, "new.value"),
+    );
+    sqlx::query(&format!(
         "INSERT INTO item_times (item_id, posted_at, lang) \
          SELECT i.id, coalesce(p.created_at, i.created_at), p.lang \
-         FROM json_each($1) AS new JOIN items i ON i.id = new.value JOIN posts p ON p.id = i.post_id \
-         WHERE true ON CONFLICT (item_id) DO NOTHING",
-    )
+         FROM {new} JOIN items i ON i.id = {new_id} JOIN posts p ON p.id = i.post_id \
+         WHERE true ON CONFLICT (item_id) DO NOTHING"
+    ))
     .bind(&ids)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    let places = json_values(engine, "i.places", "place");
+    sqlx::query(&format!(
         "INSERT INTO place_reads (month, place, reads) \
          SELECT substr(i.created_at, 1, 7), place.value, count(*) \
-         FROM json_each($1) AS new JOIN items i ON i.id = new.value, json_each(i.places) AS place \
+         FROM {new} JOIN items i ON i.id = {new_id} CROSS JOIN {places} \
          WHERE true GROUP BY 1, 2 \
-         ON CONFLICT (month, place) DO UPDATE SET reads = place_reads.reads + excluded.reads",
-    )
+         ON CONFLICT (month, place) DO UPDATE SET reads = place_reads.reads + excluded.reads"
+    ))
     .bind(&ids)
     .execute(&mut *conn)
     .await?;
@@ -174,6 +181,10 @@ async fn counts<'a>(conn: &mut AnyConnection, items: &'a [NewItem<'a>]) -> Resul
 /// and whenever a rowid is not above the previous one, so the documents of
 /// a page go in together, as one JSON array, to become one segment.
 async fn documents(conn: &mut AnyConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
+    if Engine::of(conn) == Engine::Postgres {
+        // PostgreSQL keeps `items.search_vector` by a trigger (migrations/postgres).
+        return Ok(());
+    }
     for status in Status::ALL {
         let mut docs: Vec<(i64, String)> = items
             .iter()

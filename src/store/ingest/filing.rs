@@ -259,7 +259,7 @@ async fn existing_items(
     for chunk in chunks::split(post_ids) {
         let sql = format!(
             "SELECT post_id, id, places, tags, rules FROM items WHERE post_id IN ({})",
-            vec!["?"; chunk.len()].join(", ")
+            chunks::list(conn, chunk.len())
         );
         let mut query = sqlx::query(&sql);
         for id in chunk {
