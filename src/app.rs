@@ -382,48 +382,130 @@ impl App {
                 )
             });
         }
+        let weekly = self.mailer.clone().and_then(|mailer| {
+            (!self.config.reports.weekly_to.is_empty()).then(|| crate::reports::weekly::Weekly {
+                store: store.clone(),
+                mailer,
+                config: self.config.clone(),
+                desk_url: self.email_url.clone(),
+            })
+        });
+        let delivery = self.mailer.map(|mailer| crate::notify::Delivery {
+            store: store.clone(),
+            mailer,
+            council: self.config.council.name.clone(),
+            desk_url: self.email_url.clone(),
+        });
+        let work = Work {
+            poller: self.poller,
+            outbox: self.outbox,
+            referrals: self.referrals,
+            weekly,
+            delivery,
+            channels: self.channels,
+            spikes: self.spikes,
+            config: self.config.clone(),
+        };
+        let lease = crate::replica::Lease {
+            store: store.clone(),
+            me: crate::replica::Identity::of_this_process(&self.config.data.dir),
+            timing: self.config.store.lease,
+        };
+        let stop = shutdown.clone();
+        tasks.spawn(async move { ("work", work.run_under_lease(lease, stop).await) });
+
+        let outcome = run_as_one(tasks, &shutdown, DRAIN_DEADLINE).await;
+        store.close().await;
+        outcome
+    }
+}
+
+/// The work only the replica holding the work lease does (see `replica`):
+/// polling X, sending replies, referrals, notifications, channel messages
+/// and the weekly report, and watching for spikes.
+#[derive(Clone)]
+struct Work {
+    poller: Poller,
+    outbox: Option<crate::reply::Outbox>,
+    referrals: Option<crate::referral::Sender>,
+    weekly: Option<crate::reports::weekly::Weekly>,
+    delivery: Option<crate::notify::Delivery>,
+    channels: crate::channels::Sender,
+    spikes: crate::channels::spikes::SpikeWatch,
+    config: Arc<Config>,
+}
+
+impl Work {
+    /// Runs the work in every term this replica holds the lease, until
+    /// `shutdown`: a lost lease stops it (abandoning what does not stop
+    /// within the lease's margin) and this replica waits to hold it again.
+    /// On shutdown the work drains for [`DRAIN_DEADLINE`] while the lease is
+    /// still renewed, then the lease is given up for another replica.
+    async fn run_under_lease(
+        self,
+        lease: crate::replica::Lease,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        while let Some(term) = lease.acquire(&shutdown).await {
+            if !term.keep_spool
+                && let Some(spool) = &self.poller.spool
+            {
+                // Another replica held the lease since this one read these
+                // pages: it may have moved the cursors past them.
+                spool.clear().context("clearing the page spool")?;
+            }
+            let tasks = self.clone().spawn(&term.stop);
+            let margin = lease.timing.margin();
+            let outcome = tokio::select! {
+                outcome = run_as_one(tasks, &term.stop, DRAIN_DEADLINE) => outcome,
+                // Lost: what has not stopped within the margin is dropped
+                // (aborted) with the tasks, before another replica may start.
+                () = async {
+                    term.lost.cancelled().await;
+                    tokio::time::sleep(margin / 2).await;
+                } => Ok(()),
+            };
+            term.end().await;
+            outcome?;
+            if shutdown.is_cancelled() {
+                lease.release().await;
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts the work's tasks, each running until `stop`.
+    fn spawn(self, stop: &CancellationToken) -> JoinSet<Task> {
+        let mut tasks = JoinSet::new();
         if let Some(mut outbox) = self.outbox {
             outbox.in_flight_grace = self.config.replies.in_flight_grace;
             let every = crate::reply::Schedule {
                 stuck: self.config.replies.reconcile_interval,
                 manual: self.config.replies.manual_check_interval,
             };
-            let stop = shutdown.clone();
+            let stop = stop.clone();
             tasks.spawn(async move {
                 outbox.run_until_stopped(every, stop).await;
                 ("outbox", Ok(()))
             });
         }
         if let Some(referrals) = self.referrals {
-            let stop = shutdown.clone();
+            let stop = stop.clone();
             tasks.spawn(async move {
                 referrals.run_until_stopped(REFERRAL_PASS_EVERY, stop).await;
                 ("referral sender", Ok(()))
             });
         }
-        if let Some(mailer) = self.mailer.clone()
-            && !self.config.reports.weekly_to.is_empty()
-        {
-            let weekly = crate::reports::weekly::Weekly {
-                store: store.clone(),
-                mailer,
-                config: self.config.clone(),
-                desk_url: self.email_url.clone(),
-            };
-            let stop = shutdown.clone();
+        if let Some(weekly) = self.weekly {
+            let stop = stop.clone();
             tasks.spawn(async move {
                 weekly.run_until_stopped(stop).await;
                 ("weekly report", Ok(()))
             });
         }
-        if let Some(mailer) = self.mailer {
-            let delivery = crate::notify::Delivery {
-                store: store.clone(),
-                mailer,
-                council: self.config.council.name.clone(),
-                desk_url: self.email_url.clone(),
-            };
-            let stop = shutdown.clone();
+        if let Some(delivery) = self.delivery {
+            let stop = stop.clone();
             tasks.spawn(async move {
                 delivery
                     .run_until_stopped(crate::notify::ROUND_EVERY, stop)
@@ -431,28 +513,25 @@ impl App {
                 ("notifications", Ok(()))
             });
         }
-        let (sender, stop) = (self.channels, shutdown.clone());
+        let (sender, stopped) = (self.channels, stop.clone());
         tasks.spawn(async move {
             sender
-                .run_until_stopped(crate::channels::POLL_INTERVAL, stop)
+                .run_until_stopped(crate::channels::POLL_INTERVAL, stopped)
                 .await;
             ("channel sender", Ok(()))
         });
-        let (spikes, stop) = (self.spikes, shutdown.clone());
+        let (spikes, stopped) = (self.spikes, stop.clone());
         let every = self.config.alerts.check_interval;
         tasks.spawn(async move {
-            spikes.run_until_stopped(every, stop).await;
+            spikes.run_until_stopped(every, stopped).await;
             ("spike watch", Ok(()))
         });
-        let (poller, stop) = (self.poller, shutdown.clone());
+        let (poller, stopped) = (self.poller, stop.clone());
         tasks.spawn(async move {
-            poller.run_until_stopped(stop).await;
+            poller.run_until_stopped(stopped).await;
             ("poller", Ok(()))
         });
-
-        let outcome = run_as_one(tasks, &shutdown, DRAIN_DEADLINE).await;
-        store.close().await;
-        outcome
+        tasks
     }
 }
 

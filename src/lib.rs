@@ -16,6 +16,7 @@ pub mod mail;
 pub mod notify;
 pub mod poller;
 pub mod referral;
+pub mod replica;
 pub mod reply;
 pub mod reports;
 pub mod sim;

@@ -374,6 +374,11 @@ fn store(out: &mut String, config: &Config, env: Env<'_>) {
             secret_state(env, var)
         );
     }
+    kv(
+        out,
+        "lease_secs",
+        &config.store.lease.ttl.as_secs().to_string(),
+    );
 }
 
 fn kv(out: &mut String, key: &str, value: &str) {

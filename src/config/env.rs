@@ -89,7 +89,10 @@ pub(crate) const KNOWN: &[(&str, &[(&str, Kind)])] = &[
     ),
     ("data", &[("dir", Str)]),
     ("log", &[("format", Str)]),
-    ("store", &[("url", Str), ("password_env", Str)]),
+    (
+        "store",
+        &[("url", Str), ("password_env", Str), ("lease_secs", Int)],
+    ),
     (
         "sim",
         &[("seed", Int), ("rate_per_min", Num), ("backlog_days", Int)],

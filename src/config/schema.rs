@@ -313,6 +313,7 @@ impl Default for RawLog {
 pub(crate) struct RawStore {
     pub(crate) url: Option<String>,
     pub(crate) password_env: Option<String>,
+    pub(crate) lease_secs: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -775,6 +776,9 @@ pub struct StoreConfig {
     pub database: Database,
     /// The variable holding the PostgreSQL password (PostgreSQL only).
     pub password_env: Option<String>,
+    /// The work lease's timing (`lease_secs`): which replica polls X and
+    /// sends (see `replica`).
+    pub lease: crate::domain::lease::Timing,
 }
 
 /// Which engine, and where.

@@ -3,15 +3,18 @@
 //! `data.dir`) or `postgres://…`/`postgresql://…` (TLS as libpq's `sslmode`
 //! says); left out, the SQLite file in the data directory. `password_env`
 //! names the variable holding the PostgreSQL password (never the password).
+//! `lease_secs` is how long the work lease lasts (see `replica`).
 
 use std::path::Path;
+use std::time::Duration;
 
 use url::Url;
 
 use super::error::ConfigError;
 use super::locate::Ctx;
 use super::schema::{Database, RawStore, StoreConfig, XConfig};
-use super::validate::{check_env_names, resolve_path};
+use super::validate::{check_env_names, int_in, resolve_path};
+use crate::domain::lease::Timing;
 
 type Result<T> = std::result::Result<T, ConfigError>;
 
@@ -63,9 +66,16 @@ pub(super) fn store(
             Some(name)
         }
     };
+    let lease = match raw.lease_secs {
+        None => Timing::default(),
+        Some(secs) => Timing {
+            ttl: Duration::from_secs(int_in(ctx, "store.lease_secs", secs, 3, 120)?),
+        },
+    };
     Ok(StoreConfig {
         database,
         password_env,
+        lease,
     })
 }
 

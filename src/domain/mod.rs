@@ -6,6 +6,8 @@ pub mod csv;
 pub mod figures;
 pub mod hours;
 pub mod ingest;
+pub mod lease;
+pub mod login;
 pub mod mail;
 pub mod notification;
 pub mod officer;

@@ -112,6 +112,14 @@ impl Spool {
         Ok(removed)
     }
 
+    /// Removes every spooled page: another replica held the work lease
+    /// since these were read, and may have stored them or moved the
+    /// cursors past them (see `replica`). They are read again if needed.
+    /// Returns how many monitors' pages it removed.
+    pub fn clear(&self) -> io::Result<usize> {
+        self.retain(&[])
+    }
+
     fn monitor_dir(&self, monitor: &str) -> PathBuf {
         let digest = Sha256::digest(monitor.as_bytes());
         let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();

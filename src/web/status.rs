@@ -42,6 +42,55 @@ struct StatusPage {
     events: Vec<EventView>,
     referrals: ReferralsView,
     channels: ChannelsView,
+    lease: LeaseView,
+}
+
+/// Which replica polls X and sends (the work lease, see `replica`).
+struct LeaseView {
+    /// This process, as the lease names its holder.
+    me: String,
+    holder: Option<LeaseHolder>,
+    /// How soon a running replica takes over from a dead holder.
+    takeover_secs: u64,
+}
+
+struct LeaseHolder {
+    process: String,
+    /// This process holds it.
+    mine: bool,
+    /// It has not expired.
+    live: bool,
+    term: i64,
+    since: When,
+    renewed: When,
+}
+
+impl LeaseView {
+    async fn gather(desk: &Desk, now: OffsetDateTime) -> Result<LeaseView, WebError> {
+        let me = crate::replica::Identity::of_this_process(&desk.config.data.dir);
+        let at = |ms: i64| {
+            let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+                .unwrap_or(now);
+            when_at(at, now, true)
+        };
+        let holder = desk
+            .store
+            .lease(crate::replica::WORK)
+            .await?
+            .map(|(held, db_now)| LeaseHolder {
+                mine: held.process == me.process,
+                live: held.expires_at_ms > db_now,
+                term: held.term,
+                since: at(held.acquired_at_ms),
+                renewed: at(held.renewed_at_ms),
+                process: held.process,
+            });
+        Ok(LeaseView {
+            me: me.process,
+            holder,
+            takeover_secs: desk.config.store.lease.takeover_within().as_secs(),
+        })
+    }
 }
 
 /// The referral emails: where they go from, and any that need a person.
@@ -177,7 +226,10 @@ pub(crate) async fn page(State(desk): State<Desk>, me: Me) -> Result<Response, W
     let chrome = Chrome::new(&desk, &me, "status").await?;
     let referrals = ReferralsView::gather(&desk).await?;
     let channels = ChannelsView::new(&desk.store.channel_outbox().await?, now);
-    html(&StatusPage::new(chrome, report, referrals, now, channels))
+    let lease = LeaseView::gather(&desk, now).await?;
+    html(&StatusPage::new(
+        chrome, report, referrals, now, channels, lease,
+    ))
 }
 
 impl StatusPage {
@@ -187,6 +239,7 @@ impl StatusPage {
         referrals: ReferralsView,
         now: OffsetDateTime,
         channels: ChannelsView,
+        lease: LeaseView,
     ) -> StatusPage {
         let s = &report.spend;
         let prices = &s.reply_prices;
@@ -312,6 +365,7 @@ impl StatusPage {
             events,
             referrals,
             channels,
+            lease,
             report,
         }
     }

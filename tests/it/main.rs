@@ -16,6 +16,7 @@ mod packaging;
 mod poller;
 mod postgres;
 mod referrals;
+mod replicas;
 mod replies;
 mod reply_check;
 mod sim_oauth;

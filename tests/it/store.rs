@@ -11,6 +11,8 @@ mod drill;
 mod engines;
 mod ingest;
 mod integrity;
+mod lease;
+mod logins;
 mod officers;
 mod on_both;
 mod perf;

@@ -110,7 +110,7 @@ fn known_keys_match_the_schema() {
          public_url = \"https://desk.croydon.gov.uk/\"\n\
          tls_cert_file = \"desk.crt\"\ntls_key_file = \"desk.key\"\n\
          [store]\nurl = \"postgres://desk@db.internal/placewatch?sslmode=verify-full\"\n\
-         password_env = \"PLACEWATCH_PG_PASSWORD\"\n\
+         password_env = \"PLACEWATCH_PG_PASSWORD\"\nlease_secs = 10\n\
          [office_hours]\nbank_holidays_file = {:?}",
         holidays.display().to_string()
     )))
