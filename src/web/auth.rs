@@ -3,11 +3,10 @@
 //! token against login CSRF, and throttling of failed attempts per username
 //! and per address.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 use askama::Template;
@@ -77,135 +76,6 @@ pub(crate) fn random_token() -> String {
 /// What the store keys a session by.
 pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
-}
-
-/// Login attempts in a sliding window, per username and per address. Kept in
-/// memory: a restart forgets them, which an attacker cannot cause from outside.
-///
-/// An attempt is counted *before* its password is checked ([`reserve`]: the
-/// check and the count are one step under the lock), so a burst of
-/// simultaneous attempts gets no more checks than the limit allows; a
-/// successful login takes its attempt back and clears the username's count.
-///
-/// The per-address limit locks an address out, except for an address where
-/// an officer logged in successfully lately (an office behind one NAT, or a
-/// proxy not configured as trusted): there it slows attempts down to one per
-/// [`SLOW_DOWN`](Self::SLOW_DOWN) instead, so one officer's typos or an
-/// attacker next door cannot lock the whole team out.
-///
-/// [`reserve`]: LoginThrottle::reserve
-#[derive(Debug, Default)]
-pub(crate) struct LoginThrottle {
-    state: Mutex<ThrottleState>,
-}
-
-#[derive(Debug, Default)]
-struct ThrottleState {
-    /// Attempt times (failed or being checked), oldest first, by key.
-    attempts: HashMap<String, Vec<Instant>>,
-    /// When an officer last logged in successfully from each address.
-    good_addresses: HashMap<IpAddr, Instant>,
-}
-
-/// An attempt allowed to check a password. It stays counted as a failure
-/// unless [`LoginThrottle::succeeded`] or [`LoginThrottle::release`] takes it back.
-#[derive(Debug)]
-pub(crate) struct Attempt {
-    username: String,
-    ip: IpAddr,
-    at: Instant,
-}
-
-impl LoginThrottle {
-    const WINDOW: Duration = Duration::from_secs(15 * 60);
-    const PER_USERNAME: usize = 5;
-    const PER_ADDRESS: usize = 20;
-    /// Beyond its limit, an address with a recent good login gets one attempt this often.
-    const SLOW_DOWN: Duration = Duration::from_secs(5);
-    /// How long a good login vouches for its address.
-    const GOOD_ADDRESS_FOR: Duration = Duration::from_secs(12 * 3600);
-
-    fn user_key(username: &str) -> String {
-        format!("user:{username}")
-    }
-
-    fn ip_key(ip: IpAddr) -> String {
-        format!("ip:{ip}")
-    }
-
-    /// Checks and counts an attempt in one step: the attempt, or how long
-    /// until one is allowed.
-    pub(crate) fn reserve(
-        &self,
-        username: &str,
-        ip: IpAddr,
-        now: Instant,
-    ) -> Result<Attempt, Duration> {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.attempts.retain(|_, times| {
-            times.retain(|t| now.saturating_duration_since(*t) < Self::WINDOW);
-            !times.is_empty()
-        });
-        state
-            .good_addresses
-            .retain(|_, at| now.saturating_duration_since(*at) < Self::GOOD_ADDRESS_FOR);
-        let (user_key, ip_key) = (Self::user_key(username), Self::ip_key(ip));
-        let empty = Vec::new();
-        let user = state.attempts.get(&user_key).unwrap_or(&empty);
-        let address = state.attempts.get(&ip_key).unwrap_or(&empty);
-        // The oldest attempt that must leave the window before another fits.
-        let expiry = |times: &[Instant], limit: usize| {
-            Self::WINDOW.saturating_sub(now.saturating_duration_since(times[times.len() - limit]))
-        };
-        let mut wait = None;
-        if user.len() >= Self::PER_USERNAME {
-            wait = Some(expiry(user, Self::PER_USERNAME));
-        }
-        if address.len() >= Self::PER_ADDRESS {
-            let address_wait = if state.good_addresses.contains_key(&ip) {
-                let last = *address.last().expect("over the limit, so not empty");
-                Self::SLOW_DOWN.saturating_sub(now.saturating_duration_since(last))
-            } else {
-                expiry(address, Self::PER_ADDRESS)
-            };
-            wait = wait.max((!address_wait.is_zero()).then_some(address_wait));
-        }
-        if let Some(wait) = wait.filter(|w| !w.is_zero()) {
-            return Err(wait.max(Duration::from_secs(1)));
-        }
-        for key in [user_key, ip_key] {
-            state.attempts.entry(key).or_default().push(now);
-        }
-        Ok(Attempt {
-            username: username.to_owned(),
-            ip,
-            at: now,
-        })
-    }
-
-    /// Takes back an attempt whose password was never checked.
-    pub(crate) fn release(&self, attempt: Attempt) {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        for key in [Self::user_key(&attempt.username), Self::ip_key(attempt.ip)] {
-            if let Some(times) = state.attempts.get_mut(&key)
-                && let Some(i) = times.iter().rposition(|t| *t == attempt.at)
-            {
-                times.remove(i);
-            }
-        }
-    }
-
-    /// The attempt logged in: the username's failures are forgiven, the
-    /// attempt is not counted against the address, and the address is
-    /// known good for a while.
-    pub(crate) fn succeeded(&self, attempt: Attempt, now: Instant) {
-        let ip = attempt.ip;
-        let username = attempt.username.clone();
-        self.release(attempt);
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.attempts.remove(&Self::user_key(&username));
-        state.good_addresses.insert(ip, now);
-    }
 }
 
 /// Password checks running at once, bounded: each argon2id check holds
@@ -332,6 +202,18 @@ pub(crate) struct LoginForm {
     next: Option<String>,
 }
 
+/// Takes back an attempt whose password was never checked (the store or
+/// every password check was busy). If even that fails, the attempt stays
+/// counted, which errs on the safe side.
+async fn release(desk: &Desk, attempt: crate::store::LoginAttempt) {
+    if let Err(e) = desk.store.release_login(attempt).await {
+        warn!(
+            error = format!("{e:#}"),
+            "could not take back a login attempt"
+        );
+    }
+}
+
 /// `POST /login`: checks the double-submit token, the throttle and the
 /// password; on success starts a session (ending the one this browser had)
 /// and goes on to `next`.
@@ -369,7 +251,11 @@ pub(crate) async fn login(
         );
         Ok::<_, WebError>(response)
     };
-    let attempt = match desk.throttle.reserve(&username, client, Instant::now()) {
+    let attempt = match desk
+        .store
+        .reserve_login(&username, &client.to_string())
+        .await?
+    {
         Ok(attempt) => attempt,
         Err(wait) => {
             warn!(officer.name = %username, client.address = %client, "login throttled");
@@ -385,7 +271,7 @@ pub(crate) async fn login(
     let found = match desk.store.officer_credentials(&username).await {
         Ok(found) => found,
         Err(e) => {
-            desk.throttle.release(attempt);
+            release(&desk, attempt).await;
             return Err(e.into());
         }
     };
@@ -397,7 +283,7 @@ pub(crate) async fn login(
         match desk.checks.verify(password, hash).await {
             Ok(matches) => matches,
             Err(Busy) => {
-                desk.throttle.release(attempt);
+                release(&desk, attempt).await;
                 warn!(client.address = %client, "login refused: every password check is busy");
                 return come_back(
                     jar,
@@ -419,7 +305,7 @@ pub(crate) async fn login(
             );
         }
     };
-    desk.throttle.succeeded(attempt, Instant::now());
+    desk.store.login_succeeded(attempt).await?;
     // A login replaces the session this browser had, whoever it belonged to.
     if let Some(previous) = jar.get(session_cookie(desk.secure_cookies())) {
         desk.store
@@ -507,73 +393,6 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
-    }
-
-    #[test]
-    fn throttle_locks_a_username_after_five_attempts_counted_before_the_check() {
-        let t = LoginThrottle::default();
-        let now = Instant::now();
-        let me = ip("127.0.0.1");
-        // Five reserved at once, none of them checked yet: the sixth is refused.
-        let held: Vec<Attempt> = (0..LoginThrottle::PER_USERNAME)
-            .map(|_| t.reserve("sam", me, now).expect("within the limit"))
-            .collect();
-        let wait = t.reserve("sam", me, now).expect_err("locked");
-        assert!(wait <= LoginThrottle::WINDOW && wait > Duration::from_secs(14 * 60));
-        assert!(t.reserve("jo", me, now).is_ok(), "others may still log in");
-        // One of them turns out right: the username is forgiven.
-        let mut held = held.into_iter();
-        t.succeeded(held.next().unwrap(), now);
-        assert!(t.reserve("sam", me, now).is_ok());
-        // The window passes.
-        let later = now + LoginThrottle::WINDOW;
-        for _ in 0..LoginThrottle::PER_USERNAME {
-            t.reserve("kim", me, later).unwrap();
-        }
-        assert!(t.reserve("kim", me, later).is_err());
-        assert!(
-            t.reserve("kim", me, later + LoginThrottle::WINDOW).is_ok(),
-            "attempts leave the window"
-        );
-    }
-
-    #[test]
-    fn released_attempts_do_not_count() {
-        let t = LoginThrottle::default();
-        let now = Instant::now();
-        for _ in 0..20 {
-            let a = t.reserve("sam", ip("10.0.0.1"), now).unwrap();
-            t.release(a);
-        }
-        assert!(t.reserve("sam", ip("10.0.0.1"), now).is_ok());
-    }
-
-    #[test]
-    fn an_address_is_locked_out_unless_it_logged_in_lately_then_slowed_down() {
-        let t = LoginThrottle::default();
-        let now = Instant::now();
-        let (office, stranger) = (ip("192.0.2.1"), ip("192.0.2.2"));
-        let good = t.reserve("sam", office, now).unwrap();
-        t.succeeded(good, now);
-        for n in 0..LoginThrottle::PER_ADDRESS {
-            let user = format!("user{n}");
-            t.reserve(&user, office, now).unwrap();
-            t.reserve(&user, stranger, now).unwrap();
-        }
-        let locked = t.reserve("priya", stranger, now).expect_err("locked out");
-        assert!(locked > Duration::from_secs(14 * 60), "{locked:?}");
-        let slowed = t.reserve("priya", office, now).expect_err("slowed");
-        assert!(slowed <= LoginThrottle::SLOW_DOWN, "{slowed:?}");
-        let after = now + LoginThrottle::SLOW_DOWN;
-        assert!(
-            t.reserve("priya", office, after).is_ok(),
-            "one more after the pause"
-        );
-        assert!(
-            t.reserve("jo", office, after).is_err(),
-            "and then a pause again"
-        );
-        assert!(t.reserve("jo", stranger, after).is_err());
     }
 
     #[test]

@@ -95,7 +95,6 @@ pub struct Desk {
     pub config: Arc<Config>,
     /// The daemon's health, for the status page.
     pub health: Health,
-    pub(crate) throttle: Arc<auth::LoginThrottle>,
     pub(crate) checks: Arc<auth::PasswordChecks>,
     pub(crate) origins: Arc<guard::Origins>,
     pub(crate) live: live::Live,
@@ -126,7 +125,6 @@ impl Desk {
             council,
             config,
             health,
-            throttle: Arc::new(auth::LoginThrottle::default()),
             checks: Arc::new(auth::PasswordChecks::sized_to_machine()),
             origins: Arc::new(origins),
             live,
