@@ -203,7 +203,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Mail(args) => mail::run(args),
         Command::Teams(args) => teams::run(args),
         Command::Report(args) => report::run(args),
-        Command::Store(args) => store::status(args),
+        Command::Store(args) => store::run(args),
         Command::Backup(args) => store::backup(args),
         Command::Restore(args) => store::restore(args),
     }
@@ -235,25 +235,43 @@ async fn run_daemon(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
 }
 
 /// Cancels `shutdown` at the first SIGINT or SIGTERM (logging `stopping`),
-/// and exits the process at once on a second one.
+/// and exits the process at once on a second one. The handlers are in
+/// place when this returns, so a Ctrl-C right after the "Press Ctrl-C" line
+/// printed after it already stops cleanly.
 pub(crate) fn stop_on_signal(shutdown: CancellationToken, stopping: &'static str) {
+    let mut signals = Signals::install();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        signals.next().await;
         tracing::info!("{stopping} (a second Ctrl-C exits at once)");
         shutdown.cancel();
-        wait_for_signal().await;
+        signals.next().await;
         tracing::warn!("second signal: exiting without waiting");
         std::process::exit(130);
     });
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).expect("installing the SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+/// SIGINT and SIGTERM, caught from the moment [`Signals::install`] returns.
+pub struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Catches SIGINT and SIGTERM from now on (inside a Tokio runtime).
+    pub fn install() -> Signals {
+        use tokio::signal::unix::{SignalKind, signal};
+        Signals {
+            interrupt: signal(SignalKind::interrupt()).expect("installing the SIGINT handler"),
+            terminate: signal(SignalKind::terminate()).expect("installing the SIGTERM handler"),
+        }
+    }
+
+    /// Resolves at the next SIGINT or SIGTERM.
+    pub async fn next(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
     }
 }
 

@@ -11,6 +11,8 @@ use anyhow::Context;
 use super::{Failure, block_on};
 use crate::app::{DB_FILE, daemon_running};
 use crate::config::Config;
+use crate::domain::figures::thousands;
+use crate::store::Store;
 use crate::store::schema::{self, SchemaStatus};
 use crate::x::auth::TOKEN_FILE;
 
@@ -28,6 +30,19 @@ enum StoreCommand {
         config: PathBuf,
         #[arg(long)]
         json: bool,
+    },
+    /// Copies a whole store into an empty one, SQLite or PostgreSQL either
+    /// way (stop the daemon first: what it writes after the copy began is
+    /// not copied). A PostgreSQL password comes from the URL, PGPASSWORD or
+    /// ~/.pgpass, as libpq's.
+    Copy {
+        /// sqlite://PATH or postgres://USER@HOST:PORT/DB
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// An empty store (a new SQLite file, or a database with no tables
+        /// or placewatch's schema and no rows).
+        #[arg(long, value_name = "URL")]
+        to: String,
     },
 }
 
@@ -86,8 +101,69 @@ fn store_file(config: &Config) -> Result<PathBuf, Failure> {
     Ok(path)
 }
 
-pub fn status(args: StoreArgs) -> Result<(), Failure> {
-    let StoreCommand::Status { config, json } = args.command;
+/// `placewatch store …`.
+pub fn run(args: StoreArgs) -> Result<(), Failure> {
+    match args.command {
+        StoreCommand::Status { config, json } => status(&config, json),
+        StoreCommand::Copy { from, to } => copy(&from, &to),
+    }
+}
+
+/// `placewatch store copy`: table by table, with a progress bar on a
+/// terminal, the counts checked at the end.
+fn copy(from: &str, to: &str) -> Result<(), Failure> {
+    use std::io::{IsTerminal, Write};
+    if from == to {
+        return Err(Failure::Usage("--from and --to name the same store".into()));
+    }
+    let bar = std::io::stderr().is_terminal();
+    block_on(async {
+        let source = Store::connect(from, None)
+            .await
+            .context("opening the store to copy (--from)")?;
+        let target = Store::connect(to, None)
+            .await
+            .context("opening the store to copy into (--to)")?;
+        let copied = source
+            .copy_into(&target, |table, done, total| {
+                if bar {
+                    let width = 30;
+                    let filled = if total == 0 {
+                        width
+                    } else {
+                        usize::try_from(done * width as u64 / total).unwrap_or(width)
+                    };
+                    let _ = write!(
+                        std::io::stderr(),
+                        "\r{table:<22} [{}{}] {} / {}   ",
+                        "#".repeat(filled),
+                        ".".repeat(width - filled),
+                        thousands(done),
+                        thousands(total)
+                    );
+                    if done == total {
+                        let _ = writeln!(std::io::stderr());
+                    }
+                }
+            })
+            .await
+            .context("copying the store")?;
+        for c in &copied {
+            println!("{:<22} {:>12} rows", c.table, thousands(c.rows));
+        }
+        let rows: u64 = copied.iter().map(|c| c.rows).sum();
+        println!(
+            "copied {} rows in {} tables; every table's rows counted again in the target",
+            thousands(rows),
+            copied.len()
+        );
+        source.close().await;
+        target.close().await;
+        Ok(())
+    })
+}
+
+fn status(config: &Path, json: bool) -> Result<(), Failure> {
     let config = Config::load(&config)?;
     let path = store_file(&config)?;
     let status = block_on_status(schema::status(&path))?;

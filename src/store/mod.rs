@@ -42,6 +42,7 @@ pub mod channels;
 mod codec;
 mod connect;
 mod contact;
+pub mod copy;
 mod cursors;
 mod dialect;
 mod events;

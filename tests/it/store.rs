@@ -4,6 +4,7 @@
 mod assign;
 mod backup;
 mod cli;
+mod copy;
 mod counts;
 mod derive;
 mod desk;

@@ -232,9 +232,9 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         mailbox.web
     );
     println!();
+    super::stop_on_signal(shutdown.clone(), "stopping the demo");
     println!("Press Ctrl-C to stop.");
 
-    super::stop_on_signal(shutdown.clone(), "stopping the demo");
     let simulator = tokio::spawn(sim.run_until_stopped(shutdown.clone()));
     app.run_until_stopped(shutdown).await?;
     simulator.await?;
