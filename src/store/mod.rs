@@ -51,6 +51,7 @@ mod items;
 mod notes;
 pub mod notifications;
 mod officers;
+mod pg_inbox;
 mod plan;
 mod posts;
 mod referrals;

@@ -26,7 +26,7 @@ use sqlx::AnyConnection;
 use super::chunks;
 use crate::domain::triage::Status;
 use crate::store::plan::fts_table;
-use crate::store::{StoreError, codec};
+use crate::store::{Engine, StoreError, codec};
 
 /// A new item, as its derived rows need it.
 pub(super) struct NewItem<'a> {
@@ -66,22 +66,35 @@ pub(super) async fn derive_new(
 async fn report_rows(conn: &mut AnyConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
     let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
     let ids = codec::to_json(&ids);
-    sqlx::query(
+    // The JSON arrays' elements: SQLite's json_each, PostgreSQL's jsonb
+    // functions (the ids as text, hence the cast).
+    let (new_ids, places) = match Engine::of(conn) {
+        Engine::Sqlite => (
+            "json_each($1) AS new JOIN items i ON i.id = new.value",
+            "json_each(i.places) AS place",
+        ),
+        Engine::Postgres => (
+            "jsonb_array_elements_text(CAST($1 AS jsonb)) AS new (value) \
+             JOIN items i ON i.id = CAST(new.value AS BIGINT)",
+            "jsonb_array_elements_text(CAST(i.places AS jsonb)) AS place (value)",
+        ),
+    };
+    sqlx::query(&format!(
         "INSERT INTO item_times (item_id, posted_at, lang) \
          SELECT i.id, coalesce(p.created_at, i.created_at), p.lang \
-         FROM json_each($1) AS new JOIN items i ON i.id = new.value JOIN posts p ON p.id = i.post_id \
-         WHERE true ON CONFLICT (item_id) DO NOTHING",
-    )
+         FROM {new_ids} JOIN posts p ON p.id = i.post_id \
+         WHERE true ON CONFLICT (item_id) DO NOTHING"
+    ))
     .bind(&ids)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    sqlx::query(&format!(
         "INSERT INTO place_reads (month, place, reads) \
          SELECT substr(i.created_at, 1, 7), place.value, count(*) \
-         FROM json_each($1) AS new JOIN items i ON i.id = new.value, json_each(i.places) AS place \
+         FROM {new_ids}, {places} \
          WHERE true GROUP BY 1, 2 \
-         ON CONFLICT (month, place) DO UPDATE SET reads = place_reads.reads + excluded.reads",
-    )
+         ON CONFLICT (month, place) DO UPDATE SET reads = place_reads.reads + excluded.reads"
+    ))
     .bind(&ids)
     .execute(&mut *conn)
     .await?;
@@ -173,7 +186,11 @@ async fn counts<'a>(conn: &mut AnyConnection, items: &'a [NewItem<'a>]) -> Resul
 /// new segment whenever a statement opens a savepoint in the transaction
 /// and whenever a rowid is not above the previous one, so the documents of
 /// a page go in together, as one JSON array, to become one segment.
+/// PostgreSQL has none of these: `items.search_vector` is kept by a trigger.
 async fn documents(conn: &mut AnyConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
+    if Engine::of(conn) == Engine::Postgres {
+        return Ok(());
+    }
     for status in Status::ALL {
         let mut docs: Vec<(i64, String)> = items
             .iter()
