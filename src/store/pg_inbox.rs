@@ -454,6 +454,6 @@ mod tests {
             join_adjacent(text, vec![0..8, 12..18, 19..26]),
             [0..8, 12..26]
         );
-        assert_eq!(join_adjacent(text, vec![12..18]), [12..18]);
+        assert_eq!(join_adjacent(text, vec![0..8, 27..31]), [0..8, 27..31]);
     }
 }
