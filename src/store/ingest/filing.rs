@@ -259,7 +259,8 @@ async fn existing_items(
     for chunk in chunks::split(post_ids) {
         let sql = format!(
             "SELECT post_id, id, places, tags, rules FROM items WHERE post_id IN ({})",
-            vec!["?"; chunk.len()].join(", ")
+            // `($1), ($2), …` on PostgreSQL, `(?), (?), …` on SQLite.
+            chunks::placeholders(conn, chunk.len(), 1)
         );
         let mut query = sqlx::query(&sql);
         for id in chunk {
