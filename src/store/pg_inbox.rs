@@ -142,9 +142,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         } else {
-            sqlx::query("SELECT set_config('plan_cache_mode', 'force_custom_plan', true) AS plans")
-                .execute(&mut *tx)
-                .await?;
+            // A page or a count without words reads a few hundred rows at
+            // most: starting parallel workers would cost more than it saves.
+            sqlx::query(
+                "SELECT set_config('plan_cache_mode', 'force_custom_plan', true) AS plans, \
+                 set_config('max_parallel_workers_per_gather', '0', true) AS workers",
+            )
+            .execute(&mut *tx)
+            .await?;
         }
         let outcome = async {
             let mut pg = PgPlan {
@@ -362,15 +367,30 @@ fn push_from_where(
             None => {}
         }
     }
-    if let Some(place) = &f.place {
-        sql.push(" AND EXISTS (SELECT 1 FROM item_places x WHERE x.item_id = i.id AND x.place = ")
-            .push_bind(place.clone())
-            .push(")");
-    }
-    if let Some(tag) = &f.tag {
-        sql.push(" AND EXISTS (SELECT 1 FROM item_tags x WHERE x.item_id = i.id AND x.tag = ")
-            .push_bind(tag.clone())
-            .push(")");
+    // A place or tag is its side table's rows, which carry the item's
+    // status: the filter's status narrows them there too, so the side
+    // table's index (value, status, post id) yields only the rows wanted.
+    for (table, column, value) in [
+        ("item_places", "place", &f.place),
+        ("item_tags", "tag", &f.tag),
+    ] {
+        let Some(value) = value else { continue };
+        sql.push(format!(
+            " AND i.id IN (SELECT x.item_id FROM {table} x WHERE x.{column} = "
+        ))
+        .push_bind(value.clone());
+        if with_status {
+            match f.status {
+                Some(status) => {
+                    sql.push(" AND x.status = ").push_bind(status.as_str());
+                }
+                None if f.open => {
+                    sql.push(" AND x.status IN ('new', 'in_progress')");
+                }
+                None => {}
+            }
+        }
+        sql.push(")");
     }
     if let Some(conversation) = plan.conversation() {
         sql.push(" AND i.conversation_id = ")
