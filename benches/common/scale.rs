@@ -133,6 +133,24 @@ fn post(id: u64, author: u64, text: String, conversation: u64) -> Post {
 /// Writes the 1,000,000-post store at `path` through `Store::record_pages`.
 async fn seed(path: &Path, places: &[String]) {
     let store = Store::open(path).await.expect("seed store opens");
+    seed_store(&store, places).await;
+    store.close().await;
+    // Fold the WAL into the file so the cache is one self-contained file.
+    use sqlx::Connection;
+    let url = format!("sqlite://{}", path.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("raw connection");
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut conn)
+        .await
+        .expect("checkpoint");
+    conn.close().await.expect("close");
+}
+
+/// Writes the 1,000,000 posts and 200,000 items into `store` (either
+/// engine) through `Store::record_pages`, the same posts every time.
+pub async fn seed_store(store: &Store, places: &[String]) {
     let mut rng = Rng(0x5EED);
     let mut next_id = 1_000_000_000_000u64;
     let authors: Vec<Author> = (0..2_000)
@@ -206,25 +224,19 @@ async fn seed(path: &Path, places: &[String]) {
             );
         }
     }
-    store.close().await;
-    // Fold the WAL into the file so the cache is one self-contained file.
-    use sqlx::Connection;
-    let url = format!("sqlite://{}", path.display());
-    let mut conn = sqlx::SqliteConnection::connect(&url)
-        .await
-        .expect("raw connection");
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&mut conn)
-        .await
-        .expect("checkpoint");
-    conn.close().await.expect("close");
 }
 
 /// The cache file's name: `footprint-1m-<hash of migrations/>.db`, so a
 /// store written under another schema is never reused (sqlx refuses a
 /// database whose applied migrations were edited since).
 fn cache_name() -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    format!("footprint-1m-{:016x}.db", migrations_hash("migrations"))
+}
+
+/// FNV-1a over the names and contents of the files in `dir` (relative to
+/// the crate), not its subdirectories.
+pub fn migrations_hash(dir: &str) -> u64 {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("reading migrations/")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -242,7 +254,7 @@ fn cache_name() -> String {
             hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }
     }
-    format!("footprint-1m-{hash:016x}.db")
+    hash
 }
 
 /// The cached 1M-post store, generated on first use.

@@ -12,7 +12,7 @@ use std::ops::Range;
 use sqlx::Row;
 
 use super::plan::{TOKENIZER, fts_query};
-use super::{Store, StoreError, codec};
+use super::{Engine, Store, StoreError, codec};
 
 /// What `highlight()` puts around a match: private-use characters, which
 /// [`Store::highlights`] first replaces in the texts by another of the same
@@ -42,6 +42,9 @@ impl Store {
             .iter()
             .map(|t| t.replace([OPEN, CLOSE], &STAND_IN.to_string()))
             .collect();
+        if self.engine == Engine::Postgres {
+            return self.highlights_pg(search, &texts, OPEN, CLOSE).await;
+        }
         let mut conn = self.inbox_readers("search highlighting")?.acquire().await?;
         sqlx::query(&format!(
             "CREATE VIRTUAL TABLE IF NOT EXISTS temp.highlights \
@@ -82,7 +85,7 @@ impl Store {
 
 /// The byte ranges, in the unmarked text, between each OPEN and CLOSE of a
 /// text `highlight()` marked.
-fn ranges(marked: &str) -> Vec<Range<usize>> {
+pub(super) fn ranges(marked: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut removed = 0;
     let mut start = None;

@@ -18,7 +18,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::items::{ItemRow, items_by_ids};
 use super::plan::{Driver, Keyset, PRIORITY_RANK, Plan, fts_table};
-use super::{Store, StoreError, codec};
+use super::{Engine, Store, StoreError, codec, pg_inbox};
 use crate::domain::triage::{Priority, ReplyPath, Status};
 use time::Date;
 
@@ -131,9 +131,26 @@ impl Store {
     pub async fn list_items(&self, filter: &ItemFilter) -> Result<ItemPage, StoreError> {
         let plan = Plan::new(filter)?;
         let limit = filter.limit.clamp(1, MAX_PAGE);
-        let (ids, next_before, counts) = self
-            .read_planned(&plan, async |conn| list(conn, &plan, filter, limit).await)
-            .await?;
+        let (ids, next_before, counts) = match self.engine {
+            Engine::Sqlite => {
+                self.read_planned(&plan, async |conn| list(conn, &plan, filter, limit).await)
+                    .await?
+            }
+            Engine::Postgres => {
+                self.read_planned_pg(&plan, async |conn, pg| {
+                    let before = match filter.before {
+                        None => None,
+                        Some(id) => Some(pg_inbox::keyset_of(conn, id).await?),
+                    };
+                    let mut ids = pg_inbox::page(conn, pg, before, limit).await?;
+                    let more = ids.len() > limit as usize;
+                    ids.truncate(limit as usize);
+                    let next_before = more.then(|| ids.last().copied()).flatten();
+                    Ok((ids, next_before, pg_inbox::counts(conn, pg).await?))
+                })
+                .await?
+            }
+        };
         let items = self.items_in_order(&ids).await?;
         Ok(ItemPage {
             items,

@@ -32,8 +32,9 @@
 //! portable (`ON CONFLICT`, `RETURNING`, multi-row `VALUES`). The inbox's
 //! queries (`inbox`, `plan`, `select`, `highlight`) use SQLite's FTS5 and its
 //! progress handler, which `Any` cannot reach: they run on typed SQLite
-//! readers, and on PostgreSQL answer [`StoreError::Unsupported`] until their
-//! counterparts land. [`Store::connect`] opens either engine by URL.
+//! readers. On PostgreSQL the same verbs run `pg_inbox`'s statements
+//! (`items.search_vector`, the planner's own choice of index) through `Any`.
+//! [`Store::connect`] opens either engine by URL.
 
 mod assignments;
 mod audit;
@@ -55,6 +56,7 @@ mod logins;
 mod notes;
 pub mod notifications;
 mod officers;
+mod pg_inbox;
 mod plan;
 mod posts;
 mod referrals;
@@ -124,7 +126,8 @@ const READERS: u32 = 4;
 /// search never holds every reader while others wait for the inbox.
 const SEARCHES: usize = READERS as usize / 2;
 
-/// How long one full-text search may run before SQLite interrupts it.
+/// How long one full-text search may run before SQLite interrupts it (on
+/// PostgreSQL: each statement of the search, `statement_timeout`).
 const SEARCH_BUDGET: Duration = Duration::from_millis(1500);
 
 /// The PostgreSQL advisory lock every write transaction takes (see
@@ -275,8 +278,8 @@ impl Store {
         self.engine
     }
 
-    /// The typed SQLite readers of the inbox's queries, or a refusal on an
-    /// engine whose inbox queries have not landed yet (never wrong data).
+    /// The typed SQLite readers of the inbox's queries, or a refusal on
+    /// PostgreSQL, whose inbox queries (`pg_inbox`) need none.
     pub(super) fn inbox_readers(&self, verb: &'static str) -> Result<&SqlitePool, StoreError> {
         self.inbox.as_ref().ok_or(StoreError::Unsupported {
             verb,

@@ -35,7 +35,7 @@ pub(crate) const PRIORITY_RANK: &str =
     "(CASE i.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END)";
 
 /// The open statuses as the open queue's index names them.
-const OPEN: &str = "i.status IN ('new', 'in_progress')";
+pub(super) const OPEN: &str = "i.status IN ('new', 'in_progress')";
 
 /// Where the previous page ended: its last item's post id and priority rank.
 #[derive(Debug, Clone, Copy)]
@@ -252,6 +252,11 @@ impl<'a> Plan<'a> {
             conversation,
             range,
         })
+    }
+
+    /// The conversation the filter names, as stored.
+    pub(super) fn conversation(&self) -> Option<i64> {
+        self.conversation
     }
 
     /// Whether the filter is a conversation's (counted by what its page walks).

@@ -10,7 +10,7 @@ use sqlx::{Row, SqliteConnection};
 use super::inbox::{ItemFilter, TimeBudget, counts, is_interrupt, page_query};
 use super::items::ItemRow;
 use super::plan::{Driver, Plan};
-use super::{SEARCH_BUDGET, SearchError, Store, StoreError};
+use super::{Engine, SEARCH_BUDGET, SearchError, Store, StoreError, pg_inbox};
 use crate::domain::triage::Status;
 
 /// Whether the store would run `filter` (a search neither too long nor of
@@ -28,9 +28,16 @@ impl Store {
         if plan.matches_nothing {
             return Ok(0);
         }
-        let counts = self
-            .read_planned(&plan, async |conn| counts(conn, &plan).await)
-            .await?;
+        let counts = match self.engine {
+            Engine::Sqlite => {
+                self.read_planned(&plan, async |conn| counts(conn, &plan).await)
+                    .await?
+            }
+            Engine::Postgres => {
+                self.read_planned_pg(&plan, async |conn, pg| pg_inbox::counts(conn, pg).await)
+                    .await?
+            }
+        };
         let counted = |s: Status| match filter.status {
             Some(status) => s == status,
             None if filter.open => s.is_open(),
@@ -58,6 +65,13 @@ impl Store {
         if plan.matches_nothing {
             return Ok(Vec::new());
         }
+        if self.engine == Engine::Postgres {
+            return self
+                .read_planned_pg(&plan, async |conn, pg| {
+                    pg_inbox::page(conn, pg, None, max).await
+                })
+                .await;
+        }
         self.read_planned(&plan, async |conn| {
             let rows = page_query("", &plan, None, max)
                 .build()
@@ -82,8 +96,21 @@ impl Store {
             return Ok((Vec::new(), None));
         }
         let limit = filter.limit.clamp(1, 500);
-        let (ids, next) = self
-            .read_planned(&plan, async |conn| {
+        let (ids, next) = if self.engine == Engine::Postgres {
+            self.read_planned_pg(&plan, async |conn, pg| {
+                let before = match filter.before {
+                    None => None,
+                    Some(id) => Some(pg_inbox::keyset_of(conn, id).await?),
+                };
+                let mut ids = pg_inbox::page(conn, pg, before, limit).await?;
+                let more = ids.len() > limit as usize;
+                ids.truncate(limit as usize);
+                let next = more.then(|| ids.last().copied()).flatten();
+                Ok((ids, next))
+            })
+            .await?
+        } else {
+            self.read_planned(&plan, async |conn| {
                 let before = match filter.before {
                     None => None,
                     Some(id) => Some(super::inbox::keyset_of(conn, id).await?),
@@ -100,7 +127,8 @@ impl Store {
                 ids.truncate(limit as usize);
                 Ok((ids.clone(), more.then(|| ids.last().copied()).flatten()))
             })
-            .await?;
+            .await?
+        };
         Ok((self.items_in_order(&ids).await?, next))
     }
 

@@ -5,6 +5,7 @@
 //! puts the copy in place once it is stopped; a store a newer placewatch
 //! migrated is refused, untouched, with words that say why.
 
+use placewatch::store::schema::SchemaStatus;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -92,7 +93,7 @@ async fn a_backup_taken_while_the_store_is_written_is_whole_and_restores() {
     );
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("at schema version 22"),
+        text(&out).contains(&format!("at schema version {}", SchemaStatus::known())),
         "{}",
         text(&out)
     );
@@ -171,7 +172,7 @@ async fn a_backup_taken_while_the_store_is_written_is_whole_and_restores() {
     assert_eq!(mode(&t.path), 0o600);
     let status = placewatch(&["store", "status", "--json"], &config);
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    assert_eq!(status["version"], 22);
+    assert_eq!(status["version"], SchemaStatus::known());
     assert_eq!(status["pending"], serde_json::json!([]));
     Store::open(&t.path).await.unwrap().close().await;
 }
@@ -192,7 +193,10 @@ async fn a_store_from_a_newer_placewatch_is_refused_untouched() {
     drop(raw);
     let e = Store::open(&t.path).await.expect_err("refused").to_string();
     assert!(
-        e.contains("was written by a newer placewatch (schema 99; this one knows up to 22)"),
+        e.contains(&format!(
+            "was written by a newer placewatch (schema 99; this one knows up to {})",
+            SchemaStatus::known()
+        )),
         "{e}"
     );
     assert_eq!(
