@@ -115,7 +115,7 @@ pub async fn notify(
     }
     let id = sqlx::query_scalar(
         "INSERT INTO notifications (username, kind, item_id, link, actor, summary, created_at) \
-         SELECT username, $1, $2, $3, $4, $5, $6 FROM officers WHERE username = $7 AND NOT disabled \
+         SELECT username, $1, $2, $3, $4, $5, $6 FROM officers WHERE username = $7 AND disabled = 0 \
          RETURNING id",
     )
     .bind(new.kind.as_str())
@@ -160,10 +160,11 @@ pub async fn assigned(
             "/?owner=me".to_owned(),
         ),
         Assignee::Team(team) => {
-            let name: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE name = $1")
-                .bind(team)
-                .fetch_optional(&mut *conn)
-                .await?;
+            let name: Option<String> =
+                sqlx::query_scalar("SELECT name FROM teams WHERE lower(name) = lower($1)")
+                    .bind(team)
+                    .fetch_optional(&mut *conn)
+                    .await?;
             let team = name.unwrap_or_else(|| team.clone());
             let members: Vec<String> = sqlx::query_scalar(
                 "SELECT m.username FROM team_members m JOIN teams t ON t.id = m.team_id \
@@ -235,7 +236,7 @@ pub(super) async fn reply_awaiting_approval(
     at: &str,
 ) -> Result<Vec<i64>, StoreError> {
     let approvers: Vec<String> = sqlx::query_scalar(
-        "SELECT username FROM officers WHERE role IN ('approver', 'admin') AND NOT disabled \
+        "SELECT username FROM officers WHERE role IN ('approver', 'admin') AND disabled = 0 \
          AND username <> $1 ORDER BY username",
     )
     .bind(author)
@@ -435,7 +436,7 @@ impl Store {
             "SELECT {COLUMNS}, o.email AS o_email, o.display_name AS o_name \
              FROM notifications n JOIN officers o ON o.username = n.username \
              WHERE n.emailed_at IS NULL AND n.read_at IS NULL AND n.created_at >= $1 \
-             AND o.notify = $2 AND o.email IS NOT NULL AND o.email <> '' AND NOT o.disabled \
+             AND o.notify = $2 AND o.email IS NOT NULL AND o.email <> '' AND o.disabled = 0 \
              ORDER BY n.id LIMIT $3"
         ))
         .bind(codec::format_timestamp(since))
@@ -467,7 +468,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT o.username, o.display_name, o.email, o.digest_at, d.last_due \
              FROM officers o LEFT JOIN notification_digests d ON d.username = o.username \
-             WHERE o.notify = $1 AND o.email IS NOT NULL AND o.email <> '' AND NOT o.disabled \
+             WHERE o.notify = $1 AND o.email IS NOT NULL AND o.email <> '' AND o.disabled = 0 \
              ORDER BY o.username",
         )
         .bind(Notify::Digest.as_str())

@@ -13,7 +13,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use time::OffsetDateTime;
 
-use super::{Store, StoreError, codec};
+use super::{Engine, Store, StoreError, codec};
 use crate::domain::report::days::bounds;
 use crate::domain::report::{
     ApiReply, Elapsed, Facts, ItemFacts, Measure, MonthFacts, Period, Report, ReportSettings,
@@ -59,17 +59,30 @@ fn decode_item(row: &AnyRow) -> Result<ItemFacts, StoreError> {
 /// outcomes and the durations need, times as Unix seconds.
 async fn items_of(conn: &mut AnyConnection, period: &Period) -> Result<Vec<ItemFacts>, StoreError> {
     let (from, to) = bounds(period);
-    let rows = sqlx::query(
-        "SELECT unixepoch(t.posted_at), unixepoch(t.first_response_at), t.first_response_by, \
-         unixepoch(t.resolved_at), i.status, i.priority, i.reply_path, tm.name \
+    // Unix seconds of a stored RFC 3339 time: SQLite's `unixepoch()` has no
+    // PostgreSQL namesake, nor `extract(epoch …)` a SQLite one.
+    let engine = Engine::of(conn);
+    let seconds = |column: &str| match engine {
+        Engine::Sqlite => format!("unixepoch({column})"),
+        Engine::Postgres => {
+            format!("CAST(floor(extract(epoch FROM CAST({column} AS timestamptz))) AS bigint)")
+        }
+    };
+    let sql = format!(
+        "SELECT {}, {}, t.first_response_by, \
+         {}, i.status, i.priority, i.reply_path, tm.name \
          FROM item_times t JOIN items i ON i.id = t.item_id \
          LEFT JOIN teams tm ON tm.id = i.team_id \
          WHERE t.posted_at >= $1 AND t.posted_at < $2",
-    )
-    .bind(codec::format_timestamp(from))
-    .bind(codec::format_timestamp(to))
-    .fetch_all(&mut *conn)
-    .await?;
+        seconds("t.posted_at"),
+        seconds("t.first_response_at"),
+        seconds("t.resolved_at"),
+    );
+    let rows = sqlx::query(&sql)
+        .bind(codec::format_timestamp(from))
+        .bind(codec::format_timestamp(to))
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(decode_item).collect()
 }
 

@@ -11,7 +11,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::channels::{self, About};
-use super::{Store, StoreError, codec};
+use super::{Engine, Store, StoreError, codec};
 use crate::domain::channel::{Notice, SpikeNotice};
 use crate::domain::outbox::{TWEPOCH_MS, snowflake_floor};
 use crate::domain::spike::{Facet, Window};
@@ -88,20 +88,32 @@ impl Store {
         min: u64,
     ) -> Result<Vec<Subject>, StoreError> {
         let (from, to) = ids(window)?;
-        let rows = sqlx::query(
+        // The values of a JSON array column, one row each: SQLite's
+        // `json_each` and PostgreSQL's `json_array_elements_text` share no
+        // spelling.
+        let values = |column: &str| match self.engine {
+            Engine::Sqlite => format!("json_each(i.{column}) j"),
+            Engine::Postgres => {
+                format!("json_array_elements_text(CAST(i.{column} AS json)) AS j(value)")
+            }
+        };
+        let sql = format!(
             "SELECT 'place' AS facet, j.value AS value, count(*) AS n \
-               FROM items i, json_each(i.places) j \
-               WHERE i.post_id >= $1 AND i.post_id < $2 GROUP BY j.value HAVING n >= $3 \
+               FROM items i, {} \
+               WHERE i.post_id >= $1 AND i.post_id < $2 GROUP BY j.value HAVING count(*) >= $3 \
              UNION ALL \
              SELECT 'tag', j.value, count(*) AS n \
-               FROM items i, json_each(i.tags) j \
-               WHERE i.post_id >= $1 AND i.post_id < $2 GROUP BY j.value HAVING n >= $3",
-        )
-        .bind(from)
-        .bind(to)
-        .bind(codec::count_to_db(min))
-        .fetch_all(&self.read)
-        .await?;
+               FROM items i, {} \
+               WHERE i.post_id >= $1 AND i.post_id < $2 GROUP BY j.value HAVING count(*) >= $3",
+            values("places"),
+            values("tags"),
+        );
+        let rows = sqlx::query(&sql)
+            .bind(from)
+            .bind(to)
+            .bind(codec::count_to_db(min))
+            .fetch_all(&self.read)
+            .await?;
         rows.iter()
             .map(|r| {
                 let facet: String = r.try_get("facet")?;
@@ -232,12 +244,15 @@ impl Store {
     pub async fn spike_continues(&self, id: i64, count: u64) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let count = codec::count_to_db(count);
-        sqlx::query("UPDATE spikes SET count = $1, peak = max(peak, $2) WHERE id = $3")
-            .bind(count)
-            .bind(count)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE spikes SET count = $1, \
+             peak = CASE WHEN peak > $2 THEN peak ELSE $2 END WHERE id = $3",
+        )
+        .bind(count)
+        .bind(count)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }

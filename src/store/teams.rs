@@ -4,8 +4,10 @@
 //! Teams from the config's `[[teams]]` are seeded by
 //! [`Store::sync_config_teams`] at start-up, in one transaction with their
 //! audit entries; teams made in the desk are left alone. Plain SQL with
-//! bound parameters, one statement per step, so a PostgreSQL backend can
-//! follow (only the schema's `COLLATE NOCASE` differs there).
+//! bound parameters, one statement per step, on both engines. Names compare
+//! and sort as `lower(name)`: SQLite's `name COLLATE NOCASE` and
+//! PostgreSQL's unique index on `lower(name)` agree on it (both fold ASCII
+//! only).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -76,7 +78,7 @@ pub(super) fn decode(row: &AnyRow, members: Vec<String>) -> Result<Team, StoreEr
 impl Store {
     /// Every team, by name (ignoring case).
     pub async fn teams(&self) -> Result<Vec<Team>, StoreError> {
-        let sql = format!("SELECT {TEAM_COLUMNS} FROM teams ORDER BY name COLLATE NOCASE, id");
+        let sql = format!("SELECT {TEAM_COLUMNS} FROM teams ORDER BY lower(name), id");
         let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
         let mut members = self.members_by_team(None).await?;
         rows.iter()
@@ -89,7 +91,7 @@ impl Store {
 
     /// The team called `name` (ignoring case), if there is one.
     pub async fn team(&self, name: &str) -> Result<Option<Team>, StoreError> {
-        let sql = format!("SELECT {TEAM_COLUMNS} FROM teams WHERE name = $1");
+        let sql = format!("SELECT {TEAM_COLUMNS} FROM teams WHERE lower(name) = lower($1)");
         let Some(row) = sqlx::query(&sql)
             .bind(name.trim())
             .fetch_optional(&self.read)

@@ -26,7 +26,7 @@ use sqlx::AnyConnection;
 use super::chunks;
 use crate::domain::triage::Status;
 use crate::store::plan::fts_table;
-use crate::store::{StoreError, codec};
+use crate::store::{Engine, StoreError, codec};
 
 /// A new item, as its derived rows need it.
 pub(super) struct NewItem<'a> {
@@ -57,31 +57,48 @@ pub(super) async fn derive_new(
     facet_rows(conn, "item_tags", "tag", items, |i| &i.tags).await?;
     counts(conn, items).await?;
     report_rows(conn, items).await?;
-    documents(conn, items).await
+    match Engine::of(conn) {
+        Engine::Sqlite => documents(conn, items).await,
+        // `items.search_vector` is kept by the schema's trigger.
+        Engine::Postgres => Ok(()),
+    }
 }
 
 /// The report's rows of new items (migration 0018): each item's time
 /// (`item_times`, its post's `created_at` and language), and its places' reads this month
-/// (`place_reads`, the month the item was filed in, UTC). One statement each.
+/// (`place_reads`, the month the item was filed in, UTC). One statement each,
+/// the ids bound as one JSON array: its rows are SQLite's `json_each` and
+/// PostgreSQL's `json_array_elements_text`, which share no spelling.
 async fn report_rows(conn: &mut AnyConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
     let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
     let ids = codec::to_json(&ids);
-    sqlx::query(
+    let (new_items, places) = match Engine::of(conn) {
+        Engine::Sqlite => (
+            "json_each($1) AS new JOIN items i ON i.id = new.value",
+            "json_each(i.places) AS place",
+        ),
+        Engine::Postgres => (
+            "json_array_elements_text(CAST($1 AS json)) AS new(value) \
+             JOIN items i ON i.id = CAST(new.value AS bigint)",
+            "json_array_elements_text(CAST(i.places AS json)) AS place(value)",
+        ),
+    };
+    sqlx::query(&format!(
         "INSERT INTO item_times (item_id, posted_at, lang) \
          SELECT i.id, coalesce(p.created_at, i.created_at), p.lang \
-         FROM json_each($1) AS new JOIN items i ON i.id = new.value JOIN posts p ON p.id = i.post_id \
-         WHERE true ON CONFLICT (item_id) DO NOTHING",
-    )
+         FROM {new_items} JOIN posts p ON p.id = i.post_id \
+         WHERE true ON CONFLICT (item_id) DO NOTHING"
+    ))
     .bind(&ids)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    sqlx::query(&format!(
         "INSERT INTO place_reads (month, place, reads) \
          SELECT substr(i.created_at, 1, 7), place.value, count(*) \
-         FROM json_each($1) AS new JOIN items i ON i.id = new.value, json_each(i.places) AS place \
+         FROM {new_items}, {places} \
          WHERE true GROUP BY 1, 2 \
-         ON CONFLICT (month, place) DO UPDATE SET reads = place_reads.reads + excluded.reads",
-    )
+         ON CONFLICT (month, place) DO UPDATE SET reads = place_reads.reads + excluded.reads"
+    ))
     .bind(&ids)
     .execute(&mut *conn)
     .await?;

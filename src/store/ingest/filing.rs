@@ -258,8 +258,9 @@ async fn existing_items(
     let mut found = HashMap::with_capacity(post_ids.len());
     for chunk in chunks::split(post_ids) {
         let sql = format!(
-            "SELECT post_id, id, places, tags, rules FROM items WHERE post_id IN ({})",
-            vec!["?"; chunk.len()].join(", ")
+            "SELECT post_id, id, places, tags, rules FROM items WHERE post_id IN {}",
+            // One "row" of as many values as the chunk: `(?, ?, …)`.
+            chunks::placeholders(conn, 1, chunk.len())
         );
         let mut query = sqlx::query(&sql);
         for id in chunk {
