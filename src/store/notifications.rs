@@ -160,10 +160,11 @@ pub async fn assigned(
             "/?owner=me".to_owned(),
         ),
         Assignee::Team(team) => {
-            let name: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE name = $1")
-                .bind(team)
-                .fetch_optional(&mut *conn)
-                .await?;
+            let name: Option<String> =
+                sqlx::query_scalar("SELECT name FROM teams WHERE lower(name) = lower($1)")
+                    .bind(team)
+                    .fetch_optional(&mut *conn)
+                    .await?;
             let team = name.unwrap_or_else(|| team.clone());
             let members: Vec<String> = sqlx::query_scalar(
                 "SELECT m.username FROM team_members m JOIN teams t ON t.id = m.team_id \

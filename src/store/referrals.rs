@@ -226,7 +226,7 @@ impl Store {
             return Err(StoreError::Conflict("say why it is referred".into()));
         }
         let mut tx = self.begin_write().await?;
-        let team = sqlx::query("SELECT id, name, emails FROM teams WHERE name = $1")
+        let team = sqlx::query("SELECT id, name, emails FROM teams WHERE lower(name) = lower($1)")
             .bind(new.team.trim())
             .fetch_optional(&mut *tx)
             .await?

@@ -236,12 +236,15 @@ impl Store {
     pub async fn spike_continues(&self, id: i64, count: u64) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let count = codec::count_to_db(count);
-        sqlx::query("UPDATE spikes SET count = $1, peak = max(peak, $2) WHERE id = $3")
-            .bind(count)
-            .bind(count)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE spikes SET count = $1, \
+             peak = CASE WHEN peak > $2 THEN peak ELSE $2 END WHERE id = $3",
+        )
+        .bind(count)
+        .bind(count)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }

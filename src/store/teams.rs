@@ -4,8 +4,10 @@
 //! Teams from the config's `[[teams]]` are seeded by
 //! [`Store::sync_config_teams`] at start-up, in one transaction with their
 //! audit entries; teams made in the desk are left alone. Plain SQL with
-//! bound parameters, one statement per step, so a PostgreSQL backend can
-//! follow (`lower(name)` orders them as SQLite's `NOCASE` does: ASCII only).
+//! bound parameters, one statement per step, on both engines. Names compare
+//! and sort as `lower(name)`: SQLite's `name COLLATE NOCASE` and
+//! PostgreSQL's unique index on `lower(name)` agree on it for ASCII names
+//! (PostgreSQL folds other letters too).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -89,7 +91,7 @@ impl Store {
 
     /// The team called `name` (ignoring case), if there is one.
     pub async fn team(&self, name: &str) -> Result<Option<Team>, StoreError> {
-        let sql = format!("SELECT {TEAM_COLUMNS} FROM teams WHERE name = $1");
+        let sql = format!("SELECT {TEAM_COLUMNS} FROM teams WHERE lower(name) = lower($1)");
         let Some(row) = sqlx::query(&sql)
             .bind(name.trim())
             .fetch_optional(&self.read)

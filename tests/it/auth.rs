@@ -31,6 +31,9 @@ use crate::helpers::TestSim;
 pub struct AuthTest {
     pub sim: TestSim,
     _dir: tempfile::TempDir,
+    /// The store `[store]` names, when the test gave one (`start_public_on`):
+    /// kept for as long as the test runs.
+    _db: Option<crate::engine::TestDb>,
     pub config: Config,
     env: HashMap<String, String>,
 }
@@ -46,15 +49,21 @@ pub struct Browser {
 impl AuthTest {
     /// A confidential client (secret in an injected variable).
     pub async fn start() -> AuthTest {
-        Self::start_as(false).await
+        Self::start_as(false, None).await
     }
 
     /// A public client (no secret).
     pub async fn start_public() -> AuthTest {
-        Self::start_as(true).await
+        Self::start_as(true, None).await
     }
 
-    async fn start_as(public: bool) -> AuthTest {
+    /// A public client, its config's `[store]` naming `db` (on SQLite, the
+    /// default file in the data directory).
+    pub async fn start_public_on(db: crate::engine::TestDb) -> AuthTest {
+        Self::start_as(true, Some(db)).await
+    }
+
+    async fn start_as(public: bool, db: Option<crate::engine::TestDb>) -> AuthTest {
         let sim = TestSim::start().await;
         sim.control("/_sim/settings", json!({"auto_approve": true}))
             .await;
@@ -83,10 +92,11 @@ client_secret_env = "{var}"
 
 [data]
 dir = "{data}"
-"#,
+{store}"#,
             base = sim.server.base_url(),
             port = free_port(),
             data = dir.path().join("nested/data").display(),
+            store = db.as_ref().map(|db| db.store_section()).unwrap_or_default(),
         );
         let path = dir.path().join("placewatch.toml");
         std::fs::write(&path, &source).unwrap();
@@ -96,6 +106,7 @@ dir = "{data}"
         AuthTest {
             sim,
             _dir: dir,
+            _db: db,
             config,
             env,
         }

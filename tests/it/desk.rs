@@ -26,13 +26,14 @@ use placewatch::app::App;
 use placewatch::config::Config;
 use placewatch::domain::officer::Role;
 use placewatch::sim::SimOptions;
-use placewatch::store::{ItemFilter, ItemRow, NewOfficer, Store};
+use placewatch::store::{Engine, ItemRow, NewOfficer, Store};
 use placewatch::web::hash_password;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use crate::engine::TestDb;
 use crate::helpers::TestSim;
 
 /// Every test officer's password.
@@ -55,15 +56,18 @@ pub struct DeskTest {
     pub store: Store,
     shutdown: CancellationToken,
     running: Option<tokio::task::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
+    /// The store's database and the test's temp dir (the data directory is
+    /// `data` in it).
+    db: TestDb,
 }
 
 impl DeskTest {
+    /// A desk on SQLite.
     pub async fn start() -> DeskTest {
         Self::start_with("").await
     }
 
-    /// A desk whose config ends with `extra` (e.g. a `[desk]` table).
+    /// A desk on SQLite whose config ends with `extra` (e.g. a `[desk]` table).
     pub async fn start_with(extra: &str) -> DeskTest {
         Self::start_with_env(extra, &[]).await
     }
@@ -71,6 +75,29 @@ impl DeskTest {
     /// Like `start_with`, with environment variables `vars` besides the
     /// bearer token (e.g. teams' webhook URLs).
     pub async fn start_with_env(extra: &str, vars: &[(&str, String)]) -> DeskTest {
+        Self::on_with_env(Engine::Sqlite, extra, vars)
+            .await
+            .expect("SQLite is never skipped")
+    }
+
+    /// A desk whose store is on `engine`, or `None` when PostgreSQL is
+    /// skipped (see `crate::engine`).
+    pub async fn on(engine: Engine) -> Option<DeskTest> {
+        Self::on_with_env(engine, "", &[]).await
+    }
+
+    /// [`DeskTest::start_with`] on `engine`.
+    pub async fn on_with(engine: Engine, extra: &str) -> Option<DeskTest> {
+        Self::on_with_env(engine, extra, &[]).await
+    }
+
+    /// [`DeskTest::start_with_env`] on `engine`.
+    pub async fn on_with_env(
+        engine: Engine,
+        extra: &str,
+        vars: &[(&str, String)],
+    ) -> Option<DeskTest> {
+        let db = TestDb::on(engine).await?;
         let sim = TestSim::start_with(SimOptions {
             rate_per_min: 0.0,
             backlog_days: 1,
@@ -79,7 +106,7 @@ impl DeskTest {
             ..SimOptions::default()
         })
         .await;
-        let dir = tempfile::tempdir().unwrap();
+        let dir = db.dir.path();
         let base = sim.server.base_url();
         let source = format!(
             r#"[council]
@@ -102,7 +129,7 @@ monthly_post_reads = 1000000
 
 [data]
 dir = "{data}"
-
+{store}
 [templates.vars]
 bins_url = "https://croydon.example/bins"
 
@@ -116,9 +143,10 @@ text = "Thanks {{author}}, a senior officer will look at {{place}}."
 requires_approval = true
 {extra}"#,
             client = sim.creds().public_client_id,
-            data = dir.path().join("data").display(),
+            data = dir.join("data").display(),
+            store = db.store_section(),
         );
-        let path = dir.path().join("placewatch.toml");
+        let path = dir.join("placewatch.toml");
         std::fs::write(&path, &source).unwrap();
         let bearer = sim.creds().bearer_token.clone();
         let vars: Vec<(String, String)> = vars
@@ -147,9 +175,7 @@ requires_approval = true
             .unwrap();
         let addr = app.addr.unwrap();
         let monitoring = format!("http://{}", app.monitoring_addr.unwrap());
-        let store = Store::open(&config.data.dir.join("placewatch.db"))
-            .await
-            .unwrap();
+        let store = placewatch::app::open_store(&config).await.unwrap();
         for (username, role) in OFFICERS {
             let hash = hash_password(PASSWORD);
             let name = format!("{} Tester", capitalise(username));
@@ -171,20 +197,20 @@ requires_approval = true
         let running = tokio::spawn(async move {
             app.run_until_stopped(stop).await.unwrap();
         });
-        DeskTest {
+        Some(DeskTest {
             sim,
             base: format!("http://{addr}"),
             monitoring,
             store,
             shutdown,
             running: Some(running),
-            _dir: dir,
-        }
+            db,
+        })
     }
 
     /// The desk's data directory.
     pub fn data_dir(&self) -> std::path::PathBuf {
-        self._dir.path().join("data")
+        self.db.dir.path().join("data")
     }
 
     /// Stops the daemon and desk, waiting for a clean exit.
@@ -221,7 +247,9 @@ requires_approval = true
             "{username} logs in"
         );
         officer.cookie = session_cookie(response.headers()).expect("a session cookie");
-        let page = officer.get("/status").await;
+        // Any page of the desk carries the session's CSRF token: the
+        // officer's own settings, which every role has.
+        let page = officer.get("/settings").await;
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
         officer.csrf = meta_csrf(&html);
@@ -243,15 +271,11 @@ requires_approval = true
     /// Waits (up to 20 s) until post `id` is an item.
     pub async fn item_for_post(&self, id: u64) -> ItemRow {
         for _ in 0..200 {
-            let page = self
-                .store
-                .list_items(&ItemFilter {
-                    limit: 20,
-                    ..Default::default()
-                })
-                .await
-                .unwrap();
-            if let Some(item) = page.items.into_iter().find(|i| i.post.id == id) {
+            // The stored post `id` (the first after id - 1) with its item.
+            let found = self.store.posts_after(id - 1, 1).await.unwrap();
+            if let Some((post, _, Some(item))) = found.into_iter().next()
+                && post.id == id
+            {
                 return item;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -7,6 +7,7 @@ mod channels;
 mod client;
 mod demo;
 mod desk;
+mod engine;
 mod helpers;
 mod kill;
 mod logs;

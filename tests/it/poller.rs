@@ -19,7 +19,10 @@ use secrecy::SecretString;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
+use crate::engine::{TestDb, engines};
 use crate::helpers::{TestSim, param};
+use placewatch::store::Engine;
+use rstest_reuse::apply;
 
 const CONFIG: &str = r#"
 [council]
@@ -41,23 +44,24 @@ then = { tag = "waste", owner = "streets-team" }
 
 pub struct TestPoller {
     pub poller: Poller,
-    pub dir: tempfile::TempDir,
+    /// Its store (on either engine) and its data directory.
+    pub db: TestDb,
 }
 
-/// A poller over a fresh store in a temp dir, reading the simulator.
-pub async fn poller_for(sim: &TestSim, dir: Option<tempfile::TempDir>) -> TestPoller {
-    let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
-    let config_path = dir.path().join("placewatch.toml");
+/// A poller over the store `db` names (its data directory `db.dir`),
+/// reading the simulator.
+pub async fn poller_for(sim: &TestSim, db: TestDb) -> TestPoller {
+    let dir = db.dir.path();
+    let config_path = dir.join("placewatch.toml");
     let text = format!(
-        "{CONFIG}\n[x]\napi_base = \"{}\"\n\n[data]\ndir = \"{}\"\n",
+        "{CONFIG}\n[x]\napi_base = \"{}\"\n\n[data]\ndir = \"{}\"\n{}",
         sim.server.base_url(),
-        dir.path().display()
+        dir.display(),
+        db.store_section()
     );
     std::fs::write(&config_path, text).unwrap();
     let config = Config::load(&config_path).unwrap();
-    let store = Store::open(&dir.path().join("placewatch.db"))
-        .await
-        .unwrap();
+    let store = Store::connect(&db.url, None).await.unwrap();
     let client = Client::builder(
         config.x.api_base.clone(),
         SecretString::from(sim.creds().bearer_token.clone()),
@@ -80,7 +84,7 @@ pub async fn poller_for(sim: &TestSim, dir: Option<tempfile::TempDir>) -> TestPo
         warn_at_percent: 80,
         status_file: None,
     };
-    TestPoller { poller, dir }
+    TestPoller { poller, db }
 }
 
 /// Every post id the monitors should have found, per the simulator.
@@ -96,23 +100,25 @@ async fn ground_truth(sim: &TestSim, p: &TestPoller) -> BTreeSet<u64> {
     ids
 }
 
-async fn stored_items(store: &Store) -> Vec<u64> {
+/// The post id of every stored item, read post by post (not through the
+/// inbox's filters and pages).
+pub async fn stored_items(store: &Store) -> Vec<u64> {
     let mut ids = Vec::new();
-    let mut before = None;
+    let mut after = 0;
     loop {
-        let page = store
-            .list_items(&ItemFilter {
-                before,
-                limit: 500,
-                ..ItemFilter::default()
-            })
-            .await
-            .unwrap();
-        ids.extend(page.items.iter().map(|i| i.post.id));
-        match page.next_before {
-            Some(b) => before = Some(b),
-            None => return ids,
-        }
+        let page = store.posts_after(after, 500).await.unwrap();
+        let Some((last, _, _)) = page.last() else {
+            return ids;
+        };
+        after = last.id;
+        ids.extend(
+            page.iter()
+                .filter_map(|(post, _, item)| item.as_ref().map(|i| (post.id, i.post.id)))
+                .map(|(post, item_post)| {
+                    assert_eq!(post, item_post, "the item of its post");
+                    post
+                }),
+        );
     }
 }
 
@@ -143,10 +149,14 @@ fn assert_same(stored: &[u64], truth: &BTreeSet<u64>) {
     );
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn stored_items_equal_ground_truth_and_nothing_is_read_twice() {
+async fn stored_items_equal_ground_truth_and_nothing_is_read_twice(#[case] engine: Engine) {
+    let Some(db) = TestDb::on(engine).await else {
+        return;
+    };
     let sim = TestSim::start().await;
-    let p = poller_for(&sim, None).await;
+    let p = poller_for(&sim, db).await;
     assert_eq!(
         p.poller.monitors.len(),
         2,
@@ -199,17 +209,21 @@ async fn stored_items_equal_ground_truth_and_nothing_is_read_twice() {
     assert!(summoned.items[0].flags.summoned);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_restart_resumes_from_the_cursors() {
+async fn a_restart_resumes_from_the_cursors(#[case] engine: Engine) {
+    let Some(db) = TestDb::on(engine).await else {
+        return;
+    };
     let sim = TestSim::start().await;
-    let p = poller_for(&sim, None).await;
+    let p = poller_for(&sim, db).await;
     poll_all(&p).await;
     let first = stored_items(&p.poller.store).await.len();
     p.poller.store.close().await;
-    let dir = p.dir;
+    let db = p.db;
     sim.inject(json!({"text": "Thornton Heath pond looks great today", "author": "res_r"}))
         .await;
-    let p = poller_for(&sim, Some(dir)).await;
+    let p = poller_for(&sim, db).await;
     poll_all(&p).await;
     let stored = stored_items(&p.poller.store).await;
     assert_eq!(stored.len(), first + 1);
@@ -221,10 +235,14 @@ async fn a_restart_resumes_from_the_cursors() {
 /// item tagged "Thornton Heath"; `#EastCroydon`, whose place's words are left
 /// to Croydon's, is searched and tagged too. The simulator's ground truth for
 /// the planned queries agrees. `#CroydonPark` names no place and is not read.
+#[apply(engines)]
 #[tokio::test]
-async fn a_post_naming_a_place_only_by_its_hashtag_becomes_an_item_for_it() {
+async fn a_post_naming_a_place_only_by_its_hashtag_becomes_an_item_for_it(#[case] engine: Engine) {
+    let Some(db) = TestDb::on(engine).await else {
+        return;
+    };
     let sim = TestSim::start().await;
-    let p = poller_for(&sim, None).await;
+    let p = poller_for(&sim, db).await;
     let [search] = p
         .poller
         .monitors
@@ -290,10 +308,14 @@ async fn places_of(store: &Store, place: &str, ids: &[u64]) -> Vec<(u64, Vec<Str
         .collect()
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn faults_are_survived_and_the_result_is_complete() {
+async fn faults_are_survived_and_the_result_is_complete(#[case] engine: Engine) {
+    let Some(db) = TestDb::on(engine).await else {
+        return;
+    };
     let sim = TestSim::start().await;
-    let p = poller_for(&sim, None).await;
+    let p = poller_for(&sim, db).await;
     for fault in [
         json!({"kind": "error", "status": 503, "count": 2}),
         json!({"kind": "truncated", "count": 1}),
@@ -325,10 +347,16 @@ async fn faults_are_survived_and_the_result_is_complete() {
     assert!(sim.stats().await["faults_injected"].as_u64().unwrap() >= 7);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_cycle_cut_between_pages_resumes_below_what_it_stored_and_rereads_one_page_at_most() {
+async fn a_cycle_cut_between_pages_resumes_below_what_it_stored_and_rereads_one_page_at_most(
+    #[case] engine: Engine,
+) {
+    let Some(db) = TestDb::on(engine).await else {
+        return;
+    };
     let sim = TestSim::start().await;
-    let mut p = poller_for(&sim, None).await;
+    let mut p = poller_for(&sim, db).await;
     // One attempt per request: the failed page is not retried within the cycle.
     p.poller.client = Client::builder(
         p.poller.client.base_url().clone(),
@@ -411,10 +439,16 @@ async fn a_cycle_cut_between_pages_resumes_below_what_it_stored_and_rereads_one_
     );
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn pages_read_and_not_stored_before_a_crash_are_stored_from_the_spool_not_read_again() {
+async fn pages_read_and_not_stored_before_a_crash_are_stored_from_the_spool_not_read_again(
+    #[case] engine: Engine,
+) {
+    let Some(db) = TestDb::on(engine).await else {
+        return;
+    };
     let sim = TestSim::start().await;
-    let p = poller_for(&sim, None).await;
+    let p = poller_for(&sim, db).await;
     let search = p.poller.monitors[0].clone();
     let Source::Search { query } = &search.source else {
         unreachable!("the first monitor is the packed search")
@@ -480,10 +514,16 @@ async fn pages_read_and_not_stored_before_a_crash_are_stored_from_the_spool_not_
     assert_eq!(outcome.posts_read, truth.len() as u64);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn cycles_running_at_once_never_read_past_the_budget_and_resume_when_it_allows() {
+async fn cycles_running_at_once_never_read_past_the_budget_and_resume_when_it_allows(
+    #[case] engine: Engine,
+) {
+    let Some(db) = TestDb::on(engine).await else {
+        return;
+    };
     let sim = TestSim::start().await;
-    let mut p = poller_for(&sim, None).await;
+    let mut p = poller_for(&sim, db).await;
     let truth = ground_truth(&sim, &p).await;
     assert!(truth.len() > 300, "more than the budget: {}", truth.len());
     p.poller.settings.monthly_post_reads = Some(250);
@@ -542,10 +582,14 @@ fn polls_counted(p: &TestPoller, monitor: &str) -> u64 {
     p.poller.health.metrics.polls.get_or_create(&label).get()
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn only_completed_cycles_count_as_polls() {
+async fn only_completed_cycles_count_as_polls(#[case] engine: Engine) {
+    let Some(db) = TestDb::on(engine).await else {
+        return;
+    };
     let sim = TestSim::start().await;
-    let mut p = poller_for(&sim, None).await;
+    let mut p = poller_for(&sim, db).await;
     p.poller.client = Client::builder(
         p.poller.client.base_url().clone(),
         SecretString::from(sim.creds().bearer_token.clone()),
@@ -588,8 +632,12 @@ async fn only_completed_cycles_count_as_polls() {
     assert_eq!(polls_counted(&p, &search.key), 2);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_next_token_that_comes_back_stops_the_paging() {
+async fn a_next_token_that_comes_back_stops_the_paging(#[case] engine: Engine) {
+    let Some(db) = TestDb::on(engine).await else {
+        return;
+    };
     // A search API that answers every request with a page of one new post
     // and the same next_token: followed, it would page for ever (the budget
     // is not capped).
@@ -615,7 +663,7 @@ async fn a_next_token_that_comes_back_stops_the_paging() {
     tokio::spawn(async move { axum::serve(listener, api).await });
 
     let sim = TestSim::start().await;
-    let mut p = poller_for(&sim, None).await;
+    let mut p = poller_for(&sim, db).await;
     p.poller.client = Client::builder(base.parse().unwrap(), SecretString::from("token"))
         .build()
         .unwrap();

@@ -14,9 +14,11 @@ use placewatch::domain::mail::Address;
 use placewatch::domain::referral::ReferralState;
 use placewatch::domain::team::TeamConfig;
 use placewatch::referral::Sender;
-use placewatch::store::{ItemFilter, NewReferral, Store};
+use placewatch::store::{Engine, NewReferral, Store};
+use rstest_reuse::apply;
 use time::OffsetDateTime;
 
+use crate::engine::{TestDb, engines};
 use crate::helpers::{daemon, kill_at};
 use crate::mail::{FROM, Sink, SinkOptions, mailer};
 use crate::store::{TestStore, batch, matched, post};
@@ -41,18 +43,12 @@ async fn referred(store: &Store, ids: std::ops::Range<u64>) -> Vec<i64> {
         .clone()
         .map(|id| matched(post(id, &format!("Croydon report {id}")), &["Croydon"]))
         .collect();
-    store.record_pages(&batch("Croydon", posts)).await.unwrap();
+    let filed = store.record_pages(&batch("Croydon", posts)).await.unwrap();
+    assert_eq!(filed.new_items.len(), ids.end as usize - ids.start as usize);
     let mut referrals = Vec::new();
-    let all = ItemFilter {
-        limit: 500,
-        ..ItemFilter::default()
-    };
-    for item in store.list_items(&all).await.unwrap().items {
-        if !ids.contains(&item.post.id) {
-            continue;
-        }
+    for item_id in filed.new_items {
         let new = NewReferral {
-            item_id: item.id,
+            item_id,
             team: TEAM,
             reason: "Please clear it",
             officer: "sam",
@@ -90,21 +86,25 @@ fn message_ids(sink: &Sink) -> Vec<String> {
 
 /// A sink failing the next transaction with `fault`, a store with the team,
 /// and a sender to it; `None` when the mail tests are skipped.
-async fn with_fault(fault: &'static str) -> Option<(Sink, TestStore, Sender)> {
+/// The store is on `engine` (`None` too when PostgreSQL is skipped).
+async fn with_fault(fault: &'static str, engine: Engine) -> Option<(Sink, TestStore, Sender)> {
     let sink = Sink::start(SinkOptions {
         faults: vec![(fault, 1)],
         ..SinkOptions::default()
     })
     .await?;
-    let t = TestStore::open().await;
+    let t = TestStore::on(engine).await?;
     seed_team(&t.store).await;
     let sender = sender(&t.store, &sink);
     Some((sink, t, sender))
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_temporary_failure_waits_and_goes_again_and_a_refusal_fails_with_the_reason() {
-    let Some((sink, t, sender)) = with_fault("refuse").await else {
+async fn a_temporary_failure_waits_and_goes_again_and_a_refusal_fails_with_the_reason(
+    #[case] engine: Engine,
+) {
+    let Some((sink, t, sender)) = with_fault("refuse", engine).await else {
         return;
     };
     let ids = referred(&t.store, 1..3).await;
@@ -164,9 +164,12 @@ async fn a_temporary_failure_waits_and_goes_again_and_a_refusal_fails_with_the_r
     );
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_reply_lost_after_the_message_was_stored_resends_the_same_message() {
-    let Some((sink, t, sender)) = with_fault("drop-after-store").await else {
+async fn a_reply_lost_after_the_message_was_stored_resends_the_same_message(
+    #[case] engine: Engine,
+) {
+    let Some((sink, t, sender)) = with_fault("drop-after-store", engine).await else {
         return;
     };
     let id = referred(&t.store, 1..2).await[0];
@@ -192,11 +195,8 @@ async fn a_reply_lost_after_the_message_was_stored_resends_the_same_message() {
 }
 
 /// The config of a `placewatch run` whose mail goes to `sink`.
-fn daemon_config(
-    sim: &crate::helpers::TestSim,
-    sink: &Sink,
-    dir: &std::path::Path,
-) -> std::path::PathBuf {
+fn daemon_config(sim: &crate::helpers::TestSim, sink: &Sink, db: &TestDb) -> std::path::PathBuf {
+    let dir = db.dir.path();
     let path = dir.join("placewatch.toml");
     let text = format!(
         r#"
@@ -228,11 +228,12 @@ ca_file = "{ca}"
 [[teams]]
 name = "{TEAM}"
 emails = ["{TEAM_ADDRESS}"]
-"#,
+{store}"#,
         api = sim.server.base_url(),
         data = dir.display(),
         port = sink.port,
         ca = sink.ca_file.as_ref().unwrap().display(),
+        store = db.store_section(),
     );
     std::fs::write(&path, text).unwrap();
     path
@@ -243,21 +244,24 @@ emails = ["{TEAM_ADDRESS}"]
 const KILLS: usize = 20;
 const STEPS: [&str; 2] = ["referral_before_send", "referral_after_send"];
 
+#[apply(engines)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_twenty_times_while_sending_each_referral_reaches_the_mailbox_once() {
+async fn killed_twenty_times_while_sending_each_referral_reaches_the_mailbox_once(
+    #[case] engine: Engine,
+) {
     let Some(sink) = Sink::start(SinkOptions::default()).await else {
         return;
     };
+    let Some(db) = TestDb::on(engine).await else {
+        return;
+    };
     let sim = crate::helpers::TestSim::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = daemon_config(&sim, &sink, dir.path());
+    let config = daemon_config(&sim, &sink, &db);
     let bearer = sim.creds().bearer_token.clone();
     let env = [("PW_TEST_BEARER", bearer.as_str())];
 
     // The daemon seeds the team; the test refers one item before each run.
-    let store = Store::open(&dir.path().join("placewatch.db"))
-        .await
-        .unwrap();
+    let store = Store::connect(&db.url, None).await.unwrap();
     seed_team(&store).await;
     let mut killed_after_send = Vec::new();
     for kill in 0..KILLS {

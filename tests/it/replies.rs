@@ -32,6 +32,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::auth::AuthTest;
+use crate::engine::TestDb;
+use placewatch::store::Engine;
 
 pub const OFFICER: &str = "Priya Shah";
 
@@ -48,8 +50,11 @@ pub struct ReplyTest {
 }
 
 impl ReplyTest {
-    pub async fn start() -> ReplyTest {
-        let auth = AuthTest::start_public().await;
+    /// The outbox over a store on `engine`, opened as `placewatch run` opens
+    /// it (`app::open_store`), or `None` when PostgreSQL is skipped.
+    pub async fn on(engine: Engine) -> Option<ReplyTest> {
+        let db = TestDb::on(engine).await?;
+        let auth = AuthTest::start_public_on(db).await;
         let (account, _, _) = auth.login().await;
         let council = Account {
             id: account.id.parse().unwrap(),
@@ -62,18 +67,15 @@ impl ReplyTest {
         .user(UserAuth::Session(auth.open()))
         .build()
         .unwrap();
-        std::fs::create_dir_all(&auth.config.data.dir).unwrap();
-        let store = Store::open(&auth.config.data.dir.join("placewatch.db"))
-            .await
-            .unwrap();
+        let store = placewatch::app::open_store(&auth.config).await.unwrap();
         let mut outbox = Outbox::new(client, store, council.clone());
         outbox.in_flight_grace = Duration::ZERO;
-        ReplyTest {
+        Some(ReplyTest {
             auth,
             outbox,
             council,
             posts: Default::default(),
-        }
+        })
     }
 
     pub fn store(&self) -> &Store {

@@ -1,5 +1,8 @@
-//! The triage store against a real SQLite file in a temp dir (never
-//! `:memory:`, so WAL, locking and reopening behave as in production).
+//! The triage store on both engines (`crate::engine`): a real SQLite file
+//! in a temp dir (never `:memory:`, so WAL, locking and reopening behave as
+//! in production) and a PostgreSQL database of its own. Tests of SQLite-only
+//! things (the file, WAL, backups, upgrades from old SQLite schemas, FTS5)
+//! use [`TestStore::open`].
 
 mod assign;
 mod backup;
@@ -15,7 +18,6 @@ mod integrity;
 mod lease;
 mod logins;
 mod officers;
-mod on_both;
 mod perf;
 mod queue;
 mod release_fixture;
@@ -26,37 +28,86 @@ mod team_edit;
 mod teams;
 mod upgrade;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use placewatch::domain::ingest::{CursorMove, PageBatch, ReadKind, TaggedPost};
 use placewatch::domain::post::{Author, Post};
 use placewatch::domain::triage::{Decision, Flags, ReplyPath};
-use placewatch::store::{ItemFilter, Store};
+use placewatch::store::{Engine, ItemFilter, Store};
 use serde_json::json;
-use tempfile::TempDir;
 
-/// A store on a fresh file; the directory lives as long as the value.
+use crate::engine::TestDb;
+
+/// A fresh store on one engine ([`TestStore::on`]) or on a SQLite file
+/// ([`TestStore::open`]); what backs it lives as long as the value.
 pub struct TestStore {
     pub store: Store,
+    /// The SQLite file: SQLite-only tests read it (on PostgreSQL nothing is
+    /// there).
     pub path: PathBuf,
-    _dir: TempDir,
+    /// Where the store is, its temp dir and, on PostgreSQL, its database.
+    pub db: TestDb,
 }
 
 impl TestStore {
+    /// A store on a fresh SQLite file, for the tests of SQLite-only things.
     pub async fn open() -> TestStore {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("placewatch.db");
-        let store = Store::open(&path).await.expect("store opens");
-        TestStore {
-            store,
-            path,
-            _dir: dir,
-        }
+        TestStore::on(Engine::Sqlite)
+            .await
+            .expect("SQLite is never skipped")
     }
 
-    /// A plain sqlx connection to the same file, as another process would have.
+    /// A store on `engine`, opened through `Store::connect` as `[store] url`
+    /// would name it, or `None` when the PostgreSQL tests are skipped (see
+    /// `tests/it/engine.rs`).
+    pub async fn on(engine: Engine) -> Option<TestStore> {
+        let db = TestDb::on(engine).await?;
+        let store = Store::connect(&db.url, None)
+            .await
+            .unwrap_or_else(|e| panic!("the {engine} store opens: {e:?}"));
+        Some(TestStore {
+            store,
+            path: db.path.clone(),
+            db,
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.store.engine()
+    }
+
+    /// The test's temp dir (the SQLite file's, on SQLite).
+    pub fn dir(&self) -> &Path {
+        self.db.dir.path()
+    }
+
+    /// See [`TestDb::store_section`].
+    pub fn store_section(&self) -> String {
+        self.db.store_section()
+    }
+
+    /// The same store opened again, as another process would.
+    pub async fn reopen(&self) -> Store {
+        Store::connect(&self.db.url, None)
+            .await
+            .expect("the store opens again")
+    }
+
+    /// A plain connection to the same database on either engine, as another
+    /// process would have: statements through it bypass the store.
+    pub async fn conn(&self) -> sqlx::AnyConnection {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect(&self.db.url)
+            .await
+            .unwrap_or_else(|e| panic!("raw connection to {}: {e}", self.engine()))
+    }
+
+    /// A plain SQLite connection to the file, for SQLite-only tests
+    /// ([`TestStore::conn`] on both engines).
     pub async fn raw(&self) -> sqlx::SqliteConnection {
         use sqlx::Connection;
+        assert_eq!(self.engine(), Engine::Sqlite, "a SQLite-only test");
         let url = format!("sqlite://{}", self.path.display());
         sqlx::SqliteConnection::connect(&url)
             .await

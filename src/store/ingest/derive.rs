@@ -58,12 +58,18 @@ pub(super) async fn derive_new(
     facet_rows(conn, "item_tags", "tag", items, |i| &i.tags).await?;
     counts(conn, items).await?;
     report_rows(conn, items).await?;
-    documents(conn, items).await
+    match Engine::of(conn) {
+        Engine::Sqlite => documents(conn, items).await,
+        // `items.search_vector` is kept by the schema's trigger.
+        Engine::Postgres => Ok(()),
+    }
 }
 
 /// The report's rows of new items (migration 0018): each item's time
 /// (`item_times`, its post's `created_at` and language), and its places' reads this month
-/// (`place_reads`, the month the item was filed in, UTC). One statement each.
+/// (`place_reads`, the month the item was filed in, UTC). One statement each,
+/// the ids bound as one JSON array: its rows are SQLite's `json_each` and
+/// PostgreSQL's `json_array_elements_text`, which share no spelling.
 async fn report_rows(conn: &mut AnyConnection, items: &[NewItem<'_>]) -> Result<(), StoreError> {
     let engine = Engine::of(conn);
     let ids: Vec<i64> = items.iter().map(|i| i.id).collect();

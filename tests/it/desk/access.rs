@@ -6,9 +6,16 @@ use reqwest::header::SET_COOKIE;
 
 use super::{DeskTest, PASSWORD, location, session_cookie};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
+#[apply(engines)]
 #[tokio::test]
-async fn every_page_but_login_needs_a_session() {
-    let t = DeskTest::start().await;
+async fn every_page_but_login_needs_a_session(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let anon = t.anonymous();
     for path in [
         "/",
@@ -42,9 +49,14 @@ async fn every_page_but_login_needs_a_session() {
 /// reverse proxy may publish) but on the monitoring address, loopback by
 /// default; with `desk.monitoring_token_env` set they are also on the desk's
 /// address, for a bearer of that token only.
+#[apply(engines)]
 #[tokio::test]
-async fn monitoring_is_served_apart_from_the_desk_or_to_a_bearer_of_its_token() {
-    let t = DeskTest::start().await;
+async fn monitoring_is_served_apart_from_the_desk_or_to_a_bearer_of_its_token(
+    #[case] engine: Engine,
+) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let anon = t.anonymous();
     let http = reqwest::Client::new();
     for path in ["/healthz", "/metrics"] {
@@ -71,14 +83,16 @@ async fn monitoring_is_served_apart_from_the_desk_or_to_a_bearer_of_its_token() 
     assert!(metrics.contains("# TYPE"), "{metrics}");
     t.stop().await;
 
-    let t = DeskTest::start_with_env(
+    let t = DeskTest::on_with_env(
+        engine,
         "\n[desk]\nmonitoring_token_env = \"PW_MONITORING_TOKEN\"\n",
         &[(
             "PW_MONITORING_TOKEN",
             "a-long-random-monitoring-token".into(),
         )],
     )
-    .await;
+    .await
+    .expect("the engine was there a moment ago");
     let healthz = format!("{}/healthz", t.base);
     let status = |token: Option<&'static str>| {
         let (http, healthz) = (http.clone(), healthz.clone());
@@ -99,9 +113,12 @@ async fn monitoring_is_served_apart_from_the_desk_or_to_a_bearer_of_its_token() 
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn the_session_cookie_is_hardened_and_logout_ends_the_session() {
-    let t = DeskTest::start().await;
+async fn the_session_cookie_is_hardened_and_logout_ends_the_session(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let anon = t.anonymous();
     let r = anon.try_login("sam", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -140,9 +157,17 @@ async fn the_session_cookie_is_hardened_and_logout_ends_the_session() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn secure_cookies_behind_https() {
-    let t = DeskTest::start_with("\n[desk]\npublic_url = \"https://desk.example.gov.uk/\"\n").await;
+async fn secure_cookies_behind_https(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on_with(
+        engine,
+        "\n[desk]\npublic_url = \"https://desk.example.gov.uk/\"\n",
+    )
+    .await
+    else {
+        return;
+    };
     let r = t.anonymous().try_login("sam", PASSWORD).await;
     let set = r
         .headers()
@@ -155,9 +180,12 @@ async fn secure_cookies_behind_https() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn failed_logins_are_refused_then_throttled() {
-    let t = DeskTest::start().await;
+async fn failed_logins_are_refused_then_throttled(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let anon = t.anonymous();
     let r = anon.try_login("nobody", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
@@ -179,9 +207,12 @@ async fn failed_logins_are_refused_then_throttled() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_login_without_its_form_token_is_refused() {
-    let t = DeskTest::start().await;
+async fn a_login_without_its_form_token_is_refused(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let r = t
         .anonymous()
         .post_raw("/login", &[("username", "sam"), ("password", PASSWORD)])
@@ -191,9 +222,12 @@ async fn a_login_without_its_form_token_is_refused() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn state_changes_need_the_sessions_csrf_token_and_our_origin() {
-    let t = DeskTest::start().await;
+async fn state_changes_need_the_sessions_csrf_token_and_our_origin(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let item = t.arrive("resident1", "Potholes all over Croydon").await;
     let sam = t.login("sam").await;
     let priya = t.login("priya").await;
@@ -229,9 +263,12 @@ async fn state_changes_need_the_sessions_csrf_token_and_our_origin() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn every_action_checks_the_role() {
-    let t = DeskTest::start().await;
+async fn every_action_checks_the_role(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let item = t
         .arrive("resident2", "@yourcroydon bins not collected in Purley")
         .await;
@@ -294,9 +331,12 @@ async fn every_action_checks_the_role() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn pages_carry_a_strict_content_security_policy() {
-    let t = DeskTest::start().await;
+async fn pages_carry_a_strict_content_security_policy(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let sam = t.login("sam").await;
     for path in ["/", "/status", "/login", "/items/999999"] {
         let r = sam.get(path).await;

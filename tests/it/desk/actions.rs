@@ -7,12 +7,21 @@ use serde_json::{Value, json};
 
 use super::{DeskTest, flash};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
+#[apply(engines)]
 #[tokio::test]
-async fn every_desk_action_leaves_exactly_one_audit_entry() {
-    let t = DeskTest::start_with(
+async fn every_desk_action_leaves_exactly_one_audit_entry(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on_with(
+        engine,
         "[[teams]]\nname = \"Libraries\"\nemails = [\"libraries@croydon.example\"]\n",
     )
-    .await;
+    .await
+    else {
+        return;
+    };
     let a = t
         .arrive("resident3", "Fly-tipping behind Croydon library")
         .await;
@@ -76,9 +85,12 @@ async fn every_desk_action_leaves_exactly_one_audit_entry() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn refused_transitions_say_why_and_change_nothing() {
-    let t = DeskTest::start().await;
+async fn refused_transitions_say_why_and_change_nothing(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let item = t.arrive("resident5", "Croydon tram stuck").await;
     let sam = t.login("sam").await;
     sam.post(&format!("/items/{}/dismiss", item.id), &[]).await;
@@ -99,9 +111,12 @@ async fn refused_transitions_say_why_and_change_nothing() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn the_script_gets_json_and_forms_get_a_redirect_back() {
-    let t = DeskTest::start().await;
+async fn the_script_gets_json_and_forms_get_a_redirect_back(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let item = t
         .arrive("resident6", "Lovely flowers in Croydon park")
         .await;
@@ -137,9 +152,12 @@ async fn the_script_gets_json_and_forms_get_a_redirect_back() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn the_inbox_filters_searches_counts_and_pages() {
-    let t = DeskTest::start().await;
+async fn the_inbox_filters_searches_counts_and_pages(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let purley = t
         .arrive("resident7", "Streetlight out in Purley again")
         .await;
@@ -197,12 +215,17 @@ async fn the_inbox_filters_searches_counts_and_pages() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn the_inbox_lands_on_open_items_most_urgent_first_then_longest_waiting() {
-    let t = DeskTest::start_with(
+async fn the_inbox_lands_on_open_items_most_urgent_first_then_longest_waiting(
+    #[case] engine: Engine,
+) {
+    let Some(t) = DeskTest::on_with(engine,
         "\n[[rules]]\nname = \"crossing\"\nwhen = { words = [\"crossing\"] }\nthen = { priority = \"high\" }\n",
     )
-    .await;
+    .await else {
+        return;
+    };
     let old = t.arrive("resident40", "Croydon bins again").await;
     let crossing = t
         .arrive(
@@ -304,9 +327,12 @@ async fn the_inbox_lands_on_open_items_most_urgent_first_then_longest_waiting() 
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn the_item_page_shows_thread_matches_flags_notes_and_history() {
-    let t = DeskTest::start().await;
+async fn the_item_page_shows_thread_matches_flags_notes_and_history(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let item = t
         .arrive(
             "resident9",
@@ -355,9 +381,14 @@ fn part<'a>(page: &'a str, from: &str, to: &str) -> &'a str {
     &page[start..end]
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn the_status_page_shows_each_querys_rate_limit_window_from_the_running_daemon() {
-    let t = DeskTest::start().await;
+async fn the_status_page_shows_each_querys_rate_limit_window_from_the_running_daemon(
+    #[case] engine: Engine,
+) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let item = t
         .arrive("resident30", "@yourcroydon Croydon street lights out")
         .await;
@@ -376,12 +407,18 @@ async fn the_status_page_shows_each_querys_rate_limit_window_from_the_running_da
     let month = format!("{year:04}-{:02}", u8::from(now.month()));
     // The simulator has no new posts, so the month's reads settle after the
     // backfill: read the page until it agrees with the store.
+    // The bound only stops a broken build from hanging the suite.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
     let (page, usage) = loop {
         let before = t.store.usage(&month).await.unwrap();
         let page = sam.get("/status").await.text().await.unwrap();
         if t.store.usage(&month).await.unwrap() == before && page.contains("requests left") {
             break (page, before);
         }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the status page never settled:\n{page}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     };
 
@@ -485,9 +522,12 @@ async fn the_status_page_shows_each_querys_rate_limit_window_from_the_running_da
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_refused_search_shows_the_views_without_counts() {
-    let t = DeskTest::start().await;
+async fn a_refused_search_shows_the_views_without_counts(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     t.arrive("resident31", "Croydon bins not collected").await;
     let sam = t.login("sam").await;
     let tabs_of = |page: &str| part(page, "<nav aria-label=\"Views\"", "</nav>").to_owned();

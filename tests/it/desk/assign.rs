@@ -9,6 +9,10 @@ use super::{DeskTest, flash};
 use crate::store::{batch, matched, post};
 use placewatch::store::{ItemFilter, ItemRow};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 /// The place of these tests' items (no monitor reads it).
 const PLACE: &str = "Assignville";
 
@@ -53,9 +57,12 @@ async fn team_id(t: &DeskTest, name: &str) -> i64 {
     t.store.team(name).await.unwrap().unwrap().id
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn one_item_goes_to_a_team_then_an_officer_and_the_list_shows_both() {
-    let t = DeskTest::start_with(TEAMS).await;
+async fn one_item_goes_to_a_team_then_an_officer_and_the_list_shows_both(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on_with(engine, TEAMS).await else {
+        return;
+    };
     let id = file_items(&t, 8_000, 1).await[0].id;
     let streets = team_id(&t, "Streets").await;
     let alex = t.login("alex").await;
@@ -120,9 +127,12 @@ async fn one_item_goes_to_a_team_then_an_officer_and_the_list_shows_both() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn bulk_assignment_to_a_team_and_an_unknown_team_is_refused() {
-    let t = DeskTest::start_with(TEAMS).await;
+async fn bulk_assignment_to_a_team_and_an_unknown_team_is_refused(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on_with(engine, TEAMS).await else {
+        return;
+    };
     let items = file_items(&t, 8_100, 4).await;
     let ids: Vec<String> = items.iter().map(|i| i.id.to_string()).collect();
     let cleanco = team_id(&t, "CleanCo").await;
@@ -187,9 +197,14 @@ async fn bulk_assignment_to_a_team_and_an_unknown_team_is_refused() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn my_teams_lists_the_items_of_my_teams_and_the_team_filter_is_kept_in_views() {
-    let t = DeskTest::start_with(TEAMS).await;
+async fn my_teams_lists_the_items_of_my_teams_and_the_team_filter_is_kept_in_views(
+    #[case] engine: Engine,
+) {
+    let Some(t) = DeskTest::on_with(engine, TEAMS).await else {
+        return;
+    };
     let items = file_items(&t, 8_200, 3).await;
     let (streets, cleanco) = (team_id(&t, "Streets").await, team_id(&t, "CleanCo").await);
     let alex = t.login("alex").await;
@@ -248,9 +263,12 @@ async fn my_teams_lists_the_items_of_my_teams_and_the_team_filter_is_kept_in_vie
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_viewer_cannot_assign_and_sees_no_picker() {
-    let t = DeskTest::start_with(TEAMS).await;
+async fn a_viewer_cannot_assign_and_sees_no_picker(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on_with(engine, TEAMS).await else {
+        return;
+    };
     let id = file_items(&t, 8_300, 1).await[0].id;
     let streets = team_id(&t, "Streets").await;
     let vic = t.login("vic").await;
@@ -270,13 +288,16 @@ async fn a_viewer_cannot_assign_and_sees_no_picker() {
 /// An assignment tells whom it concerns: the officer it goes to, the
 /// members of the team it goes to (not the one who made it), and the
 /// team's channel (a Slack webhook here: queued in the same transaction).
+#[apply(engines)]
 #[tokio::test]
-async fn an_assignment_tells_the_officer_the_team_and_its_channel() {
+async fn an_assignment_tells_the_officer_the_team_and_its_channel(#[case] engine: Engine) {
     let teams = TEAMS.replace(
         "members = [\"sam\", \"priya\"]",
         "members = [\"sam\", \"priya\"]\nslack_webhook_env = \"STREETS_SLACK\"",
     );
-    let t = DeskTest::start_with(&teams).await;
+    let Some(t) = DeskTest::on_with(engine, &teams).await else {
+        return;
+    };
     let id = file_items(&t, 9_000, 1).await[0].id;
     let streets = team_id(&t, "Streets").await;
     let (sam, priya) = (t.login("sam").await, t.login("priya").await);
@@ -319,13 +340,16 @@ async fn an_assignment_tells_the_officer_the_team_and_its_channel() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_bulk_assignment_tells_each_person_and_channel_once() {
+async fn a_bulk_assignment_tells_each_person_and_channel_once(#[case] engine: Engine) {
     let teams = TEAMS.replace(
         "members = [\"sam\", \"priya\"]",
         "members = [\"sam\", \"priya\"]\nslack_webhook_env = \"STREETS_SLACK\"",
     );
-    let t = DeskTest::start_with(&teams).await;
+    let Some(t) = DeskTest::on_with(engine, &teams).await else {
+        return;
+    };
     let items = file_items(&t, 9_500, 5).await;
     let streets = team_id(&t, "Streets").await;
     let (sam, priya) = (t.login("sam").await, t.login("priya").await);

@@ -12,6 +12,10 @@ use crate::store::{batch, matched, post};
 use placewatch::domain::triage::{Priority, Status};
 use placewatch::store::{AuditEntry, ItemFilter, ItemRow};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 /// The place of the items these tests file straight into the store (no
 /// monitor reads it, so the daemon's own items never mix in).
 const PLACE: &str = "Testville";
@@ -78,12 +82,19 @@ fn undo_offer(response: &reqwest::Response) -> String {
         .unwrap_or_else(|| panic!("an undo offer in {to}"))
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn each_bulk_action_changes_the_ticked_items_with_an_audit_entry_each() {
-    let t = DeskTest::start_with(
+async fn each_bulk_action_changes_the_ticked_items_with_an_audit_entry_each(
+    #[case] engine: Engine,
+) {
+    let Some(t) = DeskTest::on_with(
+        engine,
         "[[teams]]\nname = \"Streets\"\nemails = [\"streets@croydon.example\"]\n",
     )
-    .await;
+    .await
+    else {
+        return;
+    };
     let items = file_items(&t, 1_000, 4).await;
     let ids: Vec<i64> = items.iter().map(|i| i.id).take(3).collect();
     let sam = t.login("sam").await;
@@ -195,9 +206,12 @@ async fn each_bulk_action_changes_the_ticked_items_with_an_audit_entry_each() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn what_cannot_be_done_is_said_in_the_notice_and_changes_nothing() {
-    let t = DeskTest::start().await;
+async fn what_cannot_be_done_is_said_in_the_notice_and_changes_nothing(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let items = file_items(&t, 2_000, 2).await;
     let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
     let sam = t.login("sam").await;
@@ -259,9 +273,14 @@ async fn what_cannot_be_done_is_said_in_the_notice_and_changes_nothing() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_bulk_action_reaches_the_page_or_everything_the_view_matches_once_confirmed() {
-    let t = DeskTest::start().await;
+async fn a_bulk_action_reaches_the_page_or_everything_the_view_matches_once_confirmed(
+    #[case] engine: Engine,
+) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let items = file_items(&t, 3_000, 120).await;
     assert_eq!(items.len(), 120);
     let sam = t.login("sam").await;
@@ -359,9 +378,12 @@ async fn a_bulk_action_reaches_the_page_or_everything_the_view_matches_once_conf
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_view_beyond_the_cap_is_refused_with_a_way_forward() {
-    let t = DeskTest::start_with("\n[desk]\nbulk_max_items = 100\n").await;
+async fn a_view_beyond_the_cap_is_refused_with_a_way_forward(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on_with(engine, "\n[desk]\nbulk_max_items = 100\n").await else {
+        return;
+    };
     file_items(&t, 4_000, 120).await;
     let sam = t.login("sam").await;
     let view = format!("place={PLACE}");
@@ -397,9 +419,12 @@ async fn a_view_beyond_the_cap_is_refused_with_a_way_forward() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_bulk_action_is_undone_whole_and_the_audit_keeps_both() {
-    let t = DeskTest::start().await;
+async fn a_bulk_action_is_undone_whole_and_the_audit_keeps_both(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let items = file_items(&t, 5_000, 80).await;
     let sam = t.login("sam").await;
     let view = format!("place={PLACE}");
@@ -469,9 +494,12 @@ async fn a_bulk_action_is_undone_whole_and_the_audit_keeps_both() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn an_undo_leaves_the_items_someone_changed_since() {
-    let t = DeskTest::start().await;
+async fn an_undo_leaves_the_items_someone_changed_since(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let items = file_items(&t, 6_000, 3).await;
     let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
     let (sam, priya) = (t.login("sam").await, t.login("priya").await);
@@ -519,9 +547,12 @@ async fn an_undo_leaves_the_items_someone_changed_since() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn one_item_takes_a_priority_a_tag_and_an_assignment_each_undoable() {
-    let t = DeskTest::start().await;
+async fn one_item_takes_a_priority_a_tag_and_an_assignment_each_undoable(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let id = file_items(&t, 7_000, 1).await[0].id;
     let sam = t.login("sam").await;
     let page = format!("/items/{id}");

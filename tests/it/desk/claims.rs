@@ -7,11 +7,18 @@ use reqwest::StatusCode;
 use super::{DeskTest, flash};
 use placewatch::store::ReplyFilter;
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 const RULE: &str = "\n[[rules]]\nname = \"bins\"\nwhen = { words = [\"bins\"] }\nthen = { owner = \"streets-team\" }\n";
 
+#[apply(engines)]
 #[tokio::test]
-async fn claims_are_owned_and_a_reply_over_one_asks_first() {
-    let t = DeskTest::start_with(RULE).await;
+async fn claims_are_owned_and_a_reply_over_one_asks_first(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on_with(engine, RULE).await else {
+        return;
+    };
     let item = t
         .arrive("resident50", "@yourcroydon Croydon bins not emptied again")
         .await;
@@ -120,9 +127,14 @@ async fn claims_are_owned_and_a_reply_over_one_asks_first() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_change_can_be_undone_by_its_officer_soon_after_and_both_are_audited() {
-    let t = DeskTest::start().await;
+async fn a_change_can_be_undone_by_its_officer_soon_after_and_both_are_audited(
+    #[case] engine: Engine,
+) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let one = t.arrive("resident60", "Croydon lights out").await;
     let two = t.arrive("resident61", "Croydon lights still out").await;
     let (sam, priya) = (t.login("sam").await, t.login("priya").await);
@@ -185,9 +197,12 @@ async fn a_change_can_be_undone_by_its_officer_soon_after_and_both_are_audited()
 
 /// An item a colleague assigns is "assigned to", in its row and on its page,
 /// even while in progress; claimed again after a release, it is a claim.
+#[apply(engines)]
 #[tokio::test]
-async fn an_assigned_item_reads_assigned_not_claimed() {
-    let t = DeskTest::start().await;
+async fn an_assigned_item_reads_assigned_not_claimed(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let item = t
         .arrive("resident51", "@yourcroydon streetlight out on Purley Way")
         .await;

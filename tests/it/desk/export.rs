@@ -10,6 +10,10 @@ use time::macros::datetime;
 use super::DeskTest;
 use crate::store::{batch, matched, post};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 /// A post id X could have given a post made on 10 November 2026 at noon.
 fn november_id(n: u64) -> u64 {
     let ms = (datetime!(2026-11-10 12:00 UTC).unix_timestamp_nanos() / 1_000_000) as i64;
@@ -42,9 +46,14 @@ fn naughty() -> Vec<String> {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn the_items_download_keeps_hostile_and_naughty_text_but_for_the_formula_guard() {
-    let t = DeskTest::start().await;
+async fn the_items_download_keeps_hostile_and_naughty_text_but_for_the_formula_guard(
+    #[case] engine: Engine,
+) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let mut texts = hostile();
     texts.extend(naughty());
     assert!(texts.len() > 500, "more than one page of the download");
@@ -141,9 +150,12 @@ async fn the_items_download_keeps_hostile_and_naughty_text_but_for_the_formula_g
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_report_link_narrows_the_inbox_and_says_so() {
-    let t = DeskTest::start().await;
+async fn a_report_link_narrows_the_inbox_and_says_so(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let tagged: Vec<_> = (0..3)
         .map(|n| {
             let mut p = post(november_id(n), "bins in Croydon");

@@ -7,6 +7,10 @@ use reqwest::StatusCode;
 
 use super::{DeskTest, Officer};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 /// Opens the officer's event stream (`GET /events`).
 async fn open_events(officer: &Officer) -> reqwest::Response {
     let response = officer
@@ -21,9 +25,12 @@ async fn open_events(officer: &Officer) -> reqwest::Response {
     response
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn open_inboxes_hear_of_new_items() {
-    let t = DeskTest::start().await;
+async fn open_inboxes_hear_of_new_items(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let sam = t.login("sam").await;
     let mut response = open_events(&sam).await;
     assert_eq!(response.headers()["content-type"], "text/event-stream");
@@ -59,9 +66,12 @@ async fn open_inboxes_hear_of_new_items() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn an_event_stream_ends_with_its_session() {
-    let t = DeskTest::start().await;
+async fn an_event_stream_ends_with_its_session(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let sam = t.login("sam").await;
     let mut response = open_events(&sam).await;
     let first = tokio::time::timeout(Duration::from_secs(20), response.chunk())
@@ -83,9 +93,12 @@ async fn an_event_stream_ends_with_its_session() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn hostile_post_text_is_stored_intact_and_served_escaped() {
-    let t = DeskTest::start().await;
+async fn hostile_post_text_is_stored_intact_and_served_escaped(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let hostile = "Croydon <script>alert(1)</script> <img src=x onerror=\"alert(2)\"> \
                    \u{202E}evil\u{202C} zero\u{200B}width &amp; \"quotes\"";
     let item = t.arrive("resident21", hostile).await;

@@ -12,6 +12,10 @@ use serde_json::Value;
 
 use super::{DeskTest, Officer, flash, location};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 /// The bell's accessible words on a page of `officer`'s.
 async fn bell(officer: &Officer) -> String {
     let html = officer.get("/status").await.text().await.unwrap();
@@ -19,9 +23,16 @@ async fn bell(officer: &Officer) -> String {
     html[start..].split('<').next().unwrap().to_owned()
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_rejection_reaches_the_author_with_the_reason_and_approvers_hear_of_waiting_replies() {
-    let t = DeskTest::start_with("\n[desk]\nofficer_replies_need_approval = true\n").await;
+async fn a_rejection_reaches_the_author_with_the_reason_and_approvers_hear_of_waiting_replies(
+    #[case] engine: Engine,
+) {
+    let Some(t) =
+        DeskTest::on_with(engine, "\n[desk]\nofficer_replies_need_approval = true\n").await
+    else {
+        return;
+    };
     let item = t.arrive("resident40", "@yourcroydon Purley flooding").await;
     let sam = t.login("sam").await;
     let priya = t.login("priya").await;
@@ -113,9 +124,14 @@ async fn a_rejection_reaches_the_author_with_the_reason_and_approvers_hear_of_wa
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn an_approval_tells_the_author() {
-    let t = DeskTest::start_with("\n[desk]\nofficer_replies_need_approval = true\n").await;
+async fn an_approval_tells_the_author(#[case] engine: Engine) {
+    let Some(t) =
+        DeskTest::on_with(engine, "\n[desk]\nofficer_replies_need_approval = true\n").await
+    else {
+        return;
+    };
     let item = t.arrive("resident41", "@yourcroydon Croydon bins").await;
     let sam = t.login("sam").await;
     let priya = t.login("priya").await;
@@ -163,9 +179,12 @@ async fn next_change(response: &mut reqwest::Response, seen: &mut String) -> Val
     }
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_mention_reaches_the_officer_named_and_her_bell_counts_up_live() {
-    let t = DeskTest::start().await;
+async fn a_mention_reaches_the_officer_named_and_her_bell_counts_up_live(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let item = t.arrive("resident42", "Croydon potholes").await;
     let sam = t.login("sam").await;
     let priya = t.login("priya").await;

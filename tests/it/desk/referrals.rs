@@ -9,13 +9,16 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use super::{DeskTest, flash};
+use crate::engine::engines;
 use crate::mail::{Sink, SinkOptions};
+use placewatch::store::Engine;
+use rstest_reuse::apply;
 
 /// How long the daemon's sender (a pass a second) may take to act.
 const SEND_WAIT: Duration = Duration::from_secs(60);
 
 /// A desk whose `[mail]` is `sink`, with an internal team and a contractor.
-async fn desk_with_mail(sink: &Sink) -> DeskTest {
+async fn desk_with_mail(sink: &Sink, engine: Engine) -> Option<DeskTest> {
     let extra = format!(
         r#"
 [mail]
@@ -42,7 +45,7 @@ emails = ["reports@cleanco.example", "ops@cleanco.example"]
         port = sink.port,
         ca = sink.ca_file.as_ref().unwrap().display(),
     );
-    DeskTest::start_with(&extra).await
+    DeskTest::on_with(engine, &extra).await
 }
 
 /// Waits until the referral's item page says `what`, returning the page.
@@ -66,12 +69,15 @@ async fn item_page_says(officer: &super::Officer, item: i64, what: &str) -> Stri
     }
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_referral_emails_the_team_once_with_its_reference() {
+async fn a_referral_emails_the_team_once_with_its_reference(#[case] engine: Engine) {
     let Some(sink) = Sink::start(SinkOptions::default()).await else {
         return;
     };
-    let t = desk_with_mail(&sink).await;
+    let Some(t) = desk_with_mail(&sink, engine).await else {
+        return;
+    };
     let item = t
         .arrive(
             "fly_tip_fred",
@@ -170,8 +176,9 @@ async fn a_referral_emails_the_team_once_with_its_reference() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_refused_referral_shows_why_and_can_be_sent_again() {
+async fn a_refused_referral_shows_why_and_can_be_sent_again(#[case] engine: Engine) {
     let Some(sink) = Sink::start(SinkOptions {
         faults: vec![("reject", 1)],
         ..SinkOptions::default()
@@ -180,7 +187,9 @@ async fn a_refused_referral_shows_why_and_can_be_sent_again() {
     else {
         return;
     };
-    let t = desk_with_mail(&sink).await;
+    let Some(t) = desk_with_mail(&sink, engine).await else {
+        return;
+    };
     let item = t.arrive("resident", "Croydon street light out").await;
     let sam = t.login("sam").await;
     let r = sam

@@ -9,9 +9,16 @@ use super::{DeskTest, flash};
 use placewatch::domain::outbox::ReplyState;
 use placewatch::store::ReplyFilter;
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
+#[apply(engines)]
 #[tokio::test]
-async fn the_composer_check_renders_templates_and_counts_like_x() {
-    let t = DeskTest::start().await;
+async fn the_composer_check_renders_templates_and_counts_like_x(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let item = t
         .arrive("resident10", "@yourcroydon Croydon bins missed")
         .await;
@@ -51,9 +58,14 @@ async fn the_composer_check_renders_templates_and_counts_like_x() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_template_reply_reaches_x_exactly_once_and_is_recorded_with_its_officer() {
-    let t = DeskTest::start().await;
+async fn a_template_reply_reaches_x_exactly_once_and_is_recorded_with_its_officer(
+    #[case] engine: Engine,
+) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let item = t
         .arrive("resident11", "@yourcroydon broken bench in Purley")
         .await;
@@ -115,9 +127,12 @@ async fn a_template_reply_reaches_x_exactly_once_and_is_recorded_with_its_office
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_bad_reply_is_refused_before_sending_and_the_text_is_kept() {
-    let t = DeskTest::start().await;
+async fn a_bad_reply_is_refused_before_sending_and_the_text_is_kept(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let item = t
         .arrive("resident12", "@yourcroydon Croydon fox bins")
         .await;
@@ -146,9 +161,14 @@ async fn a_bad_reply_is_refused_before_sending_and_the_text_is_kept() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_post_only_a_person_can_answer_gets_an_intent_link_and_mark_replied() {
-    let t = DeskTest::start().await;
+async fn a_post_only_a_person_can_answer_gets_an_intent_link_and_mark_replied(
+    #[case] engine: Engine,
+) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let item = t
         .arrive("resident13", "Croydon high street is filthy")
         .await;
@@ -212,9 +232,14 @@ async fn a_post_only_a_person_can_answer_gets_an_intent_link_and_mark_replied() 
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn replies_that_need_approval_wait_for_an_approver() {
-    let t = DeskTest::start_with("\n[desk]\nofficer_replies_need_approval = true\n").await;
+async fn replies_that_need_approval_wait_for_an_approver(#[case] engine: Engine) {
+    let Some(t) =
+        DeskTest::on_with(engine, "\n[desk]\nofficer_replies_need_approval = true\n").await
+    else {
+        return;
+    };
     let first = t.arrive("resident14", "@yourcroydon Purley flooding").await;
     let second = t
         .arrive("resident15", "@yourcroydon Croydon flooding too")

@@ -7,9 +7,16 @@ use placewatch::store::NewReferral;
 
 use super::DeskTest;
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
+#[apply(engines)]
 #[tokio::test]
-async fn reports_are_for_approvers_and_admins() {
-    let t = DeskTest::start().await;
+async fn reports_are_for_approvers_and_admins(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     for (who, status) in [("vic", 403), ("sam", 403), ("priya", 200), ("alex", 200)] {
         let officer = t.login(who).await;
         let r = officer.get("/reports").await;
@@ -28,9 +35,12 @@ async fn reports_are_for_approvers_and_admins() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn each_table_downloads_as_the_csv_of_its_period() {
-    let t = DeskTest::start().await;
+async fn each_table_downloads_as_the_csv_of_its_period(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     // The simulator's backlog: a day of posts, filed by the daemon.
     t.arrive("ada", "Bins not collected in Croydon again").await;
     let priya = t.login("priya").await;
@@ -101,9 +111,11 @@ fn counted_links(html: &str) -> Vec<(String, u64)> {
     links
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn every_count_on_the_page_lists_as_many_items_behind_its_link() {
-    let t = DeskTest::start_with(
+async fn every_count_on_the_page_lists_as_many_items_behind_its_link(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on_with(
+        engine,
         r#"
 [[teams]]
 name = "Streets"
@@ -115,7 +127,10 @@ name = "CleanCo street cleansing"
 emails = ["reports@cleanco.example"]
 "#,
     )
-    .await;
+    .await
+    else {
+        return;
+    };
     let bins = t.arrive("ada", "Bins not collected in Croydon again").await;
     let tipping = t
         .arrive("bo", "Fly-tipping on Surrey Street, Croydon")

@@ -15,9 +15,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{DeskTest, Officer, PASSWORD, flash, input_value, location, session_cookie};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
+#[apply(engines)]
 #[tokio::test]
-async fn forty_simultaneous_wrong_passwords_get_at_most_five_checks() {
-    let t = DeskTest::start().await;
+async fn forty_simultaneous_wrong_passwords_get_at_most_five_checks(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let attempts: Vec<_> = (0..40)
         .map(|n| {
             let anon = t.anonymous();
@@ -50,9 +57,14 @@ async fn forty_simultaneous_wrong_passwords_get_at_most_five_checks() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_search_built_to_stall_the_desk_is_refused_and_others_keep_working() {
-    let t = DeskTest::start().await;
+async fn a_search_built_to_stall_the_desk_is_refused_and_others_keep_working(
+    #[case] engine: Engine,
+) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     t.arrive("resident1", "Bins not collected on Purley Way again")
         .await;
     let vic = t.login("vic").await;
@@ -106,9 +118,12 @@ async fn a_search_built_to_stall_the_desk_is_refused_and_others_keep_working() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn an_approver_may_not_approve_her_own_reply() {
-    let t = DeskTest::start().await;
+async fn an_approver_may_not_approve_her_own_reply(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let item = t
         .arrive("resident20", "@yourcroydon the Purley underpass is flooded")
         .await;
@@ -156,9 +171,12 @@ async fn an_approver_may_not_approve_her_own_reply() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn self_approval_can_be_allowed_in_config() {
-    let t = DeskTest::start_with("\n[desk]\nallow_self_approval = true\n").await;
+async fn self_approval_can_be_allowed_in_config(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on_with(engine, "\n[desk]\nallow_self_approval = true\n").await else {
+        return;
+    };
     let item = t
         .arrive("resident21", "@yourcroydon Purley pavement broken")
         .await;
@@ -181,9 +199,12 @@ async fn self_approval_can_be_allowed_in_config() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn logins_go_on_only_to_paths_on_the_desk() {
-    let t = DeskTest::start().await;
+async fn logins_go_on_only_to_paths_on_the_desk(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     for next in [
         "/\t/127.0.0.1:18999/phish",
         "/\n/127.0.0.1:18999/phish",
@@ -214,9 +235,12 @@ async fn logins_go_on_only_to_paths_on_the_desk() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn bodies_over_the_limit_get_413_on_every_route() {
-    let t = DeskTest::start().await;
+async fn bodies_over_the_limit_get_413_on_every_route(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let item = t.arrive("resident22", "Croydon bins").await;
     let sam = t.login("sam").await;
     let big = "x".repeat(300 * 1024);
@@ -253,9 +277,12 @@ async fn bodies_over_the_limit_get_413_on_every_route() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_connection_that_never_finishes_its_headers_is_closed() {
-    let t = DeskTest::start().await;
+async fn a_connection_that_never_finishes_its_headers_is_closed(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let addr = t.base.trim_start_matches("http://").to_owned();
     let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
     slow.write_all(b"GET /login HTTP/1.1\r\nHost: ")
@@ -273,9 +300,12 @@ async fn a_connection_that_never_finishes_its_headers_is_closed() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_session_holds_a_bounded_number_of_live_streams() {
-    let t = DeskTest::start().await;
+async fn a_session_holds_a_bounded_number_of_live_streams(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let sam = t.login("sam").await;
     let open = || async {
         sam.http
@@ -321,9 +351,12 @@ async fn a_session_holds_a_bounded_number_of_live_streams() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn host_and_origin_must_name_the_desk() {
-    let t = DeskTest::start().await;
+async fn host_and_origin_must_name_the_desk(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let sam = t.login("sam").await;
     let port = t.base.rsplit(':').next().unwrap().to_owned();
     let r = sam
@@ -378,9 +411,12 @@ async fn host_and_origin_must_name_the_desk() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn logging_in_again_ends_the_browsers_previous_session() {
-    let t = DeskTest::start().await;
+async fn logging_in_again_ends_the_browsers_previous_session(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let sam = t.login("sam").await;
     let page = sam.get("/login").await;
     let login_cookie = page
@@ -421,9 +457,13 @@ async fn logging_in_again_ends_the_browsers_previous_session() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn behind_a_trusted_proxy_each_officer_has_their_own_address() {
-    let t = DeskTest::start_with("\n[desk]\ntrusted_proxies = [\"127.0.0.1\"]\n").await;
+async fn behind_a_trusted_proxy_each_officer_has_their_own_address(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on_with(engine, "\n[desk]\ntrusted_proxies = [\"127.0.0.1\"]\n").await
+    else {
+        return;
+    };
     let from = |ip: &'static str| {
         let mut officer = t.anonymous();
         let mut headers = reqwest::header::HeaderMap::new();
@@ -456,7 +496,7 @@ async fn behind_a_trusted_proxy_each_officer_has_their_own_address() {
 }
 
 /// While the daemon runs, its data directory, database, WAL and
-/// shared-memory files are owner-only.
+/// shared-memory files are owner-only. SQLite-only: the store's files.
 #[tokio::test]
 async fn a_running_desks_files_are_owner_only() {
     let t = DeskTest::start().await;

@@ -4,6 +4,10 @@ use reqwest::StatusCode;
 
 use super::{DeskTest, flash, location};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 const TEAMS: &str = r#"
 [[teams]]
 name = "Streets <team>"
@@ -17,9 +21,12 @@ emails = ["reports@cleanco.example", "ops@cleanco.example"]
 members = []
 "#;
 
+#[apply(engines)]
 #[tokio::test]
-async fn every_officer_sees_the_teams_and_where_referrals_go() {
-    let t = DeskTest::start_with(TEAMS).await;
+async fn every_officer_sees_the_teams_and_where_referrals_go(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on_with(engine, TEAMS).await else {
+        return;
+    };
     let vic = t.login("vic").await;
     let r = vic.get("/teams").await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -51,9 +58,12 @@ fn field<'a>(html: &'a str, id: &str) -> &'a str {
     &html[open..=end]
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn an_admin_adds_a_team_and_changes_it() {
-    let t = DeskTest::start_with(TEAMS).await;
+async fn an_admin_adds_a_team_and_changes_it(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on_with(engine, TEAMS).await else {
+        return;
+    };
     let alex = t.login("alex").await;
     let page = alex.get("/teams").await.text().await.unwrap();
     assert!(
@@ -149,9 +159,14 @@ async fn an_admin_adds_a_team_and_changes_it() {
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_refused_team_form_comes_back_with_errors_beside_fields_and_values_kept() {
-    let t = DeskTest::start_with(TEAMS).await;
+async fn a_refused_team_form_comes_back_with_errors_beside_fields_and_values_kept(
+    #[case] engine: Engine,
+) {
+    let Some(t) = DeskTest::on_with(engine, TEAMS).await else {
+        return;
+    };
     let alex = t.login("alex").await;
     let r = alex
         .post(
@@ -218,9 +233,14 @@ async fn a_refused_team_form_comes_back_with_errors_beside_fields_and_values_kep
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn only_admins_change_teams_with_the_forms_token_and_config_teams_are_refused() {
-    let t = DeskTest::start_with(TEAMS).await;
+async fn only_admins_change_teams_with_the_forms_token_and_config_teams_are_refused(
+    #[case] engine: Engine,
+) {
+    let Some(t) = DeskTest::on_with(engine, TEAMS).await else {
+        return;
+    };
     let form = [("name", "Parks"), ("emails", "parks@croydon.gov.uk")];
     for who in ["vic", "sam", "priya"] {
         let officer = t.login(who).await;
@@ -272,9 +292,12 @@ async fn only_admins_change_teams_with_the_forms_token_and_config_teams_are_refu
     t.stop().await;
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn every_officer_sets_her_own_notifications_and_admins_set_addresses() {
-    let t = DeskTest::start().await;
+async fn every_officer_sets_her_own_notifications_and_admins_set_addresses(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let vic = t.login("vic").await;
     let page = vic.get("/settings").await;
     assert_eq!(page.status(), StatusCode::OK);

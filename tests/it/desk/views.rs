@@ -5,9 +5,16 @@ use reqwest::StatusCode;
 
 use super::{DeskTest, flash, location};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
+#[apply(engines)]
 #[tokio::test]
-async fn officers_save_views_for_themselves_or_everyone() {
-    let t = DeskTest::start().await;
+async fn officers_save_views_for_themselves_or_everyone(#[case] engine: Engine) {
+    let Some(t) = DeskTest::on(engine).await else {
+        return;
+    };
     let (sam, priya) = (t.login("sam").await, t.login("priya").await);
     let html = sam.get("/").await.text().await.unwrap();
     assert!(html.contains("<a href=\"/?owner=me\">Mine</a>"), "{html}");

@@ -7,9 +7,16 @@ use serde_json::json;
 
 use super::{OFFICER, ReplyTest};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
+#[apply(engines)]
 #[tokio::test]
-async fn every_action_leaves_exactly_one_audit_entry() {
-    let t = ReplyTest::start().await;
+async fn every_action_leaves_exactly_one_audit_entry(#[case] engine: Engine) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let (a, _) = t.summoned_item("weeds on the pavement").await;
     let (b, _) = t
         .item(

@@ -11,6 +11,10 @@ use serde_json::Value;
 use super::kill::Bin;
 use super::{OFFICER, ReplyTest};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 const TEMPLATES: &str = r#"
 [[templates.reply]]
 name = "thanks"
@@ -45,9 +49,12 @@ async fn run(bin: &Arc<Bin>, args: &[&str]) -> (String, String, ExitStatus) {
     .unwrap()
 }
 
+#[apply(engines)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn triage_reply_renders_the_template_for_the_item_and_sends_it_once() {
-    let t = ReplyTest::start().await;
+async fn triage_reply_renders_the_template_for_the_item_and_sends_it_once(#[case] engine: Engine) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let bin = with_templates(&t);
     let (item, post) = t.summoned_item("litter all down Cherry Orchard Road").await;
     let id = item.to_string();
@@ -92,9 +99,12 @@ async fn triage_reply_renders_the_template_for_the_item_and_sends_it_once() {
     assert_eq!(t.replies_created().await, 1);
 }
 
+#[apply(engines)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_template_that_requires_approval_waits_for_an_approver() {
-    let t = ReplyTest::start().await;
+async fn a_template_that_requires_approval_waits_for_an_approver(#[case] engine: Engine) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let bin = with_templates(&t);
     let (item, post) = t.summoned_item("rats near the bins").await;
 
@@ -127,9 +137,12 @@ async fn a_template_that_requires_approval_waits_for_an_approver() {
     assert_eq!(replies[0].approved_by.as_deref(), Some("Admin Ada"));
 }
 
+#[apply(engines)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn drafts_are_listed_and_cancelled_and_free_the_post() {
-    let t = ReplyTest::start().await;
+async fn drafts_are_listed_and_cancelled_and_free_the_post(#[case] engine: Engine) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let bin = with_templates(&t);
     let (item, _) = t.summoned_item("bench needs paint").await;
     let id = item.to_string();
@@ -164,9 +177,12 @@ async fn drafts_are_listed_and_cancelled_and_free_the_post() {
     assert_eq!(t.replies_created().await, 1);
 }
 
+#[apply(engines)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refusals_say_what_to_do_and_record_nothing() {
-    let t = ReplyTest::start().await;
+async fn refusals_say_what_to_do_and_record_nothing(#[case] engine: Engine) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let bin = with_templates(&t);
     let (item, _) = t.summoned_item("hedge blocking the pavement").await;
     let id = item.to_string();

@@ -18,6 +18,10 @@ use serde_json::Value;
 
 use super::{OFFICER, ReplyTest};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 /// Every step between recording and marking sent, in order.
 const STEPS: [&str; 4] = [
     "after_record",
@@ -95,10 +99,14 @@ fn killed(status: &ExitStatus) -> bool {
     matches!(status.signal(), Some(SIGABRT | SIGKILL))
 }
 
+#[apply(engines)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_at_every_step_between_recording_and_marking_sent_each_reply_goes_out_exactly_once()
-{
-    let t = ReplyTest::start().await;
+async fn killed_at_every_step_between_recording_and_marking_sent_each_reply_goes_out_exactly_once(
+    #[case] engine: Engine,
+) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let bin = std::sync::Arc::new(Bin {
         config: t.auth.config.source.clone(),
         bearer: t.auth.sim.creds().bearer_token.clone(),

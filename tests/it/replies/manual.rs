@@ -10,9 +10,18 @@ use serde_json::json;
 
 use super::{OFFICER, ReplyTest, pairs};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
+#[apply(engines)]
 #[tokio::test]
-async fn a_post_that_did_not_summon_the_council_moves_to_the_manual_path_and_is_not_retried() {
-    let t = ReplyTest::start().await;
+async fn a_post_that_did_not_summon_the_council_moves_to_the_manual_path_and_is_not_retried(
+    #[case] engine: Engine,
+) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     // Filed as answerable through the API (a wrong prediction: a mention of
     // someone else), X's answer wins.
     let (item, post) = t
@@ -82,9 +91,14 @@ async fn a_post_that_did_not_summon_the_council_moves_to_the_manual_path_and_is_
     );
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn an_item_on_the_manual_path_gets_the_intent_link_and_x_is_not_called() {
-    let t = ReplyTest::start().await;
+async fn an_item_on_the_manual_path_gets_the_intent_link_and_x_is_not_called(
+    #[case] engine: Engine,
+) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let (item, post) = t
         .item(
             json!({"text": "Croydon bins again"}),
@@ -113,9 +127,12 @@ async fn an_item_on_the_manual_path_gets_the_intent_link_and_x_is_not_called() {
     assert_eq!(t.posts_tried().await, 0);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn conversation_controls_move_the_item_to_the_manual_path() {
-    let t = ReplyTest::start().await;
+async fn conversation_controls_move_the_item_to_the_manual_path(#[case] engine: Engine) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     // The council's post, and a resident's reply to it that only mentioned
     // users may answer: summoned (it replies to the council), but closed.
     let council_post = t
@@ -153,9 +170,14 @@ async fn conversation_controls_move_the_item_to_the_manual_path() {
     );
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_manual_reply_posted_on_x_is_detected_in_the_council_timeline_and_linked() {
-    let t = ReplyTest::start().await;
+async fn a_manual_reply_posted_on_x_is_detected_in_the_council_timeline_and_linked(
+    #[case] engine: Engine,
+) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let (item, post) = t
         .item(
             json!({"text": "Croydon tram stop is filthy"}),

@@ -12,9 +12,18 @@ use serde_json::json;
 
 use super::{OFFICER, ReplyTest, sent};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
+#[apply(engines)]
 #[tokio::test]
-async fn duplicate_content_is_reconciled_to_the_earlier_reply_never_retried() {
-    let t = ReplyTest::start().await;
+async fn duplicate_content_is_reconciled_to_the_earlier_reply_never_retried(
+    #[case] engine: Engine,
+) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let (item, post) = t.summoned_item("fly-tipping behind the library").await;
     let text = "Thanks, a crew will clear it this week.";
     // An earlier attempt reached X but its record was lost.
@@ -34,9 +43,14 @@ async fn duplicate_content_is_reconciled_to_the_earlier_reply_never_retried() {
     assert_eq!(t.store().item(item).await.unwrap().status, Status::Replied);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn duplicate_content_with_no_earlier_reply_to_the_post_fails_with_the_reason() {
-    let t = ReplyTest::start().await;
+async fn duplicate_content_with_no_earlier_reply_to_the_post_fails_with_the_reason(
+    #[case] engine: Engine,
+) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let (first, first_post) = t.summoned_item("pothole on the high street").await;
     let (second, second_post) = t.summoned_item("another pothole nearby").await;
     let text = "Thanks, reported to highways.";
@@ -76,9 +90,12 @@ async fn duplicate_content_with_no_earlier_reply_to_the_post_fails_with_the_reas
     );
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn an_answer_lost_after_x_posted_is_reconciled_not_resent() {
-    let t = ReplyTest::start().await;
+async fn an_answer_lost_after_x_posted_is_reconciled_not_resent(#[case] engine: Engine) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let (item, post) = t.summoned_item("blocked drain on London Road").await;
     // X creates the post, then the connection drops mid-body.
     t.auth
@@ -108,9 +125,12 @@ async fn an_answer_lost_after_x_posted_is_reconciled_not_resent() {
     assert_eq!((t.replies_created().await, reply.attempts), (1, 1));
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_5xx_before_x_acted_is_reconciled_then_sent_again_once() {
-    let t = ReplyTest::start().await;
+async fn a_5xx_before_x_acted_is_reconciled_then_sent_again_once(#[case] engine: Engine) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let (item, post) = t.summoned_item("abandoned car on Brigstock Road").await;
     t.auth
         .sim
@@ -152,9 +172,14 @@ async fn a_5xx_before_x_acted_is_reconciled_then_sent_again_once() {
     );
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn reconcile_marks_what_x_has_resends_what_it_lacks_and_leaves_what_may_be_in_flight() {
-    let mut t = ReplyTest::start().await;
+async fn reconcile_marks_what_x_has_resends_what_it_lacks_and_leaves_what_may_be_in_flight(
+    #[case] engine: Engine,
+) {
+    let Some(mut t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let (a, a_post) = t.summoned_item("street light out on Selhurst Road").await;
     let (b, b_post) = t.summoned_item("dog fouling in the park").await;
     // Both recorded as sending, then "the process died": a's POST reached X, b's never did.

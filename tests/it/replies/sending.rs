@@ -11,9 +11,18 @@ use serde_json::json;
 
 use super::{OFFICER, ReplyTest, pairs, sent};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
+#[apply(engines)]
 #[tokio::test]
-async fn a_reply_to_a_summoned_post_is_sent_once_with_its_x_id_officer_and_audit() {
-    let t = ReplyTest::start().await;
+async fn a_reply_to_a_summoned_post_is_sent_once_with_its_x_id_officer_and_audit(
+    #[case] engine: Engine,
+) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let (item, post) = t
         .summoned_item("bins not collected on Cherry Orchard Road")
         .await;
@@ -64,9 +73,12 @@ async fn a_reply_to_a_summoned_post_is_sent_once_with_its_x_id_officer_and_audit
     );
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_reply_over_280_is_refused_before_anything_is_recorded_or_sent() {
-    let t = ReplyTest::start().await;
+async fn a_reply_over_280_is_refused_before_anything_is_recorded_or_sent(#[case] engine: Engine) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let (item, _) = t.summoned_item("broken streetlight").await;
     let audit_before = t.audit_count().await;
 
@@ -99,9 +111,12 @@ async fn a_reply_over_280_is_refused_before_anything_is_recorded_or_sent() {
     assert_eq!(t.store().item(item).await.unwrap().status, Status::New);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn an_expired_token_is_refreshed_and_the_reply_sent_once() {
-    let t = ReplyTest::start().await;
+async fn an_expired_token_is_refreshed_and_the_reply_sent_once(#[case] engine: Engine) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let (item, post) = t.summoned_item("graffiti on the underpass").await;
     t.auth.sim.control("/_sim/tokens/expire", json!({})).await;
 
@@ -137,9 +152,12 @@ async fn an_expired_token_is_refreshed_and_the_reply_sent_once() {
     assert_eq!(reply.attempts, 1);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_refused_refresh_fails_the_reply_with_log_in_again() {
-    let t = ReplyTest::start().await;
+async fn a_refused_refresh_fails_the_reply_with_log_in_again(#[case] engine: Engine) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let (item, _) = t.summoned_item("overflowing bins").await;
     t.auth
         .sim
@@ -168,9 +186,14 @@ async fn a_refused_refresh_fails_the_reply_with_log_in_again() {
     assert_eq!(t.posts_answered(401).await, 1, "sent once, not retried");
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_second_reply_to_the_same_post_is_refused_unless_an_administrator_overrides() {
-    let t = ReplyTest::start().await;
+async fn a_second_reply_to_the_same_post_is_refused_unless_an_administrator_overrides(
+    #[case] engine: Engine,
+) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let (item, post) = t.summoned_item("noisy roadworks at night").await;
     let first = sent(
         t.outbox
@@ -214,9 +237,12 @@ async fn a_second_reply_to_the_same_post_is_refused_unless_an_administrator_over
     assert!(t.outbox.reconcile().await.unwrap().is_empty());
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn failed_replies_are_retried_by_a_person_and_approvals_send_once() {
-    let t = ReplyTest::start().await;
+async fn failed_replies_are_retried_by_a_person_and_approvals_send_once(#[case] engine: Engine) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let (item, post) = t.summoned_item("missed collection on Wellesley Road").await;
     // A 429 is a certain refusal: failed, retryable.
     t.auth
@@ -274,9 +300,14 @@ async fn failed_replies_are_retried_by_a_person_and_approvals_send_once() {
     );
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn the_months_api_replies_are_listed_for_pricing_and_manual_ones_are_not() {
-    let t = ReplyTest::start().await;
+async fn the_months_api_replies_are_listed_for_pricing_and_manual_ones_are_not(
+    #[case] engine: Engine,
+) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let store = t.store();
     let (summoned, _) = t.summoned_item("graffiti on the underpass").await;
     sent(

@@ -29,6 +29,10 @@ use time::format_description::well_known::Rfc3339;
 use super::kill::Bin;
 use super::{OFFICER, ReplyTest};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 /// Killed sends, one item each: every sixth with X acting before it is slow
 /// to answer, the other 20 with X slow before acting.
 const ITEMS: usize = 24;
@@ -112,11 +116,15 @@ fn count(stats: &Value, key: &str) -> u64 {
     stats[key].as_u64().unwrap()
 }
 
+#[apply(engines)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reply_killed_while_sending_is_sent_exactly_once_by_the_restarted_daemon_without_another_restart()
- {
+async fn a_reply_killed_while_sending_is_sent_exactly_once_by_the_restarted_daemon_without_another_restart(
+    #[case] engine: Engine,
+) {
     let started = Instant::now();
-    let t = ReplyTest::start().await;
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let config: PathBuf = t.auth.config.source.clone();
     writeln!(
         File::options().append(true).open(&config).unwrap(),
@@ -242,9 +250,14 @@ async fn a_reply_killed_while_sending_is_sent_exactly_once_by_the_restarted_daem
     );
 }
 
+#[apply(engines)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_second_reply_while_the_first_is_sending_is_refused_saying_what_happens_next() {
-    let t = ReplyTest::start().await;
+async fn a_second_reply_while_the_first_is_sending_is_refused_saying_what_happens_next(
+    #[case] engine: Engine,
+) {
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let (item, post) = t.summoned_item("graffiti on the underpass").await;
     // A send interrupted (or still in flight in another process).
     let first = t.record_sending(item, "Thanks, we'll clean it.").await;
@@ -314,11 +327,16 @@ async fn a_second_reply_while_the_first_is_sending_is_refused_saying_what_happen
     );
 }
 
+#[apply(engines)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_outbox_loop_never_takes_a_reply_its_own_process_is_sending_for_stuck() {
+async fn the_outbox_loop_never_takes_a_reply_its_own_process_is_sending_for_stuck(
+    #[case] engine: Engine,
+) {
     // No grace at all (`ReplyTest`): only the outbox's held targets keep the
     // loop, which looks every 20 ms, off the reply the desk is sending.
-    let t = ReplyTest::start().await;
+    let Some(t) = ReplyTest::on(engine).await else {
+        return;
+    };
     let (item, post) = t.summoned_item("broken bench in the park").await;
     let shutdown = tokio_util::sync::CancellationToken::new();
     let every = Schedule {

@@ -12,6 +12,10 @@ use serde_json::json;
 
 use super::{TestStore, batch, matched, post};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 fn team(name: &str, members: &[&str]) -> TeamConfig {
     TeamConfig {
         name: name.into(),
@@ -80,9 +84,12 @@ async fn listed(t: &TestStore, filter: ItemFilter) -> (Vec<i64>, u64) {
     (ids, counted)
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_team_assignment_is_audited_keeps_only_members_and_is_undone() {
-    let t = TestStore::open().await;
+async fn a_team_assignment_is_audited_keeps_only_members_and_is_undone(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let (streets, cleanco) = teams(&t).await;
     let ids = items(&t, &["Bins in Croydon"], 3).await;
     let (a, b, c) = (ids[0], ids[1], ids[2]);
@@ -176,9 +183,14 @@ async fn a_team_assignment_is_audited_keeps_only_members_and_is_undone() {
     }
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn the_team_filter_combines_with_words_other_filters_and_several_teams() {
-    let t = TestStore::open().await;
+async fn the_team_filter_combines_with_words_other_filters_and_several_teams(
+    #[case] engine: Engine,
+) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let (streets, cleanco) = teams(&t).await;
     let texts = [
         "Bins not collected on Cherry Orchard Road",

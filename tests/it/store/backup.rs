@@ -4,6 +4,8 @@
 //! asked; a restore is refused while a daemon holds the data directory and
 //! puts the copy in place once it is stopped; a store a newer placewatch
 //! migrated is refused, untouched, with words that say why.
+//!
+//! SQLite-only: backups and restores of the SQLite file (VACUUM INTO).
 
 use placewatch::store::schema::SchemaStatus;
 use std::os::unix::fs::PermissionsExt;

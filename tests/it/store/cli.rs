@@ -5,6 +5,10 @@ use std::process::Command;
 
 use super::{TestStore, batch, matched, post};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 fn list(config: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_placewatch"))
         .args(["triage", "list", "--config"])
@@ -27,15 +31,20 @@ fn stdout(out: &std::process::Output) -> Vec<String> {
         .collect()
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn triage_list_pages_with_a_continuation_and_refuses_a_limit_past_its_maximum() {
-    let t = TestStore::open().await;
+async fn triage_list_pages_with_a_continuation_and_refuses_a_limit_past_its_maximum(
+    #[case] engine: Engine,
+) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let posts = (1..=7)
         .map(|n| matched(post(n, "Croydon bins"), &["Croydon"]))
         .collect();
     t.store.record_pages(&batch("m", posts)).await.unwrap();
     t.store.close().await;
-    let dir = t.path.parent().unwrap();
+    let dir = t.dir();
     let config = dir.join("placewatch.toml");
     std::fs::write(
         &config,
@@ -43,7 +52,7 @@ async fn triage_list_pages_with_a_continuation_and_refuses_a_limit_past_its_maxi
             "[council]\nname = \"Croydon Council\"\nhandle = \"yourcroydon\"\n\n\
              [monitor]\nplaces = [\"Croydon\"]\n\n[data]\ndir = \"{}\"\n",
             dir.display()
-        ),
+        ) + &t.store_section(),
     )
     .unwrap();
 
@@ -109,12 +118,15 @@ fn failure(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn triage_assign_gives_an_item_to_an_officer_a_team_or_nobody() {
+async fn triage_assign_gives_an_item_to_an_officer_a_team_or_nobody(#[case] engine: Engine) {
     use placewatch::domain::officer::Role;
     use placewatch::store::NewOfficer;
 
-    let t = TestStore::open().await;
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let posts = (1..=2)
         .map(|n| matched(post(n, "Croydon bins"), &["Croydon"]))
         .collect();
@@ -136,7 +148,7 @@ async fn triage_assign_gives_an_item_to_an_officer_a_team_or_nobody() {
     }
     let id = t.all_items().await[0].id.to_string();
     t.store.close().await;
-    let dir = t.path.parent().unwrap();
+    let dir = t.dir();
     let config = dir.join("placewatch.toml");
     std::fs::write(
         &config,
@@ -146,7 +158,7 @@ async fn triage_assign_gives_an_item_to_an_officer_a_team_or_nobody() {
              [[teams]]\nname = \"Streets\"\nemails = [\"streets@croydon.example\"]\n\
              members = [\"priya\"]\n",
             dir.display()
-        ),
+        ) + &t.store_section(),
     )
     .unwrap();
 

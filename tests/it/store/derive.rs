@@ -1,6 +1,9 @@
 //! New items' derived rows (place and tag rows, counters, search documents),
 //! written by the store since migration 0005, are exactly what the dropped
 //! `items_derive_insert` trigger wrote for the same items.
+//!
+//! SQLite-only: the reference is the old SQLite trigger; PostgreSQL's
+//! derived rows are compared with SQLite's in `engines::derived`.
 
 use placewatch::domain::triage::{Decision, Priority, ReplyPath};
 use sqlx::{Connection, Row, SqliteConnection};

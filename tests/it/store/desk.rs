@@ -7,14 +7,21 @@ use serde_json::json;
 
 use super::{TestStore, batch, matched, post};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 async fn one_item(t: &TestStore) -> i64 {
     let c = batch("m", vec![matched(post(1, "Croydon bins"), &["Croydon"])]);
     t.store.record_pages(&c).await.unwrap().new_items[0]
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn transitions_follow_the_workflow_and_each_leaves_one_audit_entry() {
-    let t = TestStore::open().await;
+async fn transitions_follow_the_workflow_and_each_leaves_one_audit_entry(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let id = one_item(&t).await;
 
     let claimed = t
@@ -92,9 +99,12 @@ async fn transitions_follow_the_workflow_and_each_leaves_one_audit_entry() {
     assert_eq!(assign.after, Some(json!({ "owner": null, "team": null })));
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn changes_to_a_missing_item_are_not_found() {
-    let t = TestStore::open().await;
+async fn changes_to_a_missing_item_are_not_found(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let missing = |e: StoreError| {
         matches!(
             e,
@@ -127,9 +137,12 @@ async fn changes_to_a_missing_item_are_not_found() {
     assert!(t.store.audit(None, 10).await.unwrap().is_empty());
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn notes_are_kept_in_order_and_byte_exact() {
-    let t = TestStore::open().await;
+async fn notes_are_kept_in_order_and_byte_exact(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let id = one_item(&t).await;
     let texts = ["first", "<b>bold</b> \u{202E}reversed\u{202C} \u{200B}", ""];
     for text in texts {
@@ -142,9 +155,12 @@ async fn notes_are_kept_in_order_and_byte_exact() {
     assert!(notes.iter().all(|n| n.author == "priya" && n.item_id == id));
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn append_audit_records_actions_outside_the_store() {
-    let t = TestStore::open().await;
+async fn append_audit_records_actions_outside_the_store(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let id = one_item(&t).await;
     let login = NewAudit {
         actor: "priya".into(),
@@ -174,9 +190,12 @@ async fn append_audit_records_actions_outside_the_store() {
     assert_eq!(t.store.audit(Some(id), 10).await.unwrap().len(), 2);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn events_come_back_newest_first() {
-    let t = TestStore::open().await;
+async fn events_come_back_newest_first(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     for i in 0..5 {
         t.store
             .record_event("error", "poll.failed", &format!("attempt {i}"))
@@ -190,12 +209,15 @@ async fn events_come_back_newest_first() {
     assert_eq!(events[0].kind, "poll.failed");
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn concurrent_writers_in_two_processes_wait_instead_of_failing() {
-    let t = TestStore::open().await;
+async fn concurrent_writers_in_two_processes_wait_instead_of_failing(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let id = one_item(&t).await;
     // A second Store on the same file stands for the CLI run beside the daemon.
-    let other = placewatch::store::Store::open(&t.path).await.unwrap();
+    let other = t.reopen().await;
     let mut tasks = Vec::new();
     for n in 0..20u64 {
         let (a, b) = (t.store.clone(), other.clone());
@@ -215,9 +237,12 @@ async fn concurrent_writers_in_two_processes_wait_instead_of_failing() {
     assert_eq!(t.store.cursor("m").await.unwrap().unwrap().posts_read, 21);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn an_undo_past_its_window_or_of_a_note_changes_nothing() {
-    let t = TestStore::open().await;
+async fn an_undo_past_its_window_or_of_a_note_changes_nothing(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let id = one_item(&t).await;
     let (_, change) = t
         .store
@@ -252,11 +277,16 @@ async fn an_undo_past_its_window_or_of_a_note_changes_nothing() {
     assert_eq!(t.store.item(id).await.unwrap().status, Status::New);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_change_to_many_items_is_written_in_chunks_each_item_audited_and_undone_whole() {
+async fn a_change_to_many_items_is_written_in_chunks_each_item_audited_and_undone_whole(
+    #[case] engine: Engine,
+) {
     use placewatch::domain::triage::{ItemChange, Priority, Tag};
     use placewatch::store::ItemFilter;
-    let t = TestStore::open().await;
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let posts = (1..=1_200)
         .map(|id| matched(post(id, "Croydon bins"), &["Croydon"]))
         .collect();

@@ -11,6 +11,10 @@ use time::{Date, OffsetDateTime};
 
 use super::{TestStore, batch, matched, post};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 /// X's id for the `seq`th post made at `at`: a snowflake.
 fn snowflake(at: OffsetDateTime, seq: u64) -> u64 {
     let ms = (at.unix_timestamp_nanos() / 1_000_000) as i64 - TWEPOCH_MS;
@@ -179,9 +183,12 @@ fn days(from: Date, to: Date) -> ItemFilter {
     }
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_range_of_uk_days_lists_the_posts_made_on_them_newest_first() {
-    let t = TestStore::open().await;
+async fn a_range_of_uk_days_lists_the_posts_made_on_them_newest_first(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     store_made(&t).await;
     let november = days(date!(2026 - 11 - 01), date!(2026 - 11 - 30));
     assert_eq!(listed(&t, november.clone()).await, vec![6, 5, 4]);
@@ -223,9 +230,12 @@ async fn a_range_of_uk_days_lists_the_posts_made_on_them_newest_first() {
     );
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn days_narrow_every_other_filter_and_their_status_counts() {
-    let t = TestStore::open().await;
+async fn days_narrow_every_other_filter_and_their_status_counts(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let ids = store_made(&t).await;
     t.store
         .transition(ids[6], Action::Claim, "sam")
@@ -294,9 +304,12 @@ async fn days_narrow_every_other_filter_and_their_status_counts() {
     assert_eq!(listed(&t, october).await, vec![2]);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_language_narrows_alone_with_days_and_with_words() {
-    let t = TestStore::open().await;
+async fn a_language_narrows_alone_with_days_and_with_words(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     store_made(&t).await;
     let lang = |l: &str| ItemFilter {
         lang: Some(l.into()),

@@ -8,9 +8,16 @@ use placewatch::store::{ItemFilter, StoreError};
 
 use super::{TestStore, batch, batch_at, matched, post};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
+#[apply(engines)]
 #[tokio::test]
-async fn a_page_stores_posts_items_usage_and_cursor_together() {
-    let t = TestStore::open().await;
+async fn a_page_stores_posts_items_usage_and_cursor_together(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let mut c = batch(
         "m1",
         vec![
@@ -61,9 +68,12 @@ async fn a_page_stores_posts_items_usage_and_cursor_together() {
     );
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_failed_page_stores_nothing_and_leaves_the_cursor() {
-    let t = TestStore::open().await;
+async fn a_failed_page_stores_nothing_and_leaves_the_cursor(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     t.store
         .record_pages(&batch("m1", vec![matched(post(10, "first"), &["Croydon"])]))
         .await
@@ -118,9 +128,12 @@ async fn a_failed_page_stores_nothing_and_leaves_the_cursor() {
     );
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn the_same_post_twice_makes_one_item() {
-    let t = TestStore::open().await;
+async fn the_same_post_twice_makes_one_item(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let c = batch("m1", vec![matched(post(7, "Croydon bins"), &["Croydon"])]);
     let first = t.store.record_pages(&c).await.unwrap();
     let second = t.store.record_pages(&c).await.unwrap();
@@ -148,9 +161,12 @@ async fn the_same_post_twice_makes_one_item() {
     );
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn two_monitors_finding_one_post_share_one_item_with_places_merged() {
-    let t = TestStore::open().await;
+async fn two_monitors_finding_one_post_share_one_item_with_places_merged(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let mut by_a = matched(post(42, "Thornton Heath, Croydon: potholes"), &["Croydon"]);
     by_a.decision = Decision {
         tags: vec!["roads".into()],
@@ -213,9 +229,12 @@ async fn two_monitors_finding_one_post_share_one_item_with_places_merged() {
     assert_eq!((a.posts_read, a.items_filed), (3, 2));
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn merges_of_one_item_within_a_page_apply_in_order_each_audited() {
-    let t = TestStore::open().await;
+async fn merges_of_one_item_within_a_page_apply_in_order_each_audited(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let text = "Purley Way and Thornton Heath, Croydon";
     let first = t
         .store
@@ -278,9 +297,12 @@ async fn merges_of_one_item_within_a_page_apply_in_order_each_audited() {
     }
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_dismissing_rule_files_the_item_as_dismissed() {
-    let t = TestStore::open().await;
+async fn a_dismissing_rule_files_the_item_as_dismissed(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let mut m = matched(
         post(5, "Croydon, Victoria (Australia) weather"),
         &["Croydon"],
@@ -298,9 +320,12 @@ async fn a_dismissing_rule_files_the_item_as_dismissed() {
     assert_eq!(item.owner.as_deref(), Some("sam"));
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn cursors_keep_since_id_on_empty_cycles_and_reset_drops_them() {
-    let t = TestStore::open().await;
+async fn cursors_keep_since_id_on_empty_cycles_and_reset_drops_them(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     t.store
         .record_pages(&batch("m", vec![matched(post(50, "a"), &["Croydon"])]))
         .await
@@ -317,9 +342,12 @@ async fn cursors_keep_since_id_on_empty_cycles_and_reset_drops_them() {
     t.store.reset_cursor("never-polled").await.unwrap();
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn usage_counts_per_month_and_kind() {
-    let t = TestStore::open().await;
+async fn usage_counts_per_month_and_kind(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let mut nov = batch_at(
         "m",
         vec![matched(post(1, "a"), &["Croydon"])],
@@ -341,9 +369,12 @@ async fn usage_counts_per_month_and_kind() {
     assert_eq!(t.store.usage("2027-01").await.unwrap().post_reads, 0);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn threads_list_a_conversation_oldest_first_with_item_ids() {
-    let t = TestStore::open().await;
+async fn threads_list_a_conversation_oldest_first_with_item_ids(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let root = post(200, "root about Croydon");
     let mut reply = post(205, "a reply");
     reply.conversation_id = Some(200);
@@ -368,9 +399,12 @@ async fn threads_list_a_conversation_oldest_first_with_item_ids() {
     assert!(t.store.thread(12345).await.unwrap().is_empty());
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn posts_after_pages_through_stored_posts_with_their_items() {
-    let t = TestStore::open().await;
+async fn posts_after_pages_through_stored_posts_with_their_items(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let mut c = batch(
         "m",
         (1..=5)
@@ -389,9 +423,12 @@ async fn posts_after_pages_through_stored_posts_with_their_items() {
     assert_eq!(t.store.posts_after(u64::MAX, 3).await.unwrap().len(), 0);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_page_time_that_is_not_rfc3339_is_refused() {
-    let t = TestStore::open().await;
+async fn a_page_time_that_is_not_rfc3339_is_refused(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let c = batch_at("m", vec![matched(post(1, "a"), &["Croydon"])], "yesterday");
     assert!(matches!(
         t.store.record_pages(&c).await,
@@ -400,9 +437,14 @@ async fn a_page_time_that_is_not_rfc3339_is_refused() {
     assert_eq!(t.store.post_count().await.unwrap(), 0);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn pages_of_an_unfinished_cycle_keep_since_id_and_record_where_to_resume() {
-    let t = TestStore::open().await;
+async fn pages_of_an_unfinished_cycle_keep_since_id_and_record_where_to_resume(
+    #[case] engine: Engine,
+) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     t.store
         .record_pages(&batch("m", vec![matched(post(10, "old"), &["Croydon"])]))
         .await
@@ -448,9 +490,12 @@ async fn pages_of_an_unfinished_cycle_keep_since_id_and_record_where_to_resume()
     assert_eq!(t.all_items().await.len(), 4);
 }
 
+#[apply(engines)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn desk_writes_go_between_the_transactions_of_a_backfill() {
-    let t = TestStore::open().await;
+async fn desk_writes_go_between_the_transactions_of_a_backfill(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let first = t
         .store
         .record_pages(&batch(

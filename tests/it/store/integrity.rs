@@ -3,10 +3,13 @@
 
 use placewatch::domain::post::Author;
 use placewatch::domain::triage::Action;
-use placewatch::store::Store;
 use sqlx::Row;
 
 use super::{TestStore, batch, matched, post};
+
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
 
 fn hostile_texts() -> Vec<String> {
     vec![
@@ -19,9 +22,12 @@ fn hostile_texts() -> Vec<String> {
     ]
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn hostile_text_round_trips_byte_exact() {
-    let t = TestStore::open().await;
+async fn hostile_text_round_trips_byte_exact(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let texts = hostile_texts();
     let posts: Vec<_> = texts
         .iter()
@@ -77,7 +83,7 @@ async fn hostile_text_round_trips_byte_exact() {
             .await
             .unwrap();
     }
-    let mut raw = t.raw().await;
+    let mut raw = t.conn().await;
     let edit = sqlx::query("UPDATE posts SET text = 'edited' WHERE id = 1")
         .execute(&mut raw)
         .await;
@@ -94,9 +100,12 @@ async fn hostile_text_round_trips_byte_exact() {
     assert_eq!(notes, texts);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn the_audit_log_cannot_be_updated_or_deleted() {
-    let t = TestStore::open().await;
+async fn the_audit_log_cannot_be_updated_or_deleted(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let c = batch("m", vec![matched(post(1, "Croydon"), &["Croydon"])]);
     let id = t.store.record_pages(&c).await.unwrap().new_items[0];
     t.store
@@ -106,7 +115,7 @@ async fn the_audit_log_cannot_be_updated_or_deleted() {
     let before = t.store.audit(None, 10).await.unwrap();
     assert_eq!(before.len(), 2);
 
-    let mut raw = t.raw().await;
+    let mut raw = t.conn().await;
     for sql in [
         "UPDATE audit SET actor = 'someone else'",
         "UPDATE audit SET state_after = NULL WHERE id = 1",
@@ -119,50 +128,67 @@ async fn the_audit_log_cannot_be_updated_or_deleted() {
     assert_eq!(t.store.audit(None, 10).await.unwrap(), before);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn reopening_an_existing_file_migrates_nothing_and_keeps_the_data() {
-    let t = TestStore::open().await;
+async fn reopening_an_existing_store_migrates_nothing_and_keeps_the_data(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let c = batch("m", vec![matched(post(1, "Croydon"), &["Croydon"])]);
     t.store.record_pages(&c).await.unwrap();
 
-    let schema = |raw: sqlx::SqliteConnection| async move {
+    let schema = |raw: sqlx::AnyConnection| async move {
         let mut raw = raw;
-        // sqlite_stat* tables come from `PRAGMA optimize` on close, not from migrations.
-        let rows = sqlx::query(
-            "SELECT type, name, sql FROM sqlite_master \
-             WHERE name NOT LIKE 'sqlite_stat%' ORDER BY name",
-        )
-        .fetch_all(&mut raw)
-        .await
-        .unwrap();
+        let objects = match engine {
+            // sqlite_stat* tables come from `PRAGMA optimize` on close, not from migrations.
+            Engine::Sqlite => {
+                "SELECT type, name, sql FROM sqlite_master \
+                 WHERE name NOT LIKE 'sqlite_stat%' ORDER BY name"
+            }
+            Engine::Postgres => {
+                "SELECT 'column', table_name || '.' || column_name, \
+                     data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') \
+                 FROM information_schema.columns WHERE table_schema = 'public' \
+                 UNION ALL SELECT 'index', indexname, indexdef FROM pg_indexes \
+                 WHERE schemaname = 'public' \
+                 UNION ALL SELECT 'trigger', event_object_table || '.' || trigger_name, \
+                     event_manipulation || ' ' || action_statement \
+                 FROM information_schema.triggers WHERE trigger_schema = 'public' \
+                 ORDER BY 2, 3"
+            }
+        };
+        let rows = sqlx::query(objects).fetch_all(&mut raw).await.unwrap();
         let schema: Vec<(String, String, Option<String>)> = rows
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2)))
             .collect();
-        let migrations: Vec<(i64, String)> =
-            sqlx::query_as("SELECT version, installed_on FROM _sqlx_migrations ORDER BY version")
-                .fetch_all(&mut raw)
-                .await
-                .unwrap();
+        let migrations: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT version, CAST(installed_on AS TEXT) FROM _sqlx_migrations ORDER BY version",
+        )
+        .fetch_all(&mut raw)
+        .await
+        .unwrap();
         (schema, migrations)
     };
-    let first = schema(t.raw().await).await;
+    let first = schema(t.conn().await).await;
+    assert!(!first.0.is_empty());
     assert!(!first.1.is_empty());
     t.store.close().await;
 
     for _ in 0..2 {
-        let again = Store::open(&t.path).await.unwrap();
+        let again = t.reopen().await;
         assert_eq!(again.post_count().await.unwrap(), 1);
         assert_eq!(again.cursor("m").await.unwrap().unwrap().since_id, Some(1));
         again.close().await;
     }
     assert_eq!(
-        schema(t.raw().await).await,
+        schema(t.conn().await).await,
         first,
         "same schema, same migration rows"
     );
 }
 
+/// SQLite-only: WAL is SQLite's.
 #[tokio::test]
 async fn the_database_runs_in_wal_mode() {
     let t = TestStore::open().await;

@@ -2,6 +2,8 @@
 //! within 20 ms p95 and a full-text search within 50 ms p95 with 200,000 items,
 //! and the store's share of ingest. Run with
 //! `cargo test --release --test it store::perf -- --ignored --nocapture`.
+//!
+//! SQLite-only here: PostgreSQL's figures are the benchmarks' business.
 
 use std::time::{Duration, Instant};
 

@@ -7,6 +7,10 @@ use placewatch::store::{ItemFilter, Sort};
 
 use super::{TestStore, batch, matched, post};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 /// Items for posts 1..=9 (post 1 oldest), with these priorities.
 async fn queue(t: &TestStore) -> Vec<i64> {
     let priorities = [
@@ -55,9 +59,12 @@ async fn pages(t: &TestStore, filter: ItemFilter, size: u32) -> Vec<u64> {
     }
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn the_open_queue_is_most_urgent_first_then_longest_waiting() {
-    let t = TestStore::open().await;
+async fn the_open_queue_is_most_urgent_first_then_longest_waiting(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let items = queue(&t).await;
     // Post 8 (urgent) is claimed: still open. Post 6 (high) is dismissed.
     t.store

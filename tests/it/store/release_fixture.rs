@@ -5,6 +5,8 @@
 //! there, and no migration is left pending. When a release changes the
 //! schema, it keeps this test (and adds its own fixture beside it). How the
 //! fixture is made: `tests/fixtures/README.md`.
+//!
+//! SQLite-only: the fixture is a SQLite file of a released version.
 
 use std::path::Path;
 

@@ -22,6 +22,10 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{TestStore, batch_at, ids_by_post, matched, post, thanks};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 struct Filed {
     post: u64,
     minutes_ago: i64,
@@ -70,9 +74,12 @@ async fn audited_at(store: &Store, item: i64, actions: &[&str]) -> OffsetDateTim
     OffsetDateTime::parse(&entry.at, &Rfc3339).unwrap()
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn every_figure_of_a_week_is_what_was_done() {
-    let t = TestStore::open().await;
+async fn every_figure_of_a_week_is_what_was_done(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let store = &t.store;
     let team = TeamConfig {
         name: "Streets".into(),
@@ -351,9 +358,12 @@ async fn every_figure_of_a_week_is_what_was_done() {
     assert!((p.by_place[0].usd - 0.025).abs() < 1e-9);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_store_opened_again_keeps_the_times_it_derived() {
-    let t = TestStore::open().await;
+async fn a_store_opened_again_keeps_the_times_it_derived(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
     let mut p = post(201, "Croydon again");
     p.created_at = Some((now - time::Duration::hours(1)).format(&Rfc3339).unwrap());
@@ -380,7 +390,7 @@ async fn a_store_opened_again_keeps_the_times_it_derived() {
         .await
         .unwrap();
     t.store.close().await;
-    let store = Store::open(&t.path).await.unwrap();
+    let store = t.reopen().await;
     let today = uk_date(now);
     let period = Period::new(today - time::Duration::days(1), today).unwrap();
     let report = store
@@ -437,9 +447,12 @@ fn records(csv: &str) -> Vec<Vec<String>> {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn placewatch_report_prints_the_figures_as_text_json_and_inert_csv() {
-    let t = TestStore::open().await;
+async fn placewatch_report_prints_the_figures_as_text_json_and_inert_csv(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
     let hostile_tag = "=HYPERLINK(\"http://evil.example\",\"click\")";
     let posts = (301..=303)
@@ -457,7 +470,7 @@ async fn placewatch_report_prints_the_figures_as_text_json_and_inert_csv() {
         .await
         .unwrap();
     t.store.close().await;
-    let dir = t.path.parent().unwrap();
+    let dir = t.dir();
     let config = dir.join("placewatch.toml");
     std::fs::write(
         &config,
@@ -465,7 +478,7 @@ async fn placewatch_report_prints_the_figures_as_text_json_and_inert_csv() {
             "[council]\nname = \"Croydon Council\"\nhandle = \"yourcroydon\"\n\n\
              [monitor]\nplaces = [\"Croydon\"]\n\n[data]\ndir = \"{}\"\n",
             dir.display()
-        ),
+        ) + &t.store_section(),
     )
     .unwrap();
     let today = uk_date(now);
@@ -560,6 +573,7 @@ async fn placewatch_report_prints_the_figures_as_text_json_and_inert_csv() {
 /// response (when, by whom) and the first resolution.
 type Times = (Option<String>, Option<String>, Option<String>);
 
+/// SQLite-only: an upgrade from an old SQLite schema.
 #[tokio::test]
 async fn the_upgrade_derives_each_items_times_from_the_audit_log_it_finds() {
     use sqlx::{Connection, Row};

@@ -20,6 +20,10 @@ use time::macros::{date, datetime};
 
 use super::{TestStore, batch_at, ids_by_post, matched, post, thanks};
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 const HOUR: u64 = 3600;
 const MIN: u64 = 60;
 
@@ -324,9 +328,12 @@ pub(super) fn assert_counts(r: &Report) {
     assert_eq!(places, owned(&[("Croydon", 5), ("Purley", 2)]));
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_fortnight_over_the_clock_change_and_easter_is_counted_exactly() {
-    let t = TestStore::open().await;
+async fn a_fortnight_over_the_clock_change_and_easter_is_counted_exactly(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     a_fortnight(&t.store).await;
     let council = council();
 

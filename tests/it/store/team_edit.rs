@@ -11,6 +11,10 @@ use std::process::{Command, Output};
 
 use super::TestStore;
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 async fn add_officer(t: &TestStore, username: &str) {
     let new = NewOfficer {
         username,
@@ -38,9 +42,12 @@ async fn team_entries(t: &TestStore) -> Vec<AuditEntry> {
     entries
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn an_admin_adds_a_team_audited_with_what_it_is() {
-    let t = TestStore::open().await;
+async fn an_admin_adds_a_team_audited_with_what_it_is(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     add_officer(&t, "sam").await;
     let parks = t
         .store
@@ -68,9 +75,12 @@ async fn an_admin_adds_a_team_audited_with_what_it_is() {
     assert_eq!(after["emails"], json!(["parks@croydon.gov.uk"]));
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn names_are_unique_ignoring_case_and_members_must_be_officers() {
-    let t = TestStore::open().await;
+async fn names_are_unique_ignoring_case_and_members_must_be_officers(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     t.store
         .add_team(&edit("Ëast parks", "parks@croydon.gov.uk", &[]), "alex")
         .await
@@ -108,9 +118,12 @@ async fn names_are_unique_ignoring_case_and_members_must_be_officers() {
     assert_eq!(team_entries(&t).await.len(), 1, "refusals are not audited");
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn each_change_to_a_team_is_audited_with_before_and_after() {
-    let t = TestStore::open().await;
+async fn each_change_to_a_team_is_audited_with_before_and_after(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     add_officer(&t, "sam").await;
     add_officer(&t, "priya").await;
     let parks = t
@@ -184,9 +197,12 @@ async fn each_change_to_a_team_is_audited_with_before_and_after() {
     assert_eq!(after.name, "PARKS AND OPEN SPACES");
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn the_configs_teams_are_not_changed_in_the_desk() {
-    let t = TestStore::open().await;
+async fn the_configs_teams_are_not_changed_in_the_desk(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     let streets = TeamConfig {
         name: "Streets team".into(),
         emails: vec!["streets@croydon.gov.uk".parse().unwrap()],
@@ -246,11 +262,14 @@ fn ok(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn the_cli_lists_what_the_store_has_and_changes_desk_teams() {
-    let t = TestStore::open().await;
+async fn the_cli_lists_what_the_store_has_and_changes_desk_teams(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     add_officer(&t, "sam").await;
-    let dir = t.path.parent().unwrap();
+    let dir = t.dir();
     let config = dir.join("placewatch.toml");
     std::fs::write(
         &config,
@@ -259,7 +278,7 @@ async fn the_cli_lists_what_the_store_has_and_changes_desk_teams() {
              [monitor]\nplaces = [\"Croydon\"]\n\n[data]\ndir = \"{}\"\n\n\
              [[teams]]\nname = \"Streets team\"\nemails = [\"streets@croydon.gov.uk\"]\n",
             dir.display()
-        ),
+        ) + &t.store_section(),
     )
     .unwrap();
 

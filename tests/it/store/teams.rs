@@ -10,6 +10,10 @@ use placewatch::store::{NewOfficer, OfficerContact, TeamSync};
 
 use super::TestStore;
 
+use crate::engine::engines;
+use placewatch::store::Engine;
+use rstest_reuse::apply;
+
 fn team(name: &str, emails: &[&str], members: &[&str]) -> TeamConfig {
     TeamConfig {
         name: name.into(),
@@ -44,17 +48,17 @@ async fn add_officer(t: &TestStore, username: &str) {
 
 /// A team an admin made in the desk (the desk's pages come later).
 async fn desk_team(t: &TestStore, name: &str, member: &str) {
-    let mut raw = t.raw().await;
+    let mut raw = t.conn().await;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO teams (name, emails, from_config, created_at, updated_at) \
-         VALUES (?, '[\"desk@croydon.gov.uk\"]', FALSE, '2026-12-01T09:00:00Z', \
+         VALUES ($1, '[\"desk@croydon.gov.uk\"]', FALSE, '2026-12-01T09:00:00Z', \
          '2026-12-01T09:00:00Z') RETURNING id",
     )
     .bind(name)
     .fetch_one(&mut raw)
     .await
     .unwrap();
-    sqlx::query("INSERT INTO team_members (team_id, username) VALUES (?, ?)")
+    sqlx::query("INSERT INTO team_members (team_id, username) VALUES ($1, $2)")
         .bind(id)
         .bind(member)
         .execute(&mut raw)
@@ -62,9 +66,14 @@ async fn desk_team(t: &TestStore, name: &str, member: &str) {
         .unwrap();
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn config_teams_are_seeded_with_their_members_and_marked_as_from_the_config() {
-    let t = TestStore::open().await;
+async fn config_teams_are_seeded_with_their_members_and_marked_as_from_the_config(
+    #[case] engine: Engine,
+) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     add_officer(&t, "sam").await;
     let sync = t
         .store
@@ -104,9 +113,14 @@ async fn config_teams_are_seeded_with_their_members_and_marked_as_from_the_confi
     assert_eq!(t.store.teams().await.unwrap(), teams);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn reseeding_sets_members_exactly_keeps_desk_teams_and_unmarks_removed_ones() {
-    let t = TestStore::open().await;
+async fn reseeding_sets_members_exactly_keeps_desk_teams_and_unmarks_removed_ones(
+    #[case] engine: Engine,
+) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     t.store
         .sync_config_teams(&[streets(&["sam", "priya"]), cleanco()])
         .await
@@ -178,9 +192,12 @@ async fn reseeding_sets_members_exactly_keeps_desk_teams_and_unmarks_removed_one
     );
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_config_team_takes_over_a_desk_team_of_the_same_name() {
-    let t = TestStore::open().await;
+async fn a_config_team_takes_over_a_desk_team_of_the_same_name(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     desk_team(&t, "streets TEAM", "vic").await;
     let sync = t
         .store
@@ -198,9 +215,12 @@ async fn a_config_team_takes_over_a_desk_team_of_the_same_name() {
     assert!(teams[0].from_config);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn teams_of_an_officer_are_those_she_is_a_member_of() {
-    let t = TestStore::open().await;
+async fn teams_of_an_officer_are_those_she_is_a_member_of(#[case] engine: Engine) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     t.store
         .sync_config_teams(&[streets(&["sam", "priya"]), cleanco()])
         .await
@@ -220,9 +240,14 @@ async fn teams_of_an_officer_are_those_she_is_a_member_of() {
     assert!(t.store.teams_of("vic").await.unwrap().is_empty());
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn an_officer_is_emailed_immediately_at_no_address_until_told_otherwise() {
-    let t = TestStore::open().await;
+async fn an_officer_is_emailed_immediately_at_no_address_until_told_otherwise(
+    #[case] engine: Engine,
+) {
+    let Some(t) = TestStore::on(engine).await else {
+        return;
+    };
     add_officer(&t, "sam").await;
     let contact = t.store.officer_contact("sam").await.unwrap().unwrap();
     assert_eq!(contact, OfficerContact::default());
@@ -259,6 +284,7 @@ async fn an_officer_is_emailed_immediately_at_no_address_until_told_otherwise() 
 
 /// Schema 22 gives each item referred before it the team of its latest
 /// referral (referring now does so itself); other items keep theirs.
+/// SQLite-only: an upgrade from an old SQLite schema.
 #[tokio::test]
 async fn items_referred_before_schema_22_become_their_teams() {
     use placewatch::domain::triage::Action;

@@ -2,6 +2,8 @@
 //! rusqlite beside sqlx, schema 8) opens with today's [`Store::open`], which
 //! brings its schema up to date, and its data is all there through the store's
 //! own API. The fixture and how it was made: `tests/fixtures/README.md`.
+//!
+//! SQLite-only: upgrades from old SQLite schemas (PostgreSQL starts at schema 21).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
