@@ -128,11 +128,9 @@ fn copy(from: &str, to: &str) -> Result<(), Failure> {
             .copy_into(&target, |table, done, total| {
                 if bar {
                     let width = 30;
-                    let filled = if total == 0 {
-                        width
-                    } else {
-                        usize::try_from(done * width as u64 / total).unwrap_or(width)
-                    };
+                    let filled = (done * width as u64)
+                        .checked_div(total)
+                        .map_or(width, |n| usize::try_from(n).unwrap_or(width).min(width));
                     let _ = write!(
                         std::io::stderr(),
                         "\r{table:<22} [{}{}] {} / {}   ",
@@ -164,7 +162,7 @@ fn copy(from: &str, to: &str) -> Result<(), Failure> {
 }
 
 fn status(config: &Path, json: bool) -> Result<(), Failure> {
-    let config = Config::load(&config)?;
+    let config = Config::load(config)?;
     let path = store_file(&config)?;
     let status = block_on_status(schema::status(&path))?;
     if json {

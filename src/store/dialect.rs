@@ -41,3 +41,15 @@ pub(super) fn now_ms(engine: Engine) -> &'static str {
         Engine::Postgres => "CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)",
     }
 }
+
+/// `text` as the engine can store it: PostgreSQL's text cannot hold U+0000,
+/// so there a NUL becomes U+FFFD (the replacement character); SQLite keeps
+/// it. A post's raw JSON keeps the original either way (JSON escapes NUL
+/// as `\u0000`).
+pub(crate) fn storable(engine: Engine, text: &str) -> std::borrow::Cow<'_, str> {
+    if engine == Engine::Postgres && text.contains('\0') {
+        std::borrow::Cow::Owned(text.replace('\0', "\u{FFFD}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}

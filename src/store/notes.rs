@@ -5,7 +5,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use super::audit::{self, NewAudit};
-use super::{Store, StoreError, codec, notifications};
+use super::{Store, StoreError, codec, dialect, notifications};
 
 /// A note on an item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,8 +38,8 @@ impl Store {
              RETURNING id",
         )
         .bind(id)
-        .bind(actor)
-        .bind(text)
+        .bind(dialect::storable(self.engine, actor).into_owned())
+        .bind(dialect::storable(self.engine, text).into_owned())
         .bind(&at)
         .fetch_one(&mut *tx)
         .await?;

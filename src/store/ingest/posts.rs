@@ -5,8 +5,9 @@ use sqlx::AnyConnection;
 
 use super::chunks;
 use crate::domain::post::{Author, Post};
-use crate::store::StoreError;
 use crate::store::codec::{self, id_to_db, opt_id_to_db};
+use crate::store::dialect::storable;
+use crate::store::{Engine, StoreError};
 
 /// Inserts or refreshes authors: usernames and display names change, the
 /// latest seen wins.
@@ -15,6 +16,7 @@ pub(super) async fn upsert_authors(
     authors: &[Author],
     at: &str,
 ) -> Result<(), StoreError> {
+    let engine = Engine::of(conn);
     for chunk in chunks::split(authors) {
         let sql = format!(
             "INSERT INTO authors (id, username, name, updated_at) VALUES {} \
@@ -26,8 +28,8 @@ pub(super) async fn upsert_authors(
         for author in chunk {
             query = query
                 .bind(id_to_db(author.id, "author id")?)
-                .bind(&author.username)
-                .bind(&author.name)
+                .bind(storable(engine, &author.username).into_owned())
+                .bind(storable(engine, &author.name).into_owned())
                 .bind(at);
         }
         query.execute(&mut *conn).await?;
@@ -43,6 +45,7 @@ pub(super) async fn insert_posts(
     at: &str,
 ) -> Result<u64, StoreError> {
     let mut new = 0;
+    let engine = Engine::of(conn);
     for chunk in chunks::split(posts) {
         let sql = format!(
             "INSERT INTO posts (id, text, author_id, created_at, conversation_id, \
@@ -54,7 +57,7 @@ pub(super) async fn insert_posts(
         for post in chunk {
             query = query
                 .bind(id_to_db(post.id, "post id")?)
-                .bind(&post.text)
+                .bind(storable(engine, &post.text).into_owned())
                 .bind(opt_id_to_db(post.author_id, "author id")?)
                 .bind(&post.created_at)
                 .bind(opt_id_to_db(post.conversation_id, "conversation id")?)
