@@ -49,10 +49,14 @@ pub enum Decision {
     Refuse,
 }
 
-/// The decision of a claim at `now_ms` (the database's clock). `force`
-/// takes the lease whoever holds it: only for a store that one process can
-/// open at a time (a SQLite file, behind the daemon lock), where a lease
-/// left by a killed daemon must not make its successor wait.
+/// The decision of a claim at `now_ms` (the database's clock).
+///
+/// A lease left by an earlier process of the same replica (its host and
+/// data directory) is taken at once: the claimant holds the data
+/// directory's daemon lock, so that process is gone (killed, or crashed),
+/// and a restarted daemon need not wait for its own lease to expire.
+/// `force` takes the lease whoever holds it: only for a store that one
+/// process can open at a time (a SQLite file, behind the daemon lock).
 pub fn decide(current: Option<&Holding>, me: &Claimant<'_>, now_ms: i64, force: bool) -> Decision {
     let Some(current) = current else {
         return Decision::Take {
@@ -61,10 +65,10 @@ pub fn decide(current: Option<&Holding>, me: &Claimant<'_>, now_ms: i64, force: 
         };
     };
     let live = current.expires_at_ms > now_ms;
-    let mine = current.replica == me.replica && current.process == me.process;
-    if live && mine {
+    let same_replica = current.replica == me.replica;
+    if live && same_replica && current.process == me.process {
         Decision::Renew { term: current.term }
-    } else if !live || force {
+    } else if !live || force || same_replica {
         Decision::Take {
             term: current.term + 1,
             previous: Some(current.replica.clone()),
@@ -180,17 +184,25 @@ mod tests {
     }
 
     #[test]
-    fn a_restarted_process_of_the_same_replica_takes_a_new_term_only_when_free_or_forced() {
+    fn a_restarted_process_of_the_same_replica_takes_its_lease_at_once() {
+        // The daemon lock of the replica's data directory proves the
+        // process before the restart is gone.
         let before_restart = holding(WEB1.replica, "web-1 pid 99", 2, 10_000);
         assert_eq!(
             decide(Some(&before_restart), &WEB1, 5_000, false),
-            Decision::Refuse
-        );
-        assert_eq!(
-            decide(Some(&before_restart), &WEB1, 5_000, true),
             Decision::Take {
                 term: 3,
                 previous: Some(WEB1.replica.into())
+            }
+        );
+        // Another replica's live lease is taken only by force.
+        let theirs = holding("web-2:/srv/pw", "web-2 pid 7", 2, 10_000);
+        assert_eq!(decide(Some(&theirs), &WEB1, 5_000, false), Decision::Refuse);
+        assert_eq!(
+            decide(Some(&theirs), &WEB1, 5_000, true),
+            Decision::Take {
+                term: 3,
+                previous: Some("web-2:/srv/pw".into())
             }
         );
     }
