@@ -88,7 +88,14 @@ impl LeaseView {
         Ok(LeaseView {
             me: me.process,
             holder,
-            takeover_secs: desk.config.store.lease.takeover_within().as_secs(),
+            // Rounded up: "within 3 s" must not promise less than 3.6 s.
+            takeover_secs: desk
+                .config
+                .store
+                .lease
+                .takeover_within()
+                .as_secs_f64()
+                .ceil() as u64,
         })
     }
 }
