@@ -29,7 +29,8 @@ pub(super) fn unix_seconds(engine: Engine, column: &str) -> String {
     match engine {
         Engine::Sqlite => format!("unixepoch({column})"),
         Engine::Postgres => {
-            format!("CAST(extract(epoch FROM CAST({column} AS timestamptz)) AS BIGINT)")
+            // floor, as unixepoch() truncates: a cast would round .5 up.
+            format!("CAST(floor(extract(epoch FROM CAST({column} AS timestamptz))) AS BIGINT)")
         }
     }
 }
