@@ -19,7 +19,9 @@ use crate::mail::Mailer;
 use crate::poller::Poller;
 use crate::store::Store;
 use crate::web::{self, Desk};
-use crate::x::auth::{self, AppCredentials, AuthSettings, OAuthClientKind, UserSession};
+use crate::x::auth::{
+    self, AppCredentials, AuthSettings, OAuthClientKind, TokenPlace, UserSession,
+};
 use crate::x::{Client, UserAuth};
 
 /// How long the poller, the outbox and the desk get to finish once stopping.
@@ -84,8 +86,9 @@ pub async fn sync_teams(store: &Store, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What `x::auth` needs, from the config and the secrets read at start-up.
-pub fn auth_settings(config: &Config, secrets: &Secrets) -> AuthSettings {
+/// What `x::auth` needs, from the config, the secrets read at start-up and
+/// where the council's tokens are kept ([`token_place`]).
+pub fn auth_settings(config: &Config, secrets: &Secrets, tokens: TokenPlace) -> AuthSettings {
     let x = &config.x;
     AuthSettings {
         api_base: x.api_base.clone(),
@@ -100,7 +103,7 @@ pub fn auth_settings(config: &Config, secrets: &Secrets) -> AuthSettings {
             },
         },
         council_handle: config.council.handle.clone(),
-        token_dir: config.data.dir.clone(),
+        tokens,
         request_timeout: x.request_timeout,
         connect_timeout: x.connect_timeout,
         app: AppCredentials {
@@ -114,18 +117,31 @@ pub fn auth_settings(config: &Config, secrets: &Secrets) -> AuthSettings {
     }
 }
 
+/// Where the council's tokens are kept for a command that has not opened
+/// the store: the data directory's token file with SQLite, without opening
+/// the store; the store itself with PostgreSQL (see `x::auth::TokenPlace`).
+pub async fn token_place(config: &Config) -> anyhow::Result<TokenPlace> {
+    match &config.store.database {
+        Database::Sqlite(_) => Ok(TokenPlace::File(config.data.dir.clone())),
+        Database::Postgres(_) => Ok(TokenPlace::of(&config.data.dir, &open_store(config).await?)),
+    }
+}
+
 /// Builds the X client: app-only bearer for reads, the council's session (if
-/// logged in) for its own timelines and replies.
+/// logged in) for its own timelines and replies, its tokens where `store`'s
+/// deployment keeps them.
 pub async fn x_client(
     config: &Config,
     secrets: &Secrets,
+    store: &Store,
 ) -> anyhow::Result<(Client, Option<UserSession>)> {
-    let settings = auth_settings(config, secrets);
+    let tokens = TokenPlace::of(&config.data.dir, store);
+    let settings = auth_settings(config, secrets, tokens);
     let http = reqwest::Client::builder()
         .user_agent(crate::x::client::USER_AGENT)
         .build()?;
     let bearer = auth::app_bearer(&settings, &http).await?;
-    let session = UserSession::open(&settings)?;
+    let session = UserSession::open(&settings).await?;
     let mut builder = Client::builder(config.x.api_base.clone(), bearer)
         .timeouts(config.x.connect_timeout, config.x.request_timeout);
     if let Some(s) = &session {
@@ -265,7 +281,7 @@ impl App {
         }
         let store = open_store(config).await?;
         sync_teams(&store, config).await?;
-        let (client, session) = x_client(config, secrets).await?;
+        let (client, session) = x_client(config, secrets, &store).await?;
         let status = session.as_ref().map(UserSession::status);
         let council = auth::council(status.as_ref(), &config.council.handle);
         if council.account().is_none() {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use super::{Failure, block_on};
-use crate::app::auth_settings;
+use crate::app::{auth_settings, token_place};
 use crate::config::{Config, Secrets};
 use crate::x::auth::{self, AuthSettings, LoginOptions, OpenBrowser};
 
@@ -47,8 +47,9 @@ pub fn run(args: AuthArgs) -> Result<(), Failure> {
             paste,
             no_browser,
         } => {
-            let settings = settings(&config)?;
+            let config = Config::load(&config)?;
             block_on(async move {
+                let settings = settings(&config).await?;
                 let options = LoginOptions {
                     paste,
                     open_browser: (!no_browser).then_some(open_browser as OpenBrowser),
@@ -60,13 +61,17 @@ pub fn run(args: AuthArgs) -> Result<(), Failure> {
             })
         }
         AuthCommand::Status { config } => {
-            let report = auth::status_report(&settings(&config)?).map_err(anyhow::Error::from)?;
-            print!("{report}");
-            Ok(())
+            let config = Config::load(&config)?;
+            block_on(async move {
+                let report = auth::status_report(&settings(&config).await?).await?;
+                print!("{report}");
+                Ok(())
+            })
         }
         AuthCommand::Logout { config } => {
-            let settings = settings(&config)?;
+            let config = Config::load(&config)?;
             block_on(async move {
+                let settings = settings(&config).await?;
                 let outcome = auth::logout(&settings).await?;
                 println!("{outcome}");
                 Ok(())
@@ -75,11 +80,15 @@ pub fn run(args: AuthArgs) -> Result<(), Failure> {
     }
 }
 
-/// The login settings of the config at `path`, with the secrets the
-/// process environment holds.
-fn settings(path: &std::path::Path) -> Result<AuthSettings, Failure> {
-    let config = Config::load(path)?;
-    Ok(auth_settings(&config, &Secrets::from_process(&config)))
+/// The login settings of `config`, with the secrets the process
+/// environment holds.
+async fn settings(config: &Config) -> anyhow::Result<AuthSettings> {
+    let tokens = token_place(config).await?;
+    Ok(auth_settings(
+        config,
+        &Secrets::from_process(config),
+        tokens,
+    ))
 }
 
 /// Opens `url` in the user's browser when there is one: `$BROWSER`, else

@@ -212,7 +212,7 @@ pub fn audit(args: AuditArgs) -> Result<(), Failure> {
 /// session, and the council account from that session.
 async fn open_outbox(config: &Config, grace: Option<Duration>) -> anyhow::Result<Outbox> {
     let store = open_store(config).await?;
-    let (client, session) = x_client(config, &Secrets::from_process(config)).await?;
+    let (client, session) = x_client(config, &Secrets::from_process(config), &store).await?;
     let login = || {
         anyhow!(
             "the council account is not logged in: run `placewatch auth login --config {}`",

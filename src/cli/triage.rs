@@ -498,7 +498,8 @@ pub async fn rules_test(config: Config, limit: u32, json: bool) -> anyhow::Resul
     let store = open_store(&config).await?;
     let rules = RuleSet::new(&config.rules, &config.monitor.places)?;
     // As the daemon would judge them: with the council's login, if any.
-    let login = crate::x::auth::stored_status(&config.data.dir)?;
+    let tokens = crate::x::auth::TokenPlace::of(&config.data.dir, &store);
+    let login = crate::x::auth::stored_status(&tokens).await?;
     let council = crate::x::auth::council(login.as_ref(), &config.council.handle);
     let false_friend_words = config.false_friend_words();
     let mut after = 0;

@@ -21,7 +21,7 @@ use crate::domain::ingest::Cursor;
 use crate::domain::text::{ReplyCost, ReplyPrices};
 use crate::domain::triage::Status;
 use crate::store::{Event, ItemFilter, SentReply, Store, StoreError, Usage};
-use crate::x::auth::{SessionStatus, council, stored_status};
+use crate::x::auth::{SessionStatus, TokenPlace, council, stored_status};
 
 /// One monitor's state.
 #[derive(Debug, Clone, Serialize)]
@@ -209,7 +209,7 @@ impl StatusReport {
         store: &Store,
         daemon: &Snapshot,
     ) -> Result<StatusReport, ReportError> {
-        let token = stored_status(&config.data.dir)?;
+        let token = stored_status(&TokenPlace::of(&config.data.dir, store)).await?;
         let council = council(token.as_ref(), &config.council.handle);
         let planned = plan(config, &council).map_err(|e| ReportError::Plan(e.to_string()))?;
         let settings = Settings::from_config(config, &planned);

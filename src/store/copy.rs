@@ -21,7 +21,7 @@ use crate::domain::triage::Status;
 
 /// Every table copied, parents before children (the lease is the running
 /// deployment's and is not copied).
-pub const TABLES: [&str; 29] = [
+pub const TABLES: [&str; 30] = [
     "authors",
     "posts",
     "teams",
@@ -50,6 +50,9 @@ pub const TABLES: [&str; 29] = [
     "report_emails",
     "login_attempts",
     "login_good_addresses",
+    // The council's X tokens (PostgreSQL keeps them here; with SQLite
+    // they are in the data directory's token file and this is empty).
+    "x_tokens",
     // Kept for the record of which migrations made the schema; both
     // stores are at the same version, so the target's rows stay.
     "_sqlx_migrations",

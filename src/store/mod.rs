@@ -69,6 +69,7 @@ mod spikes;
 mod sql;
 mod team_edit;
 mod teams;
+mod tokens;
 mod usage;
 mod views;
 
@@ -107,6 +108,7 @@ pub use select::check_filter;
 pub use spikes::{Spike, Subject};
 pub use team_edit::TeamChangeError;
 pub use teams::{Team, TeamSync};
+pub use tokens::TokenLock;
 pub use usage::Usage;
 pub use views::SavedView;
 

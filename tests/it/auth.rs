@@ -11,6 +11,7 @@ mod login;
 mod logout;
 mod refresh;
 mod secrets;
+mod shared;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -20,7 +21,9 @@ use std::path::PathBuf;
 use placewatch::app::auth_settings;
 use placewatch::config::Config;
 use placewatch::config::Secrets;
-use placewatch::x::auth::{self, Account, AuthError, AuthSettings, LoginOptions, UserSession};
+use placewatch::x::auth::{
+    self, Account, AuthError, AuthSettings, LoginOptions, TokenPlace, UserSession,
+};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -35,6 +38,9 @@ pub struct AuthTest {
     /// kept for as long as the test runs.
     _db: Option<crate::engine::TestDb>,
     pub config: Config,
+    /// Where the council's tokens are kept: the token file, or on
+    /// PostgreSQL the store.
+    pub tokens: TokenPlace,
     env: HashMap<String, String>,
 }
 
@@ -61,6 +67,13 @@ impl AuthTest {
     /// default file in the data directory).
     pub async fn start_public_on(db: crate::engine::TestDb) -> AuthTest {
         Self::start_as(true, Some(db)).await
+    }
+
+    /// A confidential client with its store on `engine`, or `None` when
+    /// PostgreSQL is skipped.
+    pub async fn start_on(engine: placewatch::store::Engine) -> Option<AuthTest> {
+        let db = crate::engine::TestDb::on(engine).await?;
+        Some(Self::start_as(false, Some(db)).await)
     }
 
     async fn start_as(public: bool, db: Option<crate::engine::TestDb>) -> AuthTest {
@@ -103,11 +116,13 @@ dir = "{data}"
         let config = Config::from_str_with_env(&source, &path, &|_| None).unwrap();
         let mut env = HashMap::new();
         env.insert(var, creds.client_secret.clone());
+        let tokens = placewatch::app::token_place(&config).await.unwrap();
         AuthTest {
             sim,
             _dir: dir,
             _db: db,
             config,
+            tokens,
             env,
         }
     }
@@ -124,7 +139,11 @@ dir = "{data}"
 
     /// The login settings with the secrets `env` holds.
     pub fn auth_with(&self, env: &dyn Fn(&str) -> Option<String>) -> AuthSettings {
-        auth_settings(&self.config, &Secrets::resolve(&self.config, env))
+        auth_settings(
+            &self.config,
+            &Secrets::resolve(&self.config, env),
+            self.tokens.clone(),
+        )
     }
 
     pub fn client_secret(&self) -> String {
@@ -135,17 +154,32 @@ dir = "{data}"
         self.config.data.dir.join(auth::TOKEN_FILE)
     }
 
-    /// The token file as JSON.
-    pub fn stored(&self) -> Value {
-        serde_json::from_slice(&std::fs::read(self.token_file()).unwrap()).unwrap()
+    /// The stored tokens as JSON: the token file, or the store's row.
+    pub async fn stored(&self) -> Value {
+        match &self.tokens {
+            TokenPlace::File(_) => {
+                serde_json::from_slice(&std::fs::read(self.token_file()).unwrap()).unwrap()
+            }
+            TokenPlace::Store { store, .. } => {
+                let body = store
+                    .x_tokens()
+                    .await
+                    .unwrap()
+                    .expect("tokens in the store");
+                serde_json::from_str(body.expose_secret()).unwrap()
+            }
+        }
     }
 
-    pub fn stored_str(&self, key: &str) -> String {
-        self.stored()[key].as_str().unwrap().to_string()
+    pub async fn stored_str(&self, key: &str) -> String {
+        self.stored().await[key].as_str().unwrap().to_string()
     }
 
-    pub fn open(&self) -> UserSession {
-        UserSession::open(&self.auth()).unwrap().expect("logged in")
+    pub async fn open(&self) -> UserSession {
+        UserSession::open(&self.auth())
+            .await
+            .unwrap()
+            .expect("logged in")
     }
 
     pub async fn settings(&self, body: Value) {

@@ -165,8 +165,9 @@ requires_approval = true
         };
         let config = Config::from_str_with_env(&source, &path, &monitoring).unwrap();
         let secrets = placewatch::config::Secrets::resolve(&config, &env);
+        let tokens = placewatch::app::token_place(&config).await.unwrap();
         placewatch::x::auth::login_auto_approved(&placewatch::app::auth_settings(
-            &config, &secrets,
+            &config, &secrets, tokens,
         ))
         .await
         .expect("the council logs in");

@@ -23,10 +23,10 @@ use crate::helpers::{daemon, kill_at};
 use crate::mail::{FROM, Sink, SinkOptions, mailer};
 use crate::store::{TestStore, batch, matched, post};
 
-const TEAM: &str = "Streets";
-const TEAM_ADDRESS: &str = "streets@croydon.example";
+pub(crate) const TEAM: &str = "Streets";
+pub(crate) const TEAM_ADDRESS: &str = "streets@croydon.example";
 
-async fn seed_team(store: &Store) {
+pub(crate) async fn seed_team(store: &Store) {
     let team = TeamConfig {
         name: TEAM.into(),
         emails: vec![TEAM_ADDRESS.parse::<Address>().unwrap()],
@@ -38,7 +38,7 @@ async fn seed_team(store: &Store) {
 }
 
 /// Files items for posts `ids` and refers each to the team; their ids.
-async fn referred(store: &Store, ids: std::ops::Range<u64>) -> Vec<i64> {
+pub(crate) async fn referred(store: &Store, ids: std::ops::Range<u64>) -> Vec<i64> {
     let posts = ids
         .clone()
         .map(|id| matched(post(id, &format!("Croydon report {id}")), &["Croydon"]))
@@ -70,7 +70,7 @@ fn sender(store: &Store, sink: &Sink) -> Sender {
 }
 
 /// The Message-ID of each stored message, in order of arrival.
-fn message_ids(sink: &Sink) -> Vec<String> {
+pub(crate) fn message_ids(sink: &Sink) -> Vec<String> {
     sink.messages()
         .iter()
         .map(|m| {

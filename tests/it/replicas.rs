@@ -7,23 +7,31 @@
 //! every takeover came within the lease's bound (the gap between the dead
 //! holder's last renewal and the new term, by the database's clock).
 //!
+//! Replies and referrals queued while the holder is killed go out once
+//! each, with the council's tokens rotating under the replicas' feet.
+//!
 //! PostgreSQL only (a SQLite file has one daemon); says SKIPPED without a
 //! cluster (see `postgres`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Child;
 use std::time::{Duration, Instant};
 
 use placewatch::domain::lease::Holding;
+use placewatch::domain::outbox::ReplyState;
+use placewatch::domain::referral::ReferralState;
 use placewatch::poller::plan::{Source, plan};
 use placewatch::replica::WORK;
 use placewatch::sim::{Limit, LimitSettings, SimOptions};
-use placewatch::store::Store;
+use placewatch::store::{Engine, Store};
 use serde_json::json;
 use sqlx::Row;
 
 use crate::helpers::TestSim;
+use crate::mail::{FROM, Sink, SinkOptions};
 use crate::postgres::TestDatabase;
+use crate::referrals::{TEAM, TEAM_ADDRESS, message_ids, referred, seed_team};
+use crate::replies::ReplyTest;
 
 /// How long a lease lasts in this test (the shortest the config allows),
 /// so ten takeovers take a minute, not three.
@@ -233,5 +241,171 @@ async fn the_lease_holder_killed_ten_times_loses_nothing_and_is_replaced_within_
     assert!(
         takeovers_ms.iter().all(|ms| *ms <= 30_000),
         "every takeover within 30 s: {takeovers_ms:?} ms"
+    );
+}
+
+/// The config of one replica of the reply test's deployment: the test's own
+/// (the simulator, the council's public client, the PostgreSQL store) with
+/// this replica's data directory, a place the simulator never posts about
+/// (the only items are the test's), mail to `sink` and the test's team.
+fn replying_replica_config(
+    t: &ReplyTest,
+    sink: &Sink,
+    dir: &std::path::Path,
+) -> std::path::PathBuf {
+    let base = std::fs::read_to_string(&t.auth.config.source).unwrap();
+    let data = format!("dir = \"{}\"", t.auth.config.data.dir.display());
+    assert!(
+        base.contains(&data) && base.trim_end().ends_with('"'),
+        "{base}"
+    );
+    let text = base
+        .replace(&data, &format!("dir = \"{}\"", dir.display()))
+        .replace("[x]\n", "[x]\nbearer_token_env = \"PW_TEST_BEARER\"\n")
+        .replace(
+            "places = [\"Croydon\"]",
+            "places = [\"Zzyzx Road\"]\nmin_interval_secs = 60\nmax_interval_secs = 60",
+        );
+    let text = format!(
+        r#"{text}
+lease_secs = {LEASE_SECS}
+
+[replies]
+in_flight_grace_secs = 1
+reconcile_interval_secs = 1
+
+[mail]
+smtp_host = "127.0.0.1"
+smtp_port = {port}
+security = "starttls"
+from = "{FROM}"
+ca_file = "{ca}"
+
+[[teams]]
+name = "{TEAM}"
+emails = ["{TEAM_ADDRESS}"]
+"#,
+        port = sink.port,
+        ca = sink.ca_file.as_ref().unwrap().display(),
+    );
+    let path = dir.join("placewatch.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Replies recorded but not sent (a desk that died mid-send) and referrals
+/// waiting for their email, queued while the lease holder is SIGKILLed five
+/// times: whichever replica holds the work sends each exactly once. X
+/// rotates the council's refresh token at every send (tokens that live a
+/// minute are refreshed before each use), so every takeover needs the
+/// refresh token the dead holder left in the store: X never sees a spent one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_and_referrals_queued_across_takeovers_each_go_out_once() {
+    let Some(sink) = Sink::start(SinkOptions::default()).await else {
+        return;
+    };
+    let Some(t) = ReplyTest::on(Engine::Postgres).await else {
+        return;
+    };
+    let store = t.store().clone();
+    seed_team(&store).await;
+    // From the first refresh on, tokens live a minute: inside the refresh
+    // margin, so each send refreshes and rotates.
+    t.auth.settings(json!({"token_ttl_secs": 60})).await;
+    t.auth.sim.control("/_sim/tokens/expire", json!({})).await;
+    let bearer = t.auth.sim.creds().bearer_token.clone();
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let configs: Vec<_> = dirs
+        .iter()
+        .map(|d| replying_replica_config(&t, &sink, d.path()))
+        .collect();
+    let mut replicas: Vec<Child> = configs.iter().map(|c| replica(c, &bearer)).collect();
+    let mut holding = live_lease(&store, 0).await;
+    let (mut replies, mut referrals) = (Vec::new(), Vec::new());
+    for round in 0..5u64 {
+        for n in 0..2 {
+            let (item, post) = t
+                .summoned_item(&format!("round {round} report {n}: fly-tipping"))
+                .await;
+            t.record_sending(
+                item,
+                &format!("Thanks for report {round}.{n}, crews are on it."),
+            )
+            .await;
+            replies.push((item, post));
+        }
+        let first = 10_000 + round * 2;
+        referrals.extend(referred(&store, first..first + 2).await);
+        tokio::time::sleep(Duration::from_millis(200 + rand::random::<u64>() % 1_500)).await;
+        let pid = pid_of(&holding);
+        let which = replicas
+            .iter()
+            .position(|r| r.id() == pid)
+            .unwrap_or_else(|| panic!("the holder {} is one of ours", holding.process));
+        replicas[which].kill().unwrap();
+        replicas[which].wait().unwrap();
+        holding = live_lease(&store, holding.term).await;
+        replicas[which] = replica(&configs[which], &bearer);
+    }
+
+    // The bound only stops a broken build from hanging the suite.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let mut waiting = Vec::new();
+        for (item, _) in &replies {
+            let reply = &t.replies_of(*item).await[0];
+            if reply.state != ReplyState::Sent {
+                waiting.push(format!("reply on item {item}: {}", reply.state));
+            }
+        }
+        let counts = store.referral_counts().await.unwrap();
+        if waiting.is_empty() && counts.sent == referrals.len() as u64 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still waiting: {waiting:?}, referrals {counts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    for mut replica in replicas {
+        replica.kill().unwrap();
+        replica.wait().unwrap();
+    }
+
+    for (item, post) in &replies {
+        let sent = t.council_replies_to(*post).await;
+        assert_eq!(
+            sent.len(),
+            1,
+            "item {item}: one reply on X, not {}",
+            sent.len()
+        );
+    }
+    let mut copies: BTreeMap<String, usize> = BTreeMap::new();
+    for id in message_ids(&sink) {
+        *copies.entry(id).or_default() += 1;
+    }
+    for id in &referrals {
+        let referral = store.referral(*id).await.unwrap();
+        assert_eq!(referral.state, ReferralState::Sent, "{referral:?}");
+        assert!(copies.contains_key(&referral.message_id), "{referral:?}");
+    }
+    assert_eq!(
+        copies.len(),
+        referrals.len(),
+        "one message per referral: {copies:?}"
+    );
+    assert_eq!(
+        t.auth.token_calls(400).await,
+        0,
+        "no replica spent a refresh token another had already spent"
+    );
+    let refreshes = t.auth.token_calls(200).await;
+    eprintln!(
+        "5 SIGKILLs of the lease holder: {} replies and {} referrals each sent once; \
+         {refreshes} token grants, none refused",
+        replies.len(),
+        referrals.len()
     );
 }

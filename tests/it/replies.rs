@@ -64,7 +64,7 @@ impl ReplyTest {
             auth.config.x.api_base.clone(),
             SecretString::from(auth.sim.creds().bearer_token.clone()),
         )
-        .user(UserAuth::Session(auth.open()))
+        .user(UserAuth::Session(auth.open().await))
         .build()
         .unwrap();
         let store = placewatch::app::open_store(&auth.config).await.unwrap();

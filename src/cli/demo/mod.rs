@@ -154,11 +154,11 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     write_config(&config_path, &env)?;
     let secrets = Secrets::resolve(&config, &env);
 
-    let account = crate::x::auth::login_auto_approved(&auth_settings(&config, &secrets))
+    let store = open_store(&config).await?;
+    let tokens = crate::x::auth::TokenPlace::of(&config.data.dir, &store);
+    let account = crate::x::auth::login_auto_approved(&auth_settings(&config, &secrets, tokens))
         .await
         .context("logging the council account in to the simulator")?;
-
-    let store = open_store(&config).await?;
     let mut logins = Vec::new();
     for (username, name, role) in OFFICERS {
         let password = format!("demo-{}", &random_token()[..10]);

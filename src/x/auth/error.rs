@@ -84,14 +84,17 @@ pub enum AuthError {
         /// Why.
         source: std::io::Error,
     },
-    /// The token file exists but cannot be understood.
-    #[error("{}: unreadable token file ({message}); {LOGIN_FIX} to replace it", .path.display())]
+    /// The stored tokens exist but cannot be understood.
+    #[error("{place}: unreadable tokens ({message}); {LOGIN_FIX} to replace them")]
     Corrupt {
-        /// The file.
-        path: PathBuf,
+        /// The token file's path, or the store.
+        place: String,
         /// What is wrong (never its contents).
         message: String,
     },
+    /// The store keeping the tokens (PostgreSQL, shared by replicas) failed.
+    #[error("the council's X tokens in the store: {0}")]
+    SharedStore(#[from] crate::store::StoreError),
     /// The `state` that came back is not the one this login sent.
     #[error(
         "the redirect's `state` does not match this login attempt (a stale or forged \

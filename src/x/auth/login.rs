@@ -6,7 +6,6 @@
 
 use std::fmt;
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
 
 use oauth2::PkceCodeVerifier;
 use secrecy::SecretString;
@@ -80,10 +79,10 @@ pub async fn login(
     say(
         out,
         &format!(
-            "Logged in as @{} (id {}). Tokens saved to {} (readable only by you).",
+            "Logged in as @{} (id {}). Tokens saved to {}.",
             account.username,
             account.id,
-            store.path().display()
+            store.describe()
         ),
     )?;
     if !account
@@ -114,7 +113,7 @@ async fn finish(
 ) -> Result<(Account, TokenStore), AuthError> {
     let issued = oauth.exchange_code(code, verifier).await?;
     let account = oauth.users_me(&issued.access_token).await?;
-    let store = TokenStore::new(&settings.token_dir);
+    let store = TokenStore::new(&settings.tokens);
     let tokens = StoredTokens::from_login(issued, account.clone());
     {
         let _lock = store.lock().await?;
@@ -171,35 +170,36 @@ pub struct LogoutOutcome {
     /// The account that was logged out; `None` when nobody was logged in
     /// (or the token file was unreadable, then deleted: see `revoke_errors`).
     pub account: Option<Account>,
-    /// The token file (deleted, or never there).
-    pub token_file: PathBuf,
+    /// Where the tokens were kept: the token file or the store (deleted,
+    /// or never there).
+    pub tokens: String,
     /// Tokens X could not revoke, and why (the file is deleted anyway).
     pub revoke_errors: Vec<String>,
 }
 
 impl fmt::Display for LogoutOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = self.token_file.display();
+        let path = &self.tokens;
         match &self.account {
             None if self.revoke_errors.is_empty() => {
                 write!(
                     f,
-                    "Not logged in: there is no token file at {path}; nothing to do."
+                    "Not logged in: there are no tokens in {path}; nothing to do."
                 )
             }
             None => write!(
                 f,
-                "Deleted the unreadable token file {path} without revoking anything ({}).",
+                "Deleted the unreadable tokens in {path} without revoking anything ({}).",
                 self.revoke_errors.join("; ")
             ),
             Some(a) if self.revoke_errors.is_empty() => write!(
                 f,
-                "Logged out @{}: tokens revoked at X and {path} deleted.",
+                "Logged out @{}: tokens revoked at X and deleted from {path}.",
                 a.username
             ),
             Some(a) => write!(
                 f,
-                "Logged out @{}: {path} deleted, but X did not confirm revoking every token \
+                "Logged out @{}: tokens deleted from {path}, but X did not confirm revoking every token \
                  ({}). To be sure, remove the app under Settings > Security and account \
                  access > Apps and sessions > Connected apps on X.",
                 a.username,
@@ -214,14 +214,14 @@ impl fmt::Display for LogoutOutcome {
 /// says what was not revoked); no token file is not an error.
 #[instrument(skip_all)]
 pub async fn logout(settings: &AuthSettings) -> Result<LogoutOutcome, AuthError> {
-    let store = TokenStore::new(&settings.token_dir);
+    let store = TokenStore::new(&settings.tokens);
     let _lock = store.lock().await?;
     let mut outcome = LogoutOutcome {
         account: None,
-        token_file: store.path().to_path_buf(),
+        tokens: store.describe(),
         revoke_errors: Vec::new(),
     };
-    let tokens = match store.load_async().await {
+    let tokens = match store.load().await {
         Ok(Some(tokens)) => tokens,
         Ok(None) => return Ok(outcome),
         Err(e @ AuthError::Corrupt { .. }) => {
@@ -256,14 +256,14 @@ pub async fn logout(settings: &AuthSettings) -> Result<LogoutOutcome, AuthError>
 /// `placewatch auth status`: who is logged in, scopes, expiry, whether a
 /// refresh token is held, whether X refused it and what fixes that. Never a
 /// secret.
-pub fn status_report(settings: &AuthSettings) -> Result<String, AuthError> {
-    let store = TokenStore::new(&settings.token_dir);
+pub async fn status_report(settings: &AuthSettings) -> Result<String, AuthError> {
+    let store = TokenStore::new(&settings.tokens);
     let fix = &settings.login_command;
-    let Some(tokens) = store.load()? else {
+    let Some(tokens) = store.load().await? else {
         return Ok(format!(
-            "Not logged in to X as the council account (no token file at {}).\n\
+            "Not logged in to X as the council account (no tokens in {}).\n\
              Reading works with the app-only token; to reply, run `{fix}`.\n",
-            store.path().display()
+            store.describe()
         ));
     };
     let status = SessionStatus::from_tokens(&tokens);
@@ -304,7 +304,7 @@ pub fn status_report(settings: &AuthSettings) -> Result<String, AuthError> {
             ),
         );
     }
-    line("token file:", store.path().display().to_string());
+    line("tokens kept in:", store.describe());
     if let Some(reason) = &status.refused {
         report.push_str(&format!(
             "\nREPLYING IS UNAVAILABLE: X refused the refresh token ({reason}).\n\

@@ -5,8 +5,10 @@
 //!   PKCE (S256) through a loopback callback or a pasted redirect URL.
 //! - `session`: [`UserSession`], the stored user tokens, refreshed before
 //!   expiry and after a 401, serialised across tasks and processes.
-//! - `store`: the token file (`{data.dir}/x-user-token.json`, mode 0600,
-//!   written atomically) and its lock file.
+//! - `store`: where the tokens are kept: the token file
+//!   (`{data.dir}/x-user-token.json`, mode 0600, written atomically) and its
+//!   lock file; on PostgreSQL, the store, shared by replicas, and an
+//!   advisory lock ([`TokenPlace`]).
 //! - `oauth`: the `oauth2` client set up for X (token, revoke, users/me).
 //! - `callback`: the one-shot loopback server and the paste prompt.
 //! - `app`: [`app_bearer`], the app-only token used for reading.
@@ -18,8 +20,8 @@
 //! prints, logs or `Debug`s a token, the client secret or an authorization
 //! code, and nothing here reads the config or the environment.
 //!
-//! Depends on `files` and the wire types of `x`; not on the API client
-//! (which depends on this), nor on `config`.
+//! Depends on `files`, `store` (for tokens kept there) and the wire types
+//! of `x`; not on the API client (which depends on this), nor on `config`.
 
 mod app;
 mod callback;
@@ -40,7 +42,7 @@ pub use login::{
     LoginOptions, LogoutOutcome, OpenBrowser, login, login_auto_approved, logout, status_report,
 };
 pub use session::{SessionStatus, UserSession, council, stored_status};
-pub use settings::{AppCredentials, AuthSettings, OAuthClientKind};
+pub use settings::{AppCredentials, AuthSettings, OAuthClientKind, TokenPlace};
 
 /// The scopes placewatch asks for: read and write posts, read accounts, and
 /// `offline.access` so that X issues a refresh token.

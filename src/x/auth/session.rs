@@ -6,12 +6,13 @@
 //! until someone logs in again. So a refresh
 //!
 //! 1. takes this session's tokio mutex (tasks of this process), then the
-//!    exclusive lock on `x-user-token.lock` (other processes, and other
-//!    sessions of this one);
-//! 2. re-reads the token file: if the access token there is not the stale one
+//!    exclusive lock on the stored tokens (`x-user-token.lock`, or an
+//!    advisory lock where the store keeps them: other processes, replicas,
+//!    and other sessions of this one);
+//! 2. re-reads the stored tokens: if the access token there is not the stale one
 //!    and still valid, someone else already refreshed, and that token is used;
-//! 3. otherwise spends the refresh token *from the file*, and writes the new
-//!    pair to the file before the new access token is handed out.
+//! 3. otherwise spends the refresh token *as stored*, and stores the new
+//!    pair before the new access token is handed out.
 //!
 //! The refresh runs in a task of its own, so a caller that is cancelled
 //! mid-refresh cannot lose the rotated refresh token.
@@ -31,7 +32,7 @@ use tracing::{Instrument, debug, info, instrument, warn};
 
 use super::error::TokenFailure;
 use super::oauth::OAuthClient;
-use super::settings::AuthSettings;
+use super::settings::{AuthSettings, TokenPlace};
 use super::store::{StoredTokens, TokenStore};
 use super::{Account, AuthError, REFRESH_MARGIN, unix_now};
 use crate::domain::triage::Council;
@@ -99,12 +100,12 @@ impl SessionStatus {
 }
 
 impl UserSession {
-    /// Opens the stored session in the settings' token directory (`None`
+    /// Opens the stored session where the settings keep the tokens (`None`
     /// when nobody has logged in). A confidential client needs its secret.
     #[instrument(skip_all)]
-    pub fn open(settings: &AuthSettings) -> Result<Option<UserSession>, AuthError> {
-        let store = TokenStore::new(&settings.token_dir);
-        let Some(tokens) = store.load()? else {
+    pub async fn open(settings: &AuthSettings) -> Result<Option<UserSession>, AuthError> {
+        let store = TokenStore::new(&settings.tokens);
+        let Some(tokens) = store.load().await? else {
             debug!("no stored user session");
             return Ok(None);
         };
@@ -209,7 +210,7 @@ impl Inner {
         if current.tokens.refused.is_none() && !current.logged_out {
             return Ok(current);
         }
-        match self.store.load_async().await? {
+        match self.store.load().await? {
             Some(tokens) if tokens.refused.is_none() => {
                 info!(account.username = %tokens.account.username, "a new login was stored; using it");
                 self.set_current(tokens, false);
@@ -282,7 +283,7 @@ impl Inner {
             self.store.save(&current.tokens).await?;
             current.tokens
         } else {
-            match self.store.load_async().await? {
+            match self.store.load().await? {
                 Some(tokens) => tokens,
                 None => {
                     self.set_logged_out();
@@ -313,7 +314,7 @@ impl fmt::Debug for UserSession {
             .field("account", &current.tokens.account)
             .field("expires_at", &current.tokens.expires_at)
             .field("refused", &current.tokens.refused)
-            .field("token_file", &self.inner.store.path())
+            .field("tokens", &self.inner.store.describe())
             .finish_non_exhaustive()
     }
 }
@@ -338,10 +339,11 @@ pub fn council(status: Option<&SessionStatus>, configured_handle: &str) -> Counc
 }
 
 /// The council account's stored login as `placewatch status` and the status
-/// page show it, read from the token file in `token_dir` (`None` when nobody
-/// has logged in). Needs no secret: it only reads.
-pub fn stored_status(token_dir: &std::path::Path) -> Result<Option<SessionStatus>, AuthError> {
-    Ok(TokenStore::new(token_dir)
-        .load()?
+/// page show it, read from where `place` keeps the tokens (`None` when
+/// nobody has logged in). Needs no secret: it only reads.
+pub async fn stored_status(place: &TokenPlace) -> Result<Option<SessionStatus>, AuthError> {
+    Ok(TokenStore::new(place)
+        .load()
+        .await?
         .map(|tokens| SessionStatus::from_tokens(&tokens)))
 }

@@ -3,11 +3,13 @@
 //! environment's secrets): nothing in `x` reads the config or the
 //! environment itself.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use secrecy::SecretString;
 use url::Url;
+
+use crate::store::{Engine, Store};
 
 /// The OAuth 2.0 client placewatch is registered as.
 #[derive(Clone)]
@@ -34,6 +36,31 @@ pub struct AppCredentials {
     pub secret_var: String,
 }
 
+/// Where the council's tokens are kept (see `store` in this module).
+#[derive(Clone, Debug)]
+pub enum TokenPlace {
+    /// The token file in this directory: one machine holds the data (SQLite).
+    File(PathBuf),
+    /// The store, shared by every replica (PostgreSQL); a token file left in
+    /// `data_dir` is moved in the first time the tokens are read.
+    Store { store: Store, data_dir: PathBuf },
+}
+
+impl TokenPlace {
+    /// Where a deployment whose data directory is `data_dir` and whose
+    /// store is `store` keeps the council's tokens: in the store on
+    /// PostgreSQL, where replicas share it, else in the data directory.
+    pub fn of(data_dir: &Path, store: &Store) -> TokenPlace {
+        match store.engine() {
+            Engine::Postgres => TokenPlace::Store {
+                store: store.clone(),
+                data_dir: data_dir.to_owned(),
+            },
+            Engine::Sqlite => TokenPlace::File(data_dir.to_owned()),
+        }
+    }
+}
+
 /// Everything `x::auth` needs. Secrets inside are `SecretString`s; `Debug`
 /// shows none of them.
 #[derive(Clone)]
@@ -48,8 +75,8 @@ pub struct AuthSettings {
     pub client: OAuthClientKind,
     /// The council's handle, as configured (to warn when someone else logs in).
     pub council_handle: String,
-    /// Where the token file and its lock live.
-    pub token_dir: PathBuf,
+    /// Where the council's tokens are kept.
+    pub tokens: TokenPlace,
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
     pub app: AppCredentials,
@@ -62,7 +89,7 @@ impl std::fmt::Debug for AuthSettings {
         f.debug_struct("AuthSettings")
             .field("api_base", &self.api_base.as_str())
             .field("client_id", &self.client_id)
-            .field("token_dir", &self.token_dir)
+            .field("tokens", &self.tokens)
             .finish_non_exhaustive()
     }
 }

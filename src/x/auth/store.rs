@@ -1,5 +1,7 @@
-//! The token file and its lock.
+//! Where the council's tokens are kept, and the lock that serialises their
+//! refreshes: the token file in the data directory, or the store.
 //!
+//! With SQLite one machine holds the data, and the token file does.
 //! `{data.dir}/x-user-token.json` holds the council account's tokens, the
 //! account itself and, when X refused the refresh token, why. It is replaced
 //! atomically with mode 0600 (`files::write_private`), so a reader sees the
@@ -10,6 +12,14 @@
 //! logouts across processes. (Deleting a lock file invites two processes to
 //! lock two different files.) Locking blocks, so it runs in
 //! `spawn_blocking`; the lock is released when the guard drops.
+//!
+//! On PostgreSQL several replicas may serve one store, and whichever holds
+//! the work lease sends replies with the council's tokens. X rotates the
+//! refresh token at every refresh, so a token file per replica would leave
+//! the next holder with a spent one: the tokens are kept in the store
+//! instead (`store::tokens`), the same JSON, with a PostgreSQL advisory lock
+//! in place of the file lock. A token file left in the data directory from
+//! before is moved into the store the first time the tokens are read.
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::ErrorKind;
@@ -19,10 +29,12 @@ use std::path::{Path, PathBuf};
 use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
-use tracing::{debug, instrument, warn};
+use tracing::{debug, info, instrument, warn};
 
 use super::oauth::Issued;
+use super::settings::TokenPlace;
 use super::{Account, AuthError, LOCK_FILE, TOKEN_FILE, unix_now};
+use crate::store::{Store, TokenLock};
 
 /// What the token file holds. `Debug` shows `[REDACTED]` for the tokens.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -98,18 +110,151 @@ fn expose_option<S: Serializer>(secret: &Option<SecretString>, s: S) -> Result<S
     }
 }
 
-/// Where the tokens of one data directory live.
+/// Where the council's tokens are kept (see the module's docs).
 #[derive(Debug, Clone)]
-pub(crate) struct TokenStore {
+pub(crate) enum TokenStore {
+    /// The token file of one data directory.
+    File(TokenFile),
+    /// The store; `legacy` is the data directory's token file, moved in
+    /// when the store holds none.
+    Shared { store: Store, legacy: TokenFile },
+}
+
+/// Held while tokens are refreshed, logged in or out; released on drop.
+#[derive(Debug)]
+pub(crate) enum TokenGuard {
+    File(#[allow(dead_code, reason = "held for its Drop")] StoreLock),
+    Shared(#[allow(dead_code, reason = "held for its Drop")] TokenLock),
+}
+
+impl TokenStore {
+    pub(crate) fn new(place: &TokenPlace) -> TokenStore {
+        match place {
+            TokenPlace::File(dir) => TokenStore::File(TokenFile::new(dir)),
+            TokenPlace::Store { store, data_dir } => TokenStore::Shared {
+                store: store.clone(),
+                legacy: TokenFile::new(data_dir),
+            },
+        }
+    }
+
+    /// Where the tokens are, for people: the token file's path, or the store.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            TokenStore::File(file) => file.path().display().to_string(),
+            TokenStore::Shared { .. } => SHARED.to_string(),
+        }
+    }
+
+    /// The stored tokens; `None` when nobody has logged in.
+    pub(crate) async fn load(&self) -> Result<Option<StoredTokens>, AuthError> {
+        match self {
+            TokenStore::File(file) => file.load_async().await,
+            TokenStore::Shared { store, legacy } => {
+                if let Some(body) = store.x_tokens().await? {
+                    return parse(body.expose_secret().as_bytes(), SHARED).map(Some);
+                }
+                // The data directory's token file from before the store
+                // kept them, moved in once (the first replica to do so wins).
+                let Some(tokens) = legacy.load_async().await? else {
+                    return Ok(None);
+                };
+                if store.adopt_x_tokens(&encode(&tokens, SHARED)?).await? {
+                    info!(from = %legacy.path().display(), "moved the council's X tokens into the store");
+                }
+                legacy.delete().await?;
+                match store.x_tokens().await? {
+                    Some(body) => parse(body.expose_secret().as_bytes(), SHARED).map(Some),
+                    None => Ok(None),
+                }
+            }
+        }
+    }
+
+    /// Replaces the stored tokens (the file atomically, mode 0600).
+    #[instrument(skip_all)]
+    pub(crate) async fn save(&self, tokens: &StoredTokens) -> Result<(), AuthError> {
+        match self {
+            TokenStore::File(file) => file.save(tokens).await?,
+            TokenStore::Shared { store, .. } => {
+                store.save_x_tokens(&encode(tokens, SHARED)?).await?;
+            }
+        }
+        debug!(expires_at = tokens.expires_at, "tokens stored");
+        Ok(())
+    }
+
+    /// Deletes the stored tokens; `false` if there were none.
+    pub(crate) async fn delete(&self) -> Result<bool, AuthError> {
+        match self {
+            TokenStore::File(file) => file.delete().await,
+            TokenStore::Shared { store, legacy } => {
+                let stored = store.delete_x_tokens().await?;
+                Ok(legacy.delete().await? || stored)
+            }
+        }
+    }
+
+    /// Waits for the exclusive lock on the tokens (other tasks, processes
+    /// and replicas).
+    #[instrument(skip_all)]
+    pub(crate) async fn lock(&self) -> Result<TokenGuard, AuthError> {
+        let guard = match self {
+            TokenStore::File(file) => TokenGuard::File(file.lock().await?),
+            TokenStore::Shared { store, .. } => TokenGuard::Shared(store.lock_x_tokens().await?),
+        };
+        debug!("token lock taken");
+        Ok(guard)
+    }
+}
+
+/// The store's tokens, as messages name them.
+const SHARED: &str = "the store's x_tokens table";
+
+/// The tokens as JSON, for the file or the store.
+fn encode(tokens: &StoredTokens, place: &str) -> Result<SecretString, AuthError> {
+    let json =
+        Zeroizing::new(
+            serde_json::to_vec_pretty(tokens).map_err(|e| AuthError::Corrupt {
+                place: place.to_string(),
+                message: json_error(&e),
+            })?,
+        );
+    String::from_utf8(json.to_vec())
+        .map(SecretString::from)
+        .map_err(|_| AuthError::Corrupt {
+            place: place.to_string(),
+            message: "not UTF-8".into(),
+        })
+}
+
+/// Tokens read back from JSON, checked.
+fn parse(bytes: &[u8], place: &str) -> Result<StoredTokens, AuthError> {
+    let tokens: StoredTokens = serde_json::from_slice(bytes).map_err(|e| AuthError::Corrupt {
+        place: place.to_string(),
+        message: json_error(&e),
+    })?;
+    if tokens.account.id.parse::<u64>().is_err() {
+        return Err(AuthError::Corrupt {
+            place: place.to_string(),
+            message: "the account id is not a number".into(),
+        });
+    }
+    Ok(tokens)
+}
+
+/// The token file of one data directory, and its lock file.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenFile {
     dir: PathBuf,
     path: PathBuf,
     lock_path: PathBuf,
 }
 
-impl TokenStore {
-    pub(crate) fn new(dir: &Path) -> TokenStore {
+impl TokenFile {
+    pub(crate) fn new(dir: &Path) -> TokenFile {
         let dir = dir.to_owned();
-        TokenStore {
+        TokenFile {
             path: dir.join(TOKEN_FILE),
             lock_path: dir.join(LOCK_FILE),
             dir,
@@ -117,13 +262,13 @@ impl TokenStore {
     }
 
     /// The token file.
-    pub(crate) fn path(&self) -> &Path {
+    fn path(&self) -> &Path {
         &self.path
     }
 
     /// Reads the token file; `None` when there is none. Small and local, so
     /// callers in async code may use it directly (see `load_async`).
-    pub(crate) fn load(&self) -> Result<Option<StoredTokens>, AuthError> {
+    fn load(&self) -> Result<Option<StoredTokens>, AuthError> {
         let bytes = match fs::read(&self.path) {
             Ok(b) => Zeroizing::new(b),
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
@@ -134,50 +279,30 @@ impl TokenStore {
         {
             warn!(path = %self.path.display(), "token file is readable by others; it is rewritten with mode 0600 at the next refresh");
         }
-        let tokens: StoredTokens =
-            serde_json::from_slice(&bytes).map_err(|e| AuthError::Corrupt {
-                path: self.path.clone(),
-                message: json_error(&e),
-            })?;
-        if tokens.account.id.parse::<u64>().is_err() {
-            return Err(AuthError::Corrupt {
-                path: self.path.clone(),
-                message: "the account id is not a number".into(),
-            });
-        }
-        Ok(Some(tokens))
+        parse(&bytes, &self.path.display().to_string()).map(Some)
     }
 
     /// `load` off the async runtime.
-    pub(crate) async fn load_async(&self) -> Result<Option<StoredTokens>, AuthError> {
+    async fn load_async(&self) -> Result<Option<StoredTokens>, AuthError> {
         let store = self.clone();
         blocking(&self.path, move || store.load()).await
     }
 
     /// Replaces the token file atomically (mode 0600), creating the data
     /// directory (mode 0700) if needed.
-    #[instrument(skip_all)]
-    pub(crate) async fn save(&self, tokens: &StoredTokens) -> Result<(), AuthError> {
-        let json =
-            Zeroizing::new(
-                serde_json::to_vec_pretty(tokens).map_err(|e| AuthError::Corrupt {
-                    path: self.path.clone(),
-                    message: json_error(&e),
-                })?,
-            );
-        let store = self.clone();
+    async fn save(&self, tokens: &StoredTokens) -> Result<(), AuthError> {
+        let json = encode(tokens, &self.path.display().to_string())?;
+        let file = self.clone();
         blocking(&self.path, move || {
-            store.ensure_dir()?;
-            crate::files::write_private(&store.path, &json)
-                .map_err(|e| AuthError::store(&store.path, e))
+            file.ensure_dir()?;
+            crate::files::write_private(&file.path, json.expose_secret().as_bytes())
+                .map_err(|e| AuthError::store(&file.path, e))
         })
-        .await?;
-        debug!(expires_at = tokens.expires_at, "token file written");
-        Ok(())
+        .await
     }
 
     /// Deletes the token file; `false` if there was none.
-    pub(crate) async fn delete(&self) -> Result<bool, AuthError> {
+    async fn delete(&self) -> Result<bool, AuthError> {
         let path = self.path.clone();
         blocking(&self.path, move || match fs::remove_file(&path) {
             Ok(()) => Ok(true),
@@ -188,8 +313,7 @@ impl TokenStore {
     }
 
     /// Takes the exclusive cross-process lock, waiting for another holder.
-    #[instrument(skip_all)]
-    pub(crate) async fn lock(&self) -> Result<StoreLock, AuthError> {
+    async fn lock(&self) -> Result<StoreLock, AuthError> {
         let store = self.clone();
         let lock = blocking(&self.lock_path, move || {
             store.ensure_dir()?;
@@ -206,7 +330,6 @@ impl TokenStore {
             Ok(StoreLock { file })
         })
         .await?;
-        debug!("token lock taken");
         Ok(lock)
     }
 

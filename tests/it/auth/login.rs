@@ -44,14 +44,14 @@ async fn headless_login_through_the_loopback_callback_stores_tokens_and_account(
     );
     assert!(query_param(url, "state").len() >= 16);
 
-    let stored = t.stored();
+    let stored = t.stored().await;
     assert_eq!(stored["account"]["username"], "yourcroydon");
     assert!(stored["refused"].is_null());
     assert!(stored["refresh_token"].is_string());
     let expires_in =
         stored["expires_at"].as_i64().unwrap() - time::OffsetDateTime::now_utc().unix_timestamp();
     assert!((7100..=7200).contains(&expires_in), "{expires_in}");
-    assert_eq!(t.me(&t.stored_str("access_token")).await, 200);
+    assert_eq!(t.me(&t.stored_str("access_token").await).await, 200);
 
     let mode = std::fs::metadata(t.token_file())
         .unwrap()
@@ -64,7 +64,7 @@ async fn headless_login_through_the_loopback_callback_stores_tokens_and_account(
         .mode();
     assert_eq!(dir_mode & 0o077, 0, "data dir is owner-only");
 
-    let session = t.open();
+    let session = t.open().await;
     assert_eq!(session.account(), account);
     let status = session.status();
     assert!(status.has_refresh_token && status.refused.is_none());
@@ -77,8 +77,8 @@ async fn a_public_client_logs_in_with_client_id_and_no_secret() {
     let (account, _, _) = t.login().await;
     assert_eq!(account.username, "yourcroydon");
     // Refresh works with client_id in the body, too.
-    let session = t.open();
-    let old = t.stored_str("access_token");
+    let session = t.open().await;
+    let old = t.stored_str("access_token").await;
     let new = session
         .refresh_after_unauthorized(&old.clone().into())
         .await
@@ -134,7 +134,7 @@ async fn paste_login_on_a_headless_server() {
         printed.contains("a code alone cannot be checked"),
         "{printed}"
     );
-    assert_eq!(t.me(&t.stored_str("access_token")).await, 200);
+    assert_eq!(t.me(&t.stored_str("access_token").await).await, 200);
 }
 
 #[tokio::test]
@@ -200,36 +200,35 @@ async fn a_confidential_client_without_its_secret_says_which_variable_to_set() {
 #[tokio::test]
 async fn status_report_shows_the_account_and_what_fixes_a_missing_login() {
     let t = AuthTest::start().await;
-    let report = auth::status_report(&t.auth()).unwrap();
+    let report = auth::status_report(&t.auth()).await.unwrap();
     assert!(report.contains("Not logged in"), "{report}");
     assert!(
         report.contains("placewatch auth login --config"),
         "{report}"
     );
-    assert!(no_session(&t));
+    assert!(no_session(&t).await);
 
     t.login().await;
-    let report = auth::status_report(&t.auth()).unwrap();
+    let report = auth::status_report(&t.auth()).await.unwrap();
     assert!(report.contains("@yourcroydon"), "{report}");
     assert!(report.contains(&t.sim.creds().council.id), "{report}");
     assert!(report.contains("offline.access"), "{report}");
     assert!(report.contains("expires"), "{report}");
     assert!(report.contains("refresh token:  held"), "{report}");
     assert!(report.contains("is set"), "{report}");
-    assert!(!report.contains(&t.stored_str("access_token")));
-    assert!(!report.contains(&t.stored_str("refresh_token")));
+    assert!(!report.contains(&t.stored_str("access_token").await));
+    assert!(!report.contains(&t.stored_str("refresh_token").await));
 }
 
 #[tokio::test]
 async fn the_council_account_is_resolved_once_from_the_stored_login() {
     let t = AuthTest::start().await;
-    let dir = &t.config.data.dir;
-    let resolve = || {
-        let status = auth::stored_status(dir).unwrap();
+    let resolve = || async {
+        let status = auth::stored_status(&t.tokens).await.unwrap();
         auth::council(status.as_ref(), "configured_name")
     };
     assert_eq!(
-        resolve(),
+        resolve().await,
         Council::NotLoggedIn {
             handle: "configured_name".into()
         }
@@ -238,7 +237,7 @@ async fn the_council_account_is_resolved_once_from_the_stored_login() {
     t.login().await;
     let id: u64 = t.sim.creds().council.id.parse().unwrap();
     assert_eq!(
-        resolve(),
+        resolve().await,
         Council::LoggedIn(Account {
             id,
             handle: "yourcroydon".into()
@@ -246,16 +245,16 @@ async fn the_council_account_is_resolved_once_from_the_stored_login() {
     );
 
     // Refused by X: known by the configured handle only.
-    let mut stored = t.stored();
+    let mut stored = t.stored().await;
     stored["refused"] = "invalid_grant: revoked".into();
     std::fs::write(t.token_file(), serde_json::to_vec(&stored).unwrap()).unwrap();
-    assert!(resolve().account().is_none());
+    assert!(resolve().await.account().is_none());
 
     // An id that is not X's number is a corrupt file, not an account of id 0.
     stored["refused"] = serde_json::Value::Null;
     stored["account"]["id"] = "yourcroydon".into();
     std::fs::write(t.token_file(), serde_json::to_vec(&stored).unwrap()).unwrap();
-    let e = auth::stored_status(dir).unwrap_err();
+    let e = auth::stored_status(&t.tokens).await.unwrap_err();
     assert!(matches!(e, AuthError::Corrupt { .. }), "{e}");
     assert!(
         e.to_string().contains("the account id is not a number"),
@@ -263,6 +262,6 @@ async fn the_council_account_is_resolved_once_from_the_stored_login() {
     );
 }
 
-fn no_session(t: &AuthTest) -> bool {
-    auth::UserSession::open(&t.auth()).unwrap().is_none()
+async fn no_session(t: &AuthTest) -> bool {
+    auth::UserSession::open(&t.auth()).await.unwrap().is_none()
 }

@@ -8,7 +8,10 @@ use super::AuthTest;
 async fn logout_revokes_both_tokens_and_deletes_the_file() {
     let t = AuthTest::start().await;
     t.login().await;
-    let (access, refresh) = (t.stored_str("access_token"), t.stored_str("refresh_token"));
+    let (access, refresh) = (
+        t.stored_str("access_token").await,
+        t.stored_str("refresh_token").await,
+    );
 
     let outcome = auth::logout(&t.auth()).await.unwrap();
 
@@ -21,7 +24,7 @@ async fn logout_revokes_both_tokens_and_deletes_the_file() {
     assert_eq!(status, 400, "the refresh token is revoked");
     let stats = t.sim.stats().await;
     assert_eq!(stats["requests"]["POST /2/oauth2/revoke 200"], 2);
-    assert!(UserSession::open(&t.auth()).unwrap().is_none());
+    assert!(UserSession::open(&t.auth()).await.unwrap().is_none());
 }
 
 #[tokio::test]

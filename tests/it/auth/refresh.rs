@@ -1,25 +1,34 @@
 //! Refresh: before expiry, after a 401, rotation under concurrency (one
 //! refresh reaches X, the spent refresh token is never used again), and a
-//! refresh token X refuses.
+//! refresh token X refuses; with the tokens in the data directory's file
+//! (SQLite) and in the store (PostgreSQL, shared by replicas).
 
+use placewatch::store::Engine;
 use placewatch::x::auth::{self, AuthError};
+use rstest_reuse::apply;
 use secrecy::SecretString;
 use serde_json::json;
 
 use super::{AuthTest, expose, is_refused};
+use crate::engine::engines;
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_token_expiring_within_five_minutes_is_refreshed_before_use() {
-    let t = AuthTest::start().await;
+async fn a_token_expiring_within_five_minutes_is_refreshed_before_use(#[case] engine: Engine) {
+    let Some(t) = AuthTest::start_on(engine).await else {
+        return;
+    };
     // Issue a token that lives 60 s, inside the 5-minute margin.
     t.settings(json!({"token_ttl_secs": 60})).await;
     t.login().await;
-    let (first_access, first_refresh) =
-        (t.stored_str("access_token"), t.stored_str("refresh_token"));
+    let (first_access, first_refresh) = (
+        t.stored_str("access_token").await,
+        t.stored_str("refresh_token").await,
+    );
     t.settings(json!({"token_ttl_secs": 7200})).await;
     assert_eq!(t.token_calls(200).await, 1, "the login");
 
-    let session = t.open();
+    let session = t.open().await;
     let token = expose(&session.access_token().await.unwrap());
 
     assert_ne!(token, first_access, "refreshed");
@@ -31,18 +40,21 @@ async fn a_token_expiring_within_five_minutes_is_refreshed_before_use() {
     );
     assert_eq!(t.me(&token).await, 200);
     // Persisted: the file holds the new pair.
-    assert_eq!(t.stored_str("access_token"), token);
-    assert_ne!(t.stored_str("refresh_token"), first_refresh);
+    assert_eq!(t.stored_str("access_token").await, token);
+    assert_ne!(t.stored_str("refresh_token").await, first_refresh);
     // A fresh token is used as it is.
     assert_eq!(expose(&session.access_token().await.unwrap()), token);
     assert_eq!(t.token_calls(200).await, 2, "no refresh for a fresh token");
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_401_refreshes_once_however_many_tasks_ask() {
-    let t = AuthTest::start().await;
+async fn a_401_refreshes_once_however_many_tasks_ask(#[case] engine: Engine) {
+    let Some(t) = AuthTest::start_on(engine).await else {
+        return;
+    };
     t.login().await;
-    let session = t.open();
+    let session = t.open().await;
     let old = session.access_token().await.unwrap();
     t.sim.control("/_sim/tokens/expire", json!({})).await;
     assert_eq!(t.me(&expose(&old)).await, 401);
@@ -68,15 +80,23 @@ async fn a_401_refreshes_once_however_many_tasks_ask() {
     assert_eq!(expose(&session.access_token().await.unwrap()), tokens[0]);
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn rotation_two_sessions_on_one_data_dir_refresh_once_and_never_reuse_the_old_token() {
-    let t = AuthTest::start().await;
+async fn rotation_two_sessions_on_one_store_refresh_once_and_never_reuse_the_old_token(
+    #[case] engine: Engine,
+) {
+    let Some(t) = AuthTest::start_on(engine).await else {
+        return;
+    };
     t.login().await;
-    let (old_access, old_refresh) = (t.stored_str("access_token"), t.stored_str("refresh_token"));
+    let (old_access, old_refresh) = (
+        t.stored_str("access_token").await,
+        t.stored_str("refresh_token").await,
+    );
     let rejected = SecretString::from(old_access.clone());
-    // Two sessions with their own mutexes: only the file lock serialises them,
-    // exactly as for two processes.
-    let (one, two) = (t.open(), t.open());
+    // Two sessions with their own mutexes: only the file lock (or the
+    // store's advisory lock) serialises them, exactly as for two processes.
+    let (one, two) = (t.open().await, t.open().await);
 
     let (a, b) = tokio::join!(
         one.refresh_after_unauthorized(&rejected),
@@ -88,7 +108,7 @@ async fn rotation_two_sessions_on_one_data_dir_refresh_once_and_never_reuse_the_
     assert_ne!(a, old_access);
     assert_eq!(t.token_calls(200).await, 2, "login + exactly one refresh");
     assert_eq!(t.me(&a).await, 200);
-    let new_refresh = t.stored_str("refresh_token");
+    let new_refresh = t.stored_str("refresh_token").await;
     assert_ne!(new_refresh, old_refresh, "the new refresh token was stored");
 
     // The old refresh token is spent at the simulator…
@@ -117,16 +137,19 @@ async fn rotation_two_sessions_on_one_data_dir_refresh_once_and_never_reuse_the_
     assert!(one.status().refused.is_none() && two.status().refused.is_none());
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_refused_refresh_token_is_a_persisted_state_not_a_retry_loop() {
-    let t = AuthTest::start().await;
+async fn a_refused_refresh_token_is_a_persisted_state_not_a_retry_loop(#[case] engine: Engine) {
+    let Some(t) = AuthTest::start_on(engine).await else {
+        return;
+    };
     t.settings(json!({"token_ttl_secs": 60})).await;
     t.login().await;
     t.sim
         .control("/_sim/tokens/revoke-refresh", json!({}))
         .await;
     t.sim.control("/_sim/tokens/expire", json!({})).await;
-    let session = t.open();
+    let session = t.open().await;
 
     let err = session.access_token().await.unwrap_err();
     assert!(is_refused(&err), "{err}");
@@ -140,29 +163,31 @@ async fn a_refused_refresh_token_is_a_persisted_state_not_a_retry_loop() {
 
     // Again, from this session, after a 401, and from a new one: X is not asked.
     assert!(is_refused(&session.access_token().await.unwrap_err()));
-    let stale = SecretString::from(t.stored_str("access_token"));
+    let stale = SecretString::from(t.stored_str("access_token").await);
     assert!(is_refused(
         &session
             .refresh_after_unauthorized(&stale)
             .await
             .unwrap_err()
     ));
-    assert!(is_refused(&t.open().access_token().await.unwrap_err()));
+    assert!(is_refused(
+        &t.open().await.access_token().await.unwrap_err()
+    ));
     assert_eq!(t.token_calls(400).await, 1, "no second call to X");
 
     let status = session.status();
     assert!(!status.can_reply() && !status.has_refresh_token);
     assert!(
-        t.stored()["refused"]
+        t.stored().await["refused"]
             .as_str()
             .unwrap()
             .contains("invalid_request")
     );
     assert!(
-        t.stored()["refresh_token"].is_null(),
+        t.stored().await["refresh_token"].is_null(),
         "the dead token is dropped"
     );
-    let report = auth::status_report(&t.auth()).unwrap();
+    let report = auth::status_report(&t.auth()).await.unwrap();
     assert!(report.contains("REPLYING IS UNAVAILABLE"), "{report}");
     assert!(
         report.contains("placewatch auth login --config"),
@@ -181,7 +206,7 @@ async fn a_refused_refresh_token_is_a_persisted_state_not_a_retry_loop() {
 async fn a_session_whose_file_was_deleted_says_not_logged_in() {
     let t = AuthTest::start().await;
     t.login().await;
-    let session = t.open();
+    let session = t.open().await;
     std::fs::remove_file(t.token_file()).unwrap();
     let stale = session.access_token().await.unwrap();
     let err = session
@@ -196,11 +221,16 @@ async fn a_session_whose_file_was_deleted_says_not_logged_in() {
     ));
 }
 
+#[apply(engines)]
 #[tokio::test]
-async fn a_caller_that_gives_up_mid_refresh_does_not_lose_the_rotated_token() {
-    let t = AuthTest::start().await;
+async fn a_caller_that_gives_up_mid_refresh_does_not_lose_the_rotated_token(
+    #[case] engine: Engine,
+) {
+    let Some(t) = AuthTest::start_on(engine).await else {
+        return;
+    };
     t.login().await;
-    let session = t.open();
+    let session = t.open().await;
     let old = session.access_token().await.unwrap();
     let slow =
         json!({"kind": "latency", "count": 1, "route": "/2/oauth2/token", "latency_ms": 400});
@@ -213,16 +243,18 @@ async fn a_caller_that_gives_up_mid_refresh_does_not_lose_the_rotated_token() {
     .await;
     assert!(gave_up.is_err(), "the caller timed out");
 
-    // The refresh finishes on its own and lands in the file.
+    // The refresh finishes on its own and is stored.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while t.stored_str("access_token") == expose(&old) {
+    while t.stored_str("access_token").await == expose(&old) {
         assert!(std::time::Instant::now() < deadline, "the refresh was lost");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let new = expose(&session.refresh_after_unauthorized(&old).await.unwrap());
-    assert_eq!(new, t.stored_str("access_token"));
+    assert_eq!(new, t.stored_str("access_token").await);
     assert_eq!(t.token_calls(200).await, 2, "login + the one refresh");
     assert_eq!(t.me(&new).await, 200);
-    let (status, _) = t.refresh_directly(&t.stored_str("refresh_token")).await;
+    let (status, _) = t
+        .refresh_directly(&t.stored_str("refresh_token").await)
+        .await;
     assert_eq!(status, 200, "the stored refresh token is the live one");
 }

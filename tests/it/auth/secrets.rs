@@ -61,13 +61,13 @@ async fn no_secret_in_logs_reports_or_debug_output_through_login_refresh_and_ref
     let mut secrets = vec![
         browser.code.clone(),
         t.client_secret(),
-        t.stored_str("access_token"),
-        t.stored_str("refresh_token"),
+        t.stored_str("access_token").await,
+        t.stored_str("refresh_token").await,
     ];
-    let session = t.open();
+    let session = t.open().await;
     let refreshed = session.access_token().await.unwrap();
     secrets.push(expose(&refreshed));
-    secrets.push(t.stored_str("refresh_token"));
+    secrets.push(t.stored_str("refresh_token").await);
     // A refusal, too.
     t.sim
         .control("/_sim/tokens/revoke-refresh", json!({}))
@@ -87,7 +87,10 @@ async fn no_secret_in_logs_reports_or_debug_output_through_login_refresh_and_ref
     let outputs = [
         ("logs", logs),
         ("login output", printed),
-        ("status_report", auth::status_report(&t.auth()).unwrap()),
+        (
+            "status_report",
+            auth::status_report(&t.auth()).await.unwrap(),
+        ),
         ("Debug of the session", format!("{session:?}")),
         ("Debug of its status", format!("{status:?}")),
         ("the refusal", format!("{refused} {refused:?}")),
