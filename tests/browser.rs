@@ -1,6 +1,7 @@
 //! Headless-Chromium tests of the officers' desk, against the real binary:
 //! each test starts `placewatch demo` (the simulated X, the daemon and the
-//! desk) and drives Chromium through chromedriver.
+//! desk) and drives Chromium through chromedriver; the replicas' tests
+//! start two `placewatch run` on one PostgreSQL store instead.
 //!
 //! Without Chromium, chromedriver (Debian's `chromium` and `chromium-driver`)
 //! or, for the accessibility test, axe-core (`AXE_CORE_JS`, default
@@ -11,6 +12,10 @@
 mod harness;
 #[path = "browser/page.rs"]
 mod page;
+// A database of its own per test, as the integration tests make them
+// (the replicas' tests need PostgreSQL).
+#[path = "it/postgres.rs"]
+mod postgres;
 
 #[path = "browser/access.rs"]
 mod access;
@@ -32,6 +37,8 @@ mod notifications;
 mod queue;
 #[path = "browser/refer.rs"]
 mod refer;
+#[path = "browser/replicas.rs"]
+mod replicas;
 #[path = "browser/reply.rs"]
 mod reply;
 #[path = "browser/reports.rs"]

@@ -13,6 +13,7 @@ pub mod notification;
 pub mod officer;
 pub mod outbox;
 pub mod post;
+pub mod presence;
 pub mod query;
 pub mod referral;
 pub mod report;

@@ -19,9 +19,9 @@ use super::plan::fts_table;
 use super::{Engine, Store, StoreError};
 use crate::domain::triage::Status;
 
-/// Every table copied, parents before children (the lease is the running
-/// deployment's and is not copied).
-pub const TABLES: [&str; 30] = [
+/// Every table copied, parents before children (the lease and presence are
+/// the running deployment's and are not copied).
+pub const TABLES: [&str; 31] = [
     "authors",
     "posts",
     "teams",
@@ -57,10 +57,11 @@ pub const TABLES: [&str; 30] = [
     // stores are at the same version, so the target's rows stay.
     "_sqlx_migrations",
     "leases",
+    "presence",
 ];
 
 /// Tables whose target rows stay as they are.
-const NOT_COPIED: [&str; 2] = ["_sqlx_migrations", "leases"];
+const NOT_COPIED: [&str; 3] = ["_sqlx_migrations", "leases", "presence"];
 
 /// Rows per multi-row insert.
 const BATCH: usize = 200;

@@ -59,6 +59,7 @@ mod officers;
 mod pg_inbox;
 mod plan;
 mod posts;
+mod presence;
 mod referrals;
 mod replies;
 mod report_emails;

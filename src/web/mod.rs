@@ -98,7 +98,6 @@ pub struct Desk {
     pub(crate) checks: Arc<auth::PasswordChecks>,
     pub(crate) origins: Arc<guard::Origins>,
     pub(crate) live: live::Live,
-    pub(crate) presence: presence::Presence,
     /// Opens `/metrics` and `/healthz` on the desk's address to requests
     /// bearing it (`desk.monitoring_token_env`); without it they are not
     /// served here at all (see [`monitoring_router`]).
@@ -128,7 +127,6 @@ impl Desk {
             checks: Arc::new(auth::PasswordChecks::sized_to_machine()),
             origins: Arc::new(origins),
             live,
-            presence: presence::Presence::default(),
             monitoring_token: None,
         }
     }

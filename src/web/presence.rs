@@ -1,12 +1,11 @@
 //! Presence: which officers have an item open, or are writing a reply to
 //! it, right now. Each open item's page reports its officer every few
 //! seconds (and when she types in the composer); a report lapses after
-//! [`LAPSE`], so a closed tab drops out on its own. Kept in memory: it is
-//! about this minute, not history, and one desk process serves everyone.
+//! `domain::presence::LAPSE`, so a closed tab drops out on its own. The
+//! reports are kept in the store, by the database's clock: every replica
+//! serving the desk sees every officer, whichever replica her page talks to.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -16,29 +15,10 @@ use serde::{Deserialize, Serialize};
 use super::Desk;
 use super::error::WebError;
 use super::guard::Me;
+use crate::domain::presence::{Activity, Present};
 
-/// How long a report counts without another.
-pub(crate) const LAPSE: Duration = Duration::from_secs(20);
 /// The most items one question may ask about (a page of the inbox).
 const MAX_ITEMS: usize = 500;
-
-/// What an officer is doing with an item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Activity {
-    Viewing,
-    Replying,
-}
-
-/// One officer's last report on an item: her display name, what she is
-/// doing, and when she said so.
-type LastReport = (String, Activity, Instant);
-
-/// Who is on which item: item id → officer's name → her last report.
-#[derive(Clone, Default)]
-pub(crate) struct Presence {
-    items: Arc<Mutex<HashMap<i64, HashMap<String, LastReport>>>>,
-}
 
 /// Another officer on an item, as the desk says it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,52 +29,27 @@ pub(crate) struct Here {
     pub words: String,
 }
 
-impl Presence {
-    fn report(&self, item: i64, officer: &str, display: &str, activity: Activity) {
-        let mut items = self.items.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        // Lapsed reports go as new ones arrive: the map stays the size of now.
-        items.retain(|_, officers| {
-            officers.retain(|_, (_, _, at)| now.duration_since(*at) < LAPSE);
-            !officers.is_empty()
+/// The reports by item, as the desk shows them: those replying first, then
+/// by username.
+fn by_item(reports: Vec<Present>) -> HashMap<i64, Vec<Here>> {
+    let mut found: HashMap<i64, Vec<Here>> = HashMap::new();
+    for p in reports {
+        found.entry(p.item_id).or_default().push(Here {
+            words: match p.activity {
+                Activity::Replying => format!("{} is replying", p.display_name),
+                Activity::Viewing => format!("{} has this item open", p.display_name),
+            },
+            officer: p.officer,
+            activity: p.activity,
         });
-        items
-            .entry(item)
-            .or_default()
-            .insert(officer.to_owned(), (display.to_owned(), activity, now));
     }
-
-    /// The officers other than `me` on each of `ids` now.
-    fn others(&self, ids: &[i64], me: &str) -> HashMap<i64, Vec<Here>> {
-        let items = self.items.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        let mut found = HashMap::new();
-        for id in ids {
-            let Some(officers) = items.get(id) else {
-                continue;
-            };
-            let mut here: Vec<Here> = officers
-                .iter()
-                .filter(|(name, (_, _, at))| *name != me && now.duration_since(*at) < LAPSE)
-                .map(|(name, (display, activity, _))| Here {
-                    officer: name.clone(),
-                    activity: *activity,
-                    words: match activity {
-                        Activity::Replying => format!("{display} is replying"),
-                        Activity::Viewing => format!("{display} has this item open"),
-                    },
-                })
-                .collect();
-            here.sort_by(|a, b| {
-                (b.activity == Activity::Replying, &a.officer)
-                    .cmp(&(a.activity == Activity::Replying, &b.officer))
-            });
-            if !here.is_empty() {
-                found.insert(*id, here);
-            }
-        }
-        found
+    for here in found.values_mut() {
+        here.sort_by(|a, b| {
+            (b.activity == Activity::Replying, &a.officer)
+                .cmp(&(a.activity == Activity::Replying, &b.officer))
+        });
     }
+    found
 }
 
 #[derive(Debug, Deserialize)]
@@ -109,12 +64,9 @@ pub(crate) async fn report(
     me: Me,
     Json(report): Json<Report>,
 ) -> Result<Response, WebError> {
-    desk.presence.report(
-        report.item,
-        me.name(),
-        &me.officer.display_name,
-        report.activity,
-    );
+    desk.store
+        .report_presence(report.item, me.officer.id, report.activity)
+        .await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
@@ -137,24 +89,37 @@ pub(crate) async fn ask(
         .take(MAX_ITEMS)
         .filter_map(|s| s.trim().parse().ok())
         .collect();
-    Ok(Json(desk.presence.others(&ids, me.name())).into_response())
+    let reports = desk.store.presence(&ids, me.officer.id).await?;
+    Ok(Json(by_item(reports)).into_response())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn present(item_id: i64, officer: &str, display_name: &str, activity: Activity) -> Present {
+        Present {
+            item_id,
+            officer: officer.to_owned(),
+            display_name: display_name.to_owned(),
+            activity,
+        }
+    }
+
     #[test]
-    fn others_see_who_is_on_an_item_and_replying_comes_first() {
-        let p = Presence::default();
-        p.report(7, "sam", "Sam Patel", Activity::Viewing);
-        p.report(7, "priya", "Priya Shah", Activity::Replying);
-        p.report(8, "sam", "Sam Patel", Activity::Viewing);
-        let seen = p.others(&[7, 8, 9], "sam");
-        assert_eq!(seen.len(), 1, "nobody else on 8 or 9");
-        assert_eq!(seen[&7][0].words, "Priya Shah is replying");
-        let seen = p.others(&[7], "alex");
+    fn those_replying_come_first_in_the_desk_s_words() {
+        let seen = by_item(vec![
+            present(7, "priya", "Priya Shah", Activity::Replying),
+            present(7, "sam", "Sam Patel", Activity::Viewing),
+            present(8, "alex", "Alex Jones", Activity::Viewing),
+            present(8, "zoe", "Zoe Li", Activity::Replying),
+        ]);
+        assert_eq!(seen.len(), 2);
         assert_eq!(seen[&7][0].officer, "priya", "replying first");
+        assert_eq!(seen[&7][0].words, "Priya Shah is replying");
         assert_eq!(seen[&7][1].words, "Sam Patel has this item open");
+        let order: Vec<&str> = seen[&8].iter().map(|h| h.officer.as_str()).collect();
+        assert_eq!(order, ["zoe", "alex"]);
+        assert!(by_item(Vec::new()).is_empty());
     }
 }

@@ -1,5 +1,6 @@
 //! The browser tests' harness: finds Chromium, chromedriver and axe-core (or
-//! skips), starts `placewatch demo` and a chromedriver per test, opens
+//! skips), starts `placewatch demo` and a chromedriver per test (or a
+//! [`Chromedriver`] alone, for tests that start their own daemons), opens
 //! headless Chromium sessions, and stops everything at the end.
 //!
 //! Every wait is for a condition with a timeout; nothing sleeps and then
@@ -115,10 +116,7 @@ pub struct Demo {
     pub monitoring: String,
     passwords: HashMap<String, String>,
     demo: Child,
-    driver: Child,
-    driver_url: String,
-    tools: Tools,
-    browsers: Vec<Client>,
+    chrome: Chromedriver,
     http: reqwest::Client,
     dir: tempfile::TempDir,
     _slot: SemaphorePermit<'static>,
@@ -138,16 +136,13 @@ impl Demo {
 
     async fn launch(needs: Needs, history: bool) -> Option<Demo> {
         let tools = tools(needs)?;
-        let slot = slots()
-            .acquire()
-            .await
-            .expect("the semaphore is never closed");
+        let slot = slot().await;
         let dir = tempfile::Builder::new()
             .prefix("placewatch-browser-")
             .tempdir()
             .unwrap();
         let (demo, lines) = start_demo(dir.path(), history).await;
-        let (driver, driver_url) = start_driver(&tools.chromedriver, dir.path()).await;
+        let chrome = Chromedriver::start(tools, dir.path()).await;
         let field = |label: &str| {
             lines
                 .iter()
@@ -182,10 +177,7 @@ impl Demo {
             monitoring,
             passwords,
             demo,
-            driver,
-            driver_url,
-            tools,
-            browsers: Vec::new(),
+            chrome,
             http: reqwest::Client::new(),
             dir,
             _slot: slot,
@@ -201,42 +193,18 @@ impl Demo {
 
     /// The source of axe-core (only for [`Needs::Axe`]).
     pub fn axe_source(&self) -> String {
-        let path = self.tools.axe.as_ref().expect("started with Needs::Axe");
+        let path = self
+            .chrome
+            .tools
+            .axe
+            .as_ref()
+            .expect("started with Needs::Axe");
         std::fs::read_to_string(path).unwrap()
     }
 
     /// A fresh headless Chromium (its own profile, so no shared cookies).
     pub async fn browser(&mut self) -> Browser {
-        let profile = self
-            .dir
-            .path()
-            .join(format!("chrome-{}", self.browsers.len()));
-        let caps = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": self.tools.chromium,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1280,900",
-                    format!("--user-data-dir={}", profile.display()),
-                ],
-            },
-        });
-        let serde_json::Value::Object(caps) = caps else {
-            unreachable!()
-        };
-        // rustls is built with two crypto providers here, so one must be chosen.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = ClientBuilder::rustls()
-            .expect("a WebDriver client")
-            .capabilities(caps)
-            .connect(&self.driver_url)
-            .await
-            .expect("chromedriver opens a Chromium session");
-        self.browsers.push(client.clone());
-        Browser::new(client, &self.desk)
+        self.chrome.browser(&self.desk).await
     }
 
     /// A browser with `officer` logged in, on the inbox.
@@ -289,9 +257,7 @@ impl Demo {
     /// Closes the browsers, stops the demo with SIGTERM (it must exit
     /// cleanly) and chromedriver.
     pub async fn stop(mut self) {
-        for b in std::mem::take(&mut self.browsers) {
-            let _ = b.close().await;
-        }
+        self.chrome.close_browsers().await;
         let pid = self.demo.id().expect("the demo is running").to_string();
         let status = std::process::Command::new("kill")
             .args(["-TERM", &pid])
@@ -303,10 +269,97 @@ impl Demo {
             .expect("the demo stops within 30 s of SIGTERM")
             .unwrap();
         assert!(exit.success(), "the demo exited with {exit}");
+        self.chrome.stop().await;
+    }
+}
+
+/// At most [`slots`] demos (or sets of replicas) with browsers at once:
+/// the caller holds its slot until it is done.
+pub async fn slot() -> SemaphorePermit<'static> {
+    slots()
+        .acquire()
+        .await
+        .expect("the semaphore is never closed")
+}
+
+/// A chromedriver and the headless Chromiums it opened, for one test.
+pub struct Chromedriver {
+    driver: Child,
+    url: String,
+    tools: Tools,
+    /// Where the Chromiums' profiles go.
+    dir: PathBuf,
+    browsers: Vec<Client>,
+}
+
+impl Chromedriver {
+    /// Starts chromedriver, logging into `dir` (the test's temp dir).
+    pub async fn start(tools: Tools, dir: &Path) -> Chromedriver {
+        let (driver, url) = start_driver(&tools.chromedriver, dir).await;
+        Chromedriver {
+            driver,
+            url,
+            tools,
+            dir: dir.to_owned(),
+            browsers: Vec::new(),
+        }
+    }
+
+    /// A fresh headless Chromium (its own profile, so no shared cookies)
+    /// on the desk at `desk`.
+    pub async fn browser(&mut self, desk: &str) -> Browser {
+        let profile = self.dir.join(format!("chrome-{}", self.browsers.len()));
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": self.tools.chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            },
+        });
+        let serde_json::Value::Object(caps) = caps else {
+            unreachable!()
+        };
+        // rustls is built with two crypto providers here, so one must be chosen.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = ClientBuilder::rustls()
+            .expect("a WebDriver client")
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("chromedriver opens a Chromium session");
+        self.browsers.push(client.clone());
+        Browser::new(client, desk)
+    }
+
+    /// Closes the browsers.
+    pub async fn close_browsers(&mut self) {
+        for b in std::mem::take(&mut self.browsers) {
+            let _ = b.close().await;
+        }
+    }
+
+    /// Closes the browsers and stops chromedriver.
+    pub async fn stop(&mut self) {
+        self.close_browsers().await;
         if let Some(pgid) = self.driver.id() {
             kill_group(pgid, "TERM");
         }
         let _ = self.driver.wait().await;
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        // Only after a failure (stop() has already ended it otherwise).
+        if let Some(pgid) = self.driver.id() {
+            kill_group(pgid, "KILL");
+        }
     }
 }
 
@@ -320,10 +373,8 @@ fn kill_group(pgid: u32, signal: &str) {
 
 impl Drop for Demo {
     fn drop(&mut self) {
-        // Only after a failure (stop() has already ended both otherwise).
-        if let Some(pgid) = self.driver.id() {
-            kill_group(pgid, "KILL");
-        }
+        // Only after a failure (stop() has already ended it otherwise);
+        // chromedriver goes with `chrome`.
         let _ = self.demo.start_kill();
         if std::thread::panicking() {
             let mut log = String::new();

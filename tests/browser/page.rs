@@ -213,6 +213,19 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{cmd}: {e}"));
     }
 
+    /// Runs `script` in every page this browser opens from now on, before
+    /// the page's own scripts, through Chrome's DevTools protocol.
+    pub async fn before_page_scripts(&self, script: &str) {
+        let cmd = "Page.addScriptToEvaluateOnNewDocument";
+        self.client
+            .issue_cmd(Cdp {
+                cmd,
+                params: json!({"source": script}),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    }
+
     pub async fn assert_not_reloaded(&self) {
         assert_eq!(
             self.js("return window.__noReload === true").await,

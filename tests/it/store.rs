@@ -19,6 +19,7 @@ mod lease;
 mod logins;
 mod officers;
 mod perf;
+mod presence;
 mod queue;
 mod release_fixture;
 mod report;
