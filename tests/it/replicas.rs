@@ -294,7 +294,7 @@ emails = ["{TEAM_ADDRESS}"]
 }
 
 /// Replies recorded but not sent (a desk that died mid-send) and referrals
-/// waiting for their email, queued while the lease holder is SIGKILLed five
+/// waiting for their email, queued while the lease holder is SIGKILLed ten
 /// times: whichever replica holds the work sends each exactly once. X
 /// rotates the council's refresh token at every send (tokens that live a
 /// minute are refreshed before each use), so every takeover needs the
@@ -322,7 +322,8 @@ async fn replies_and_referrals_queued_across_takeovers_each_go_out_once() {
     let mut replicas: Vec<Child> = configs.iter().map(|c| replica(c, &bearer)).collect();
     let mut holding = live_lease(&store, 0).await;
     let (mut replies, mut referrals) = (Vec::new(), Vec::new());
-    for round in 0..5u64 {
+    let mut takeovers_ms = Vec::new();
+    for round in 0..10u64 {
         for n in 0..2 {
             let (item, post) = t
                 .summoned_item(&format!("round {round} report {n}: fly-tipping"))
@@ -344,7 +345,9 @@ async fn replies_and_referrals_queued_across_takeovers_each_go_out_once() {
             .unwrap_or_else(|| panic!("the holder {} is one of ours", holding.process));
         replicas[which].kill().unwrap();
         replicas[which].wait().unwrap();
-        holding = live_lease(&store, holding.term).await;
+        let next = live_lease(&store, holding.term).await;
+        takeovers_ms.push(next.acquired_at_ms - holding.renewed_at_ms);
+        holding = next;
         replicas[which] = replica(&configs[which], &bearer);
     }
 
@@ -403,9 +406,14 @@ async fn replies_and_referrals_queued_across_takeovers_each_go_out_once() {
     );
     let refreshes = t.auth.token_calls(200).await;
     eprintln!(
-        "5 SIGKILLs of the lease holder: {} replies and {} referrals each sent once; \
-         {refreshes} token grants, none refused",
+        "10 SIGKILLs of the lease holder with replies and referrals queued: {} replies and {} \
+         referrals each sent once; {refreshes} token grants, none refused; takeovers \
+         {takeovers_ms:?} ms after the last renewal",
         replies.len(),
         referrals.len()
+    );
+    assert!(
+        takeovers_ms.iter().all(|ms| *ms <= 30_000),
+        "every takeover within 30 s: {takeovers_ms:?} ms"
     );
 }
