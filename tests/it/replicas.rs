@@ -121,6 +121,30 @@ fn pid_of(holding: &Holding) -> u32 {
         .unwrap_or_else(|| panic!("a process named by its pid: {}", holding.process))
 }
 
+/// SIGKILLs the replica `holding` names, waits for the other to take the
+/// lease over, and restarts the killed one as the standby. The new lease.
+async fn kill_the_holder(
+    store: &Store,
+    holding: &Holding,
+    replicas: &mut [Child],
+    configs: &[std::path::PathBuf],
+    bearer: &str,
+) -> Holding {
+    let pid = pid_of(holding);
+    let which = replicas
+        .iter()
+        .position(|r| r.id() == pid)
+        .unwrap_or_else(|| panic!("the holder {} is one of ours", holding.process));
+    replicas[which].kill().unwrap();
+    replicas[which].wait().unwrap();
+    // The other replica takes over once the lease expires.
+    let next = live_lease(store, holding.term).await;
+    let other = replicas[1 - which].id();
+    assert_eq!(pid_of(&next), other, "the other replica took over");
+    replicas[which] = replica(&configs[which], bearer);
+    next
+}
+
 /// The post ids of every stored item, read straight from the database.
 async fn item_post_ids(db: &TestDatabase) -> Vec<u64> {
     let mut conn = db.connect().await;
@@ -172,21 +196,9 @@ async fn the_lease_holder_killed_ten_times_loses_nothing_and_is_replaced_within_
                 .await;
         }
         tokio::time::sleep(Duration::from_millis(200 + rand::random::<u64>() % 1_500)).await;
-        let pid = pid_of(&holding);
-        let which = replicas
-            .iter()
-            .position(|r| r.id() == pid)
-            .unwrap_or_else(|| panic!("the holder {} is one of ours", holding.process));
-        replicas[which].kill().unwrap();
-        replicas[which].wait().unwrap();
-        // The other replica takes over once the lease expires.
-        let next = live_lease(&store, holding.term).await;
-        let other = replicas[1 - which].id();
-        assert_eq!(pid_of(&next), other, "the other replica took over");
+        let next = kill_the_holder(&store, &holding, &mut replicas, &configs, &bearer).await;
         takeovers_ms.push(next.acquired_at_ms - holding.renewed_at_ms);
         holding = next;
-        // Restarted, the killed one comes back as the standby.
-        replicas[which] = replica(&configs[which], &bearer);
     }
     // The posts' truth, as the monitors ask for them.
     let loaded = placewatch::config::Config::load(&configs[0]).unwrap();
@@ -338,17 +350,9 @@ async fn replies_and_referrals_queued_across_takeovers_each_go_out_once() {
         let first = 10_000 + round * 2;
         referrals.extend(referred(&store, first..first + 2).await);
         tokio::time::sleep(Duration::from_millis(200 + rand::random::<u64>() % 1_500)).await;
-        let pid = pid_of(&holding);
-        let which = replicas
-            .iter()
-            .position(|r| r.id() == pid)
-            .unwrap_or_else(|| panic!("the holder {} is one of ours", holding.process));
-        replicas[which].kill().unwrap();
-        replicas[which].wait().unwrap();
-        let next = live_lease(&store, holding.term).await;
+        let next = kill_the_holder(&store, &holding, &mut replicas, &configs, &bearer).await;
         takeovers_ms.push(next.acquired_at_ms - holding.renewed_at_ms);
         holding = next;
-        replicas[which] = replica(&configs[which], &bearer);
     }
 
     // The bound only stops a broken build from hanging the suite.

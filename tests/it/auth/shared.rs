@@ -3,7 +3,7 @@
 //! taking over the work after another has rotated the refresh token spends
 //! the live one; a token file from before is moved into the store.
 
-use placewatch::store::{Engine, Store};
+use placewatch::store::Engine;
 use placewatch::x::auth::{self, TokenPlace, UserSession};
 use secrecy::SecretString;
 use serde_json::json;
@@ -15,14 +15,20 @@ async fn on_postgres() -> Option<AuthTest> {
     AuthTest::start_on(Engine::Postgres).await
 }
 
-/// Another replica of the test's deployment: its own connections to the
-/// same store and its own (empty) data directory.
-async fn other_replica(t: &AuthTest, data_dir: &std::path::Path) -> TokenPlace {
-    let store: Store = placewatch::app::open_store(&t.config).await.unwrap();
-    TokenPlace::Store {
-        store,
-        data_dir: data_dir.to_owned(),
-    }
+/// The council's session as another replica of the test's deployment opens
+/// it: its own connections to the same store, its own (empty) data
+/// directory, which it returns too.
+async fn other_replica(t: &AuthTest) -> (UserSession, tempfile::TempDir) {
+    let data_dir = tempfile::tempdir().unwrap();
+    let tokens = TokenPlace::Store {
+        store: placewatch::app::open_store(&t.config).await.unwrap(),
+        data_dir: data_dir.path().to_owned(),
+    };
+    let session = UserSession::open(&settings_at(t, tokens))
+        .await
+        .unwrap()
+        .expect("the other replica sees the login");
+    (session, data_dir)
 }
 
 fn settings_at(t: &AuthTest, tokens: TokenPlace) -> auth::AuthSettings {
@@ -53,13 +59,9 @@ async fn a_login_on_postgresql_keeps_the_tokens_in_the_store_not_the_data_direct
 async fn the_replica_taking_over_spends_the_refresh_token_the_last_holder_left() {
     let Some(t) = on_postgres().await else { return };
     t.login().await;
-    let elsewhere = tempfile::tempdir().unwrap();
     // Both replicas opened the session at start-up, with the same tokens.
     let one = t.open().await;
-    let two = UserSession::open(&settings_at(&t, other_replica(&t, elsewhere.path()).await))
-        .await
-        .unwrap()
-        .expect("the second replica sees the login");
+    let (two, elsewhere) = other_replica(&t).await;
     let first = one.access_token().await.unwrap();
     assert_eq!(expose(&first), expose(&two.access_token().await.unwrap()));
 
@@ -101,12 +103,8 @@ async fn the_replica_taking_over_spends_the_refresh_token_the_last_holder_left()
 async fn two_replicas_refreshing_at_once_reach_x_once() {
     let Some(t) = on_postgres().await else { return };
     t.login().await;
-    let elsewhere = tempfile::tempdir().unwrap();
     let one = t.open().await;
-    let two = UserSession::open(&settings_at(&t, other_replica(&t, elsewhere.path()).await))
-        .await
-        .unwrap()
-        .unwrap();
+    let (two, _elsewhere) = other_replica(&t).await;
     let rejected = SecretString::from(t.stored_str("access_token").await);
     t.sim.control("/_sim/tokens/expire", json!({})).await;
 
