@@ -76,3 +76,72 @@ fn the_service_unit_exposes_at_most_2_0() {
     assert!(level <= 2.0, "{overall}");
     assert!(out.status.success(), "{overall}");
 }
+
+/// The unit, the package's file list and the packaged config name the same
+/// paths: the unit starts the binary the package installs, on the config it
+/// installs as a conffile, and the config keeps its data in the directory
+/// the unit's StateDirectory= makes for the unit's user.
+#[test]
+fn the_unit_runs_the_packaged_binary_on_the_packaged_config() {
+    let manifest: toml::Table = std::fs::read_to_string(repo("Cargo.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let deb = &manifest["package"]["metadata"]["deb"];
+    let installed = |source: &str| -> String {
+        let asset = deb["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a[0].as_str() == Some(source))
+            .unwrap_or_else(|| panic!("{source} is not shipped"));
+        let dest = asset[1].as_str().unwrap();
+        let name = Path::new(source).file_name().unwrap().to_str().unwrap();
+        match dest.ends_with('/') {
+            true => format!("/{dest}{name}"),
+            false => format!("/{dest}"),
+        }
+    };
+    let unit = std::fs::read_to_string(repo("packaging/placewatch.service")).unwrap();
+    let setting = |key: &str| -> &str {
+        unit.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("the unit has no {key}="))
+    };
+    let exec: Vec<&str> = setting("ExecStart").split_whitespace().collect();
+    assert_eq!(exec[0], installed("target/release/placewatch"), "{exec:?}");
+    let config_at = exec.iter().position(|w| *w == "--config").unwrap() + 1;
+    let config_path = exec[config_at];
+    assert_eq!(config_path, installed("packaging/placewatch.toml"));
+    let conf_files: Vec<&str> = deb["conf-files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(conf_files, [config_path]);
+
+    let user = setting("User");
+    assert_eq!(user, "placewatch");
+    let postinst = std::fs::read_to_string(repo("packaging/debian/postinst")).unwrap();
+    assert!(postinst.contains(&format!("--group --no-create-home --home /var/lib/{user}")));
+    let config = Config::load(&repo("packaging/placewatch.toml")).unwrap();
+    let state = Path::new("/var/lib").join(setting("StateDirectory"));
+    assert_eq!(config.data.dir, state);
+    assert_eq!(setting("StateDirectoryMode"), "0700");
+}
+
+/// The maintainer scripts are valid `sh` (dpkg runs them with /bin/sh).
+#[test]
+fn the_maintainer_scripts_parse_as_sh() {
+    for script in ["postinst", "postrm"] {
+        let path = repo("packaging/debian").join(script);
+        let out = Command::new("sh").arg("-n").arg(&path).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
