@@ -462,7 +462,9 @@ impl Work {
         lease: crate::replica::Lease,
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
+        let health = self.poller.health.clone();
         while let Some(term) = lease.acquire(&shutdown).await {
+            health.set_lease_held(true);
             if !term.keep_spool
                 && let Some(spool) = &self.poller.spool
             {
@@ -482,6 +484,7 @@ impl Work {
                 } => Ok(()),
             };
             term.end().await;
+            health.set_lease_held(false);
             outcome?;
             if shutdown.is_cancelled() {
                 lease.release().await;

@@ -47,7 +47,7 @@ use time::format_description::well_known::Rfc3339;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn};
 
-use self::health::{Health, MonitorLabel};
+use self::health::{ErrorLabel, Health, MonitorLabel};
 use self::pages::{Pages, ReadPage};
 use self::plan::Monitor;
 use self::schedule::{Forecast, Inputs, ReadLedger, forecast, next_interval};
@@ -57,6 +57,7 @@ use crate::domain::ingest::{CursorMove, CycleState, PageBatch, Tagger};
 use crate::domain::query::PackError;
 use crate::domain::triage::{Council, RuleError};
 use crate::store::{Store, StoreError};
+use crate::x::auth::TokenPlace;
 use crate::x::ratelimit::RateLimits;
 use crate::x::{Client, XError};
 
@@ -184,6 +185,21 @@ impl PollError {
         out
     }
 
+    /// Every [`PollError::kind`]: `placewatch_errors_total` starts each at
+    /// 0, so a rate over it means something before the first error.
+    pub const KINDS: [&'static str; 10] = [
+        "rate_limited",
+        "usage_cap",
+        "credits",
+        "transport",
+        "server",
+        "decode",
+        "auth",
+        "api",
+        "store",
+        "budget",
+    ];
+
     fn kind(&self) -> &'static str {
         match self {
             PollError::X(XError::RateLimited { .. }) => "rate_limited",
@@ -265,13 +281,25 @@ impl Poller {
                 "dropped the spooled pages of queries no longer configured"
             );
         }
+        let health = Health {
+            sources: Some(health::Sources {
+                store: store.clone(),
+                tokens: TokenPlace::of(&config.data.dir, &store),
+            }),
+            ..Health::default()
+        };
+        for kind in PollError::KINDS {
+            let _created = health.metrics.errors.get_or_create(&ErrorLabel {
+                kind: kind.to_owned(),
+            });
+        }
         Ok(Poller {
             client,
             store,
             tagger: Arc::new(tagger),
             settings: Settings::from_config(config, &monitors),
             monitors,
-            health: Health::default(),
+            health,
             spool: Some(spool),
             reads: Default::default(),
         })
@@ -451,12 +479,14 @@ impl Poller {
             wait = match result {
                 Ok(outcome) => {
                     failures = 0;
+                    self.health.poll_succeeded(&monitor.key);
                     self.health.set_paused(None);
                     pages_per_cycle = 0.8 * pages_per_cycle + 0.2 * outcome.pages.max(1) as f64;
                     self.interval(&outcome.limits, pages_per_cycle).await
                 }
                 Err(e) => {
                     failures += 1;
+                    self.health.poll_failed(&monitor.key, failures);
                     self.after_error(&monitor, e, failures).await
                 }
             };
@@ -523,5 +553,33 @@ impl Poller {
                 backoff
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_kind_is_one_the_metrics_start_at_zero() {
+        let errors = [
+            PollError::BudgetSpent {
+                used: 10,
+                limit: 10,
+            },
+            PollError::Spool(std::io::Error::other("disk full")),
+            PollError::Store(StoreError::Corrupt("a bad row".into())),
+            PollError::X(XError::Server {
+                status: 503,
+                detail: "over capacity".into(),
+            }),
+        ];
+        for e in errors {
+            assert!(PollError::KINDS.contains(&e.kind()), "{}", e.kind());
+        }
+        let mut kinds = PollError::KINDS.to_vec();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), PollError::KINDS.len(), "each kind once");
     }
 }

@@ -73,6 +73,7 @@ mod teams;
 mod tokens;
 mod usage;
 mod views;
+mod waiting;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -112,6 +113,7 @@ pub use teams::{Team, TeamSync};
 pub use tokens::TokenLock;
 pub use usage::Usage;
 pub use views::SavedView;
+pub use waiting::{Backlog, WAITING_REFERRALS, WAITING_REPLIES, Waiting};
 
 /// Runs `write` (store verbs, awaited in this task) as if it were `at`:
 /// every time the store stamps on what it writes (the audit log's, the

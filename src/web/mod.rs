@@ -251,12 +251,15 @@ pub fn monitoring_router(health: Health) -> Router {
 /// polling is paused), for monitoring systems (no session).
 fn health_router(health: Health) -> Router {
     async fn metrics(State(h): State<Health>) -> impl IntoResponse {
+        // What prometheus-client writes is OpenMetrics (`# EOF`, counters
+        // declared without `_total`): said so, Prometheus parses it as such
+        // and keeps every metric's type and help.
         (
             [(
                 header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
             )],
-            h.render_metrics(),
+            h.render_metrics().await,
         )
     }
     async fn healthz(State(h): State<Health>) -> impl IntoResponse {

@@ -12,6 +12,7 @@ mod helpers;
 mod kill;
 mod logs;
 mod mail;
+mod monitoring;
 mod openapi;
 mod packaging;
 mod poller;

@@ -28,6 +28,7 @@ mod search;
 mod team_edit;
 mod teams;
 mod upgrade;
+mod waiting;
 
 use std::path::{Path, PathBuf};
 
