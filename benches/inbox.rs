@@ -18,6 +18,12 @@
 //! 3. Per filter: 10 warm-up calls, then N timed ones (`--requests N`,
 //!    default 200), one at a time; p50, p95 and p99 per engine.
 //!
+//! 4. A bulk action (`--bulk N`, default 10,000; 0 skips it): a priority set
+//!    on N replied items of normal priority (`Store::apply_change`, as the
+//!    desk's bulk form), then its undo, each timed once per engine. The undo
+//!    puts the items back, so the cached PostgreSQL database keeps its
+//!    figures (its audit log grows by 2N entries a run).
+//!
 //! Run: `cargo bench --bench inbox -- --postgres postgres://…` (without
 //! `--postgres`, SQLite only). Loopback only.
 
@@ -28,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use common::scale::{ITEMS, POSTS, cached_store, migrations_hash, seed_store};
 use placewatch::config::Config;
-use placewatch::domain::triage::{Priority, Status};
+use placewatch::domain::triage::{ItemChange, Priority, Status};
 use placewatch::store::{ItemFilter, Sort, Store};
 use sqlx::ConnectOptions;
 
@@ -236,6 +242,42 @@ fn calls(mid: i64) -> Vec<(&'static str, Call, Duration)> {
     ]
 }
 
+/// Times a bulk priority on `n` replied items of normal priority, and its
+/// undo.
+async fn bulk(store: &Store, n: usize) -> (usize, Duration, Duration) {
+    let mut filter = ItemFilter {
+        status: Some(Status::Replied),
+        priority: Some(Priority::Normal),
+        limit: 500,
+        ..ItemFilter::default()
+    };
+    let mut ids = Vec::with_capacity(n);
+    while ids.len() < n {
+        let page = store.list_items(&filter).await.expect("a page");
+        ids.extend(page.items.iter().map(|i| i.id));
+        match page.next_before {
+            Some(before) => filter.before = Some(before),
+            None => break,
+        }
+    }
+    ids.truncate(n);
+    let t = Instant::now();
+    let applied = store
+        .apply_change(&ids, &ItemChange::SetPriority(Priority::High), "sam", None)
+        .await
+        .expect("bulk priority");
+    let apply = t.elapsed();
+    assert_eq!(applied.changed.len(), ids.len(), "every item changed");
+    let t = Instant::now();
+    let undone = store
+        .undo(&applied.entries(), "sam", Duration::from_secs(3600))
+        .await
+        .expect("undo");
+    let undo = t.elapsed();
+    assert_eq!(undone.items.len(), ids.len(), "every item put back");
+    (ids.len(), apply, undo)
+}
+
 /// The SQLite store: the cache, copied, with the work spread.
 async fn sqlite_store(places: &[String], dir: &std::path::Path) -> Store {
     let cache = cached_store(places).await;
@@ -411,6 +453,15 @@ async fn main() {
             }
         }
         println!("  {target:?}");
+    }
+    let n_bulk: usize = common::arg("--bulk", 10_000);
+    if n_bulk > 0 {
+        for (engine, store) in &stores {
+            let (items, apply, undo) = bulk(store, n_bulk).await;
+            println!(
+                "bulk priority on {items} replied items, {engine}: {apply:.2?}; its undo {undo:.2?}"
+            );
+        }
     }
     println!("load average: {}", common::load_average());
     for (_, store) in &stores {

@@ -1,5 +1,6 @@
 //! Ingest throughput: posts fetched, parsed, tagged and committed per second,
-//! end to end from the simulator over loopback HTTP into a fresh SQLite store.
+//! end to end from the simulator over loopback HTTP into a fresh SQLite store
+//! (and, with `--postgres URL`, into a fresh PostgreSQL database as well).
 //!
 //! The simulator (in this process, sharing the cores, so the figure is a lower
 //! bound) holds 7 days × 15,000 posts/day written about the reference Croydon
@@ -20,12 +21,21 @@
 //! poller overlaps these steps (a page is tagged and committed while the
 //! next is fetched), so the headline can beat their sum.
 //!
+//! PostgreSQL (`-- --postgres URL`, a cluster such as `scripts/pg-test-cluster
+//! durable` starts): every run is repeated into a fresh database of that
+//! cluster (`pw_bench_ingest_*`, dropped at the end), through the same
+//! `Store` code, each page one transaction on the store's one write
+//! connection, as on SQLite. The server's own CPU is in its processes, not
+//! in the per-thread figures.
+//!
 //! Run: `cargo bench --bench ingest` (optional: `-- --days 7 --per-day 15000`;
-//! `--breakdown 0` skips the step-by-step run).
+//! `--breakdown 0` skips the step-by-step run; `--postgres URL`).
 //! Loopback only; the runs take under a minute (building the bench, several).
 
 mod common;
 
+use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use placewatch::domain::ingest::CycleState;
@@ -33,6 +43,7 @@ use placewatch::poller::Poller;
 use placewatch::poller::plan::{Monitor, Source};
 use placewatch::store::Store;
 use placewatch::x::client::{EXPANSIONS, TWEET_FIELDS, USER_FIELDS, decode_page};
+use sqlx::ConnectOptions;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio_util::sync::CancellationToken;
@@ -148,6 +159,67 @@ async fn timed_backfill(
     }
 }
 
+/// Where the runs' fresh stores are made.
+enum Engine {
+    /// A file per run in this directory.
+    Sqlite(PathBuf),
+    /// A database per run in the cluster at this URL.
+    Postgres(String),
+}
+
+impl Engine {
+    fn name(&self) -> &'static str {
+        match self {
+            Engine::Sqlite(_) => "SQLite",
+            Engine::Postgres(_) => "PostgreSQL",
+        }
+    }
+
+    /// A fresh, empty store called `name`.
+    async fn fresh_store(&self, name: &str) -> Store {
+        match self {
+            Engine::Sqlite(dir) => Store::open(&dir.join(format!("{name}.db")))
+                .await
+                .expect("store opens"),
+            Engine::Postgres(cluster) => {
+                let options =
+                    sqlx::postgres::PgConnectOptions::from_str(cluster).expect("a PostgreSQL URL");
+                let db = format!("pw_bench_ingest_{name}");
+                let mut admin = options.connect().await.expect("the cluster");
+                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await
+                    .expect("DROP DATABASE");
+                sqlx::raw_sql(&format!("CREATE DATABASE \"{db}\""))
+                    .execute(&mut admin)
+                    .await
+                    .expect("CREATE DATABASE");
+                let url = options.database(&db).to_url_lossy().to_string();
+                Store::connect(&url, None).await.expect("store connects")
+            }
+        }
+    }
+
+    /// Drops the databases the runs made (SQLite's files go with the
+    /// temporary directory).
+    async fn clean_up(&self) {
+        let Engine::Postgres(cluster) = self else {
+            return;
+        };
+        let options =
+            sqlx::postgres::PgConnectOptions::from_str(cluster).expect("a PostgreSQL URL");
+        let mut admin = options.connect().await.expect("the cluster");
+        for name in ["placewatch", "sequential", "breakdown"] {
+            sqlx::raw_sql(&format!(
+                "DROP DATABASE IF EXISTS \"pw_bench_ingest_{name}\" WITH (FORCE)"
+            ))
+            .execute(&mut admin)
+            .await
+            .expect("DROP DATABASE");
+        }
+    }
+}
+
 /// How a timed run polls the monitors.
 #[derive(Clone, Copy, PartialEq)]
 enum Polling {
@@ -178,7 +250,8 @@ impl Run {
     /// connection workers (`sqlx-sqlite-worker`, the write connection's and
     /// the readers' background checkpoints); the simulator, HTTP and
     /// decoding on the runtime's workers; tagging and binding on the main
-    /// thread, which runs `poll_once`.
+    /// thread, which runs `poll_once`. (PostgreSQL's work is in the
+    /// server's processes, not among these.)
     fn print(&self, polling: &str) {
         println!(
             "{} monitors ({polling}), {} rounds of poll_once; {} posts read, {} items, {} posts stored (with context)",
@@ -202,15 +275,16 @@ impl Run {
     }
 }
 
-/// Polls the simulator's backlog into a fresh store at `path` until a round
-/// of `poll_once` over every monitor reads nothing.
+/// Polls the simulator's backlog into a fresh store `name` of `engine`
+/// until a round of `poll_once` over every monitor reads nothing.
 async fn timed_run(
     sim: &placewatch::sim::SimServer,
     config: &placewatch::config::Config,
-    path: &std::path::Path,
+    engine: &Engine,
+    name: &str,
     polling: Polling,
 ) -> Run {
-    let store = Store::open(path).await.expect("store opens");
+    let store = engine.fresh_store(name).await;
     let poller = common::poller(sim, config, store.clone());
     let never = CancellationToken::new();
     let cpu_before = common::cpu_by_thread();
@@ -273,28 +347,45 @@ async fn main() {
         common::load_average()
     );
     let (_, config) = common::reference_config(&base, dir.path());
+    let mut engines = vec![Engine::Sqlite(dir.path().to_owned())];
+    if let Some(url) = Some(common::arg("--postgres", String::new())).filter(|u| !u.is_empty()) {
+        engines.push(Engine::Postgres(url));
+    }
+    let mut summary = Vec::new();
+    for engine in &engines {
+        println!("== {}", engine.name());
+        let rate = ingest(&sim, &config, engine).await;
+        engine.clean_up().await;
+        summary.push(format!(
+            "{} {rate:.0} posts/s ({})",
+            engine.name(),
+            if rate >= TARGET { "met" } else { "NOT met" }
+        ));
+    }
+    println!(
+        "ingest, every monitor at once — target ≥ {TARGET:.0} posts/s: {}; load average {}",
+        summary.join(", "),
+        common::load_average()
+    );
+    sim.stop().await;
+}
 
+/// The timed runs of the backlog into fresh stores of `engine`, printed;
+/// returns the headline rate (every monitor at once).
+async fn ingest(
+    sim: &placewatch::sim::SimServer,
+    config: &placewatch::config::Config,
+    engine: &Engine,
+) -> f64 {
     // The measurement: every monitor's cycle at once, as the daemon polls
     // (each monitor in its own task), until a round reads nothing.
-    let run = timed_run(
-        &sim,
-        &config,
-        &dir.path().join("placewatch.db"),
-        Polling::AllAtOnce,
-    )
-    .await;
+    let run = timed_run(sim, config, engine, "placewatch", Polling::AllAtOnce).await;
     run.print("every monitor at once, as the daemon polls");
     let rate = run.rate();
     // The same backlog with one monitor at a time: one cycle's pipeline
     // alone, which leaves the write connection idle while it tags a page.
     if common::arg("--sequential", 1) == 1 {
-        let one = timed_run(
-            &sim,
-            &config,
-            &dir.path().join("sequential.db"),
-            Polling::OneAtATime,
-        )
-        .await;
+        let one = timed_run(sim, config, engine, "sequential", Polling::OneAtATime).await;
         one.print("one monitor at a time");
         println!("one monitor at a time: {:.0} posts/s", one.rate());
     }
@@ -304,14 +395,12 @@ async fn main() {
             "ingest: {rate:.0} posts/s ({} posts in {:.2} s)",
             run.posts, run.secs
         );
-        sim.stop().await;
-        return;
+        return rate;
     }
     // Where the time goes: the same work, step by step, into another store.
-    let store2 = Store::open(&dir.path().join("breakdown.db"))
-        .await
-        .expect("store opens");
-    let breakdown = common::poller(&sim, &config, store2.clone());
+    let store2 = engine.fresh_store("breakdown").await;
+    let breakdown = common::poller(sim, config, store2.clone());
+    let base = sim.base_url();
     let http = reqwest::Client::new();
     let mut steps = Steps::default();
     for m in &breakdown.monitors {
@@ -348,12 +437,12 @@ async fn main() {
     println!("  http (sim renders + loopback)  {}", share(steps.http));
     println!("  decode (JSON → Post)           {}", share(steps.decode));
     println!("  tag (places, flags, rules)     {}", share(steps.tag));
-    println!("  commit (a SQLite tx per page)  {}", share(steps.commit));
+    println!("  commit (a transaction per page) {}", share(steps.commit));
     println!(
         "ingest: {rate:.0} posts/s fetched, parsed, tagged and committed ({} posts in {:.2} s, every monitor at once) — target ≥ {TARGET:.0}: {}",
         run.posts,
         run.secs,
         if rate >= TARGET { "met" } else { "NOT met" }
     );
-    sim.stop().await;
+    rate
 }

@@ -25,6 +25,16 @@
 //! A term that yields no lexeme at all would drop out of `&&` and widen the
 //! search: then the search matches nothing, as on SQLite.
 //!
+//! With words, the filters that `search_vector` carries as marker lexemes
+//! (place, tag, owner, priority, reply path: see migrations/postgres/0021)
+//! are AND-ed into the same `tsquery`, as SQLite's query carries them: the
+//! GIN index intersects their posting lists, so a common word within a
+//! place reads only the items of both from the table, not every item with
+//! the word (a place or tag then needs no subquery of its side table).
+//! Without words, two such filters or more are a `tsquery` of their markers
+//! alone, for the same reason (a tag and a priority: a few hundred items
+//! of the thousands each has).
+//!
 //! A search runs within the same time budget as on SQLite
 //! ([`SEARCH_BUDGET`]), set as `statement_timeout` for each statement of its
 //! read transaction (`SET LOCAL`), and a statement it stops is
@@ -56,22 +66,29 @@ pub(super) struct PgPlan<'p, 'f> {
 }
 
 /// The terms of `text` as a statement that PostgreSQL answers with the
-/// `tsquery` of all of them (`query`, as text) and whether every term has a
-/// lexeme (`complete`); `None` when `text` has no term.
-fn words_query(text: &str) -> Option<Sql<'static>> {
+/// `tsquery` of all of them and of the filter `markers` (`query`, as text)
+/// and whether every term has a lexeme (`complete`); `None` when `text` has
+/// no term and there are fewer than two markers (one filter alone has its
+/// own index, or a counter row).
+fn words_query(text: &str, markers: &[Marker]) -> Option<Sql<'static>> {
     let terms = search::terms(text);
-    if terms.is_empty() {
+    if terms.is_empty() && markers.len() < 2 {
         return None;
     }
-    let mut sql = Sql::new("SELECT CAST(");
-    for n in 0..terms.len() {
-        sql.push(if n == 0 { "" } else { " && " })
-            .push(format!("q{n}"));
-    }
-    sql.push(" AS text) AS query, ");
+    let names: Vec<String> = (0..terms.len())
+        .map(|n| format!("q{n}"))
+        .chain((0..markers.len()).map(|n| format!("m{n}")))
+        .collect();
+    let mut sql = Sql::new(format!(
+        "SELECT CAST({} AS text) AS query, ",
+        names.join(" && ")
+    ));
     for n in 0..terms.len() {
         sql.push(if n == 0 { "" } else { " AND " })
             .push(format!("numnode(q{n}) > 0"));
+    }
+    if terms.is_empty() {
+        sql.push("TRUE");
     }
     sql.push(" AS complete FROM (SELECT ");
     for (n, term) in terms.iter().enumerate() {
@@ -88,8 +105,37 @@ fn words_query(text: &str) -> Option<Sql<'static>> {
         }
         sql.push(format!(") AS q{n}"));
     }
+    // A marker is one lexeme as written (a kind's character, then hex
+    // digits or a fixed word: nothing `quote_literal` escapes), never
+    // parsed into words.
+    for (n, (kind, value)) in markers.iter().enumerate() {
+        let comma = if n == 0 && terms.is_empty() { "" } else { ", " };
+        sql.push(format!(
+            "{comma}CAST(quote_literal(placewatch_marker({kind}, "
+        ))
+        .push_bind(value.clone())
+        .push(format!(")) AS tsquery) AS m{n}"));
+    }
     sql.push(") AS terms");
     Some(sql)
+}
+
+/// A filter as `placewatch_marker`'s kind and value.
+type Marker = (i32, String);
+
+/// The filters of `f` that items' search documents carry as markers (see
+/// `placewatch_marker` in migrations/postgres/0021).
+fn markers(f: &ItemFilter) -> Vec<Marker> {
+    [
+        f.place.clone().map(|v| (1, v)),
+        f.tag.clone().map(|v| (2, v)),
+        f.owner.clone().map(|v| (3, v)),
+        f.priority.map(|v| (4, v.as_str().to_owned())),
+        f.reply_path.map(|v| (5, v.as_str().to_owned())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// A prefix as `to_tsquery` input: one quoted string (quotes doubled,
@@ -98,13 +144,14 @@ fn prefix_lexeme(text: &str) -> String {
     format!("'{}':*", text.replace('\\', "\\\\").replace('\'', "''"))
 }
 
-/// `(query, complete)` for the search `text` (see [`words_query`]), or
-/// `None` when it has no term.
+/// `(query, complete)` for the search `text` with the filter `markers`
+/// (see [`words_query`]), or `None` when it has no term.
 async fn resolve_words(
     conn: &mut AnyConnection,
     text: &str,
+    markers: &[Marker],
 ) -> Result<Option<(String, bool)>, StoreError> {
-    let Some(mut sql) = words_query(text) else {
+    let Some(mut sql) = words_query(text, markers) else {
         return Ok(None);
     };
     let row = sql.build()?.fetch_one(&mut *conn).await?;
@@ -157,8 +204,13 @@ impl Store {
                 words: None,
                 matches_nothing: plan.matches_nothing,
             };
-            if let (Some(text), false) = (plan.filter.text.as_deref(), pg.matches_nothing)
-                && let Some((query, complete)) = resolve_words(&mut tx, text).await?
+            if !pg.matches_nothing
+                && let Some((query, complete)) = resolve_words(
+                    &mut tx,
+                    plan.filter.text.as_deref().unwrap_or_default(),
+                    &markers(plan.filter),
+                )
+                .await?
             {
                 pg.words = Some(query);
                 pg.matches_nothing = !complete;
@@ -195,7 +247,7 @@ impl Store {
     ) -> Result<Vec<Vec<Range<usize>>>, StoreError> {
         let mut marks = vec![Vec::new(); texts.len()];
         let mut conn = self.read.acquire().await?;
-        let Some((query, true)) = resolve_words(&mut conn, search).await? else {
+        let Some((query, true)) = resolve_words(&mut conn, search, &[]).await? else {
             return Ok(marks);
         };
         // jsonb holds no NUL: a space of the same length stands in for it.
@@ -339,6 +391,21 @@ pub(super) async fn counts(
     Ok(counts)
 }
 
+/// The items the plan's filter matches, its status (or open statuses)
+/// included.
+pub(super) async fn count_matching(
+    conn: &mut AnyConnection,
+    pg: &PgPlan<'_, '_>,
+) -> Result<u64, StoreError> {
+    if pg.matches_nothing {
+        return Ok(0);
+    }
+    let mut sql = Sql::new("SELECT COUNT(*) AS n");
+    push_from_where(&mut sql, pg, true, None);
+    let row = sql.build()?.fetch_one(&mut *conn).await?;
+    codec::count_from_db(row.try_get("n")?, "item count")
+}
+
 /// `FROM items i WHERE …` of the filter. The filter's status (or open
 /// statuses) applies only `with_status`, the keyset bound only when
 /// `before` is given.
@@ -370,11 +437,14 @@ fn push_from_where(
     // A place or tag is its side table's rows, which carry the item's
     // status: the filter's status narrows them there too, so the side
     // table's index (value, status, post id) yields only the rows wanted.
+    // With words, the query's markers stand for them.
     for (table, column, value) in [
         ("item_places", "place", &f.place),
         ("item_tags", "tag", &f.tag),
     ] {
-        let Some(value) = value else { continue };
+        let Some(value) = value.as_ref().filter(|_| pg.words.is_none()) else {
+            continue;
+        };
         sql.push(format!(
             " AND i.id IN (SELECT x.item_id FROM {table} x WHERE x.{column} = "
         ))
@@ -451,8 +521,9 @@ mod tests {
 
     #[test]
     fn words_are_bound_values_never_query_text() {
-        assert!(words_query("  ( ) 🙂").is_none());
-        let sql = words_query(r#"'); DROP "cherry orchard" poth* &|!:*<>()"#).unwrap();
+        assert!(words_query("  ( ) 🙂", &[]).is_none());
+        let markers = [(1, "'); DROP place".to_owned())];
+        let sql = words_query(r#"'); DROP "cherry orchard" poth* &|!:*<>()"#, &markers).unwrap();
         let text = sql.sql();
         assert!(!text.contains("DROP"), "{text}");
         assert!(!text.contains("cherry"), "{text}");
@@ -465,6 +536,8 @@ mod tests {
             1,
             "{text}"
         );
+        // The filter's marker, its value bound too.
+        assert_eq!(text.matches("placewatch_marker(1, $").count(), 1, "{text}");
     }
 
     #[test]

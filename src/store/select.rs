@@ -29,6 +29,17 @@ impl Store {
             return Ok(0);
         }
         let counts = match self.engine {
+            // Without a counter row to read, PostgreSQL counts only the
+            // filter's statuses: the open items of a common word are a few
+            // thousand rows of the table, all its statuses over a hundred
+            // thousand.
+            Engine::Postgres if plan.counter_facet().is_none() => {
+                return self
+                    .read_planned_pg(&plan, async |conn, pg| {
+                        pg_inbox::count_matching(conn, pg).await
+                    })
+                    .await;
+            }
             Engine::Sqlite => {
                 self.read_planned(&plan, async |conn| counts(conn, &plan).await)
                     .await?
